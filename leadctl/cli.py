@@ -1,0 +1,205 @@
+"""Root Click group: global options, a lazy command registry, ``main()`` → exit codes.
+
+Command modules are imported only when their command runs (or its help is shown), so
+``leadctl --help`` and shell completion never pay for SQLAlchemy or Alembic.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from leadctl import __version__
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from leadctl.rules import Rules
+
+# name -> (module:attribute, one-line summary, section). The summary is shown by
+# `leadctl --help` without importing the module; tests check it matches the command.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "demo": ("leadctl.commands.demo:demo", "Build a realistic demo database and show what to try next.", "Getting started"),
+    "info": ("leadctl.commands.info:info", "Show version, database, schema revision, rules file and counts.", "Getting started"),
+    "campaign": ("leadctl.commands.campaign:campaign", "Create, list, edit campaigns; approve reps on them.", "Set-up"),
+    "bucket": ("leadctl.commands.bucket:bucket", "Manage intake buckets (channels feeding a campaign).", "Set-up"),
+    "rep": ("leadctl.commands.rep:rep", "Manage reps: roles, skills, territories, capacity.", "Set-up"),
+    "rules": ("leadctl.commands.rules:rules", "Validate and show the YAML rules file.", "Set-up"),
+    "db": ("leadctl.commands.db:db", "Database schema: upgrade, downgrade, current, history.", "Set-up"),
+    "load": ("leadctl.commands.load:load", "Load leads from CSV, TSV or JSON Lines into a bucket.", "Intake"),
+    "leads": ("leadctl.commands.leads:leads", "Browse leads: list with filters, show one with its timeline.", "Intake"),
+}
+SECTIONS = ("Getting started", "Set-up", "Intake")
+
+
+@dataclass
+class AppContext:
+    """What every command may need, created lazily (no import cost until used)."""
+
+    db_flag: str | None = None
+    rules_flag: str | None = None
+    verbose: bool = False
+    _engine: Engine | None = field(default=None, repr=False)
+    _rules: Rules | None = field(default=None, repr=False)
+
+    @property
+    def database_url(self) -> str:
+        from leadctl.config import database_url
+
+        return database_url(self.db_flag)
+
+    def engine(self, *, check_schema: bool = True) -> Engine:
+        if self._engine is None:
+            from leadctl.storage.engine import open_engine
+
+            self._engine = open_engine(self.database_url, check_schema=check_schema)
+        return self._engine
+
+    @property
+    def rules(self) -> Rules:
+        if self._rules is None:
+            from leadctl.config import rules_path
+            from leadctl.rules import load_rules
+
+            self._rules = load_rules(rules_path(self.rules_flag))
+        return self._rules
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands live in the ``COMMANDS`` registry and load on demand."""
+
+    def __init__(self, *args: Any, registry: dict[str, tuple[str, str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.registry = registry
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(self.registry)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = self.registry.get(cmd_name)
+        if entry is None:
+            return None
+        module_name, attr = entry[0].split(":")
+        command = getattr(importlib.import_module(module_name), attr)
+        assert isinstance(command, click.Command)
+        return command
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, KeyboardInterrupt):
+            raise
+        except BrokenPipeError:
+            sys.stderr.close()
+            raise SystemExit(0) from None
+        except Exception as exc:
+            verbose = isinstance(ctx.obj, AppContext) and ctx.obj.verbose
+            raise to_click_error(exc, verbose) from exc
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        for section in SECTIONS:
+            rows = [(name, entry[1]) for name, entry in sorted(self.registry.items()) if entry[2] == section]
+            if rows:
+                with formatter.section(f"{section} commands"):
+                    formatter.write_dl(rows)
+
+
+CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@click.group(
+    cls=LazyGroup,
+    registry=COMMANDS,
+    context_settings=CONTEXT_SETTINGS,
+    epilog="Run 'leadctl COMMAND --help' for a command's options and an example.",
+)
+@click.version_option(__version__, "-V", "--version", prog_name="leadctl")
+@click.option("--db", "db", metavar="URL", help="Database URL (default: $LEADCTL_DATABASE_URL, config file, then the SQLite file in the data directory).")
+@click.option("--rules", "rules", metavar="PATH", type=click.Path(dir_okay=False), help="Rules file (default: $LEADCTL_RULES, then ~/.config/leadctl/rules.yaml, then built-in).")
+@click.option("-v", "--verbose", is_flag=True, help="Show full tracebacks for bug reports.")
+@click.option("--no-color", is_flag=True, help="No colour in messages (also when NO_COLOR is set or stderr is not a terminal).")
+@click.pass_context
+def cli(ctx: click.Context, db: str | None, rules: str | None, verbose: bool, no_color: bool) -> None:
+    """leadctl — lead intake, duplicate detection and assignment for sales ops.
+
+    Admins create campaigns and intake buckets, load leads from files and browse them;
+    everything is stored in one database (SQLite by default, PostgreSQL for a team) and
+    configured by one YAML rules file.
+
+    \b
+    Example:
+      leadctl demo                      # a realistic demo database
+      leadctl --db postgresql+psycopg://user@host/leads info
+    """
+    if no_color:
+        from leadctl.output import set_color
+
+        set_color(False)
+    ctx.obj = AppContext(db_flag=db, rules_flag=rules, verbose=verbose)
+
+
+pass_app = click.make_pass_decorator(AppContext)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: run the CLI; errors become ``Error: …`` on stderr and an exit code."""
+    try:
+        cli.main(args=argv, prog_name="leadctl", standalone_mode=True)
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    return 0
+
+
+class CommandError(click.ClickException):
+    """A service error or an unexpected failure, shown as one line (exit 1)."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+    def show(self, file: Any = None) -> None:
+        from leadctl.output import error
+
+        error(self.format_message())
+
+
+def to_click_error(exc: Exception, verbose: bool) -> click.ClickException:
+    """Turn a service error or an unexpected exception into a one-line ClickException."""
+    from leadctl.errors import LeadctlError
+
+    if verbose:
+        import traceback
+
+        traceback.print_exc()
+    if isinstance(exc, LeadctlError):
+        return CommandError(str(exc), exc.exit_code)
+    db_message = _database_message(exc)
+    if db_message:
+        return CommandError(db_message)
+    if isinstance(exc, OSError) and exc.filename:
+        return CommandError(f"{exc.filename}: {exc.strerror or exc}")
+    return CommandError(
+        f"unexpected {type(exc).__name__}: {exc} (run with --verbose for the traceback and report it)"
+    )
+
+
+def _database_message(exc: Exception) -> str | None:
+    """A one-line message for database errors that reach the edge (locked, unreachable, …)."""
+    mod = type(exc).__module__
+    if not mod.startswith("sqlalchemy"):
+        return None
+    orig = getattr(exc, "orig", None)
+    text = str(orig if orig is not None else exc).strip().splitlines()[0]
+    if "database is locked" in text:
+        return "the database is busy (locked by another leadctl run); try again in a moment"
+    if "could not connect" in text.lower() or "connection refused" in text.lower() or "connection failed" in text.lower():
+        return f"cannot connect to the database: {text}"
+    return f"database error: {text}"
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

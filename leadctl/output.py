@@ -1,0 +1,219 @@
+"""The only place that formats output: table | json | jsonl | csv, messages, errors, progress.
+
+Data goes to stdout; messages, warnings and progress bars go to stderr. Progress is
+shown only when stderr is a terminal, so JSON on stdout stays clean.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import click
+
+FORMATS = ("table", "json", "jsonl", "csv")
+F = TypeVar("F", bound=Callable[..., Any])
+T = TypeVar("T")
+
+# A CSV cell starting with one of these is read as a formula by spreadsheets.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_SIGNED = frozenset("0123456789 ().-+")
+
+
+def format_option(f: F) -> F:
+    """Add ``--format`` to a listing command (default: $LEADCTL_FORMAT, else table)."""
+
+    def default() -> str:
+        from leadctl.config import default_format
+
+        value = default_format()
+        if value not in FORMATS:
+            raise click.BadParameter(f"LEADCTL_FORMAT={value!r} is not one of {', '.join(FORMATS)}")
+        return value
+
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(FORMATS),
+        default=default,
+        show_default="table, or $LEADCTL_FORMAT",
+        help="Output format: a table for people, json/jsonl/csv for tools.",
+    )(f)
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [jsonable(v) for v in value]
+    return value
+
+
+def _cell(value: Any) -> str:
+    """A value as flat text (tables and CSV)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Mapping | list | tuple):
+        if isinstance(value, list | tuple) and all(isinstance(v, str | int | float) for v in value):
+            return ", ".join(str(v) for v in value)
+        return json.dumps(jsonable(value), ensure_ascii=False, sort_keys=True)
+    return str(value)
+
+
+def csv_safe(text: str) -> str:
+    """Neutralise spreadsheet formulas (``=HYPERLINK(…)``) but keep numbers such as ``+14155550100``."""
+    if text and text.startswith(_FORMULA_START):
+        if text[0] in "+-" and len(text) > 1 and set(text) <= _PLAIN_SIGNED:
+            return text
+        return "'" + text
+    return text
+
+
+def render(
+    rows: Iterable[Mapping[str, Any]],
+    fmt: str = "table",
+    columns: Sequence[str] | None = None,
+    *,
+    empty: str | None = None,
+) -> None:
+    """Write rows to stdout in the chosen format. ``columns`` fixes the field order."""
+    if fmt == "jsonl":
+        for row in rows:
+            click.echo(json.dumps(jsonable(_pick(row, columns)), ensure_ascii=False))
+        return
+    materialised = [_pick(r, columns) for r in rows]
+    if fmt == "json":
+        click.echo(json.dumps(jsonable(materialised), ensure_ascii=False, indent=2))
+        return
+    cols = list(columns) if columns else _columns(materialised)
+    if fmt == "csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(cols)
+        for row in materialised:
+            writer.writerow([csv_safe(_cell(row.get(c))) for c in cols])
+        click.echo(buf.getvalue(), nl=False)
+        return
+    if not materialised:
+        message(empty or "No rows.")
+        return
+    from tabulate import tabulate
+
+    table = [[_truncate(_cell(row.get(c))) for c in cols] for row in materialised]
+    click.echo(tabulate(table, headers=cols, tablefmt="simple", disable_numparse=True))
+
+
+def render_record(record: Mapping[str, Any], fmt: str = "table") -> None:
+    """One object: key/value lines for people, one JSON object (or one row) for tools."""
+    if fmt in ("json", "jsonl"):
+        indent = 2 if fmt == "json" else None
+        click.echo(json.dumps(jsonable(record), ensure_ascii=False, indent=indent))
+        return
+    if fmt == "csv":
+        render([record], "csv")
+        return
+    from tabulate import tabulate
+
+    pairs = [[k, _cell(v)] for k, v in record.items()]
+    click.echo(tabulate(pairs, tablefmt="plain", disable_numparse=True))
+
+
+def heading(text: str) -> None:
+    """A section heading inside table output (stdout)."""
+    click.echo("")
+    click.echo(style(text, bold=True))
+
+
+def _pick(row: Mapping[str, Any], columns: Sequence[str] | None) -> dict[str, Any]:
+    if columns is None:
+        return dict(row)
+    return {c: row.get(c) for c in columns}
+
+
+def _columns(rows: list[dict[str, Any]]) -> list[str]:
+    seen: dict[str, None] = {}
+    for row in rows:
+        for key in row:
+            seen.setdefault(key, None)
+    return list(seen)
+
+
+def _truncate(text: str, width: int = 60) -> str:
+    text = text.replace("\n", " ")
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+# ---------------------------------------------------------------- messages (stderr)
+
+_color: bool | None = None
+
+
+def set_color(enabled: bool | None) -> None:
+    global _color
+    _color = enabled
+
+
+def color_enabled() -> bool:
+    if _color is not None:
+        return _color
+    return "NO_COLOR" not in os.environ and sys.stderr.isatty()
+
+
+def style(text: str, **kwargs: Any) -> str:
+    return click.style(text, **kwargs) if color_enabled() else text
+
+
+def message(text: str) -> None:
+    click.echo(text, err=True)
+
+
+def warn(text: str) -> None:
+    click.echo(style("Warning: ", fg="yellow") + text, err=True)
+
+
+def error(text: str) -> None:
+    click.echo(style("Error: ", fg="red") + text, err=True)
+
+
+def progress(items: Iterable[T], length: int | None = None, label: str = "") -> Iterator[T]:
+    """Iterate with a progress bar on stderr when stderr is a terminal; plain iteration otherwise."""
+    if not sys.stderr.isatty():
+        yield from items
+        return
+    with click.progressbar(items, length=length, label=label, file=sys.stderr) as bar:
+        yield from bar
+
+
+class Progress:
+    """A byte- or count-sized progress bar on stderr (only on a terminal) updated by hand."""
+
+    def __init__(self, length: int, label: str = "") -> None:
+        self._bar = (
+            click.progressbar(length=length, label=label, file=sys.stderr) if sys.stderr.isatty() else None
+        )
+        if self._bar is not None:
+            self._bar.__enter__()
+
+    def update(self, n: int) -> None:
+        if self._bar is not None:
+            self._bar.update(n)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(None, None, None)
+            self._bar = None

@@ -1,0 +1,171 @@
+"""Load a rules file over the built-in defaults, validating with file, line and key path."""
+
+from __future__ import annotations
+
+import copy
+import difflib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from leadctl.errors import ConfigError
+from leadctl.rules.schema import SCHEMA, Spec
+
+DEFAULT_FILE = Path(__file__).with_name("default.yaml")
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The effective rules: defaults merged with the user's file."""
+
+    data: dict[str, Any]
+    path: Path | None = None
+
+    def get(self, dotted: str) -> Any:
+        value: Any = self.data
+        for part in dotted.split("."):
+            value = value[part]
+        return value
+
+    def section(self, name: str) -> dict[str, Any]:
+        value = self.data[name]
+        assert isinstance(value, dict)
+        return value
+
+    @property
+    def source(self) -> str:
+        return str(self.path) if self.path else "built-in defaults"
+
+
+def _mark(node: yaml.Node) -> int:
+    return node.start_mark.line + 1
+
+
+def _scalar(node: yaml.Node, spec: Spec, where: str, key: str) -> Any:
+    if not isinstance(node, yaml.ScalarNode):
+        raise ConfigError(f"{where} line {_mark(node)}: {key}: expected {spec.expected()}")
+    value = yaml.safe_load(yaml.serialize(node))
+    ok: bool
+    if spec.kind == "str":
+        ok = isinstance(value, str) and value != ""
+    elif spec.kind == "bool":
+        ok = isinstance(value, bool)
+    elif spec.kind == "int":
+        ok = isinstance(value, int) and not isinstance(value, bool)
+    elif spec.kind == "region":
+        import phonenumbers
+
+        ok = isinstance(value, str) and value.upper() in phonenumbers.SUPPORTED_REGIONS
+        value = value.upper() if ok else value
+    elif spec.kind == "float":
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        value = float(value) if ok else value
+    else:
+        ok = False
+    if ok and spec.choices is not None and value not in spec.choices:
+        hint = difflib.get_close_matches(str(value), spec.choices, n=1)
+        extra = f" (did you mean {hint[0]!r}?)" if hint else ""
+        raise ConfigError(
+            f"{where} line {_mark(node)}: {key}: expected {spec.expected()}, got {value!r}{extra}"
+        )
+    if ok and spec.minimum is not None and value < spec.minimum:
+        ok = False
+    if ok and spec.maximum is not None and value > spec.maximum:
+        ok = False
+    if not ok:
+        raise ConfigError(f"{where} line {_mark(node)}: {key}: expected {spec.expected()}, got {value!r}")
+    return value
+
+
+def _convert(node: yaml.Node, spec: Spec, where: str, key: str) -> Any:
+    """A YAML node checked against ``spec`` and turned into Python values."""
+    if spec.kind == "section":
+        if not isinstance(node, yaml.MappingNode):
+            raise ConfigError(f"{where} line {_mark(node)}: {key or 'top level'}: expected {spec.expected()}")
+        out: dict[str, Any] = {}
+        for knode, vnode in node.value:
+            name = knode.value if isinstance(knode, yaml.ScalarNode) else str(knode)
+            path = f"{key}.{name}" if key else name
+            if name not in spec.fields:
+                hint = difflib.get_close_matches(name, list(spec.fields), n=1)
+                extra = f" (did you mean {hint[0]!r}?)" if hint else f" (expected one of {', '.join(spec.fields)})"
+                raise ConfigError(f"{where} line {_mark(knode)}: unknown key {path!r}{extra}")
+            if name in out:
+                raise ConfigError(f"{where} line {_mark(knode)}: {path}: key given twice")
+            out[name] = _convert(vnode, spec.fields[name], where, path)
+        return out
+    if spec.kind == "list":
+        assert spec.item is not None
+        if isinstance(node, yaml.ScalarNode) and node.value in ("", "~", "null"):
+            return []
+        if not isinstance(node, yaml.SequenceNode):
+            raise ConfigError(f"{where} line {_mark(node)}: {key}: expected {spec.expected()}")
+        return [_convert(item, spec.item, where, f"{key}[{i}]") for i, item in enumerate(node.value)]
+    if spec.kind == "map":
+        assert spec.item is not None
+        if isinstance(node, yaml.ScalarNode) and node.value in ("", "~", "null"):
+            return {}
+        if not isinstance(node, yaml.MappingNode):
+            raise ConfigError(f"{where} line {_mark(node)}: {key}: expected {spec.expected()}")
+        result: dict[str, Any] = {}
+        for knode, vnode in node.value:
+            result[str(knode.value)] = _convert(vnode, spec.item, where, f"{key}.{knode.value}")
+        return result
+    return _scalar(node, spec, where, key)
+
+
+def parse_file(path: Path) -> dict[str, Any]:
+    """Parse and validate one rules file (partial: only the keys it sets)."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: rules file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read rules file ({exc})") from None
+    return parse_text(text, str(path))
+
+
+def parse_text(text: str, where: str) -> dict[str, Any]:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f" line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{where}{line}: not valid YAML: {exc.problem or exc.context}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{where}: not valid YAML: {exc}") from None
+    if node is None:
+        return {}
+    result = _convert(node, SCHEMA, where, "")
+    assert isinstance(result, dict)
+    return result
+
+
+@cache
+def defaults() -> dict[str, Any]:
+    return parse_file(DEFAULT_FILE)
+
+
+def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    out = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and key != "aliases":
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = copy.deepcopy(value)
+    return out
+
+
+def load_rules(path: Path | None) -> Rules:
+    """The effective rules: built-in defaults, overridden key by key by ``path``."""
+    if path is None:
+        return Rules(copy.deepcopy(defaults()), None)
+    return Rules(merge(defaults(), parse_file(path)), path)
+
+
+def validate_file(path: Path) -> Rules:
+    """Validate a rules file; raise ConfigError naming file, line and key on the first problem."""
+    return load_rules(path)

@@ -1,0 +1,92 @@
+"""What the rules file may contain: every key, its type and its allowed values.
+
+Defaults live in ``default.yaml`` beside this file (identical to
+``examples/configs/default.yaml``, every key commented); this module says only what is valid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# Lead fields a rules file may name (mapping targets, required fields, …).
+LEAD_FIELDS = (
+    "external_id",
+    "first_name",
+    "last_name",
+    "email",
+    "title",
+    "business_phone",
+    "mobile_phone",
+    "linkedin_url",
+    "company",
+    "website",
+    "headcount",
+    "revenue",
+    "industry",
+    "city",
+    "state",
+    "country",
+    "source",
+    "affiliate_id",
+    "registered_at",
+)
+
+
+@dataclass(frozen=True)
+class Spec:
+    """One key: ``kind`` is section | str | bool | int | float | list | map."""
+
+    kind: str
+    doc: str = ""
+    choices: tuple[str, ...] | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    item: Spec | None = None
+    fields: dict[str, Spec] = field(default_factory=dict)
+    pattern_hint: str = ""
+
+    def expected(self) -> str:
+        if self.choices:
+            return "one of " + ", ".join(self.choices)
+        if self.kind == "list" and self.item is not None:
+            return f"a list of {self.item.expected()}"
+        if self.kind == "map" and self.item is not None:
+            return f"a mapping of names to {self.item.expected()}"
+        if self.kind == "section":
+            return "a mapping with keys " + ", ".join(self.fields)
+        words = {"region": "a region code such as US, CA or GB", "str": "a string", "bool": "true or false", "int": "a whole number", "float": "a number"}
+        text = words.get(self.kind, self.kind)
+        if self.minimum is not None and self.maximum is not None:
+            text += f" from {self.minimum:g} to {self.maximum:g}"
+        elif self.minimum is not None:
+            text += f" ≥ {self.minimum:g}"
+        return text
+
+
+def section(doc: str, **fields: Spec) -> Spec:
+    return Spec("section", doc=doc, fields=fields)
+
+
+REGION = Spec("region", doc="two-letter region code (ISO 3166-1), e.g. US, CA, GB")
+
+SCHEMA = section(
+    "leadctl rules",
+    version=Spec("int", doc="rules file format version", minimum=1, maximum=1),
+    phones=section(
+        "phone parsing",
+        default_region=REGION,
+        allowed_regions=Spec("list", item=REGION, doc="regions accepted; empty = any"),
+    ),
+    validation=section(
+        "what makes a lead valid",
+        required_fields=Spec("list", item=Spec("str", choices=LEAD_FIELDS), doc="fields that must be present"),
+        phone_required=Spec("str", choices=("any", "business", "mobile", "both", "none")),
+        check_email_syntax=Spec("bool"),
+        check_phone_numbers=Spec("bool"),
+        reject_future_registration=Spec("bool"),
+    ),
+    mapping=section(
+        "how file headers map onto lead fields",
+        aliases=Spec("map", item=Spec("str", choices=LEAD_FIELDS + ("full_name",))),
+    ),
+)

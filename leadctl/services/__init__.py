@@ -1,0 +1,1 @@
+"""The domain: loading, processing, dedupe, routing, assignment, queue, metrics. No Click here."""

@@ -1,0 +1,1 @@
+"""Storage: engine and pragmas, schema (Core tables), typed ORM models, bulk I/O, migrations."""

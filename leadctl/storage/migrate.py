@@ -1,0 +1,171 @@
+"""Schema revisions: a cheap check on every run, Alembic only when a migration really runs.
+
+``HEAD`` must equal the newest revision in ``migrations/versions`` (a test checks it), so a
+normal command compares one string instead of importing Alembic (~250 ms).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection, Engine
+
+from leadctl.errors import SchemaError
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+HEAD = "0001"
+
+
+def migrations_dir() -> Path:
+    import leadctl.migrations
+
+    return Path(leadctl.migrations.__file__).parent
+
+
+def table_exists(conn: Connection, name: str) -> bool:
+    if conn.dialect.name == "sqlite":
+        sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :n"
+    else:
+        sql = "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = :n"
+    return conn.execute(text(sql), {"n": name}).first() is not None
+
+
+def has_any_table(conn: Connection) -> bool:
+    if conn.dialect.name == "sqlite":
+        sql = "SELECT 1 FROM sqlite_master WHERE type = 'table' LIMIT 1"
+    else:
+        sql = "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() LIMIT 1"
+    return conn.execute(text(sql)).first() is not None
+
+
+def current_revision(conn: Connection) -> str | None:
+    if not table_exists(conn, "alembic_version"):
+        return None
+    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Migrate a brand-new empty database to head; stop on any other mismatch."""
+    with engine.connect() as conn:
+        rev = current_revision(conn)
+        empty = rev is None and not has_any_table(conn)
+    if rev == HEAD:
+        return
+    if empty:
+        with migration_lock(engine):
+            with engine.connect() as conn:
+                rev = current_revision(conn)
+                empty = rev is None and not has_any_table(conn)
+            if empty:
+                upgrade(engine, "head")
+                return
+    if rev == HEAD:
+        return
+    if rev is None:
+        raise SchemaError(
+            "the database has tables but no leadctl schema revision; point --db at a leadctl database"
+        )
+    if rev not in known_revisions():
+        raise SchemaError(
+            f"the database schema ({rev}) is newer than this leadctl ({HEAD}); upgrade leadctl"
+        )
+    raise SchemaError(
+        f"the database schema is at revision {rev}, this leadctl needs {HEAD}: run 'leadctl db upgrade'"
+    )
+
+
+def known_revisions() -> set[str]:
+    versions = migrations_dir() / "versions"
+    revs: set[str] = set()
+    for path in versions.glob("*.py"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.startswith("revision"):
+                revs.add(line.split("=", 1)[1].strip().split(":")[-1].strip().strip("\"'"))
+                break
+    return revs
+
+
+@contextmanager
+def migration_lock(engine: Engine) -> Iterator[None]:
+    """Serialise migrations between processes (file lock on SQLite, advisory lock on PostgreSQL)."""
+    if engine.dialect.name == "sqlite":
+        db = engine.url.database
+        if not db or db == ":memory:":
+            yield
+            return
+        lock_path = f"{db}.migrate-lock"
+        fd = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+        return
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(7140821)"))
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(7140821)"))
+            conn.commit()
+
+
+def alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_dir()))
+    cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    from alembic import command
+
+    command.upgrade(alembic_config(engine), revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    from alembic import command
+
+    command.downgrade(alembic_config(engine), revision)
+
+
+def history(engine: Engine) -> list[dict[str, Any]]:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(alembic_config(engine))
+    with engine.connect() as conn:
+        current = current_revision(conn)
+    rows = []
+    for rev in script.walk_revisions():
+        rows.append(
+            {
+                "revision": rev.revision,
+                "down_revision": rev.down_revision,
+                "message": rev.doc,
+                "current": rev.revision == current,
+                "head": rev.is_head,
+            }
+        )
+    return rows
+
+
+def script_head() -> str | None:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    cfg = Config()
+    cfg.set_main_option("script_location", str(migrations_dir()))
+    return ScriptDirectory.from_config(cfg).get_current_head()
