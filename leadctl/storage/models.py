@@ -131,6 +131,7 @@ class Client(_Person, Base):
     bucket_label: Mapped[str | None]
     affiliate_id: Mapped[str | None]
     origin_lead_id: Mapped[int | None]
+    merged_into_id: Mapped[int | None]
     custom: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
@@ -152,6 +153,8 @@ class Lead(_Person, Base):
     client_id: Mapped[int | None]
     duplicate_of_lead_id: Mapped[int | None]
     duplicate_of_client_id: Mapped[int | None]
+    match_score: Mapped[float | None]
+    match_rule: Mapped[str | None]
     source: Mapped[str | None]
     affiliate_id: Mapped[str | None]
     registered_at: Mapped[datetime]
@@ -174,3 +177,28 @@ class LeadEvent(Base):
     kind: Mapped[str]
     actor: Mapped[str]
     data: Mapped[dict[str, Any]]
+
+
+class MatchKey(Base):
+    __table__ = schema.match_key
+
+    key: Mapped[str]
+    client_id: Mapped[int]
+    campaign_id: Mapped[int]
+
+
+class Merge(Base):
+    """A reversible `dedupe --apply` merge of clients."""
+
+    __table__ = schema.merge
+
+    id: Mapped[int]
+    survivor_id: Mapped[int]
+    merged_ids: Mapped[list[int]]
+    snapshot: Mapped[dict[str, Any]]
+    score: Mapped[float | None]
+    explanation: Mapped[dict[str, Any]]
+    actor: Mapped[str]
+    created_at: Mapped[datetime]
+    undone_at: Mapped[datetime | None]
+    undone_by: Mapped[str | None]

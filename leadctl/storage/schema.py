@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     Boolean,
+    Float,
     CheckConstraint,
     Column,
     ForeignKey,
@@ -156,6 +157,8 @@ client = Table(
     Column("bucket_label", String(200)),
     Column("affiliate_id", String(200)),
     Column("origin_lead_id", Integer),
+    # Set when `dedupe --apply` merged this client into another (undone by `dedupe undo`).
+    Column("merged_into_id", Integer, ForeignKey("client.id")),
     *_person_columns(),
     Column("custom", JSONType, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
@@ -180,6 +183,9 @@ lead = Table(
     Column("client_id", Integer, ForeignKey("client.id"), index=True),
     Column("duplicate_of_lead_id", Integer, ForeignKey("lead.id")),
     Column("duplicate_of_client_id", Integer, ForeignKey("client.id")),
+    # How a duplicate was recognised: the score and the rule that fired ("exact:email", "fuzzy", …).
+    Column("match_score", Float),
+    Column("match_rule", String(40)),
     *_person_columns(),
     Column("source", String(200)),
     Column("affiliate_id", String(200)),
@@ -210,4 +216,32 @@ lead_event = Table(
     Column("actor", String(200), nullable=False),
     Column("data", JSONType, nullable=False),
     Index("ix_lead_event_lead_id_at", "lead_id", "at"),
+)
+
+# Blocking keys of every client (email, phone, name/company keys …): candidate generation for
+# duplicate detection without comparing every pair. Rewritten whenever a client changes.
+match_key = Table(
+    "match_key",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("client_id", Integer, ForeignKey("client.id"), primary_key=True),
+    Column("campaign_id", Integer, nullable=False),
+    Index("ix_match_key_client_id", "client_id"),
+)
+
+# A `dedupe --apply` merge, kept so `dedupe undo MERGE_ID` can restore everything it changed.
+merge = Table(
+    "merge",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("survivor_id", Integer, ForeignKey("client.id"), nullable=False, index=True),
+    Column("merged_ids", JSONType, nullable=False),
+    # Survivor's fields before the merge, and each re-pointed lead's previous client.
+    Column("snapshot", JSONType, nullable=False),
+    Column("score", Float),
+    Column("explanation", JSONType, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("undone_at", UTCDateTime),
+    Column("undone_by", String(200)),
 )

@@ -1,0 +1,59 @@
+"""Connection settings: SQLite pragmas, URL handling, password masking, transactions."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import text
+
+from leadctl.errors import ConfigError
+from leadctl.storage import engine as engine_mod
+from leadctl.storage import schema
+from leadctl.storage.types import utcnow
+
+
+def test_sqlite_pragmas_for_concurrent_use(sqlite_url: str) -> None:
+    engine = engine_mod.open_engine(sqlite_url)
+    with engine.connect() as conn:
+        assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        assert conn.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+
+
+def test_mask_url_hides_password() -> None:
+    masked = engine_mod.mask_url("postgresql://sales:s3cret@db.internal:5432/leads")
+    assert "s3cret" not in masked
+    assert masked == "postgresql+psycopg://sales:***@db.internal:5432/leads"
+
+
+def test_bare_path_means_sqlite(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    url = engine_mod.normalise_url(str(tmp_path / "x.db"))
+    assert url.get_backend_name() == "sqlite"
+
+
+def test_unsupported_database_is_a_clear_error() -> None:
+    with pytest.raises(ConfigError, match="unsupported database 'mysql'"):
+        engine_mod.normalise_url("mysql://root@localhost/x")
+
+
+def test_failed_write_leaves_database_unchanged(db_url: str) -> None:
+    engine = engine_mod.open_engine(db_url)
+    now = utcnow()
+    with pytest.raises(RuntimeError), engine_mod.write(engine) as conn:
+        conn.execute(schema.campaign.insert().values(name="A", active=True, created_at=now, updated_at=now))
+        raise RuntimeError("boom")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM campaign")).scalar() == 0
+
+
+def test_times_come_back_utc_aware(db_url: str) -> None:
+    from datetime import datetime, timedelta, timezone
+
+    engine = engine_mod.open_engine(db_url)
+    local = datetime(2026, 3, 14, 9, 30, tzinfo=timezone(timedelta(hours=-5)))
+    with engine_mod.write(engine) as conn:
+        conn.execute(schema.campaign.insert().values(name="A", active=True, created_at=local, updated_at=local))
+    with engine.connect() as conn:
+        stored = conn.execute(schema.campaign.select()).mappings().one()["created_at"]
+    assert stored == local
+    assert stored.utcoffset() == timedelta(0)
+    assert stored.hour == 14

@@ -1,0 +1,76 @@
+"""leadctl as a real process: exit codes, stdout/stderr split, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+LEADCTL = [sys.executable, "-c", "import sys; from leadctl.cli import main; sys.exit(main())"]
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*LEADCTL, *args], capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=120)
+
+
+def test_data_to_stdout_messages_to_stderr(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'x.db'}"
+    created = run("--db", db, "campaign", "create", "Outbound", "--format", "json")
+    assert created.returncode == 0, created.stderr
+    assert json.loads(created.stdout)["name"] == "Outbound"
+    listed = run("--db", db, "campaign", "list", "--format", "json")
+    assert [c["name"] for c in json.loads(listed.stdout)] == ["Outbound"]
+
+
+def test_operational_error_is_one_line_exit_1(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'x.db'}"
+    result = run("--db", db, "campaign", "show", "missing")
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr.strip().splitlines() == [
+        "Error: no campaign 'missing' (give its name or id; see 'leadctl campaign list')"
+    ]
+
+
+def test_usage_error_exit_2() -> None:
+    result = run("campaing")
+    assert result.returncode == 2
+    assert "No such command 'campaing'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_verbose_shows_traceback_for_bug_reports(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'x.db'}"
+    result = run("--verbose", "--db", db, "campaign", "show", "missing")
+    assert result.returncode == 1
+    assert "Traceback" in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("Error: no campaign")
+
+
+def test_unreachable_database_is_one_line(tmp_path: Path) -> None:
+    result = run("--db", "postgresql://nobody@127.0.0.1:1/nothing", "campaign", "list")
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: cannot connect to the database")
+
+
+def test_default_database_lives_in_xdg_data_home(tmp_path: Path) -> None:
+    env = {"XDG_DATA_HOME": str(tmp_path / "xdg"), "LEADCTL_DATABASE_URL": ""}
+    env.pop("LEADCTL_DATABASE_URL")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("LEADCTL_")}
+    clean.update(env)
+    result = subprocess.run([*LEADCTL, "campaign", "create", "A"], capture_output=True, text=True, env=clean, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "xdg" / "leadctl" / "leadctl.db").is_file()
+
+
+def test_database_url_precedence_flag_over_env(tmp_path: Path) -> None:
+    env_db = f"sqlite:///{tmp_path / 'env.db'}"
+    flag_db = f"sqlite:///{tmp_path / 'flag.db'}"
+    run("--db", flag_db, "campaign", "create", "OnlyInFlag", env={"LEADCTL_DATABASE_URL": env_db})
+    from_env = run("campaign", "list", "--format", "json", env={"LEADCTL_DATABASE_URL": env_db})
+    assert json.loads(from_env.stdout) == []
+    from_flag = run("--db", flag_db, "campaign", "list", "--format", "json", env={"LEADCTL_DATABASE_URL": env_db})
+    assert [c["name"] for c in json.loads(from_flag.stdout)] == ["OnlyInFlag"]
