@@ -52,8 +52,12 @@ def list_cmd(app: AppContext, active_only: bool, fmt: str) -> None:
     from leadctl.services import campaigns
 
     rows = campaigns.list_campaigns(app.engine(), include_inactive=not active_only)
-    render(rows, fmt, ["id", "name", "active", "buckets", "reps", "leads", "description", "created_at"],
-           empty="No campaigns yet: create one with 'leadctl campaign create NAME'.")
+    render(
+        rows,
+        fmt,
+        ["id", "name", "active", "buckets", "reps", "leads", "description", "created_at"],
+        empty="No campaigns yet: create one with 'leadctl campaign create NAME'.",
+    )
 
 
 @campaign.command("show")
@@ -89,8 +93,14 @@ def show_cmd(app: AppContext, campaign_ref: str, fmt: str) -> None:
 @click.option("--active/--inactive", default=None, help="Activate or deactivate.")
 @format_option
 @pass_app
-def edit_cmd(app: AppContext, campaign_ref: str, name: str | None, description: str | None,
-             active: bool | None, fmt: str) -> None:
+def edit_cmd(
+    app: AppContext,
+    campaign_ref: str,
+    name: str | None,
+    description: str | None,
+    active: bool | None,
+    fmt: str,
+) -> None:
     """Rename or describe a campaign, or (de)activate it.
 
     \b
@@ -125,7 +135,7 @@ def approve_cmd(app: AppContext, campaign_ref: str, reps: tuple[str, ...], fmt: 
 @format_option
 @pass_app
 def revoke_cmd(app: AppContext, campaign_ref: str, reps: tuple[str, ...], fmt: str) -> None:
-    """Revoke reps' approval on a campaign (the approval stays in history).
+    """Revoke reps' approval on a campaign (kept as history).
 
     \b
     Example:

@@ -70,13 +70,17 @@ def ensure_schema(engine: Engine) -> None:
     if rev == HEAD:
         return
     if rev is None:
+        with engine.connect() as conn:
+            downgraded = table_exists(conn, "alembic_version")
+        if downgraded:  # `leadctl db downgrade base` leaves an empty version table
+            raise SchemaError(
+                f"the database schema is at base (no tables), this leadctl needs {HEAD}: run 'leadctl db upgrade'"
+            )
         raise SchemaError(
             "the database has tables but no leadctl schema revision; point --db at a leadctl database"
         )
     if rev not in known_revisions():
-        raise SchemaError(
-            f"the database schema ({rev}) is newer than this leadctl ({HEAD}); upgrade leadctl"
-        )
+        raise SchemaError(f"the database schema ({rev}) is newer than this leadctl ({HEAD}); upgrade leadctl")
     raise SchemaError(
         f"the database schema is at revision {rev}, this leadctl needs {HEAD}: run 'leadctl db upgrade'"
     )

@@ -1,0 +1,252 @@
+"""leadctl rep …"""
+
+from __future__ import annotations
+
+import click
+
+from leadctl.cli import AppContext, pass_app
+from leadctl.output import format_option, message, render, render_record, warn
+
+ROLES = ("setter", "closer", "manager")  # = storage.schema.REP_ROLES (not imported: start-up cost)
+
+
+@click.group()
+def rep() -> None:
+    """Manage reps: roles, skills, territories, capacity and time zone.
+
+    A rep is a person who works leads: an appointment setter, a full-cycle rep (closer)
+    or a manager. E-mail addresses identify reps (case does not matter). Deactivating a
+    rep keeps their history.
+
+    \b
+    Example:
+      leadctl rep add ana@example.com --name "Ana Silva" --role closer --skill spanish --territory US-West
+      leadctl rep list --all
+    """
+
+
+@rep.command("add")
+@click.argument("email")
+@click.option("--name", required=True, help="Full name.")
+@click.option(
+    "--role",
+    type=click.Choice(ROLES, case_sensitive=False),
+    default="setter",
+    show_default=True,
+    help="setter (appointment setter), closer (full-cycle rep) or manager.",
+)
+@click.option(
+    "--skill",
+    "skills",
+    multiple=True,
+    metavar="SKILL",
+    help="A skill for skill-based routing (repeat for more).",
+)
+@click.option(
+    "--territory",
+    "territories",
+    multiple=True,
+    metavar="T",
+    help="A territory/swimlane: region, industry or segment (repeat for more).",
+)
+@click.option(
+    "--capacity", type=click.IntRange(min=0), help="Most open leads the rep should hold (0 or more)."
+)
+@click.option("--timezone", metavar="TZ", help="IANA time zone, e.g. America/New_York.")
+@format_option
+@pass_app
+def add_cmd(
+    app: AppContext,
+    email: str,
+    name: str,
+    role: str,
+    skills: tuple[str, ...],
+    territories: tuple[str, ...],
+    capacity: int | None,
+    timezone: str | None,
+    fmt: str,
+) -> None:
+    """Add a rep (identified by e-mail).
+
+    \b
+    Example:
+      leadctl rep add ana@example.com --name "Ana Silva" --role closer \\
+          --skill spanish --skill enterprise --territory US-West --capacity 300 \\
+          --timezone America/Los_Angeles
+    """
+    from leadctl.services import reps
+
+    row = reps.add(
+        app.engine(),
+        email,
+        name,
+        role=role,
+        skills=skills,
+        territories=territories,
+        capacity=capacity,
+        timezone=timezone,
+    )
+    render_record(row, fmt)
+
+
+@rep.command("list")
+@click.option("--all", "show_all", is_flag=True, help="Include deactivated reps.")
+@format_option
+@pass_app
+def list_cmd(app: AppContext, show_all: bool, fmt: str) -> None:
+    """List reps with their campaign and bucket counts.
+
+    Deactivated reps are shown with --all.
+
+    \b
+    Example:
+      leadctl rep list
+      leadctl rep list --all --format json
+    """
+    from leadctl.services import reps
+
+    rows = reps.list_reps(app.engine(), include_inactive=show_all)
+    hint = "No reps yet: add one with 'leadctl rep add EMAIL --name NAME'."
+    if not show_all:
+        hint = "No active reps (see 'leadctl rep list --all'; add one with 'leadctl rep add')."
+    render(rows, fmt, list(reps.LIST_COLUMNS), empty=hint)
+
+
+@rep.command("show")
+@click.argument("rep_ref", metavar="REP")
+@format_option
+@pass_app
+def show_cmd(app: AppContext, rep_ref: str, fmt: str) -> None:
+    """Show a rep with their campaigns and managed buckets.
+
+    REP is an e-mail address, a name or an id.
+
+    \b
+    Example:
+      leadctl rep show ana@example.com
+      leadctl rep show 7 --format json
+    """
+    from leadctl.output import heading
+    from leadctl.services import reps
+
+    row = reps.show(app.engine(), rep_ref)
+    if fmt != "table":
+        render_record(row, fmt)
+        return
+    approvals = row.pop("campaign_approvals")
+    managed = row.pop("managed_buckets")
+    render_record(row, fmt)
+    heading("Campaigns")
+    render(
+        approvals,
+        fmt,
+        ["id", "name", "active", "approved_at", "revoked_at"],
+        empty="Not approved on any campaign (see 'leadctl campaign approve').",
+    )
+    heading("Buckets managed")
+    render(managed, fmt, ["id", "name", "campaign", "active"], empty="Manages no bucket.")
+
+
+@rep.command("edit")
+@click.argument("rep_ref", metavar="REP")
+@click.option("--email", help="New e-mail address.")
+@click.option("--name", help="New name.")
+@click.option("--role", type=click.Choice(ROLES, case_sensitive=False), help="New role.")
+@click.option("--add-skill", "add_skills", multiple=True, metavar="SKILL", help="Add a skill (repeatable).")
+@click.option(
+    "--remove-skill", "remove_skills", multiple=True, metavar="SKILL", help="Remove a skill (repeatable)."
+)
+@click.option(
+    "--add-territory", "add_territories", multiple=True, metavar="T", help="Add a territory (repeatable)."
+)
+@click.option(
+    "--remove-territory",
+    "remove_territories",
+    multiple=True,
+    metavar="T",
+    help="Remove a territory (repeatable).",
+)
+@click.option("--capacity", type=click.IntRange(min=0), help="New capacity (0 or more).")
+@click.option("--no-capacity", is_flag=True, help="Remove the capacity limit.")
+@click.option("--timezone", metavar="TZ", help="New IANA time zone; '' removes it.")
+@click.option("--active", is_flag=True, help="Reactivate a deactivated rep.")
+@format_option
+@pass_app
+def edit_cmd(
+    app: AppContext,
+    rep_ref: str,
+    email: str | None,
+    name: str | None,
+    role: str | None,
+    add_skills: tuple[str, ...],
+    remove_skills: tuple[str, ...],
+    add_territories: tuple[str, ...],
+    remove_territories: tuple[str, ...],
+    capacity: int | None,
+    no_capacity: bool,
+    timezone: str | None,
+    active: bool,
+    fmt: str,
+) -> None:
+    """Change role, skills, territories, capacity; reactivate.
+
+    Also changes the name, e-mail address and time zone.
+
+    \b
+    Example:
+      leadctl rep edit ana@example.com --role manager --add-skill german --remove-skill spanish
+      leadctl rep edit ben@example.com --active --capacity 150
+    """
+    from leadctl.services import reps
+
+    if capacity is not None and no_capacity:
+        raise click.UsageError("--capacity and --no-capacity cannot be used together")
+    row = reps.edit(
+        app.engine(),
+        rep_ref,
+        email=email,
+        name=name,
+        role=role,
+        add_skills=add_skills,
+        remove_skills=remove_skills,
+        add_territories=add_territories,
+        remove_territories=remove_territories,
+        capacity=capacity,
+        clear_capacity=no_capacity,
+        timezone=timezone,
+        active=True if active else None,
+    )
+    if not row["changed"]:
+        message(f"Rep {row['email']}: nothing changed.")
+    render_record(row, fmt)
+
+
+@rep.command("deactivate")
+@click.argument("rep_ref", metavar="REP")
+@format_option
+@pass_app
+def deactivate_cmd(app: AppContext, rep_ref: str, fmt: str) -> None:
+    """Deactivate a rep; their history is kept.
+
+    A deactivated rep is hidden from 'rep list' (see --all) and gets no new work;
+    campaign approvals, managed buckets and history stay.
+
+    \b
+    Example:
+      leadctl rep deactivate ben@example.com
+      leadctl rep edit ben@example.com --active      # undo
+    """
+    from leadctl.services import reps
+
+    row = reps.deactivate(app.engine(), rep_ref)
+    buckets = row["active_buckets_managed"]
+    if row["changed"]:
+        message(f"Rep {row['email']} deactivated; approvals and history are kept.")
+    else:
+        message(f"Rep {row['email']} was already deactivated.")
+    if buckets:
+        warn(
+            f"{row['email']} is still the default manager of active bucket(s) {', '.join(buckets)}; "
+            f"change it with 'leadctl bucket edit BUCKET --manager REP'."
+        )
+    render_record(row, fmt)

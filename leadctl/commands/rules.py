@@ -1,0 +1,100 @@
+"""leadctl rules …"""
+
+from __future__ import annotations
+
+import click
+
+from leadctl.cli import AppContext, pass_app
+from leadctl.output import error, message
+
+
+@click.group()
+def rules() -> None:
+    """Validate and show the YAML rules file.
+
+    The rules in effect are the built-in defaults, overridden key by key by the first of:
+    --rules PATH, $LEADCTL_RULES, ~/.config/leadctl/rules.yaml.
+
+    \b
+    Example:
+      leadctl rules validate rules.yaml
+      leadctl --rules rules.yaml rules show
+    """
+
+
+@rules.command("validate")
+@click.argument("files", nargs=-1, required=True, metavar="FILE...")
+def validate_cmd(files: tuple[str, ...]) -> None:
+    """Check rules files for errors (no database needed).
+
+    Prints 'FILE: OK' or the first problem with its line and key; exits 1 if any file
+    has a problem.
+
+    \b
+    Example:
+      leadctl rules validate rules.yaml
+      leadctl rules validate configs/*.yaml && git commit -m "new rules"
+    """
+    from pathlib import Path
+
+    from leadctl.errors import ConfigError
+    from leadctl.rules import validate_file
+
+    failed = 0
+    for name in files:
+        try:
+            validate_file(Path(name))
+        except ConfigError as exc:
+            error(str(exc))
+            failed += 1
+        else:
+            message(f"{name}: OK")
+    if failed:
+        click.get_current_context().exit(1)
+
+
+@rules.command("show")
+@click.argument("key", required=False)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(("yaml", "json")),
+    default="yaml",
+    show_default=True,
+    help="Output format.",
+)
+@pass_app
+def show_cmd(app: AppContext, key: str | None, fmt: str) -> None:
+    """Print the effective rules, or one KEY of them.
+
+    The effective rules are the built-in defaults merged with your file; which file is in
+    use is said on stderr.
+
+    \b
+    Example:
+      leadctl rules show
+      leadctl rules show phones.default_region
+      leadctl --rules team.yaml rules show validation --format json
+    """
+    import yaml
+
+    from leadctl.errors import InputError
+    from leadctl.output import render_record
+
+    effective = app.rules
+    message(
+        f"Rules: {effective.path} (over the built-in defaults)"
+        if effective.path
+        else "Rules: built-in defaults"
+    )
+    value = effective.data
+    if key:
+        try:
+            value = effective.get(key)
+        except (KeyError, TypeError):
+            raise InputError(f"no rules key {key!r} (top-level keys: {', '.join(effective.data)})") from None
+    if fmt == "json":
+        render_record(value, "json")
+    else:
+        text = yaml.safe_dump(value, sort_keys=False, allow_unicode=True, default_flow_style=False)
+        click.echo(text.removesuffix("...\n"), nl=False)
