@@ -133,6 +133,14 @@ def render_record(record: Mapping[str, Any], fmt: str = "table") -> None:
     click.echo(tabulate(pairs, tablefmt="plain", disable_numparse=True))
 
 
+def render_yaml(value: Any) -> None:
+    """A value as YAML (rules files and other configuration people edit)."""
+    import yaml
+
+    text = yaml.safe_dump(jsonable(value), sort_keys=False, allow_unicode=True, default_flow_style=False)
+    click.echo(text.removesuffix("...\n"), nl=False)
+
+
 def heading(text: str) -> None:
     """A section heading inside table output (stdout)."""
     click.echo("")

@@ -76,10 +76,8 @@ def show_cmd(app: AppContext, key: str | None, fmt: str) -> None:
       leadctl rules show phones.default_region
       leadctl --rules team.yaml rules show validation --format json
     """
-    import yaml
-
     from leadctl.errors import InputError
-    from leadctl.output import render_record
+    from leadctl.output import render_record, render_yaml
 
     effective = app.rules
     message(
@@ -96,5 +94,4 @@ def show_cmd(app: AppContext, key: str | None, fmt: str) -> None:
     if fmt == "json":
         render_record(value, "json")
     else:
-        text = yaml.safe_dump(value, sort_keys=False, allow_unicode=True, default_flow_style=False)
-        click.echo(text.removesuffix("...\n"), nl=False)
+        render_yaml(value)
