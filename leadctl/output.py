@@ -48,6 +48,21 @@ def format_option(f: F) -> F:
     )(f)
 
 
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def to_json(value: Any, indent: int | None = None) -> str:
+    """JSON text for any row value (datetimes as ISO 8601 with offset)."""
+    return json.dumps(value, ensure_ascii=False, indent=indent, default=_json_default)
+
+
 def jsonable(value: Any) -> Any:
     if isinstance(value, datetime | date):
         return value.isoformat()
@@ -71,7 +86,7 @@ def _cell(value: Any) -> str:
     if isinstance(value, Mapping | list | tuple):
         if isinstance(value, list | tuple) and all(isinstance(v, str | int | float) for v in value):
             return ", ".join(str(v) for v in value)
-        return json.dumps(jsonable(value), ensure_ascii=False, sort_keys=True)
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=_json_default)
     return str(value)
 
 
@@ -94,11 +109,11 @@ def render(
     """Write rows to stdout in the chosen format. ``columns`` fixes the field order."""
     if fmt == "jsonl":
         for row in rows:
-            click.echo(json.dumps(jsonable(_pick(row, columns)), ensure_ascii=False))
+            click.echo(to_json(_pick(row, columns)))
         return
     materialised = [_pick(r, columns) for r in rows]
     if fmt == "json":
-        click.echo(json.dumps(jsonable(materialised), ensure_ascii=False, indent=2))
+        click.echo(to_json(materialised, indent=2))
         return
     cols = list(columns) if columns else _columns(materialised)
     if fmt == "csv":
@@ -122,7 +137,7 @@ def render_record(record: Mapping[str, Any], fmt: str = "table") -> None:
     """One object: key/value lines for people, one JSON object (or one row) for tools."""
     if fmt in ("json", "jsonl"):
         indent = 2 if fmt == "json" else None
-        click.echo(json.dumps(jsonable(record), ensure_ascii=False, indent=indent))
+        click.echo(to_json(record, indent=indent))
         return
     if fmt == "csv":
         render([record], "csv")

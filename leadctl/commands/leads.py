@@ -1,0 +1,160 @@
+"""leadctl leads …: list with filters, show one with its timeline."""
+
+from __future__ import annotations
+
+import click
+
+from leadctl.cli import AppContext, pass_app
+from leadctl.output import format_option
+
+# Keep in step with services.leads.SORT_FIELDS (a test checks); listed here so --help stays cheap.
+SORTABLE = "id, registered_at, created_at, updated_at, status, external_id, first_name, last_name, email, company, bucket, campaign, manager"
+
+
+@click.group()
+def leads() -> None:
+    """Browse leads: list with filters, show one with its timeline.
+
+    \b
+    Example:
+      leadctl leads list --bucket webinar --status new,duplicate --since 7d
+      leadctl leads show 42
+    """
+
+
+@leads.command("list")
+@click.option("--bucket", metavar="BUCKET", help="Only leads of this bucket (name or id).")
+@click.option("--campaign", metavar="CAMPAIGN", help="Only leads of this campaign (name or id).")
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    metavar="STATUS",
+    help="Only these statuses: new, processed, duplicate, rejected (repeat or comma-separate).",
+)
+@click.option("--manager", metavar="REP", help="Only leads managed by this rep (e-mail, name or id).")
+@click.option(
+    "--since", metavar="WHEN", help="Registered at or after WHEN (2026-03-01, 2026-03-01T09:00, today, 7d)."
+)
+@click.option(
+    "--until", metavar="WHEN", help="Registered at or before WHEN; a bare date means the end of that day."
+)
+@click.option("--search", metavar="TEXT", help="E-mail, id or name (first, last or 'first last'); any case.")
+@click.option(
+    "--unassigned/--all-managers",
+    default=None,
+    help="Only leads without a manager, or all leads. Default with --bucket: the bucket's saved view.",
+)
+@click.option("--save-view", is_flag=True, help="Remember --unassigned/--all-managers for --bucket.")
+@click.option(
+    "--limit", type=click.IntRange(min=0), default=50, show_default=True, help="At most N leads; 0 = all."
+)
+@click.option("--offset", type=click.IntRange(min=0), default=0, help="Skip the first N leads.")
+@click.option(
+    "--sort",
+    default="id",
+    show_default=True,
+    metavar="FIELD",
+    help=f"Sort by FIELD, -FIELD for descending: {SORTABLE}.",
+)
+@format_option
+@pass_app
+def list_cmd(
+    app: AppContext,
+    bucket: str | None,
+    campaign: str | None,
+    statuses: tuple[str, ...],
+    manager: str | None,
+    since: str | None,
+    until: str | None,
+    search: str | None,
+    unassigned: bool | None,
+    save_view: bool,
+    limit: int,
+    offset: int,
+    sort: str,
+    fmt: str,
+) -> None:
+    """List leads matching every given filter; the table shows a readable subset.
+
+    json, jsonl and csv carry the stable fields (id, external_id, bucket, campaign, status,
+    reasons, manager, client_id, duplicate_of, first_name, last_name, email, business_phone,
+    mobile_phone, timezone, company, registered_at, custom) in that order.
+
+    The "only unassigned" choice is remembered per bucket with --save-view (third example);
+    --all-managers --save-view switches it off again.
+
+    \b
+    Example:
+      leadctl leads list --bucket webinar --status new,duplicate --since 7d
+      leadctl leads list --search "ana silva" --format json
+      leadctl leads list --bucket webinar --unassigned --save-view
+      leadctl leads list --sort -registered_at --limit 0 --format csv > leads.csv
+    """
+    from leadctl.output import message, render
+    from leadctl.services import leads as service
+
+    page = service.list_leads(
+        app.engine(),
+        bucket=bucket,
+        campaign=campaign,
+        statuses=statuses,
+        manager=manager,
+        since=since,
+        until=until,
+        search=search,
+        unassigned=unassigned,
+        save_view=save_view,
+        limit=limit,
+        offset=offset,
+        sort=sort,
+    )
+    for notice in page.notices:
+        message(notice)
+    columns = service.TABLE_COLUMNS if fmt == "table" else service.LIST_FIELDS
+    render(page.rows, fmt, columns, empty="No leads match.")
+    summary = page.summary()
+    if summary:
+        message(summary)
+
+
+@leads.command("show")
+@click.argument("lead_id", metavar="ID")
+@format_option
+@pass_app
+def show_cmd(app: AppContext, lead_id: str, fmt: str) -> None:
+    """Show one lead: every field, custom fields, reasons and the full timeline.
+
+    The timeline starts with the load that brought the lead in (file, line, who, when),
+    then every event (processed, duplicate, fixed, reprocessed, …) in time order.
+
+    \b
+    Example:
+      leadctl leads show 42
+      leadctl leads show 42 --format json | jq .timeline
+      leadctl leads show lead:42          # as printed in duplicate_of
+    """
+    from leadctl.output import heading, render, render_record
+    from leadctl.services import leads as service
+
+    lead = service.show_lead(app.engine(), lead_id)
+    if fmt != "table":
+        render_record(lead, fmt)
+        return
+    custom = lead.pop("custom")
+    reasons = lead.pop("reasons")
+    raw = lead.pop("raw")
+    timeline = lead.pop("timeline")
+    render_record(lead, fmt)
+    heading("Custom fields" if custom else "Custom fields: none")
+    if custom:
+        render([{"field": k, "value": v} for k, v in custom.items()], fmt, ["field", "value"])
+    if lead["status"] == "rejected":
+        heading("Reasons" if reasons else "Reasons: none recorded")
+        if reasons:
+            render([r if isinstance(r, dict) else {"reason": r} for r in reasons], fmt)
+        if raw:
+            heading(f"Source row (line {lead['line_no']})" if lead["line_no"] is not None else "Source row")
+            render([{"column": k, "value": v} for k, v in raw.items()], fmt, ["column", "value"])
+    heading("Timeline")
+    render(timeline, fmt, ["at", "kind", "actor", "data"])

@@ -1,0 +1,466 @@
+"""Browsing leads: list them with filters, show one with its timeline.
+
+This is the read path people and tools hit most, so it stays fast: SQLAlchemy Core over
+``storage.schema`` only (importing ``sqlalchemy.orm`` alone costs ~60 ms), one query with
+joins for the bucket, campaign and manager names, LIMIT/OFFSET in SQL, and a count only
+when the page does not hold every matching lead. Bucket, campaign and rep references are
+resolved here with Core for the same reason (``services.common`` uses the ORM).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, Table, func, or_, select, update
+from sqlalchemy.engine import Connection, Engine
+
+from leadctl.errors import InputError, NotFound
+from leadctl.storage import schema
+from leadctl.storage.engine import read, write
+from leadctl.timeutil import parse_user_datetime
+
+# The stable fields of a lead row in json/jsonl/csv, in this order. Other tools rely on them:
+# add new fields at the end, never rename or reorder.
+LIST_FIELDS: tuple[str, ...] = (
+    "id",
+    "external_id",
+    "bucket",
+    "campaign",
+    "status",
+    "reasons",
+    "manager",
+    "client_id",
+    "duplicate_of",
+    "first_name",
+    "last_name",
+    "email",
+    "business_phone",
+    "mobile_phone",
+    "timezone",
+    "company",
+    "registered_at",
+    "custom",
+)
+# `leads show --format json`: the list fields, then everything else a lead carries.
+SHOW_FIELDS: tuple[str, ...] = (
+    *LIST_FIELDS,
+    "title",
+    "linkedin_url",
+    "website",
+    "headcount",
+    "revenue",
+    "industry",
+    "city",
+    "state",
+    "country",
+    "source",
+    "affiliate_id",
+    "line_no",
+    "load_id",
+    "raw",
+    "timeline",
+)
+# The readable subset shown in a table.
+TABLE_COLUMNS: tuple[str, ...] = (
+    "id",
+    "status",
+    "name",
+    "email",
+    "company",
+    "bucket",
+    "manager",
+    "registered_at",
+)
+DEFAULT_LIMIT = 50
+
+_L = schema.lead
+_B = schema.bucket
+_C = schema.campaign
+_R = schema.rep
+_LOAD = schema.load
+_EV = schema.lead_event
+
+# --sort FIELD -> column. Text is compared lower-cased so SQLite and PostgreSQL agree.
+SORT_FIELDS: dict[str, ColumnElement[Any]] = {
+    "id": _L.c.id,
+    "registered_at": _L.c.registered_at,
+    "created_at": _L.c.created_at,
+    "updated_at": _L.c.updated_at,
+    "status": _L.c.status,
+    "external_id": func.lower(_L.c.external_id),
+    "first_name": func.lower(_L.c.first_name),
+    "last_name": func.lower(_L.c.last_name),
+    "email": func.lower(_L.c.email),
+    "company": func.lower(_L.c.company),
+    "bucket": func.lower(_B.c.name),
+    "campaign": func.lower(_C.c.name),
+    "manager": func.lower(_R.c.email),
+}
+# Fields that may be empty: their NULLs sort last in both directions on both databases. The
+# others get a plain ORDER BY so the id/registered_at indexes still serve it.
+_NULLABLE_SORT = frozenset({"external_id", "first_name", "last_name", "email", "company", "manager"})
+
+# Lead columns every row needs (list and show); show adds the rest.
+_LIST_LEAD_COLUMNS = (
+    "id",
+    "external_id",
+    "status",
+    "reasons",
+    "client_id",
+    "duplicate_of_lead_id",
+    "duplicate_of_client_id",
+    "first_name",
+    "last_name",
+    "email",
+    "business_phone",
+    "mobile_phone",
+    "timezone",
+    "company",
+    "registered_at",
+    "custom",
+)
+_SHOW_EXTRA_COLUMNS = (
+    "title",
+    "linkedin_url",
+    "website",
+    "headcount",
+    "revenue",
+    "industry",
+    "city",
+    "state",
+    "country",
+    "source",
+    "affiliate_id",
+    "line_no",
+    "load_id",
+    "raw",
+    "created_at",
+)
+
+
+@dataclass
+class LeadPage:
+    """One page of ``leads list``: the rows plus what the user should be told on stderr."""
+
+    rows: list[dict[str, Any]]
+    limit: int
+    offset: int
+    total: int | None = None  # counted only when the page does not hold every match
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def truncated(self) -> bool:
+        return self.total is not None and len(self.rows) < self.total
+
+    def summary(self) -> str | None:
+        """``showing 50 of 1,234 leads (use --limit/--offset)`` when some matches are not shown."""
+        if not self.truncated or self.total is None:
+            return None
+        if self.offset == 0:
+            return f"showing {len(self.rows):,} of {self.total:,} leads (use --limit/--offset)"
+        if not self.rows:
+            return f"showing 0 of {self.total:,} leads (--offset {self.offset:,} is past the end)"
+        first = self.offset + 1
+        last = self.offset + len(self.rows)
+        return f"showing leads {first:,}-{last:,} of {self.total:,} (use --limit/--offset)"
+
+
+# ---------------------------------------------------------------- references (Core)
+
+
+def _by_ref(
+    conn: Connection, table: Table, ref: str | int, label: str, name_columns: Sequence[str]
+) -> dict[str, Any]:
+    """A row by numeric id or case-insensitive name/e-mail; NotFound in the house style."""
+    text = str(ref).strip()
+    if text.isdigit() and len(text) <= 18:
+        row = conn.execute(select(table).where(table.c.id == int(text))).mappings().first()
+        if row is not None:
+            return dict(row)
+    for column in name_columns:
+        found = (
+            conn.execute(select(table).where(func.lower(table.c[column]) == text.lower())).mappings().all()
+        )
+        if len(found) == 1:
+            return dict(found[0])
+        if len(found) > 1:
+            ids = ", ".join(str(r["id"]) for r in found)
+            raise NotFound(f"{label} {text!r} is ambiguous (ids {ids}); use the id")
+    raise NotFound(f"no {label} {text!r} (give its name or id; see 'leadctl {label} list')")
+
+
+def find_bucket(conn: Connection, ref: str | int) -> dict[str, Any]:
+    return _by_ref(conn, _B, ref, "bucket", ("name",))
+
+
+def find_campaign(conn: Connection, ref: str | int) -> dict[str, Any]:
+    return _by_ref(conn, _C, ref, "campaign", ("name",))
+
+
+def find_rep(conn: Connection, ref: str | int) -> dict[str, Any]:
+    return _by_ref(conn, _R, ref, "rep", ("email", "name"))
+
+
+# ---------------------------------------------------------------- list
+
+
+def parse_statuses(values: Iterable[str]) -> list[str]:
+    """``--status`` values, repeatable or comma-separated, checked against the known statuses."""
+    out: list[str] = []
+    for value in values:
+        for part in value.split(","):
+            status = part.strip().lower()
+            if not status:
+                continue
+            if status not in schema.LEAD_STATUSES:
+                raise InputError(
+                    f"--status: {part.strip()!r} is not one of {', '.join(schema.LEAD_STATUSES)}"
+                )
+            if status not in out:
+                out.append(status)
+    return out
+
+
+def _order_by(sort: str) -> list[ColumnElement[Any]]:
+    """``--sort FIELD`` / ``-FIELD`` as ORDER BY terms, ties broken by id in the same direction."""
+    text = sort.strip()
+    descending = text.startswith("-")
+    name = text.lstrip("-+").strip().lower()
+    column = SORT_FIELDS.get(name)
+    if column is None:
+        raise InputError(
+            f"--sort: {text!r} is not sortable (choose from {', '.join(SORT_FIELDS)}; -FIELD for descending)"
+        )
+    term = column.desc() if descending else column.asc()
+    if name in _NULLABLE_SORT:
+        term = term.nulls_last()
+    order = [term]
+    if name != "id":
+        order.append(_L.c.id.desc() if descending else _L.c.id.asc())
+    return order
+
+
+def _when(value: str | datetime | None, option: str, *, end_of_day: bool = False) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    return parse_user_datetime(value, option, end_of_day=end_of_day)
+
+
+def _search_condition(text: str) -> ColumnElement[bool]:
+    """E-mail, id/external id or name (first, last or "first last"), case-insensitive."""
+    needle = " ".join(text.split()).lower()
+    full_name = func.coalesce(_L.c.first_name, "") + " " + func.coalesce(_L.c.last_name, "")
+    conditions: list[ColumnElement[bool]] = [
+        func.lower(_L.c.email).contains(needle, autoescape=True),
+        func.lower(_L.c.first_name).contains(needle, autoescape=True),
+        func.lower(_L.c.last_name).contains(needle, autoescape=True),
+        func.lower(full_name).contains(needle, autoescape=True),
+        func.lower(_L.c.external_id) == needle,
+    ]
+    if needle.isdigit() and len(needle) <= 18:
+        conditions.append(_L.c.id == int(needle))
+    return or_(*conditions)
+
+
+def _duplicate_of(lead_id: int | None, client_id: int | None) -> str | None:
+    if lead_id is not None:
+        return f"lead:{lead_id}"
+    if client_id is not None:
+        return f"client:{client_id}"
+    return None
+
+
+def _row(r: Mapping[str, Any]) -> dict[str, Any]:
+    """A database row as a lead dict: the stable fields in order, then ``name`` for tables."""
+    first, last = r["first_name"], r["last_name"]
+    return {
+        "id": r["id"],
+        "external_id": r["external_id"],
+        "bucket": r["bucket"],
+        "campaign": r["campaign"],
+        "status": r["status"],
+        "reasons": list(r["reasons"] or []),
+        "manager": r["manager"],
+        "client_id": r["client_id"],
+        "duplicate_of": _duplicate_of(r["duplicate_of_lead_id"], r["duplicate_of_client_id"]),
+        "first_name": first,
+        "last_name": last,
+        "email": r["email"],
+        "business_phone": r["business_phone"],
+        "mobile_phone": r["mobile_phone"],
+        "timezone": r["timezone"],
+        "company": r["company"],
+        "registered_at": r["registered_at"],
+        "custom": dict(r["custom"] or {}),
+        "name": " ".join(p for p in (first, last) if p) or None,
+    }
+
+
+def _select(extra: Sequence[str] = ()) -> Select[Any]:
+    """Lead columns plus bucket, campaign and manager names in one query."""
+    lead_columns = [_L.c[name] for name in (*_LIST_LEAD_COLUMNS, *extra)]
+    return (
+        select(
+            *lead_columns,
+            _B.c.name.label("bucket"),
+            _C.c.name.label("campaign"),
+            _R.c.email.label("manager"),
+        )
+        .select_from(_L)
+        .join(_B, _B.c.id == _L.c.bucket_id)
+        .join(_C, _C.c.id == _L.c.campaign_id)
+        .outerjoin(_R, _R.c.id == _L.c.manager_id)
+    )
+
+
+def list_leads(
+    engine: Engine,
+    *,
+    bucket: str | None = None,
+    campaign: str | None = None,
+    statuses: Iterable[str] = (),
+    manager: str | None = None,
+    since: str | datetime | None = None,
+    until: str | datetime | None = None,
+    search: str | None = None,
+    unassigned: bool | None = None,
+    save_view: bool = False,
+    limit: int = DEFAULT_LIMIT,
+    offset: int = 0,
+    sort: str = "id",
+) -> LeadPage:
+    """Leads matching every given filter, one page of them.
+
+    ``unassigned``: True = only leads without a manager, False = all, None = the bucket's saved
+    view (``bucket.view_unassigned_only``) when ``bucket`` is given, else all. ``save_view``
+    stores the choice in effect for ``bucket``. ``limit`` 0 means no limit.
+    """
+    # Everything that can be wrong with the input is checked before anything is stored.
+    status_list = parse_statuses(statuses)
+    order = _order_by(sort)
+    since_at = _when(since, "--since")
+    until_at = _when(until, "--until", end_of_day=True)
+    if since_at is not None and until_at is not None and since_at > until_at:
+        raise InputError(f"--since ({since_at.isoformat()}) is after --until ({until_at.isoformat()})")
+    if limit < 0:
+        raise InputError(f"--limit: {limit} must be 0 (all) or more")
+    if offset < 0:
+        raise InputError(f"--offset: {offset} must be 0 or more")
+    if save_view and bucket is None:
+        raise InputError("--save-view needs --bucket (the unassigned-only view is remembered per bucket)")
+    if unassigned and manager is not None:
+        raise InputError(
+            "--manager and --unassigned contradict each other (unassigned leads have no manager)"
+        )
+
+    with write(engine) if save_view else read(engine) as conn:
+        notices: list[str] = []
+        conditions: list[ColumnElement[bool]] = []
+        if bucket is not None:
+            b = find_bucket(conn, bucket)
+            conditions.append(_L.c.bucket_id == b["id"])
+            saved = bool(b["view_unassigned_only"])
+            if save_view:
+                choice = saved if unassigned is None else unassigned
+                conn.execute(update(_B).where(_B.c.id == b["id"]).values(view_unassigned_only=choice))
+                what = "only unassigned leads" if choice else "all leads"
+                notices.append(f"saved view for bucket {b['name']}: {what}")
+            if unassigned is None and manager is None and saved:
+                unassigned = True
+                if not save_view:
+                    notices.append(
+                        f"showing only unassigned leads (saved view for bucket {b['name']}; --all-managers to see all)"
+                    )
+        if campaign is not None:
+            conditions.append(_L.c.campaign_id == find_campaign(conn, campaign)["id"])
+        if manager is not None:
+            conditions.append(_L.c.manager_id == find_rep(conn, manager)["id"])
+        if unassigned:
+            conditions.append(_L.c.manager_id.is_(None))
+        if status_list:
+            conditions.append(_L.c.status.in_(status_list))
+        if since_at is not None:
+            conditions.append(_L.c.registered_at >= since_at)
+        if until_at is not None:
+            conditions.append(_L.c.registered_at <= until_at)
+        if search is not None and search.strip():
+            conditions.append(_search_condition(search))
+
+        query = _select().where(*conditions).order_by(*order)
+        if limit:
+            query = query.limit(limit + 1)  # one more tells whether the page is truncated
+        if offset:
+            query = query.offset(offset)
+        rows = [_row(r) for r in conn.execute(query).mappings()]
+
+        page = LeadPage(rows=rows, limit=limit, offset=offset, notices=notices)
+        has_more = bool(limit) and len(rows) > limit
+        if has_more:
+            del rows[limit:]
+        if has_more or offset:
+            page.total = conn.execute(select(func.count()).select_from(_L).where(*conditions)).scalar_one()
+        return page
+
+
+# ---------------------------------------------------------------- show
+
+
+def show_lead(engine: Engine, ref: str | int) -> dict[str, Any]:
+    """One lead with every field (SHOW_FIELDS order) and its timeline, oldest first.
+
+    The timeline starts with a synthesised ``loaded`` entry from the lead's load (file,
+    line, actor), followed by the append-only ``lead_event`` rows in time order.
+    """
+    text = str(ref).strip()
+    number = text.removeprefix("#")
+    if number[:5].lower() == "lead:":  # as printed in duplicate_of
+        number = number[5:].strip()
+    if not (number.isdigit() and len(number) <= 18):
+        raise NotFound(f"no lead {text!r} (give its id; see 'leadctl leads list')")
+    with read(engine) as conn:
+        query = (
+            _select(_SHOW_EXTRA_COLUMNS)
+            .add_columns(
+                _LOAD.c.filename.label("load_filename"),
+                _LOAD.c.actor.label("load_actor"),
+                _LOAD.c.started_at.label("load_started_at"),
+            )
+            .outerjoin(_LOAD, _LOAD.c.id == _L.c.load_id)
+            .where(_L.c.id == int(number))
+        )
+        r = conn.execute(query).mappings().first()
+        if r is None:
+            raise NotFound(f"no lead {text!r} (give its id; see 'leadctl leads list')")
+        events = (
+            conn.execute(
+                select(_EV.c.at, _EV.c.kind, _EV.c.actor, _EV.c.data)
+                .where(_EV.c.lead_id == r["id"])
+                .order_by(_EV.c.at, _EV.c.id)
+            )
+            .mappings()
+            .all()
+        )
+
+    row = _row(r)
+    del row["name"]
+    for name in _SHOW_EXTRA_COLUMNS:
+        if name != "created_at":
+            row[name] = r[name]
+    row["raw"] = dict(r["raw"] or {})
+    loaded_data: dict[str, Any] = {}
+    if r["load_id"] is not None:
+        loaded_data = {"file": r["load_filename"], "line": r["line_no"], "load_id": r["load_id"]}
+    loaded = {
+        "at": r["created_at"] or r["load_started_at"],
+        "kind": "loaded",
+        "actor": r["load_actor"],
+        "data": loaded_data,
+    }
+    row["timeline"] = [
+        loaded,
+        *({"at": e["at"], "kind": e["kind"], "actor": e["actor"], "data": e["data"]} for e in events),
+    ]
+    return {name: row[name] for name in SHOW_FIELDS}
