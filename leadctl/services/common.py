@@ -6,10 +6,9 @@ import getpass
 import os
 from typing import TypeVar
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from leadctl.errors import NotFound
+from leadctl.services import lookup
 from leadctl.storage.models import Bucket, Campaign, Rep
 
 T = TypeVar("T", Campaign, Bucket, Rep)
@@ -26,30 +25,19 @@ def actor() -> str:
         return "leadctl"
 
 
-def _by_ref(session: Session, model: type[T], ref: str | int, label: str, *name_columns: str) -> T:
-    text = str(ref).strip()
-    if text.isdigit():
-        obj = session.get(model, int(text))
-        if obj is not None:
-            return obj
-    for column in name_columns:
-        col = getattr(model, column)
-        found = session.scalars(select(model).where(func.lower(col) == text.lower())).all()
-        if len(found) == 1:
-            return found[0]
-        if len(found) > 1:
-            ids = ", ".join(str(o.id) for o in found)
-            raise NotFound(f"{label} {text!r} is ambiguous (ids {ids}); use the id")
-    raise NotFound(f"no {label} {text!r} (give its name or id; see 'leadctl {label} list')")
-
-
 def get_campaign(session: Session, ref: str | int) -> Campaign:
-    return _by_ref(session, Campaign, ref, "campaign", "name")
+    return _orm(session, Campaign, lookup.find_campaign(session.connection(), ref))
 
 
 def get_bucket(session: Session, ref: str | int) -> Bucket:
-    return _by_ref(session, Bucket, ref, "bucket", "name")
+    return _orm(session, Bucket, lookup.find_bucket(session.connection(), ref))
 
 
 def get_rep(session: Session, ref: str | int) -> Rep:
-    return _by_ref(session, Rep, ref, "rep", "email", "name")
+    return _orm(session, Rep, lookup.find_rep(session.connection(), ref))
+
+
+def _orm(session: Session, model: type[T], row: dict[str, object]) -> T:
+    obj = session.get(model, row["id"])
+    assert obj is not None
+    return obj
