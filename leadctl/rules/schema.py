@@ -54,7 +54,13 @@ class Spec:
             return f"a mapping of names to {self.item.expected()}"
         if self.kind == "section":
             return "a mapping with keys " + ", ".join(self.fields)
-        words = {"region": "a region code such as US, CA or GB", "str": "a string", "bool": "true or false", "int": "a whole number", "float": "a number"}
+        words = {
+            "region": "a region code such as US, CA or GB",
+            "str": "a string",
+            "bool": "true or false",
+            "int": "a whole number",
+            "float": "a number",
+        }
         text = words.get(self.kind, self.kind)
         if self.minimum is not None and self.maximum is not None:
             text += f" from {self.minimum:g} to {self.maximum:g}"
@@ -66,6 +72,12 @@ class Spec:
 def section(doc: str, **fields: Spec) -> Spec:
     return Spec("section", doc=doc, fields=fields)
 
+
+# Duplicate rules (leadctl/services/matching.py reads them; kept here so this module imports nothing).
+DUPLICATE_SCOPES = ("global", "campaign")
+EXACT_KEYS = ("email", "phone", "external_id")
+BLOCKING_KINDS = ("company", "domain", "phone_suffix", "name")
+COMPARATORS = ("exact", "fuzzy", "name", "company", "phone", "email", "domain")
 
 REGION = Spec("region", doc="two-letter region code (ISO 3166-1), e.g. US, CA, GB")
 
@@ -79,7 +91,9 @@ SCHEMA = section(
     ),
     validation=section(
         "what makes a lead valid",
-        required_fields=Spec("list", item=Spec("str", choices=LEAD_FIELDS), doc="fields that must be present"),
+        required_fields=Spec(
+            "list", item=Spec("str", choices=LEAD_FIELDS), doc="fields that must be present"
+        ),
         phone_required=Spec("str", choices=("any", "business", "mobile", "both", "none")),
         check_email_syntax=Spec("bool"),
         check_phone_numbers=Spec("bool"),
@@ -88,5 +102,32 @@ SCHEMA = section(
     mapping=section(
         "how file headers map onto lead fields",
         aliases=Spec("map", item=Spec("str", choices=LEAD_FIELDS + ("full_name",))),
+    ),
+    duplicates=section(
+        "when two leads are the same person (see leadctl/services/matching.py)",
+        scope=Spec(
+            "str", choices=DUPLICATE_SCOPES, doc="global: one client per person; campaign: per campaign"
+        ),
+        threshold=Spec(
+            "float", minimum=0, maximum=1, doc="fuzzy score at or above which leads are duplicates"
+        ),
+        exact_keys=Spec(
+            "list", item=Spec("str", choices=EXACT_KEYS), doc="keys that make leads duplicates outright"
+        ),
+        gmail_folding=Spec("bool", doc="ignore dots and +tags in Gmail addresses"),
+        min_evidence=Spec("float", minimum=0, maximum=1, doc="share of field weight both leads must have"),
+        blocking=Spec("list", item=Spec("str", choices=BLOCKING_KINDS), doc="fuzzy candidate keys"),
+        max_block_size=Spec("int", minimum=2, doc="skip fuzzy candidate blocks larger than this"),
+        fields=Spec(
+            "map",
+            doc="fields of the fuzzy score, by lead field, custom field or virtual field name",
+            item=section(
+                "one weighted field",
+                weight=Spec("float", minimum=0, doc="relative weight; 0 switches the field off"),
+                compare=Spec("str", choices=COMPARATORS, doc="how values are compared"),
+                min=Spec("float", minimum=0, maximum=1, doc="below this similarity the score is capped"),
+                required=Spec("bool", doc="both leads must have the field for a fuzzy match"),
+            ),
+        ),
     ),
 )

@@ -49,13 +49,17 @@ def _counts(engine: Engine) -> dict[int, dict[str, int]]:
     """Buckets, approved reps and leads per campaign, in three set-based queries."""
     counts: dict[int, dict[str, int]] = {}
     with engine.connect() as conn:
-        for cid, n in conn.execute(select(schema.bucket.c.campaign_id, func.count()).group_by(schema.bucket.c.campaign_id)):
+        for cid, n in conn.execute(
+            select(schema.bucket.c.campaign_id, func.count()).group_by(schema.bucket.c.campaign_id)
+        ):
             counts.setdefault(cid, {})["buckets"] = n
         cr = schema.campaign_rep
         q = select(cr.c.campaign_id, func.count()).where(cr.c.revoked_at.is_(None)).group_by(cr.c.campaign_id)
         for cid, n in conn.execute(q):
             counts.setdefault(cid, {})["reps"] = n
-        for cid, n in conn.execute(select(schema.lead.c.campaign_id, func.count()).group_by(schema.lead.c.campaign_id)):
+        for cid, n in conn.execute(
+            select(schema.lead.c.campaign_id, func.count()).group_by(schema.lead.c.campaign_id)
+        ):
             counts.setdefault(cid, {})["leads"] = n
     return counts
 
@@ -69,7 +73,11 @@ def list_campaigns(engine: Engine, include_inactive: bool = True) -> list[dict[s
         out = []
         for c in s.scalars(q):
             n = counts.get(c.id, {})
-            out.append(_row(c, {"buckets": n.get("buckets", 0), "reps": n.get("reps", 0), "leads": n.get("leads", 0)}))
+            out.append(
+                _row(
+                    c, {"buckets": n.get("buckets", 0), "reps": n.get("reps", 0), "leads": n.get("leads", 0)}
+                )
+            )
         return out
 
 
@@ -107,7 +115,9 @@ def edit(
             name = name.strip()
             if not name or name.isdigit():
                 raise InputError(f"campaign name {name!r}: must be non-empty and not only digits")
-            clash = s.scalar(select(Campaign).where(func.lower(Campaign.name) == name.lower(), Campaign.id != c.id))
+            clash = s.scalar(
+                select(Campaign).where(func.lower(Campaign.name) == name.lower(), Campaign.id != c.id)
+            )
             if clash:
                 raise ConflictError(f"campaign {name!r} already exists")
             c.name = name
@@ -129,7 +139,9 @@ def approve(engine: Engine, campaign_ref: str, rep_refs: list[str]) -> list[dict
         for ref in rep_refs:
             r = get_rep(s, ref)
             if not r.active:
-                raise ConflictError(f"rep {r.email} is deactivated; reactivate with 'leadctl rep edit {r.email} --active'")
+                raise ConflictError(
+                    f"rep {r.email} is deactivated; reactivate with 'leadctl rep edit {r.email} --active'"
+                )
             a = s.get(CampaignRep, (c.id, r.id))
             if a is None:
                 s.add(CampaignRep(campaign_id=c.id, rep_id=r.id, approved_at=now, revoked_at=None))

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from sqlalchemy import (
     Boolean,
-    Float,
     CheckConstraint,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,

@@ -1,0 +1,1 @@
+"""Benchmarks: run as scripts (``python benchmarks/dedupe_engine.py --n 100000``)."""

@@ -1,0 +1,194 @@
+"""Benchmark the in-memory duplicate engine on generated leads with known truth.
+
+Usage::
+
+    python benchmarks/dedupe_engine.py --n 100000
+    python benchmarks/dedupe_engine.py --n 10000 100000 1000000 --sweep
+
+For each N it generates N leads (``leadctl.services.fakedata``, ~10% duplicates with realistic
+noise), normalises their phones to E.164 as the loader would, writes the canonical CSV and the
+truth file once (cached under ``--cache``), then runs the engine — read, normalise, blocking,
+compare, cluster — in a fresh child process so that time and peak memory are the engine's
+alone. Prints a table: n, seconds, peak MB, precision, recall, F1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+REGION_OF = {
+    "united states": "US",
+    "us": "US",
+    "usa": "US",
+    "canada": "CA",
+    "ca": "CA",
+    "united kingdom": "GB",
+    "uk": "GB",
+    "gb": "GB",
+}
+
+
+def e164(text: str, country: str) -> str:
+    """The loader's job, done here for the benchmark: a phone in E.164, or as given if unparsable."""
+    import phonenumbers
+
+    if not text:
+        return ""
+    try:
+        number = phonenumbers.parse(text, REGION_OF.get(country.strip().lower(), "US"))
+    except phonenumbers.NumberParseException:
+        return text
+    if not phonenumbers.is_possible_number(number):
+        return text
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def dataset(n: int, seed: int, dup_rate: float, cache: Path) -> tuple[Path, Path]:
+    """(leads.csv with E.164 phones, truth.csv), generated once per (n, seed, dup_rate)."""
+    from leadctl.services import fakedata
+
+    cache.mkdir(parents=True, exist_ok=True)
+    stem = f"leads-n{n}-s{seed}-d{dup_rate:g}"
+    leads_path, truth_path = cache / f"{stem}.csv", cache / f"{stem}.truth.csv"
+    if leads_path.exists() and truth_path.exists():
+        return leads_path, truth_path
+    leads = fakedata.generate(n, seed, dup_rate=dup_rate)
+    rows = []
+    for lead in leads:
+        rec = dict(lead.record)
+        for name in ("business_phone", "mobile_phone"):
+            rec[name] = e164(rec[name], rec["country"])
+        rows.append(fakedata.FakeLead(rec, lead.entity_id, lead.kind))
+    tmp = leads_path.with_suffix(".tmp")
+    fakedata.write_file(tmp, rows, "csv", custom_columns=False)
+    fakedata.write_truth(truth_path, rows)
+    tmp.replace(leads_path)
+    return leads_path, truth_path
+
+
+def read_truth(path: Path) -> dict[str, str]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return {row["external_id"]: row["entity_id"] for row in csv.DictReader(fh)}
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set size (VmHWM), in MB."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def run_engine(leads_path: Path, truth_path: Path, rules: Path | None, sweep: bool) -> dict[str, object]:
+    """Read, normalise, cluster and score one file; returns timings, memory and metrics."""
+    from leadctl.services import matching
+
+    config = matching.MatchConfig()
+    if rules is not None:
+        from leadctl.rules import load_rules
+
+        config = matching.MatchConfig.from_rules(load_rules(rules).section("duplicates"))
+    t0 = time.perf_counter()
+
+    def records():
+        with leads_path.open(encoding="utf-8", newline="") as fh:
+            for row in csv.DictReader(fh):
+                yield row["external_id"], matching.normalise(row, config)
+
+    stats = matching.ScanStats()
+    warnings: list[str] = []
+    clusters = matching.cluster(records(), config, stats=stats, on_warning=warnings.append)
+    seconds = time.perf_counter() - t0
+    truth = read_truth(truth_path)
+    metrics = matching.pairwise_metrics(matching.assignments(clusters), truth)
+    result: dict[str, object] = {
+        "n": stats.records,
+        "seconds": round(seconds, 2),
+        "peak_mb": round(peak_rss_mb(), 1),
+        "comparisons": stats.comparisons,
+        "clusters": len(clusters),
+        "warnings": warnings,
+        **metrics,
+    }
+    if sweep:
+        rows = matching.sweep(
+            (
+                (row["external_id"], matching.normalise(row, config))
+                for row in csv.DictReader(leads_path.open(encoding="utf-8"))
+            ),
+            truth,
+            config,
+        )
+        result["sweep"] = rows
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--n", type=int, nargs="+", default=[100_000], help="number of leads (several allowed)"
+    )
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--dup-rate", type=float, default=0.10)
+    parser.add_argument("--rules", type=Path, help="rules file whose duplicates section to use")
+    parser.add_argument("--sweep", action="store_true", help="also print metrics across thresholds")
+    parser.add_argument(
+        "--cache", type=Path, default=Path(os.environ.get("TMPDIR", "/tmp")) / "leadctl-bench"
+    )
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--engine-only", nargs=2, metavar=("LEADS", "TRUTH"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.engine_only:
+        result = run_engine(Path(args.engine_only[0]), Path(args.engine_only[1]), args.rules, args.sweep)
+        print(json.dumps(result))
+        return 0
+
+    results = []
+    for n in args.n:
+        leads_path, truth_path = dataset(n, args.seed, args.dup_rate, args.cache)
+        cmd = [sys.executable, __file__, "--engine-only", str(leads_path), str(truth_path)]
+        if args.rules:
+            cmd += ["--rules", str(args.rules)]
+        if args.sweep:
+            cmd.append("--sweep")
+        out = subprocess.run(cmd, check=True, capture_output=True, text=True)
+        results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    if args.json:
+        print(json.dumps(results, indent=2))
+        return 0
+    print(f"{'n':>9} {'seconds':>8} {'peak MB':>8} {'precision':>9} {'recall':>7} {'F1':>7} {'compares':>10}")
+    for r in results:
+        print(
+            f"{r['n']:>9} {r['seconds']:>8.2f} {r['peak_mb']:>8.0f} {r['precision']:>9.4f} "
+            f"{r['recall']:>7.4f} {r['f1']:>7.4f} {r['comparisons']:>10}"
+        )
+        for w in r["warnings"]:
+            print(f"  warning: {w}")
+        if args.sweep:
+            print(f"  {'threshold':>9} {'precision':>9} {'recall':>7} {'F1':>7}")
+            for row in r["sweep"]:
+                print(
+                    f"  {row['threshold']:>9.2f} {row['precision']:>9.4f} {row['recall']:>7.4f} {row['f1']:>7.4f}"
+                )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

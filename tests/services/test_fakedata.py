@@ -1,0 +1,189 @@
+"""The fake lead generator: deterministic, realistic, with known duplicates and valid phones."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+from pathlib import Path
+
+import phonenumbers
+import pytest
+
+from leadctl.services.fakedata import FIELDS, MESSY_HEADERS, generate, write_file, write_truth
+
+REGION_OF = {
+    "United States": "US",
+    "US": "US",
+    "USA": "US",
+    "Canada": "CA",
+    "CA": "CA",
+    "United Kingdom": "GB",
+    "UK": "GB",
+    "GB": "GB",
+}
+
+
+@pytest.fixture(scope="module")
+def leads():
+    return generate(5000, seed=7, dup_rate=0.10, invalid_rate=0.03)
+
+
+def test_same_seed_same_rows_other_seed_other_rows() -> None:
+    a = generate(500, seed=3)
+    b = generate(500, seed=3)
+    c = generate(500, seed=4)
+    assert a == b
+    assert [x.record for x in a] != [x.record for x in c]
+
+
+def test_every_row_has_all_fields_and_a_unique_external_id(leads) -> None:
+    assert len(leads) == 5000
+    for lead in leads:
+        assert tuple(lead.record) == FIELDS
+        assert all(isinstance(v, str) for v in lead.record.values())
+    ids = [lead.record["external_id"] for lead in leads]
+    assert len(set(ids)) == len(ids)
+    assert all(len(i.split("-")[1]) >= 6 for i in ids)
+
+
+def test_duplicate_and_invalid_shares_follow_the_rates(leads) -> None:
+    kinds = Counter(lead.kind for lead in leads)
+    assert 0.08 * 5000 < kinds["duplicate"] < 0.12 * 5000
+    assert 0.02 * 5000 < kinds["invalid"] < 0.04 * 5000
+    per_entity = Counter(lead.entity_id for lead in leads)
+    # every duplicate shares its entity with an earlier original; invalid rows stand alone
+    seen: set[str] = set()
+    for lead in leads:
+        if lead.kind == "duplicate":
+            assert lead.entity_id in seen
+        elif lead.kind == "original":
+            assert lead.entity_id not in seen
+            seen.add(lead.entity_id)
+        else:
+            assert per_entity[lead.entity_id] == 1
+    assert sum(1 for c in per_entity.values() if c > 1) > 0.07 * 5000
+
+
+def test_valid_rows_have_a_valid_phone_and_plausible_fields(leads) -> None:
+    for lead in leads:
+        if lead.kind == "invalid":
+            continue
+        rec = lead.record
+        assert rec["business_phone"] or rec["mobile_phone"], rec
+        region = REGION_OF[rec["country"]]
+        for field in ("business_phone", "mobile_phone"):
+            if rec[field]:
+                number = phonenumbers.parse(rec[field], region)
+                assert phonenumbers.is_valid_number(number), (field, rec[field], rec["city"])
+                assert phonenumbers.region_code_for_number(number) == region
+        assert rec["registered_at"].endswith("Z")
+    originals = [lead.record for lead in leads if lead.kind == "original"]
+    assert all("@" in r["email"] for r in originals)
+    assert sum(1 for r in originals if not r["mobile_phone"]) > 0
+    assert sum(1 for r in originals if not r["business_phone"]) > 0
+    assert sum(1 for r in originals if not r["linkedin_url"]) > 0
+
+
+def test_duplicates_carry_realistic_noise(leads) -> None:
+    by_entity: dict[str, list[dict[str, str]]] = {}
+    for lead in leads:
+        if lead.kind != "invalid":
+            by_entity.setdefault(lead.entity_id, []).append(lead.record)
+    same_email = different_email = changed_name = 0
+    for rows in by_entity.values():
+        first, *dups = rows
+        for dup in dups:
+            if dup["email"].lower() == first["email"].lower():
+                same_email += 1
+            else:
+                different_email += 1
+            if (dup["first_name"], dup["last_name"]) != (first["first_name"], first["last_name"]):
+                changed_name += 1
+            assert dup["external_id"] != first["external_id"]
+            assert dup["source"] != first["source"]
+            assert dup["registered_at"] > first["registered_at"]
+    assert same_email > 0 and different_email > 0.3 * (same_email + different_email)
+    assert changed_name > 0.3 * (same_email + different_email)
+
+
+def test_rows_come_in_registration_order(leads) -> None:
+    times = [lead.record["registered_at"] for lead in leads]
+    assert times == sorted(times)
+
+
+def test_invalid_rows_have_a_problem(leads) -> None:
+    for lead in leads:
+        if lead.kind != "invalid":
+            continue
+        rec = lead.record
+        problems = [
+            not rec["email"]
+            or "@" not in rec["email"]
+            or " " in rec["email"]
+            or "." not in rec["email"].split("@")[-1],
+            not (rec["business_phone"] or rec["mobile_phone"]),
+            any(
+                rec[f] and not phonenumbers.is_valid_number(_parse_or_none(rec[f], REGION_OF[rec["country"]]))
+                for f in ("business_phone", "mobile_phone")
+            ),
+            not rec["company"],
+            not rec["title"],
+            not rec["first_name"] or not rec["last_name"],
+        ]
+        assert any(problems), rec
+
+
+def _parse_or_none(text: str, region: str) -> phonenumbers.PhoneNumber:
+    try:
+        return phonenumbers.parse(text, region)
+    except phonenumbers.NumberParseException:
+        return phonenumbers.PhoneNumber()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "tsv", "jsonl"])
+def test_files_read_back(tmp_path: Path, fmt: str) -> None:
+    leads = generate(300, seed=11)
+    path = tmp_path / f"leads.{fmt}"
+    write_file(path, leads, fmt, messy_headers=True, custom_columns=True, seed=5)
+    if fmt == "jsonl":
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    else:
+        with path.open(encoding="utf-8", newline="") as fh:
+            rows = list(csv.DictReader(fh, delimiter="\t" if fmt == "tsv" else ","))
+    assert len(rows) == 300
+    header = list(rows[0])
+    assert header[: len(FIELDS)] == [MESSY_HEADERS[f] for f in FIELDS]
+    extra = header[len(FIELDS) :]
+    assert 1 <= len(extra) <= 2 and not set(extra) & set(MESSY_HEADERS.values())
+    for row, lead in zip(rows, leads, strict=True):
+        for field in FIELDS:
+            assert row[MESSY_HEADERS[field]] == lead.record[field]
+
+
+def test_canonical_headers_without_custom_columns(tmp_path: Path) -> None:
+    leads = generate(50, seed=2)
+    path = tmp_path / "leads.csv"
+    write_file(path, leads, "csv", custom_columns=False)
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        assert tuple(reader.fieldnames or ()) == FIELDS
+        assert [row for row in reader] == [lead.record for lead in leads]
+
+
+def test_truth_file_lists_every_row(tmp_path: Path) -> None:
+    leads = generate(200, seed=9)
+    path = tmp_path / "truth.csv"
+    write_truth(path, leads)
+    with path.open(encoding="utf-8", newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert [(r["external_id"], r["entity_id"]) for r in rows] == [
+        (lead.record["external_id"], lead.entity_id) for lead in leads
+    ]
+
+
+def test_regions_can_be_restricted() -> None:
+    leads = generate(300, seed=1, regions=("GB",))
+    assert {REGION_OF[lead.record["country"]] for lead in leads} == {"GB"}
+    with pytest.raises(ValueError, match="unsupported region"):
+        generate(10, regions=("FR",))
