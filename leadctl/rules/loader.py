@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 
 from leadctl.errors import ConfigError
-from leadctl.rules.schema import SCHEMA, Spec
+from leadctl.rules.schema import LEAD_FIELDS, SCHEMA, Spec
 
 DEFAULT_FILE = Path(__file__).with_name("default.yaml")
 
@@ -169,3 +169,52 @@ def load_rules(path: Path | None) -> Rules:
 def validate_file(path: Path) -> Rules:
     """Validate a rules file; raise ConfigError naming file, line and key on the first problem."""
     return load_rules(path)
+
+
+# ---------------------------------------------------------------- column mapping files
+
+MAPPING_TARGET = Spec("str", choices=(*LEAD_FIELDS, "full_name", "custom"))
+
+
+def load_mapping(path: Path | str) -> dict[str, str]:
+    """A ``--mapping`` file: file header → lead field, validated with file and line.
+
+    The file is a YAML mapping such as ``{"Mail Addr": email, "Contact": full_name}``;
+    targets are lead fields, ``full_name`` (split into first/last) or ``custom`` (keep the
+    column as a custom field, never map it).
+    """
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        raise ConfigError(f"{p}: mapping file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{p}: cannot read mapping file ({exc})") from None
+    return parse_mapping_text(text, str(p))
+
+
+def parse_mapping_text(text: str, where: str) -> dict[str, str]:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f" line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{where}{line}: not valid YAML: {exc.problem or exc.context}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{where}: not valid YAML: {exc}") from None
+    if node is None:
+        raise ConfigError(f"{where}: the mapping file is empty (expected lines like 'E-mail address: email')")
+    if not isinstance(node, yaml.MappingNode):
+        raise ConfigError(
+            f"{where} line {_mark(node)}: expected a mapping of column names to lead fields "
+            "(lines like 'E-mail address: email')"
+        )
+    out: dict[str, str] = {}
+    for knode, vnode in node.value:
+        if not isinstance(knode, yaml.ScalarNode) or not str(knode.value).strip():
+            raise ConfigError(f"{where} line {_mark(knode)}: expected a column name")
+        header = str(knode.value).strip()
+        if header in out:
+            raise ConfigError(f"{where} line {_mark(knode)}: {header}: column given twice")
+        out[header] = _scalar(vnode, MAPPING_TARGET, where, header)
+    return out

@@ -1,0 +1,345 @@
+"""Bulk writes behind one function, so services never branch on the database.
+
+``insert_ignore`` inserts many rows, skipping those whose conflict key (a unique
+constraint) already exists, and says exactly how many it inserted:
+
+* SQLite: ``executemany`` of ``INSERT … ON CONFLICT (…) DO NOTHING`` on the raw sqlite3
+  cursor, values converted as SQLAlchemy Core would store them (JSON text, UTC datetimes).
+* PostgreSQL: psycopg 3 ``COPY`` into a temporary table, then one
+  ``INSERT … SELECT … ON CONFLICT (…) DO NOTHING``. A concurrent transaction inserting the
+  same keys makes this one wait for it and then skip them, so a row is never inserted twice.
+
+Rows come in chunks, consumed lazily, so a caller's generator can prepare the next chunk
+while the database works: on PostgreSQL each chunk's ``INSERT … SELECT`` is sent in
+pipeline mode and runs on the server while Python prepares the next chunk.
+
+Both run inside the caller's transaction (``storage.engine.write``): nothing is visible
+until it commits, and an error or a kill leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import ExitStack, suppress
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Table
+from sqlalchemy.engine import Connection
+
+from leadctl.storage.types import UTCDateTime
+
+Row = Sequence[Any]
+_SQLITE_CACHE_KIB = 65_536  # page cache for a big insert into a table with many indexes
+_dumps = json.dumps
+
+
+class JSONText(str):
+    """A value for a JSON column that is already JSON text: stored as it is."""
+
+    __slots__ = ()
+
+
+def insert_ignore(
+    conn: Connection,
+    table: Table,
+    columns: Sequence[str],
+    chunks: Iterable[Sequence[Row]],
+    conflict: Sequence[str],
+) -> int:
+    """Insert rows unless their ``conflict`` key exists; return how many were inserted.
+
+    ``chunks`` yields lists of rows (values in ``columns`` order, as for Core: JSON columns
+    take Python objects or ``JSONText``, datetime columns aware datetimes); pass ``[rows]``
+    for one list. Rows repeating a key are inserted once.
+    """
+    name = conn.dialect.name
+    if name == "sqlite":
+        return _sqlite(conn, table, columns, chunks, conflict)
+    if name == "postgresql":
+        return _postgres(conn, table, columns, chunks, conflict)
+    raise NotImplementedError(f"bulk insert on {name}")  # pragma: no cover - engine allows only these
+
+
+_BULK_LOCK = 714_082_102  # advisory-lock class for bulk inserts (locks.py uses 714_082_101)
+
+
+def lock_for_insert(conn: Connection, key: int) -> None:
+    """Serialise bulk inserts sharing ``key`` (e.g. a bucket id) until the transaction ends.
+
+    Two loads into one bucket then never wait on each other's rows half-way (which could
+    deadlock on PostgreSQL when two files overlap in a different order): the second starts
+    when the first has committed, and finds its rows. SQLite: a write transaction already
+    holds the database's only write lock.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(
+            "SELECT pg_advisory_xact_lock(%(cls)s, %(key)s)", {"cls": _BULK_LOCK, "key": key}
+        )
+
+
+def _quote(conn: Connection, name: str) -> str:
+    return conn.dialect.identifier_preparer.quote(name)
+
+
+def sqlite_datetime(value: datetime) -> str:
+    """A datetime as SQLAlchemy stores a UTCDateTime in SQLite (naive UTC, microseconds)."""
+    tz = value.tzinfo
+    if tz is UTC:
+        return value.isoformat(" ", "microseconds")[:-6]  # without "+00:00"
+    if tz is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.isoformat(" ", "microseconds")
+
+
+def _make_json_text() -> Callable[[Any], str]:
+    """``json.dumps`` with default settings, minus its per-call set-up (the C encoder made once)."""
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # pragma: no cover - CPython has the C accelerator
+        return lambda value: value if type(value) is JSONText else _dumps(value)
+
+    def default(value: Any) -> Any:
+        raise TypeError(f"Object of type {type(value).__name__} is not JSON serializable")
+
+    encode = make(None, default, json.encoder.encode_basestring_ascii, None, ": ", ", ", False, False, True)
+    join = "".join
+
+    def json_text(value: Any) -> str:
+        if value == []:
+            return "[]"
+        kind = type(value)
+        if kind is JSONText:
+            return value  # type: ignore[no-any-return]
+        if kind is str:
+            return _dumps(value)
+        return join(encode(value, 0))
+
+    return json_text
+
+
+_json_text = _make_json_text()
+
+
+class _Converter:
+    """Turns rows into SQLite parameters: JSON → text, UTCDateTime → SQLAlchemy's text form,
+    other types through their SQLAlchemy bind processor."""
+
+    def __init__(self, conn: Connection, table: Table, columns: Sequence[str]) -> None:
+        self.json: list[int] = []
+        self.times: list[int] = []
+        self.other: list[tuple[int, Callable[[Any], Any]]] = []
+        for i, name in enumerate(columns):
+            col_type = table.c[name].type
+            if isinstance(col_type, JSON):
+                self.json.append(i)
+            elif isinstance(col_type, UTCDateTime):
+                self.times.append(i)
+            else:
+                proc = col_type.dialect_impl(conn.dialect).bind_processor(conn.dialect)
+                if proc is not None:
+                    self.other.append((i, proc))
+
+    def __call__(self, rows: Sequence[Row]) -> list[list[Any]]:
+        json_text = _json_text
+        json_cols, time_cols, other = self.json, self.times, self.other
+        last = [(None, None)] * len(
+            time_cols
+        )  # a time equal to the last row's (the load's) is converted once
+        out = []
+        for row in rows:
+            values = list(row)
+            for i in json_cols:
+                v = values[i]
+                if v is not None:
+                    values[i] = json_text(v)
+            for k, i in enumerate(time_cols):
+                v = values[i]
+                if v is not None:
+                    prev, text = last[k]
+                    if v is not prev:
+                        text = sqlite_datetime(v)
+                        last[k] = (v, text)
+                    values[i] = text
+            for i, proc in other:
+                v = values[i]
+                if v is not None:
+                    values[i] = proc(v)
+            out.append(values)
+        return out
+
+
+def _sqlite(
+    conn: Connection,
+    table: Table,
+    columns: Sequence[str],
+    chunks: Iterable[Sequence[Row]],
+    conflict: Sequence[str],
+) -> int:
+    convert = _Converter(conn, table, columns)
+    cols = ", ".join(_quote(conn, c) for c in columns)
+    marks = ", ".join("?" for _ in columns)
+    keys = ", ".join(_quote(conn, c) for c in conflict)
+    sql = f"INSERT INTO {_quote(conn, table.name)} ({cols}) VALUES ({marks}) ON CONFLICT ({keys}) DO NOTHING"
+    dbapi = conn.connection.driver_connection
+    inserted = 0
+    cur = dbapi.cursor()  # type: ignore[union-attr]
+    try:
+        old_cache = cur.execute("PRAGMA cache_size").fetchone()[0]
+        cur.execute(f"PRAGMA cache_size = -{_SQLITE_CACHE_KIB}")
+        try:
+            for rows in chunks:
+                cur.executemany(sql, convert(rows))
+                inserted += cur.rowcount
+        finally:
+            cur.execute(f"PRAGMA cache_size = {int(old_cache)}")
+    finally:
+        cur.close()
+    return inserted
+
+
+def _copy_rows(copy: Any, rows: Sequence[Row], json_cols: list[int]) -> None:
+    write = copy.write_row
+    if not json_cols:
+        for r in rows:
+            write(r)
+        return
+    for r in rows:
+        values = list(r)
+        for i in json_cols:
+            v = values[i]
+            if v is not None:
+                values[i] = _json_text(v)
+        write(values)
+
+
+def _postgres(
+    conn: Connection,
+    table: Table,
+    columns: Sequence[str],
+    chunks: Iterable[Sequence[Row]],
+    conflict: Sequence[str],
+) -> int:
+    json_cols = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, JSON)]
+    cols = ", ".join(_quote(conn, c) for c in columns)
+    keys = ", ".join(_quote(conn, c) for c in conflict)
+    target = _quote(conn, table.name)
+    tmp = _quote(conn, f"_leadctl_bulk_{table.name}")
+    insert = f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {tmp} ON CONFLICT ({keys}) DO NOTHING"
+    dbapi = conn.connection.driver_connection
+    inserted = 0
+    cur = dbapi.cursor()  # type: ignore[union-attr]
+    inserter = dbapi.cursor()  # type: ignore[union-attr]
+    cur.execute("SELECT to_regclass(%s)", (f"pg_temp.{tmp}",))
+    found = cur.fetchone()
+    if found is None or found[0] is None:
+        cur.execute(f"CREATE TEMP TABLE {tmp} ON COMMIT DROP AS SELECT {cols} FROM {target} WITH NO DATA")
+    else:
+        cur.execute(f"TRUNCATE {tmp}")
+    pending: ExitStack | None = None  # pipeline mode: the previous chunk's INSERT runs on the server
+    try:
+        for rows in chunks:  # the caller prepares this chunk while the server inserts the last one
+            if not rows:
+                continue
+            if pending is not None:
+                pending.close()  # leave pipeline mode: wait for that INSERT
+                pending = None
+                inserted += inserter.rowcount
+            with cur.copy(f"COPY {tmp} ({cols}) FROM STDIN") as copy:
+                _copy_rows(copy, rows, json_cols)
+            pending = ExitStack()
+            pending.enter_context(dbapi.pipeline())  # type: ignore[union-attr]
+            inserter.execute(insert)
+            cur.execute(f"TRUNCATE {tmp}")
+        if pending is not None:
+            pending.close()
+            pending = None
+            inserted += inserter.rowcount
+    except BaseException:
+        if pending is not None:
+            with suppress(Exception):
+                pending.close()
+        raise
+    finally:
+        cur.close()
+        inserter.close()
+    return inserted
+
+
+def allocate_ids(conn: Connection, table: Table, n: int) -> list[int]:
+    """``n`` new primary-key values for ``table``, for rows inserted in bulk with their ids.
+
+    PostgreSQL: drawn from the id sequence (safe under concurrency). SQLite: the caller holds
+    the database's write lock (``storage.engine.write``), so max(id)+1… cannot be taken twice.
+    """
+    if n <= 0:
+        return []
+    if conn.dialect.name == "postgresql":
+        seq = conn.exec_driver_sql(f"SELECT pg_get_serial_sequence('{table.name}', 'id')").scalar_one()
+        rows = conn.exec_driver_sql(f"SELECT nextval('{seq}') FROM generate_series(1, {int(n)})").all()
+        return [int(r[0]) for r in rows]
+    start = conn.exec_driver_sql(f"SELECT coalesce(max(id), 0) FROM {_quote(conn, table.name)}").scalar_one()
+    return list(range(int(start) + 1, int(start) + 1 + n))
+
+
+def update_by_id(conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[Row]) -> None:
+    """Set ``columns`` of many rows by primary key; each row is ``(id, value, …)``.
+
+    SQLite: ``executemany`` of one UPDATE on the raw cursor. PostgreSQL: ``COPY`` into a
+    temporary table, then one ``UPDATE … FROM``.
+    """
+    if not rows:
+        return
+    target = _quote(conn, table.name)
+    if conn.dialect.name == "sqlite":
+        convert = _Converter(conn, table, ["id", *columns])
+        sets = ", ".join(f"{_quote(conn, c)} = ?" for c in columns)
+        sql = f"UPDATE {target} SET {sets} WHERE id = ?"
+        cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cur.executemany(sql, [(*r[1:], r[0]) for r in convert(rows)])
+        finally:
+            cur.close()
+        return
+    json_cols = [i for i, c in enumerate(["id", *columns]) if c != "id" and isinstance(table.c[c].type, JSON)]
+    cols = ", ".join(_quote(conn, c) for c in ["id", *columns])
+    tmp = _quote(conn, f"_leadctl_upd_{table.name}")
+    dbapi = conn.connection.driver_connection
+    cur = dbapi.cursor()  # type: ignore[union-attr]
+    try:
+        cur.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS {tmp} ON COMMIT DROP AS SELECT {cols} FROM {target} WITH NO DATA"
+        )
+        cur.execute(f"TRUNCATE {tmp}")
+        with cur.copy(f"COPY {tmp} ({cols}) FROM STDIN") as copy:
+            _copy_rows(copy, rows, json_cols)
+        sets = ", ".join(f"{_quote(conn, c)} = t.{_quote(conn, c)}" for c in columns)
+        cur.execute(f"UPDATE {target} SET {sets} FROM {tmp} t WHERE {target}.id = t.id")
+    finally:
+        cur.close()
+
+
+def insert_rows(conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[Row]) -> None:
+    """Insert many rows (values in ``columns`` order): executemany on SQLite, ``COPY`` on PostgreSQL."""
+    if not rows:
+        return
+    if conn.dialect.name == "sqlite":
+        convert = _Converter(conn, table, columns)
+        cols = ", ".join(_quote(conn, c) for c in columns)
+        marks = ", ".join("?" for _ in columns)
+        cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cur.executemany(
+                f"INSERT INTO {_quote(conn, table.name)} ({cols}) VALUES ({marks})", convert(rows)
+            )
+        finally:
+            cur.close()
+        return
+    json_cols = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, JSON)]
+    cols = ", ".join(_quote(conn, c) for c in columns)
+    cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with cur.copy(f"COPY {_quote(conn, table.name)} ({cols}) FROM STDIN") as copy:
+            _copy_rows(copy, rows, json_cols)
+    finally:
+        cur.close()
