@@ -31,9 +31,13 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "rules": ("leadctl.commands.rules:rules", "Validate and show the YAML rules file.", "Set-up"),
     "db": ("leadctl.commands.db:db", "Database schema: upgrade, downgrade, current, history.", "Set-up"),
     "load": ("leadctl.commands.load:load", "Load leads from CSV, TSV or JSON Lines into a bucket.", "Intake"),
-    "leads": ("leadctl.commands.leads:leads", "Browse leads: list with filters, show one with its timeline.", "Intake"),
+    "leads": ("leadctl.commands.leads:leads", "Browse leads: list with filters, show, fix.", "Intake"),
+    "process": ("leadctl.commands.process:process", "Process new leads: validate, detect duplicates, create clients.", "Intake"),
+    "reprocess": ("leadctl.commands.process:reprocess", "Re-run validation, duplicate checks and routing for chosen leads.", "Intake"),
+    "dedupe": ("leadctl.commands.dedupe:dedupe", "Find and merge duplicate clients (reversibly); evaluate rules.", "Intake"),
+    "metrics": ("leadctl.commands.metrics:metrics", "Metric tables: duplicate and rejection rates, spikes.", "Metrics"),
 }
-SECTIONS = ("Getting started", "Set-up", "Intake")
+SECTIONS = ("Getting started", "Set-up", "Intake", "Metrics")
 
 
 @dataclass

@@ -158,3 +158,31 @@ def show_cmd(app: AppContext, lead_id: str, fmt: str) -> None:
             render([{"column": k, "value": v} for k, v in raw.items()], fmt, ["column", "value"])
     heading("Timeline")
     render(timeline, fmt, ["at", "kind", "actor", "data"])
+
+
+@leads.command("fix")
+@click.argument("lead_id", metavar="ID", type=int)
+@click.option("--set", "assignments", multiple=True, metavar="FIELD=VALUE", required=True,
+              help="A corrected value (repeatable); custom.NAME=VALUE for a custom field, empty to clear.")
+@format_option
+@pass_app
+def fix_cmd(app: AppContext, lead_id: int, assignments: tuple[str, ...], fmt: str) -> None:
+    """Correct a lead's fields (e.g. a rejected one) before reprocessing it.
+
+    Values are normalised like a load (e-mail lower-cased, phones to E.164, time zone from
+    the phone). The before and after go on the lead's timeline; the row as first read stays
+    in its source record. Then run 'leadctl reprocess --lead ID'.
+
+    \b
+    Example:
+      leadctl leads fix 1042 --set email=ana.silva@example.com --set "title=VP Sales"
+      leadctl reprocess --lead 1042
+    """
+    from leadctl.output import message, render
+    from leadctl.services.fixes import fix_lead, parse_assignments
+
+    result = fix_lead(app.engine(), app.rules, lead_id, parse_assignments(list(assignments)))
+    rows = [{"field": k, "before": v["before"], "after": v["after"]} for k, v in result["changed"].items()]
+    render(rows, fmt, ["field", "before", "after"], empty="Nothing changed: the lead already has these values.")
+    if rows and result["status"] != "processed":
+        message(f"Lead {lead_id} is {result['status']}: run 'leadctl reprocess --lead {lead_id}' to process it again.")

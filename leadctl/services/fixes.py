@@ -1,0 +1,91 @@
+"""Correcting a lead by hand (``leads fix``) so it can be reprocessed; the original stays on record."""
+
+from __future__ import annotations
+
+import difflib
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.engine import Engine
+
+from leadctl.errors import InputError, NotFound
+from leadctl.rules import Rules
+from leadctl.rules.schema import LEAD_FIELDS
+from leadctl.services import intake
+from leadctl.services.common import actor
+from leadctl.storage import schema
+from leadctl.storage.engine import write
+from leadctl.timeutil import now, parse_datetime
+
+L = schema.lead
+FIXABLE = tuple(f for f in LEAD_FIELDS)
+
+
+def parse_assignments(items: list[str]) -> dict[str, str]:
+    """``field=value`` pairs from ``--set``; ``custom.NAME=value`` sets a custom field."""
+    out: dict[str, str] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        name = name.strip()
+        if not sep or not name:
+            raise InputError(f"--set {item!r}: expected FIELD=VALUE (e.g. email=ana@example.com)")
+        if not name.startswith("custom.") and name not in FIXABLE:
+            hint = difflib.get_close_matches(name, FIXABLE, n=1)
+            extra = f" (did you mean {hint[0]!r}?)" if hint else f" (fields: {', '.join(FIXABLE)}, or custom.NAME)"
+            raise InputError(f"--set {name}: not a lead field{extra}")
+        out[name] = value.strip()
+    if not out:
+        raise InputError("nothing to fix: give at least one --set FIELD=VALUE")
+    return out
+
+
+def fix_lead(engine: Engine, rules: Rules, lead_id: int, changes: dict[str, str]) -> dict[str, Any]:
+    """Apply corrections (normalised like a load), record before/after on the timeline."""
+    region = rules.get("phones.default_region")
+    with write(engine) as conn:
+        row = conn.execute(select(L).where(L.c.id == lead_id)).mappings().first()
+        if row is None:
+            raise NotFound(f"no lead {lead_id} (see 'leadctl leads list')")
+        current = {f: row[f] for f in FIXABLE}
+        fields = {k: v for k, v in changes.items() if not k.startswith("custom.")}
+        merged = {**{k: v for k, v in current.items() if v is not None}, **fields}
+        if "registered_at" in fields:
+            parsed = parse_datetime(fields["registered_at"])
+            if parsed is None:
+                raise InputError(f"--set registered_at: {fields['registered_at']!r} is not a date or time")
+            merged["registered_at"] = parsed
+        normalised = intake.normalise(merged, default_region=region)
+        new_values: dict[str, Any] = {}
+        for f in (*FIXABLE, "timezone"):
+            if f == "timezone" and not ({"business_phone", "mobile_phone"} & set(fields)):
+                continue
+            value = normalised.get(f)
+            if f == "registered_at" and value is None:
+                value = row["registered_at"]
+            if value != row[f]:
+                new_values[f] = value
+        custom = dict(row["custom"] or {})
+        custom_changes = {k.removeprefix("custom."): v for k, v in changes.items() if k.startswith("custom.")}
+        for k, v in custom_changes.items():
+            if v == "":
+                custom.pop(k, None)
+            else:
+                custom[k] = v
+        if custom != (row["custom"] or {}):
+            new_values["custom"] = custom
+        if not new_values:
+            return {"lead_id": lead_id, "status": row["status"], "changed": {}}
+        before = {k: _plain(row[k]) for k in new_values}
+        after = {k: _plain(v) for k, v in new_values.items()}
+        ts = now()
+        conn.execute(update(L).where(L.c.id == lead_id).values(**new_values, updated_at=ts))
+        conn.execute(
+            insert(schema.lead_event),
+            {"lead_id": lead_id, "at": ts, "kind": "fixed", "actor": actor(), "data": {"before": before, "after": after}},
+        )
+    return {"lead_id": lead_id, "status": row["status"], "changed": {k: {"before": before[k], "after": after[k]} for k in after}}
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value

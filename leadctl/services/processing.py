@@ -1,0 +1,530 @@
+"""Intake processing: a lead in a bucket becomes a client, a duplicate, or a rejection.
+
+One pipeline serves ``process`` (leads with status ``new``) and ``reprocess`` (chosen
+leads in any status). Per batch, in one write transaction under the intake lock:
+
+1. validate against the rules → ``rejected`` with reasons;
+2. look for the person among existing clients (blocking keys in ``match_key``, then a
+   scored comparison) and among clients created earlier in the same batch → ``duplicate``,
+   linked to the client with the score and the rule that fired;
+3. otherwise create a client (campaign, manager from routing, bucket label, affiliate id)
+   → ``processed``.
+
+Each step is recorded on the lead's timeline (``lead_event``). Batches are committed one
+by one, so an interrupted run loses nothing and the next run carries on.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, func, insert, select
+from sqlalchemy.engine import Connection, Engine
+
+from leadctl.rules import Rules
+from leadctl.services import intake, matching
+from leadctl.services.common import actor
+from leadctl.services.routing import intake_manager
+from leadctl.storage import bulk, schema
+from leadctl.storage.engine import write
+from leadctl.storage.locks import intake_lock
+from leadctl.storage.sqlfunc import member_of, refresh_statistics
+from leadctl.timeutil import now
+
+L = schema.lead
+C = schema.client
+K = schema.match_key
+B = schema.bucket
+
+# Lead fields copied to the client it creates.
+PERSON_FIELDS = tuple(
+    c.name
+    for c in C.columns
+    if c.name in L.columns
+    and c.name
+    not in ("id", "campaign_id", "manager_id", "affiliate_id", "custom", "created_at", "updated_at")
+)
+RECORD_FIELDS = (*PERSON_FIELDS, "external_id", "source", "affiliate_id", "registered_at", "custom")
+LEAD_COLUMNS = (
+    L.c.id,
+    L.c.bucket_id,
+    L.c.campaign_id,
+    L.c.status,
+    L.c.reasons,
+    L.c.client_id,
+    L.c.manager_id,
+    L.c.duplicate_of_client_id,
+    L.c.match_score,
+    L.c.match_rule,
+    *(L.c[f] for f in RECORD_FIELDS),
+)
+CLIENT_COLUMNS = (
+    C.c.id,
+    C.c.campaign_id,
+    C.c.manager_id,
+    C.c.origin_lead_id,
+    C.c.custom,
+    *(C.c[f] for f in PERSON_FIELDS),
+)
+BATCH = 5000
+CHUNK = 5000  # values per look-up statement
+LEAD_OUTCOME_COLUMNS = (
+    "status", "reasons", "client_id", "duplicate_of_client_id", "match_score", "match_rule", "manager_id", "updated_at"
+)
+CLIENT_INSERT_COLUMNS = (
+    *PERSON_FIELDS, "campaign_id", "manager_id", "bucket_label", "affiliate_id", "origin_lead_id", "custom",
+    "created_at", "updated_at",
+)
+
+
+@dataclass
+class Outcome:
+    """What happened (or would happen) to one lead."""
+
+    lead_id: int
+    status: str
+    client_id: int | None = None
+    reasons: list[str] = field(default_factory=list)
+    score: float | None = None
+    rule: str | None = None
+    fields: dict[str, float] = field(default_factory=dict)
+    created_client: bool = False
+
+
+@dataclass
+class ProcessSummary:
+    selected: int = 0
+    processed: int = 0
+    duplicate: int = 0
+    rejected: int = 0
+    clients_created: int = 0
+    unchanged: int = 0
+    batches: int = 0
+    dry_run: bool = False
+    rejected_by_reason: Counter[str] = field(default_factory=Counter)
+    duplicates_by_rule: Counter[str] = field(default_factory=Counter)
+    examples: list[dict[str, Any]] = field(default_factory=list)
+
+    def rows(self) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = [
+            {"metric": "leads selected", "value": self.selected},
+            {"metric": "processed (new client)", "value": self.processed},
+            {"metric": "duplicate", "value": self.duplicate},
+            {"metric": "rejected", "value": self.rejected},
+        ]
+        if self.unchanged:
+            out.append({"metric": "unchanged", "value": self.unchanged})
+        out += [
+            {"metric": f"  duplicate by {r}", "value": n} for r, n in self.duplicates_by_rule.most_common()
+        ]
+        out += [{"metric": f"  rejected: {r}", "value": n} for r, n in self.rejected_by_reason.most_common()]
+        return out
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "dry_run": self.dry_run,
+            "selected": self.selected,
+            "processed": self.processed,
+            "duplicate": self.duplicate,
+            "rejected": self.rejected,
+            "clients_created": self.clients_created,
+            "unchanged": self.unchanged,
+            "rejected_by_reason": dict(self.rejected_by_reason),
+            "duplicates_by_rule": dict(self.duplicates_by_rule),
+            "examples": self.examples,
+        }
+
+
+class _Rollback(Exception):
+    """Raised to roll back a dry run after computing everything."""
+
+
+def _scope_filters(bucket_id: int | None, campaign_id: int | None) -> list[Any]:
+    out = []
+    if bucket_id is not None:
+        out.append(L.c.bucket_id == bucket_id)
+    if campaign_id is not None:
+        out.append(L.c.campaign_id == campaign_id)
+    return out
+
+
+def process(
+    engine: Engine,
+    rules: Rules,
+    *,
+    bucket_id: int | None = None,
+    campaign_id: int | None = None,
+    limit: int | None = None,
+    dry_run: bool = False,
+    batch_size: int = BATCH,
+    on_batch: Callable[[int], None] | None = None,
+) -> ProcessSummary:
+    """Process leads with status ``new`` in id order, batch by batch."""
+    filters = [L.c.status == "new", *_scope_filters(bucket_id, campaign_id)]
+    return _run(
+        engine,
+        rules,
+        filters,
+        limit=limit,
+        dry_run=dry_run,
+        batch_size=batch_size,
+        reprocess=False,
+        on_batch=on_batch,
+    )
+
+
+def reprocess(
+    engine: Engine,
+    rules: Rules,
+    *,
+    bucket_id: int | None = None,
+    campaign_id: int | None = None,
+    statuses: Sequence[str] = ("rejected", "duplicate", "new"),
+    lead_ids: Sequence[int] = (),
+    since: datetime | None = None,
+    dry_run: bool = False,
+    batch_size: int = BATCH,
+    on_batch: Callable[[int], None] | None = None,
+) -> ProcessSummary:
+    """Re-run validation, duplicate checks, routing and client creation for chosen leads."""
+    filters = [L.c.status.in_(list(statuses)), *_scope_filters(bucket_id, campaign_id)]
+    if lead_ids:
+        filters.append(L.c.id.in_(list(lead_ids)))
+    if since is not None:
+        filters.append(L.c.registered_at >= since)
+    return _run(
+        engine,
+        rules,
+        filters,
+        limit=None,
+        dry_run=dry_run,
+        batch_size=batch_size,
+        reprocess=True,
+        on_batch=on_batch,
+    )
+
+
+def count_selected(engine: Engine, filters: Iterable[Any]) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(L).where(and_(*filters))).scalar_one())
+
+
+def _run(
+    engine: Engine,
+    rules: Rules,
+    filters: list[Any],
+    *,
+    limit: int | None,
+    dry_run: bool,
+    batch_size: int,
+    reprocess: bool,
+    on_batch: Callable[[int], None] | None,
+) -> ProcessSummary:
+    config = matching.MatchConfig.from_rules(rules.section("duplicates"))
+    summary = ProcessSummary(dry_run=dry_run)
+    pipeline = _Pipeline(rules, config, summary, reprocess=reprocess, who=actor())
+    last_id = 0
+    remaining = limit
+    analyzed_at = -1  # clients created when the planner statistics were last refreshed
+
+    def one_batch(conn: Connection) -> bool:
+        nonlocal last_id, remaining, analyzed_at
+        intake_lock(conn)
+        if analyzed_at < 0:
+            refresh_statistics(conn, "lead", "client", "match_key")  # leads just loaded, clients of earlier runs
+            analyzed_at = 0
+        elif summary.clients_created >= max(2 * analyzed_at, analyzed_at + 5000):
+            refresh_statistics(conn, "client", "match_key")  # the tables this run is growing
+            analyzed_at = summary.clients_created
+        size = batch_size if remaining is None else min(batch_size, remaining)
+        if size <= 0:
+            return False
+        q = select(*LEAD_COLUMNS).where(and_(*filters), L.c.id > last_id).order_by(L.c.id).limit(size)
+        leads = [dict(r) for r in conn.execute(q).mappings()]
+        if not leads:
+            return False
+        last_id = leads[-1]["id"]
+        if remaining is not None:
+            remaining -= len(leads)
+        pipeline.run_batch(conn, leads, write_changes=True)
+        summary.batches += 1
+        if on_batch is not None:
+            on_batch(len(leads))
+        return True
+
+    if dry_run:
+        # Everything in one transaction that is rolled back: later batches see earlier ones.
+        try:
+            with write(engine) as conn:
+                while one_batch(conn):
+                    pass
+                raise _Rollback
+        except _Rollback:
+            pass
+        return summary
+    while True:
+        with write(engine) as conn:
+            if not one_batch(conn):
+                break
+    return summary
+
+
+class _Pipeline:
+    def __init__(
+        self,
+        rules: Rules,
+        config: matching.MatchConfig,
+        summary: ProcessSummary,
+        *,
+        reprocess: bool,
+        who: str,
+    ) -> None:
+        self.rules = rules
+        self.config = config
+        self.summary = summary
+        self.reprocess = reprocess
+        self.who = who
+        self._buckets: dict[int, dict[str, Any]] = {}
+
+    # ---------------------------------------------------------------- helpers
+    def _bucket(self, conn: Connection, bucket_id: int) -> dict[str, Any]:
+        if bucket_id not in self._buckets:
+            row = conn.execute(
+                select(B.c.id, B.c.label, B.c.manager_id, B.c.affiliate_id).where(B.c.id == bucket_id)
+            )
+            self._buckets[bucket_id] = dict(row.mappings().one())
+        return self._buckets[bucket_id]
+
+    def _candidates(self, conn: Connection, keys: set[str]) -> dict[str, list[tuple[int, int]]]:
+        """Existing clients per blocking key: key -> [(client_id, campaign_id)], giant blocks skipped."""
+        found: dict[str, list[tuple[int, int]]] = {}
+        key_list = sorted(keys)
+        for i in range(0, len(key_list), CHUNK):
+            chunk = key_list[i : i + CHUNK]
+            q = select(K.c.key, K.c.client_id, K.c.campaign_id).where(member_of(K.c.key, chunk, conn.dialect.name))
+            rows = conn.execute(q)
+            for key, client_id, campaign_id in rows:
+                found.setdefault(key, []).append((client_id, campaign_id))
+        cap = self.config.max_block_size
+        return {k: v for k, v in found.items() if len(v) <= cap}
+
+    def _origin_clients(self, conn: Connection, lead_ids: list[int]) -> dict[int, int]:
+        """lead id -> the (unmerged) client it created, for leads that created one."""
+        out: dict[int, int] = {}
+        for i in range(0, len(lead_ids), CHUNK):
+            q = select(C.c.origin_lead_id, C.c.id).where(
+                member_of(C.c.origin_lead_id, lead_ids[i : i + CHUNK], conn.dialect.name), C.c.merged_into_id.is_(None)
+            )
+            out.update({lead_id: cid for lead_id, cid in conn.execute(q)})
+        return out
+
+    def _clients(self, conn: Connection, ids: set[int]) -> dict[int, dict[str, Any]]:
+        out: dict[int, dict[str, Any]] = {}
+        id_list = sorted(ids)
+        for i in range(0, len(id_list), CHUNK):
+            chunk = id_list[i : i + CHUNK]
+            q = select(*CLIENT_COLUMNS).where(member_of(C.c.id, chunk, conn.dialect.name), C.c.merged_into_id.is_(None))
+            for r in conn.execute(q).mappings():
+                out[r["id"]] = dict(r)
+        return out
+
+    # ---------------------------------------------------------------- the batch
+    def run_batch(
+        self, conn: Connection, leads: list[dict[str, Any]], *, write_changes: bool
+    ) -> list[Outcome]:
+        cfg = self.config
+        global_scope = cfg.scope == "global"
+        valid: list[tuple[dict[str, Any], Any, list[str]]] = []
+        outcomes: list[Outcome] = []
+        validate = intake.validator(self.rules)
+        for lead in leads:
+            reasons = validate(lead)
+            if reasons:
+                outcomes.append(Outcome(lead["id"], "rejected", reasons=reasons))
+                continue
+            norm = matching.normalise(lead, cfg)
+            valid.append((lead, norm, matching.blocking_keys(norm, cfg)))
+        all_keys = {k for _, _, keys in valid for k in keys}
+        by_key = self._candidates(conn, all_keys) if all_keys else {}
+        candidate_ids = {cid for v in by_key.values() for cid, _ in v}
+        clients = self._clients(conn, candidate_ids) if candidate_ids else {}
+        norms = {cid: matching.normalise(c, cfg) for cid, c in clients.items()}
+
+        # A lead that already created a client keeps it (reprocess never makes a second one).
+        own = self._origin_clients(conn, [lead["id"] for lead, _, _ in valid]) if self.reprocess else {}
+        # Clients created in this batch: temporary negative ids until inserted.
+        batch_index = matching.Index(cfg)
+        new_clients: dict[int, dict[str, Any]] = {}
+        for lead, norm, keys in valid:
+            own_client = own.get(lead["id"])
+            if own_client is not None:
+                outcomes.append(Outcome(lead["id"], "processed", client_id=own_client))
+                continue
+            best_id: int | None = None
+            best_score = -1.0
+            seen: set[int] = set()
+            for key in keys:
+                for cid, camp in by_key.get(key, ()):
+                    if cid in seen or cid not in norms:
+                        continue
+                    seen.add(cid)
+                    if not global_scope and camp != lead["campaign_id"]:
+                        continue
+                    sc = matching.score(norm, norms[cid], cfg)
+                    if sc >= cfg.threshold and sc > best_score:
+                        best_id, best_score = cid, sc
+            best: tuple[int, matching.Comparison] | None = (
+                (best_id, matching.compare(norm, norms[best_id], cfg)) if best_id is not None else None
+            )
+            in_batch = batch_index.best_match(norm)
+            if in_batch is not None:
+                tmp_id, cmp = in_batch
+                same_scope = global_scope or new_clients[tmp_id]["campaign_id"] == lead["campaign_id"]
+                if same_scope and (best is None or cmp.score > best[1].score):
+                    best = (tmp_id, cmp)
+            if best is not None:
+                cid, cmp = best
+                fields = {k: round(v, 3) for k, v in cmp.fields.items() if v is not None}
+                outcomes.append(Outcome(lead["id"], "duplicate", client_id=cid, score=round(cmp.score, 4),
+                                        rule=cmp.rule, fields=fields))
+                continue
+            tmp_id = -(len(new_clients) + 1)
+            bucket = self._bucket(conn, lead["bucket_id"])
+            new_clients[tmp_id] = self._client_row(lead, bucket)
+            new_clients[tmp_id]["_keys"] = keys
+            batch_index.add(tmp_id, norm)
+            outcomes.append(Outcome(lead["id"], "processed", client_id=tmp_id, created_client=True))
+
+        if write_changes:
+            managers = {cid: c["manager_id"] for cid, c in clients.items()}
+            self._write(conn, leads, outcomes, new_clients, managers)
+        return outcomes
+
+    def _client_row(self, lead: dict[str, Any], bucket: dict[str, Any]) -> dict[str, Any]:
+        ts = now()
+        row = {f: lead.get(f) for f in PERSON_FIELDS}
+        row.update(
+            campaign_id=lead["campaign_id"],
+            manager_id=intake_manager(lead, bucket, self.rules),
+            bucket_label=bucket["label"],
+            affiliate_id=lead.get("affiliate_id") or bucket.get("affiliate_id"),
+            origin_lead_id=lead["id"],
+            custom=lead.get("custom") or {},
+            created_at=ts,
+            updated_at=ts,
+        )
+        return row
+
+    def _write(
+        self,
+        conn: Connection,
+        leads: list[dict[str, Any]],
+        outcomes: list[Outcome],
+        new_clients: dict[int, dict[str, Any]],
+        known_managers: dict[int, int | None],
+    ) -> None:
+        s = self.summary
+        ts = now()
+        id_map: dict[int, int] = {}
+        if new_clients:
+            tmp_ids = list(new_clients)
+            id_map = dict(zip(tmp_ids, bulk.allocate_ids(conn, C, len(tmp_ids)), strict=True))
+            cols = [c for c in CLIENT_INSERT_COLUMNS]
+            bulk.insert_rows(
+                conn, C, ["id", *cols], [(id_map[t], *(new_clients[t][c] for c in cols)) for t in tmp_ids]
+            )
+            key_rows = [
+                (key, id_map[t], new_clients[t]["campaign_id"])
+                for t in tmp_ids
+                for key in dict.fromkeys(new_clients[t]["_keys"])
+            ]
+            bulk.insert_rows(conn, K, ["key", "client_id", "campaign_id"], key_rows)
+            for t in tmp_ids:
+                known_managers[id_map[t]] = new_clients[t]["manager_id"]
+        missing = {
+            id_map.get(o.client_id, o.client_id)
+            for o in outcomes
+            if o.client_id is not None and id_map.get(o.client_id, o.client_id) not in known_managers
+        }
+        if missing:
+            known_managers.update(self._managers(conn, missing))
+        by_id = {lead["id"]: lead for lead in leads}
+        updates: list[tuple[Any, ...]] = []
+        events: list[tuple[Any, ...]] = []
+        kind_prefix = "re" if self.reprocess else ""
+        for o in outcomes:
+            lead = by_id[o.lead_id]
+            client_id = id_map.get(o.client_id, o.client_id) if o.client_id is not None else None
+            new = {
+                "status": o.status,
+                "reasons": o.reasons,
+                "client_id": client_id,
+                "duplicate_of_client_id": client_id if o.status == "duplicate" else None,
+                "match_score": o.score,
+                "match_rule": o.rule,
+                "manager_id": known_managers.get(client_id) if client_id is not None else lead["manager_id"],
+            }
+            if self.reprocess and all(lead.get(k) == v for k, v in new.items()):
+                s.unchanged += 1
+                continue
+            self._count(o)
+            updates.append((o.lead_id, *new.values(), ts))
+            data: dict[str, Any] = {}
+            if o.status == "rejected":
+                data["reasons"] = o.reasons
+            else:
+                data["client_id"] = client_id
+                data["manager_id"] = new["manager_id"]
+            if o.status == "duplicate":
+                data.update(score=o.score, rule=o.rule, fields=o.fields)
+            if o.created_client:
+                data["created_client"] = True
+            if self.reprocess:
+                data["before"] = {k: lead.get(k) for k in ("status", "reasons", "client_id", "manager_id")}
+            events.append((o.lead_id, ts, kind_prefix + o.status, self.who, data))
+            if len(s.examples) < 5 and o.status == "duplicate":
+                s.examples.append({"lead_id": o.lead_id, "client_id": client_id, "score": o.score, "rule": o.rule})
+        s.selected += len(outcomes)
+        s.clients_created += len(new_clients)
+        bulk.update_by_id(conn, L, LEAD_OUTCOME_COLUMNS, updates)
+        bulk.insert_rows(conn, schema.lead_event, ["lead_id", "at", "kind", "actor", "data"], events)
+
+    def _managers(self, conn: Connection, client_ids: set[int]) -> dict[int, int | None]:
+        out: dict[int, int | None] = {}
+        ids = sorted(client_ids)
+        for i in range(0, len(ids), CHUNK):
+            q = select(C.c.id, C.c.manager_id).where(member_of(C.c.id, ids[i : i + CHUNK], conn.dialect.name))
+            for cid, mid in conn.execute(q):
+                out[cid] = mid
+        return out
+
+    def _count(self, o: Outcome) -> None:
+        s = self.summary
+        if o.status == "rejected":
+            s.rejected += 1
+            s.rejected_by_reason.update(o.reasons)
+        elif o.status == "duplicate":
+            s.duplicate += 1
+            s.duplicates_by_rule[o.rule or "?"] += 1
+        else:
+            s.processed += 1
+
+
+def refresh_keys(conn: Connection, client_ids: Sequence[int], config: matching.MatchConfig) -> None:
+    """Rewrite the blocking keys of clients (after a merge, a fix, or a rule change)."""
+    ids = list(client_ids)
+    for i in range(0, len(ids), 500):
+        chunk = ids[i : i + 500]
+        conn.execute(delete(K).where(K.c.client_id.in_(chunk)))
+        rows = []
+        for r in conn.execute(
+            select(*CLIENT_COLUMNS).where(C.c.id.in_(chunk), C.c.merged_into_id.is_(None))
+        ).mappings():
+            keys = dict.fromkeys(matching.blocking_keys(matching.normalise(r, config), config))
+            rows += [{"key": k, "client_id": r["id"], "campaign_id": r["campaign_id"]} for k in keys]
+        if rows:
+            conn.execute(insert(K), rows)

@@ -1,0 +1,21 @@
+"""Cross-process locks, one function per purpose, so services never branch on the database."""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
+
+# Arbitrary, stable advisory-lock keys (PostgreSQL).
+_INTAKE_KEY = 714_082_101
+
+
+def intake_lock(conn: Connection) -> None:
+    """Serialise intake processing (process, reprocess, dedupe --apply) until the transaction ends.
+
+    SQLite: the write transaction already holds the database's single write lock
+    (``BEGIN IMMEDIATE``). PostgreSQL: a transaction-scoped advisory lock, so two runs never
+    decide about the same person at the same time and each batch sees the clients the other
+    run committed.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _INTAKE_KEY})

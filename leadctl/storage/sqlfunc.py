@@ -1,0 +1,63 @@
+"""SQL expressions whose spelling differs between SQLite and PostgreSQL, one function each."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import String, bindparam, func, literal_column, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.expression import ColumnElement
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import NullType
+
+
+class utc_day(FunctionElement[str]):  # noqa: N801 - reads like a SQL function
+    """The UTC calendar day (``YYYY-MM-DD`` text) of a stored timestamp."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(utc_day, "sqlite")
+def _utc_day_sqlite(element: utc_day, compiler: Any, **kw: Any) -> str:
+    # Stored as UTC text 'YYYY-MM-DD HH:MM:SS…'.
+    return f"substr({compiler.process(element.clauses, **kw)}, 1, 10)"
+
+
+@compiles(utc_day, "postgresql")
+def _utc_day_pg(element: utc_day, compiler: Any, **kw: Any) -> str:
+    arg = compiler.process(element.clauses, **kw)
+    return f"to_char(({arg}) AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
+
+
+def day_of(column: ColumnElement[Any]) -> ColumnElement[str]:
+    return utc_day(column)
+
+
+
+def member_of(column: ColumnElement[Any], values: Sequence[Any], dialect_name: str) -> ColumnElement[bool]:
+    """``column IN values`` as ONE bound parameter, so long lists need neither thousands of
+    placeholders nor a new statement text per list length: ``= ANY(array)`` on PostgreSQL,
+    ``IN (SELECT value FROM json_each(?))`` on SQLite.
+    """
+    if dialect_name == "postgresql":
+        from sqlalchemy import any_, cast
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        item = column.type if not isinstance(column.type, NullType) else String()
+        return column == any_(cast(bindparam(None, list(values), type_=ARRAY(item)), ARRAY(item)))
+    import json
+
+    return column.in_(select(literal_column("value")).select_from(func.json_each(bindparam(None, json.dumps(list(values))))))
+
+
+def refresh_statistics(conn: Connection, *tables: str) -> None:
+    """Tell the planner about tables that grew a lot within a run (PostgreSQL ``ANALYZE``).
+
+    Without it a table that was empty when the run began keeps being planned as empty
+    (sequential scans on every look-up). SQLite plans by its indexes and needs nothing.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql(f"ANALYZE {', '.join(tables)}")
