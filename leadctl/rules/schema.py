@@ -130,4 +130,11 @@ SCHEMA = section(
             ),
         ),
     ),
+    monitoring=section(
+        "data-quality alerts (leadctl metrics duplicates)",
+        spike_factor=Spec("float", minimum=1.0),
+        spike_min_increase=Spec("float", minimum=0.0, maximum=1.0),
+        spike_min_leads=Spec("int", minimum=1),
+        trailing_days=Spec("int", minimum=1),
+    ),
 )

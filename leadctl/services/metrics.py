@@ -1,0 +1,137 @@
+"""Data-quality metrics: duplicate and rejection rates, and abnormal duplicate spikes (seed 2).
+
+Rates are computed set-based in SQL (one GROUP BY); spike detection runs over the small
+result in Python. A day is a spike when its duplicate rate is far above the trailing
+median of the days before it; a bucket/campaign/source is a spike when its rate is far
+above the median of its peers. "Far above" = at least ``factor`` × the baseline and at
+least ``min_increase`` higher, with at least ``min_leads`` leads, so tiny groups never alarm.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.engine import Engine
+
+from leadctl.errors import InputError
+from leadctl.storage import schema
+from leadctl.storage.sqlfunc import day_of
+
+L = schema.lead
+GROUPINGS = ("day", "bucket", "campaign", "source")
+
+
+@dataclass(frozen=True)
+class SpikeRule:
+    factor: float = 2.0
+    min_increase: float = 0.05
+    min_leads: int = 20
+    trailing_days: int = 14
+    min_history: int = 3
+
+    @classmethod
+    def from_rules(cls, section: dict[str, Any]) -> SpikeRule:
+        return cls(
+            factor=float(section["spike_factor"]),
+            min_increase=float(section["spike_min_increase"]),
+            min_leads=int(section["spike_min_leads"]),
+            trailing_days=int(section["trailing_days"]),
+        )
+
+
+def duplicate_rates(
+    engine: Engine,
+    by: str = "day",
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    rule: SpikeRule | None = None,
+) -> list[dict[str, Any]]:
+    """Leads, duplicates and rejections per group, with rates and a spike flag."""
+    if by not in GROUPINGS:
+        raise InputError(f"--by: {by!r} is not one of {', '.join(GROUPINGS)}")
+    rule = rule or SpikeRule()
+    key: Any
+    joins: list[tuple[Any, Any]] = []
+    if by == "day":
+        key = day_of(L.c.created_at)
+    elif by == "bucket":
+        key = schema.bucket.c.name
+        joins.append((schema.bucket, schema.bucket.c.id == L.c.bucket_id))
+    elif by == "campaign":
+        key = schema.campaign.c.name
+        joins.append((schema.campaign, schema.campaign.c.id == L.c.campaign_id))
+    else:
+        key = func.coalesce(L.c.source, "(none)")
+    conditions = []
+    if since is not None:
+        conditions.append(L.c.created_at >= since)
+    if until is not None:
+        conditions.append(L.c.created_at <= until)
+    source: Any = L
+    for table, on in joins:
+        source = source.join(table, on)
+    q = (
+        select(
+            key.label("key"),
+            func.count().label("leads"),
+            func.sum(case((L.c.status == "duplicate", 1), else_=0)).label("duplicates"),
+            func.sum(case((L.c.status == "rejected", 1), else_=0)).label("rejected"),
+            func.sum(case((L.c.status == "new", 1), else_=0)).label("unprocessed"),
+        )
+        .select_from(source)
+        .where(and_(True, *conditions))
+        .group_by(key)
+        .order_by(key)
+    )
+    with engine.connect() as conn:
+        groups = [dict(r) for r in conn.execute(q).mappings()]
+    rows: list[dict[str, Any]] = []
+    for g in groups:
+        decided = g["leads"] - g["unprocessed"]
+        rows.append(
+            {
+                by: g["key"],
+                "leads": g["leads"],
+                "duplicates": int(g["duplicates"] or 0),
+                "rejected": int(g["rejected"] or 0),
+                "unprocessed": int(g["unprocessed"] or 0),
+                "duplicate_rate": round(int(g["duplicates"] or 0) / decided, 4) if decided else None,
+                "rejection_rate": round(int(g["rejected"] or 0) / decided, 4) if decided else None,
+            }
+        )
+    _flag_spikes(rows, by, rule)
+    return rows
+
+
+def _is_spike(rate: float | None, baseline: float | None, leads: int, rule: SpikeRule) -> bool:
+    if rate is None or baseline is None or leads < rule.min_leads:
+        return False
+    return rate >= baseline * rule.factor and rate - baseline >= rule.min_increase
+
+
+def _flag_spikes(rows: list[dict[str, Any]], by: str, rule: SpikeRule) -> None:
+    if by == "day":
+        history: list[float] = []
+        for row in rows:
+            window = history[-rule.trailing_days :]
+            baseline = statistics.median(window) if len(window) >= rule.min_history else None
+            row["baseline_rate"] = round(baseline, 4) if baseline is not None else None
+            row["spike"] = _is_spike(row["duplicate_rate"], baseline, row["leads"], rule)
+            if row["duplicate_rate"] is not None and row["leads"] >= rule.min_leads:
+                history.append(row["duplicate_rate"])
+        return
+    rates = {
+        i: r["duplicate_rate"]
+        for i, r in enumerate(rows)
+        if r["duplicate_rate"] is not None and r["leads"] >= rule.min_leads
+    }
+    for i, row in enumerate(rows):
+        peers = [rate for j, rate in rates.items() if j != i]
+        baseline = statistics.median(peers) if len(peers) >= 2 else None
+        row["baseline_rate"] = round(baseline, 4) if baseline is not None else None
+        row["spike"] = _is_spike(row["duplicate_rate"], baseline, row["leads"], rule)
