@@ -74,3 +74,41 @@ def test_database_url_precedence_flag_over_env(tmp_path: Path) -> None:
     assert json.loads(from_env.stdout) == []
     from_flag = run("--db", flag_db, "campaign", "list", "--format", "json", env={"LEADCTL_DATABASE_URL": env_db})
     assert [c["name"] for c in json.loads(from_flag.stdout)] == ["OnlyInFlag"]
+
+
+def test_shell_completion_lists_commands() -> None:
+    env = {"_LEADCTL_COMPLETE": "bash_complete", "COMP_WORDS": "leadctl ca", "COMP_CWORD": "1"}
+    result = subprocess.run(
+        [*LEADCTL], capture_output=True, text=True, env={**os.environ, **env}, timeout=60
+    )
+    assert "plain,campaign" in result.stdout.splitlines()  # bash_complete: TYPE,VALUE per line
+
+
+def test_config_file_sets_database_and_format(tmp_path: Path) -> None:
+    config = tmp_path / "cfg" / "leadctl"
+    config.mkdir(parents=True)
+    db = tmp_path / "from-config.db"
+    (config / "config.yaml").write_text(f"database_url: sqlite:///{db}\nformat: json\n", encoding="utf-8")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("LEADCTL_")}
+    clean["XDG_CONFIG_HOME"] = str(tmp_path / "cfg")
+    created = subprocess.run([*LEADCTL, "campaign", "create", "X"], capture_output=True, text=True, env=clean, timeout=120)
+    assert created.returncode == 0, created.stderr
+    assert db.is_file()
+    listed = subprocess.run([*LEADCTL, "campaign", "list"], capture_output=True, text=True, env=clean, timeout=120)
+    assert [c["name"] for c in json.loads(listed.stdout)] == ["X"]  # format: json from the config file
+    clean["LEADCTL_FORMAT"] = "csv"  # the environment beats the config file
+    as_csv = subprocess.run([*LEADCTL, "campaign", "list"], capture_output=True, text=True, env=clean, timeout=120)
+    assert as_csv.stdout.startswith("id,name,")
+
+
+def test_bad_config_file_is_one_line(tmp_path: Path) -> None:
+    config = tmp_path / "cfg" / "leadctl"
+    config.mkdir(parents=True)
+    (config / "config.yaml").write_text("databse_url: x\n", encoding="utf-8")
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("LEADCTL_")}
+    clean["XDG_CONFIG_HOME"] = str(tmp_path / "cfg")
+    result = subprocess.run([*LEADCTL, "campaign", "list"], capture_output=True, text=True, env=clean, timeout=120)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"Error: {config / 'config.yaml'}: unknown key 'databse_url' (expected one of database_url, rules, format)"
+    ]

@@ -1,0 +1,46 @@
+"""leadctl demo: a realistic database through the real code paths, never over real data."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.conftest import Leadctl
+
+
+def test_demo_builds_everything_through_the_real_commands(leadctl: Leadctl, tmp_path: Path) -> None:
+    files = tmp_path / "files"
+    out = leadctl("demo", "--leads", "300", "--seed", "3", "--dir", str(files), "--format", "json")
+    report = json.loads(out.stdout)
+    assert {f["format"] for f in report["files"]} == {"csv", "tsv", "jsonl"}
+    assert all(Path(f["file"]).is_file() for f in report["files"])
+    assert sum(f["rows_read"] for f in report["files"]) == 300
+    loaded = sum(f["loaded"] for f in report["files"])
+    rejected = sum(f["rejected"] for f in report["files"])
+    assert rejected > 0  # some invalid rows, kept as rejected leads
+    assert report["processing"]["duplicate"] > 0
+    assert report["processing"]["selected"] == loaded
+    leads = leadctl.json("leads", "list", "--limit", "0")
+    assert len(leads) == loaded + rejected
+    assert {r["status"] for r in leads} == {"processed", "duplicate", "rejected"}
+    assert len(leadctl.json("campaign", "list")) == 3
+    assert {r["role"] for r in leadctl.json("rep", "list")} == {"setter", "closer", "manager"}
+    assert (files / "truth.csv").is_file()
+    assert "Processed" in out.stderr
+
+
+def test_demo_refuses_a_database_with_data(leadctl: Leadctl, tmp_path: Path) -> None:
+    leadctl("campaign", "create", "Real team campaign")
+    refused = leadctl("demo", "--leads", "50", "--dir", str(tmp_path), ok=False)
+    assert refused.exit_code == 1
+    assert "already holds data" in refused.stderr
+    assert [c["name"] for c in leadctl.json("campaign", "list")] == ["Real team campaign"]
+    leadctl("demo", "--leads", "50", "--dir", str(tmp_path), "--force")
+    assert len(leadctl.json("campaign", "list")) == 4
+
+
+def test_demo_uses_its_own_db_option(leadctl_sqlite: Leadctl, tmp_path: Path) -> None:
+    other = f"sqlite:///{tmp_path / 'demo.db'}"
+    result = leadctl_sqlite("demo", "--leads", "40", "--db", other, "--dir", str(tmp_path / "f"))
+    assert f"leadctl --db {other} leads show" in result.stdout
+    assert leadctl_sqlite.json("campaign", "list") == []  # the global database is untouched
