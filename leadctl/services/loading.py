@@ -35,8 +35,9 @@ from leadctl.rules import Rules
 from leadctl.services import intake
 from leadctl.services.common import actor
 from leadctl.storage import schema
-from leadctl.storage.bulk import JSONText, insert_ignore, lock_for_insert
+from leadctl.storage.bulk import JSONText, insert_ignore
 from leadctl.storage.engine import read, write
+from leadctl.storage.locks import bucket_load_lock
 from leadctl.timeutil import now as _now
 
 L = schema.lead
@@ -420,7 +421,7 @@ def _write(
     filename = "stdin" if path == "-" else os.path.abspath(path)
     stats = _Stats()
     with write(engine) as conn:
-        lock_for_insert(conn, _bucket(conn, bucket_ref).id)  # one load per bucket at a time
+        bucket_load_lock(conn, _bucket(conn, bucket_ref).id)  # one load per bucket at a time
         bucket = _bucket(conn, bucket_ref)  # again, inside the transaction: it may have changed
         started = _now()
         load_id = conn.execute(

@@ -61,6 +61,7 @@ LEAD_COLUMNS = (
     L.c.match_score,
     L.c.match_rule,
     *(L.c[f] for f in RECORD_FIELDS),
+    L.c.created_at,
 )
 CLIENT_COLUMNS = (
     C.c.id,
@@ -137,6 +138,16 @@ class ProcessSummary:
             "duplicates_by_rule": dict(self.duplicates_by_rule),
             "examples": self.examples,
         }
+
+
+BAD_DATE = "registered_at: not a date"
+
+
+def _unparsed_registration(lead: dict[str, Any]) -> bool:
+    """The file's registration date could not be read: the loader stored the load time in its
+    place (the column cannot be empty). It stays a reason until someone sets a real date
+    with 'leads fix --set registered_at=…'."""
+    return BAD_DATE in (lead.get("reasons") or []) and lead.get("registered_at") == lead.get("created_at")
 
 
 class _Rollback(Exception):
@@ -343,6 +354,8 @@ class _Pipeline:
         validate = intake.validator(self.rules)
         for lead in leads:
             reasons = validate(lead)
+            if _unparsed_registration(lead) and BAD_DATE not in reasons:
+                reasons.append(BAD_DATE)
             if reasons:
                 outcomes.append(Outcome(lead["id"], "rejected", reasons=reasons))
                 continue

@@ -62,21 +62,6 @@ def insert_ignore(
     raise NotImplementedError(f"bulk insert on {name}")  # pragma: no cover - engine allows only these
 
 
-_BULK_LOCK = 714_082_102  # advisory-lock class for bulk inserts (locks.py uses 714_082_101)
-
-
-def lock_for_insert(conn: Connection, key: int) -> None:
-    """Serialise bulk inserts sharing ``key`` (e.g. a bucket id) until the transaction ends.
-
-    Two loads into one bucket then never wait on each other's rows half-way (which could
-    deadlock on PostgreSQL when two files overlap in a different order): the second starts
-    when the first has committed, and finds its rows. SQLite: a write transaction already
-    holds the database's only write lock.
-    """
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql(
-            "SELECT pg_advisory_xact_lock(%(cls)s, %(key)s)", {"cls": _BULK_LOCK, "key": key}
-        )
 
 
 def _quote(conn: Connection, name: str) -> str:

@@ -7,6 +7,7 @@ from sqlalchemy.engine import Connection
 
 # Arbitrary, stable advisory-lock keys (PostgreSQL).
 _INTAKE_KEY = 714_082_101
+_LOAD_CLASS = 714_082_102  # two-key form: (class, bucket id); never overlaps the one-key form
 
 
 def intake_lock(conn: Connection) -> None:
@@ -19,3 +20,15 @@ def intake_lock(conn: Connection) -> None:
     """
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _INTAKE_KEY})
+
+
+def bucket_load_lock(conn: Connection, bucket_id: int) -> None:
+    """One load per bucket at a time, until the transaction ends.
+
+    Two loads into one bucket then never wait on each other's rows half-way (which could
+    deadlock on PostgreSQL when two files overlap in a different order): the second starts
+    when the first has committed, and finds its rows. SQLite: a write transaction already
+    holds the database's only write lock.
+    """
+    if conn.dialect.name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:c, :k)"), {"c": _LOAD_CLASS, "k": bucket_id})

@@ -167,3 +167,24 @@ def test_fix_rejects_unknown_field_with_hint(leadctl: Leadctl, tmp_path: Path) -
 def test_reprocess_rejects_unknown_status(leadctl: Leadctl, statuses: str) -> None:
     result = leadctl("reprocess", "--lead", "1", "--status", statuses, ok=False)
     assert result.exit_code == 2
+
+
+def test_unreadable_registration_date_stays_a_reason_until_fixed(leadctl: Leadctl, tmp_path: Path) -> None:
+    leadctl("campaign", "create", "Outbound")
+    leadctl("bucket", "create", "web", "--campaign", "Outbound")
+    path = tmp_path / "dates.csv"
+    path.write_text(
+        "First Name,Last Name,E-mail,Job Title,Company Name,Business Phone,Created Date\n"
+        "Ana,Silva,ana@acme.com,VP Sales,Acme,(415) 555-2671,someday soon\n",
+        encoding="utf-8",
+    )
+    leadctl("load", str(path), "--bucket", "web")
+    lead = leadctl.json("leads", "list")[0]
+    assert lead["reasons"] == ["registered_at: not a date"]
+    leadctl("reprocess", "--bucket", "web")
+    assert leadctl.json("leads", "list")[0]["status"] == "rejected"  # the load time is no registration date
+    leadctl("leads", "fix", str(lead["id"]), "--set", "registered_at=2026-11-02T09:30:00Z")
+    leadctl("reprocess", "--bucket", "web")
+    fixed = leadctl.json("leads", "list")[0]
+    assert fixed["status"] == "processed"
+    assert fixed["registered_at"] == "2026-11-02T09:30:00+00:00"
