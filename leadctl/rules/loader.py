@@ -117,26 +117,34 @@ def _convert(node: yaml.Node, spec: Spec, where: str, key: str) -> Any:
     return _scalar(node, spec, where, key)
 
 
-def parse_file(path: Path) -> dict[str, Any]:
-    """Parse and validate one rules file (partial: only the keys it sets)."""
+def _read(path: Path, what: str) -> str:
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
-        raise ConfigError(f"{path}: rules file not found") from None
+        raise ConfigError(f"{path}: {what} not found") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read rules file ({exc})") from None
-    return parse_text(text, str(path))
+        raise ConfigError(f"{path}: cannot read {what} ({exc})") from None
 
 
-def parse_text(text: str, where: str) -> dict[str, Any]:
+def _compose(text: str, where: str) -> yaml.Node | None:
+    """The YAML node tree (with line numbers), or a one-line ConfigError."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        return yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f" line {mark.line + 1}" if mark is not None else ""
         raise ConfigError(f"{where}{line}: not valid YAML: {exc.problem or exc.context}") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{where}: not valid YAML: {exc}") from None
+
+
+def parse_file(path: Path) -> dict[str, Any]:
+    """Parse and validate one rules file (partial: only the keys it sets)."""
+    return parse_text(_read(path, "rules file"), str(path))
+
+
+def parse_text(text: str, where: str) -> dict[str, Any]:
+    node = _compose(text, where)
     if node is None:
         return {}
     result = _convert(node, SCHEMA, where, "")
@@ -184,24 +192,11 @@ def load_mapping(path: Path | str) -> dict[str, str]:
     column as a custom field, never map it).
     """
     p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise ConfigError(f"{p}: mapping file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{p}: cannot read mapping file ({exc})") from None
-    return parse_mapping_text(text, str(p))
+    return parse_mapping_text(_read(p, "mapping file"), str(p))
 
 
 def parse_mapping_text(text: str, where: str) -> dict[str, str]:
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = f" line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{where}{line}: not valid YAML: {exc.problem or exc.context}") from None
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{where}: not valid YAML: {exc}") from None
+    node = _compose(text, where)
     if node is None:
         raise ConfigError(f"{where}: the mapping file is empty (expected lines like 'E-mail address: email')")
     if not isinstance(node, yaml.MappingNode):

@@ -32,28 +32,11 @@ from datetime import datetime, timedelta
 from functools import cache
 from pathlib import Path
 
+from leadctl.rules.schema import LEAD_FIELDS
 from leadctl.services.matching_names import NICKNAMES
 
-FIELDS: tuple[str, ...] = (
-    "external_id",
-    "first_name",
-    "last_name",
-    "email",
-    "title",
-    "business_phone",
-    "mobile_phone",
-    "linkedin_url",
-    "company",
-    "website",
-    "headcount",
-    "revenue",
-    "industry",
-    "city",
-    "state",
-    "country",
-    "source",
-    "registered_at",
-)
+# The lead fields a generated row carries (all but affiliate_id, which comes from the bucket).
+FIELDS: tuple[str, ...] = tuple(f for f in LEAD_FIELDS if f != "affiliate_id")
 
 # Human header spellings used by ``write_file(..., messy_headers=True)``.
 MESSY_HEADERS: dict[str, str] = {

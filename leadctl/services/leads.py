@@ -123,23 +123,8 @@ _LIST_LEAD_COLUMNS = (
     "registered_at",
     "custom",
 )
-_SHOW_EXTRA_COLUMNS = (
-    "title",
-    "linkedin_url",
-    "website",
-    "headcount",
-    "revenue",
-    "industry",
-    "city",
-    "state",
-    "country",
-    "source",
-    "affiliate_id",
-    "line_no",
-    "load_id",
-    "raw",
-    "created_at",
-)
+# Columns read for `show` beyond the list query (timeline is assembled, not a column).
+_SHOW_EXTRA_COLUMNS = (*(f for f in SHOW_FIELDS if f not in LIST_FIELDS and f != "timeline"), "created_at")
 
 
 @dataclass
