@@ -63,6 +63,8 @@ SHOW_FIELDS: tuple[str, ...] = (
     "load_id",
     "raw",
     "timeline",
+    "match_score",
+    "match_rule",
 )
 # The readable subset shown in a table.
 TABLE_COLUMNS: tuple[str, ...] = (

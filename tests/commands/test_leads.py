@@ -52,6 +52,8 @@ SHOW_FIELDS = [
     "load_id",
     "raw",
     "timeline",
+    "match_score",
+    "match_rule",
 ]
 
 
