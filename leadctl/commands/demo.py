@@ -55,8 +55,8 @@ def demo(app: AppContext, n_leads: int, seed: int, db: str | None, directory: Pa
         app.db_flag = db
     engine = app.engine()
     target = directory or data_dir() / "demo"
-    message(f"Building the demo in {mask_url(app.database_url)} (files in {target}) …")
-    result = svc.build(engine, app.rules, target, leads=n_leads, seed=seed, force=force, say=message)
+    result = svc.build(engine, app.rules, target, leads=n_leads, seed=seed, force=force, say=message,
+                       where=f"{mask_url(app.database_url)} (files in {target})")
     if fmt != "table":
         render_record({"directory": str(result.directory), "files": result.files,
                        "processing": result.processing, "duplicate_examples": result.duplicates}, fmt)

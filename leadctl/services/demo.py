@@ -81,12 +81,14 @@ def build(
     seed: int = 42,
     force: bool = False,
     say: Callable[[str], None] = lambda _m: None,
+    where: str = "the database",
 ) -> DemoResult:
     if has_data(engine) and not force:
         raise ConflictError(
             "this database already holds data; the demo never mixes fake leads into real data "
             "(use --db sqlite:///demo.db for a separate demo database, or --force)"
         )
+    say(f"Building the demo in {where} …")
     directory.mkdir(parents=True, exist_ok=True)
     result = DemoResult(directory)
     existing_campaigns = {c["name"] for c in campaigns.list_campaigns(engine)}
