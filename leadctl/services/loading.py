@@ -41,24 +41,7 @@ from leadctl.storage.locks import bucket_load_lock
 from leadctl.timeutil import now as _now
 
 L = schema.lead
-PERSON_COLUMNS = (
-    "first_name",
-    "last_name",
-    "email",
-    "title",
-    "business_phone",
-    "mobile_phone",
-    "linkedin_url",
-    "timezone",
-    "company",
-    "website",
-    "headcount",
-    "revenue",
-    "industry",
-    "city",
-    "state",
-    "country",
-)
+PERSON_COLUMNS = schema.PERSON_COLUMNS
 # The columns a load writes, load_id first (filled in once the load row exists).
 # Fields taken from the record as they are, in one run of LEAD_COLUMNS.
 RECORD_COLUMNS = ("external_id", *PERSON_COLUMNS)

@@ -41,13 +41,7 @@ K = schema.match_key
 B = schema.bucket
 
 # Lead fields copied to the client it creates.
-PERSON_FIELDS = tuple(
-    c.name
-    for c in C.columns
-    if c.name in L.columns
-    and c.name
-    not in ("id", "campaign_id", "manager_id", "affiliate_id", "custom", "created_at", "updated_at")
-)
+PERSON_FIELDS = schema.PERSON_COLUMNS
 RECORD_FIELDS = (*PERSON_FIELDS, "external_id", "source", "affiliate_id", "registered_at", "custom")
 LEAD_COLUMNS = (
     L.c.id,

@@ -73,6 +73,9 @@ def _person_columns() -> list[Column[object]]:
     return cols
 
 
+# The person columns a lead and a client share (contact, time zone, business), in order.
+PERSON_COLUMNS: tuple[str, ...] = tuple(c.name for c in _person_columns())
+
 campaign = Table(
     "campaign",
     metadata,
