@@ -21,7 +21,7 @@ from leadctl.errors import SchemaError
 if TYPE_CHECKING:
     from alembic.config import Config
 
-HEAD = "0002"
+HEAD = "0003"
 
 
 def migrations_dir() -> Path:

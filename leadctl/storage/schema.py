@@ -203,9 +203,6 @@ lead = Table(
     Index("ix_lead_bucket_id_status", "bucket_id", "status"),
     Index("ix_lead_campaign_id_status", "campaign_id", "status"),
     Index("ix_lead_registered_at", "registered_at"),
-    Index("ix_lead_email", "email"),
-    Index("ix_lead_business_phone", "business_phone"),
-    Index("ix_lead_mobile_phone", "mobile_phone"),
 )
 
 # Append-only timeline of everything that happens to a lead (never updated, never deleted).
