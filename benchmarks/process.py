@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -89,11 +90,19 @@ def _database(backend: str, tmp: Path, pg: str | None) -> tuple[str, Any]:
 
 
 def run(ns: list[int], pg: str | None, seed: int = 1) -> list[dict[str, Any]]:
+
+    tmp = Path(tempfile.mkdtemp(prefix="leadctl-bench-process-"))
+    try:
+        return _run(ns, pg, seed, tmp)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _run(ns: list[int], pg: str | None, seed: int, tmp: Path) -> list[dict[str, Any]]:
     from leadctl.rules import load_rules
     from leadctl.services import buckets, campaigns, fakedata, loading
     from leadctl.storage.engine import open_engine
 
-    tmp = Path(tempfile.mkdtemp(prefix="leadctl-bench-process-"))
     results: list[dict[str, Any]] = []
     backends = ["sqlite"] + (["postgresql"] if pg else [])
     for n in ns:
