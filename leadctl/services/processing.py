@@ -239,12 +239,6 @@ def _run(
     def one_batch(conn: Connection) -> bool:
         nonlocal last_id, remaining, analyzed_at
         intake_lock(conn)
-        if analyzed_at < 0:
-            refresh_statistics(conn, "lead", "client", "match_key")  # leads just loaded, clients of earlier runs
-            analyzed_at = 0
-        elif summary.clients_created >= max(2 * analyzed_at, analyzed_at + 5000):
-            refresh_statistics(conn, "client", "match_key")  # the tables this run is growing
-            analyzed_at = summary.clients_created
         size = batch_size if remaining is None else min(batch_size, remaining)
         if size <= 0:
             return False
@@ -252,6 +246,14 @@ def _run(
         leads = [dict(r) for r in conn.execute(q).mappings()]
         if not leads:
             return False
+        # A backlog (e.g. right after a big load): make sure the planner knows the tables' sizes,
+        # and again whenever this run has grown them a lot. A small cron tick skips this.
+        if analyzed_at < 0 and len(leads) == batch_size:
+            refresh_statistics(conn, "lead", "client", "match_key")
+            analyzed_at = summary.clients_created
+        elif analyzed_at >= 0 and summary.clients_created >= max(2 * analyzed_at, analyzed_at + 5000):
+            refresh_statistics(conn, "client", "match_key")
+            analyzed_at = summary.clients_created
         last_id = leads[-1]["id"]
         if remaining is not None:
             remaining -= len(leads)
