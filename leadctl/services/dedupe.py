@@ -15,7 +15,7 @@ import csv
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection, Engine
@@ -64,6 +64,11 @@ def _client_query(campaign_id: int | None, bucket_id: int | None) -> Any:
     return q.order_by(C.c.id)
 
 
+def _ids(cluster: matching.Cluster) -> list[int]:
+    """A cluster's members as client ids (the engine is generic over hashable ids)."""
+    return [cast(int, m) for m in cluster.members]
+
+
 def _fetch_clients(conn: Connection, ids: list[int]) -> dict[int, dict[str, Any]]:
     out: dict[int, dict[str, Any]] = {}
     for i in range(0, len(ids), 5000):
@@ -108,9 +113,9 @@ def scan(
 
         clusters = matching.cluster(records(), config, on_warning=warn, stats=stats)
         # Only cluster members are kept in full (a scan of a million clients stays small).
-        clients = _fetch_clients(conn, [cid for c in clusters for cid in c.members])
+        clients = _fetch_clients(conn, [cid for c in clusters for cid in _ids(c)])
         for c in clusters:
-            c.members[:] = _ordered(c.members, clients)
+            c.members[:] = _ordered(_ids(c), clients)
         result = ScanResult(clusters, clients, stats, warnings)
         if apply:
             who = actor()
@@ -128,7 +133,7 @@ def scan(
 
 def _merge(conn: Connection, cluster: matching.Cluster, clients: dict[int, dict[str, Any]],
            config: matching.MatchConfig, who: str) -> dict[str, Any]:
-    survivor_id, *others = cluster.members
+    survivor_id, *others = _ids(cluster)
     survivor = clients[survivor_id]
     before = {f: survivor.get(f) for f in PERSON_FIELDS} | {"custom": dict(survivor.get("custom") or {})}
     merged = dict(before)

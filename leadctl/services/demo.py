@@ -119,9 +119,9 @@ def build(
         result.files.append({"bucket": bucket, "file": str(path), "format": fmt, **summary.as_dict()})
         say(f"Loaded {path.name} into {bucket}: {summary.loaded} leads, {summary.rejected} rejected.")
     fakedata.write_truth(directory / "truth.csv", generated)
-    summary = processing.process(engine, rules)
-    result.processing = summary.as_dict()
-    say(f"Processed {summary.selected} leads: {summary.processed} clients, {summary.duplicate} duplicates.")
+    processed = processing.process(engine, rules)
+    result.processing = processed.as_dict()
+    say(f"Processed {processed.selected} leads: {processed.processed} clients, {processed.duplicate} duplicates.")
     result.duplicates = _duplicate_examples(engine)
     return result
 

@@ -20,7 +20,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import and_, delete, func, insert, select
 from sqlalchemy.engine import Connection, Engine
@@ -391,7 +391,7 @@ class _Pipeline:
             )
             in_batch = batch_index.best_match(norm)
             if in_batch is not None:
-                tmp_id, cmp = in_batch
+                tmp_id, cmp = cast(int, in_batch[0]), in_batch[1]
                 same_scope = global_scope or new_clients[tmp_id]["campaign_id"] == lead["campaign_id"]
                 if same_scope and (best is None or cmp.score > best[1].score):
                     best = (tmp_id, cmp)
