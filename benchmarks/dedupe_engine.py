@@ -4,12 +4,17 @@ Usage::
 
     python benchmarks/dedupe_engine.py --n 100000
     python benchmarks/dedupe_engine.py --n 10000 100000 1000000 --sweep
+    python benchmarks/dedupe_engine.py --n 100000 --hard-rate 0.3
 
 For each N it generates N leads (``leadctl.services.fakedata``, ~10% duplicates with realistic
 noise), normalises their phones to E.164 as the loader would, writes the canonical CSV and the
 truth file once (cached under ``--cache``), then runs the engine — read, normalise, blocking,
 compare, cluster — in a fresh child process so that time and peak memory are the engine's
 alone. Prints a table: n, seconds, peak MB, precision, recall, F1.
+
+``--hard-rate R`` makes that share of the duplicates *hard* (no e-mail or phone in common with
+the person's earlier rows, only name/company/title noise): a harder benchmark next to the
+default one, where nearly every duplicate shares an exact key.
 """
 
 from __future__ import annotations
@@ -54,16 +59,16 @@ def e164(text: str, country: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def dataset(n: int, seed: int, dup_rate: float, cache: Path) -> tuple[Path, Path]:
-    """(leads.csv with E.164 phones, truth.csv), generated once per (n, seed, dup_rate)."""
+def dataset(n: int, seed: int, dup_rate: float, cache: Path, hard_rate: float = 0.0) -> tuple[Path, Path]:
+    """(leads.csv with E.164 phones, truth.csv), generated once per (n, seed, dup_rate, hard_rate)."""
     from leadctl.services import fakedata
 
     cache.mkdir(parents=True, exist_ok=True)
-    stem = f"leads-n{n}-s{seed}-d{dup_rate:g}"
+    stem = f"leads-n{n}-s{seed}-d{dup_rate:g}" + (f"-h{hard_rate:g}" if hard_rate else "")
     leads_path, truth_path = cache / f"{stem}.csv", cache / f"{stem}.truth.csv"
     if leads_path.exists() and truth_path.exists():
         return leads_path, truth_path
-    leads = fakedata.generate(n, seed, dup_rate=dup_rate)
+    leads = fakedata.generate(n, seed, dup_rate=dup_rate, hard_rate=hard_rate)
     rows = []
     for lead in leads:
         rec = dict(lead.record)
@@ -146,6 +151,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--dup-rate", type=float, default=0.10)
+    parser.add_argument(
+        "--hard-rate",
+        type=float,
+        default=0.0,
+        help="share of duplicates with no shared e-mail or phone (default 0)",
+    )
     parser.add_argument("--rules", type=Path, help="rules file whose duplicates section to use")
     parser.add_argument("--sweep", action="store_true", help="also print metrics across thresholds")
     parser.add_argument(
@@ -162,21 +173,23 @@ def main(argv: list[str] | None = None) -> int:
 
     results = []
     for n in args.n:
-        leads_path, truth_path = dataset(n, args.seed, args.dup_rate, args.cache)
+        leads_path, truth_path = dataset(n, args.seed, args.dup_rate, args.cache, args.hard_rate)
         cmd = [sys.executable, __file__, "--engine-only", str(leads_path), str(truth_path)]
         if args.rules:
             cmd += ["--rules", str(args.rules)]
         if args.sweep:
             cmd.append("--sweep")
         out = subprocess.run(cmd, check=True, capture_output=True, text=True)
-        results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+        results.append({**json.loads(out.stdout.strip().splitlines()[-1]), "hard_rate": args.hard_rate})
     if args.json:
         print(json.dumps(results, indent=2))
         return 0
-    print(f"{'n':>9} {'seconds':>8} {'peak MB':>8} {'precision':>9} {'recall':>7} {'F1':>7} {'compares':>10}")
+    print(
+        f"{'n':>9} {'hard':>5} {'seconds':>8} {'peak MB':>8} {'precision':>9} {'recall':>7} {'F1':>7} {'compares':>10}"
+    )
     for r in results:
         print(
-            f"{r['n']:>9} {r['seconds']:>8.2f} {r['peak_mb']:>8.0f} {r['precision']:>9.4f} "
+            f"{r['n']:>9} {r['hard_rate']:>5g} {r['seconds']:>8.2f} {r['peak_mb']:>8.0f} {r['precision']:>9.4f} "
             f"{r['recall']:>7.4f} {r['f1']:>7.4f} {r['comparisons']:>10}"
         )
         for w in r["warnings"]:

@@ -4,6 +4,7 @@ Benchmark only: splink and duckdb are NOT leadctl dependencies. Install them int
 benchmark environment first (``pip install splink duckdb``). Usage::
 
     python benchmarks/splink_peer.py --n 100000
+    python benchmarks/splink_peer.py --n 100000 --hard-rate 0.3
     python benchmarks/splink_peer.py --leads LEADS.csv --truth TRUTH.csv
 
 The input is the same file ``benchmarks/dedupe_engine.py`` builds (phones already E.164). To be
@@ -161,6 +162,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--n", type=int, default=100_000, help="generate (or reuse) a file of N leads")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--dup-rate", type=float, default=0.10)
+    parser.add_argument(
+        "--hard-rate",
+        type=float,
+        default=0.0,
+        help="share of duplicates with no shared e-mail or phone (default 0)",
+    )
     parser.add_argument("--leads", type=Path, help="use this canonical CSV instead of generating")
     parser.add_argument("--truth", type=Path, help="truth CSV (external_id,entity_id) for --leads")
     parser.add_argument(
@@ -175,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         from benchmarks.dedupe_engine import dataset
 
-        leads_path, truth_path = dataset(args.n, args.seed, args.dup_rate, args.cache)
+        leads_path, truth_path = dataset(args.n, args.seed, args.dup_rate, args.cache, args.hard_rate)
     result = run_splink(leads_path, truth_path)
     if args.json:
         print(json.dumps(result, indent=2))

@@ -8,7 +8,9 @@ canonical lead fields as strings ("" when missing), the id of the real person be
 - ``duplicate`` — a later row of a person already seen, with realistic noise: typos, swapped
   first/last name, nicknames, initials, re-formatted or other phone, e-mail case / Gmail dots and
   plus tags / a different address, company legal suffix dropped or added, title variants, missing
-  fields, another source and a later registration time;
+  fields, another source and a later registration time. With ``hard_rate`` > 0 that share of
+  duplicates is *hard*: no e-mail and no phone in common with any earlier row of the person
+  (the same person on another form months later), only name/company/title noise;
 - ``invalid`` — a row with a realistic problem (no e-mail, "not-an-email", phone "123", no company …).
 
 Phones of valid rows are valid numbers for their region (``phonenumbers.is_valid_number``) with
@@ -547,7 +549,15 @@ class _FastRandom(random.Random):
 
 
 class _Generator:
-    def __init__(self, n: int, seed: int, dup_rate: float, invalid_rate: float, regions: tuple[str, ...]):
+    def __init__(
+        self,
+        n: int,
+        seed: int,
+        dup_rate: float,
+        invalid_rate: float,
+        regions: tuple[str, ...],
+        hard_rate: float = 0.0,
+    ):
         for region in regions:
             if region not in _REGION_WEIGHT:
                 raise ValueError(f"unsupported region {region!r}: choose from {', '.join(_REGION_WEIGHT)}")
@@ -557,6 +567,7 @@ class _Generator:
         self.r = _FastRandom(seed)
         self.dup_rate = dup_rate
         self.invalid_rate = invalid_rate
+        self.hard_rate = hard_rate
         self.city_pools, self.mobile_pools = _phone_pools()
         self.cities = [c for c in (*_US_CA_CITIES, *_GB_CITIES) if c[2] in regions]
         weights = [_REGION_WEIGHT[c[2]] / sum(1 for d in self.cities if d[2] == c[2]) for c in self.cities]
@@ -819,6 +830,15 @@ class _Generator:
         strong = email_kept or shared
         # names and company
         ops = r.sample(_DUP_OPS, r.choice((1, 1, 2, 2, 3))) if strong else [r.choice(_MILD_OPS)]
+        self._noise(ops, p, rec, first_row, email_kept)
+        return rec
+
+    def _noise(
+        self, ops: Sequence[str], p: _Person, rec: dict[str, str], first_row: dict[str, str], email_kept: bool
+    ) -> None:
+        """Apply the noise ops to a duplicate's names, company, title and fields, in place."""
+        r = self.r
+        c = p.company
         first, last = p.first, p.last
         company = rec["company"]
         for op in ops:
@@ -861,6 +881,40 @@ class _Generator:
                 else:
                     rec["business_phone"], rec["mobile_phone"] = self._phone_text(p, p.business), ""
         rec["first_name"], rec["last_name"], rec["company"] = first, last, company
+
+    def _hard_duplicate(self, p: _Person, first_row: dict[str, str], keys: set[str]) -> dict[str, str]:
+        """The same person on another form months later: no e-mail or phone shared with any earlier
+        row of theirs (``keys``: their mailboxes and phone digits so far), 1–3 noise ops on name,
+        company suffix/case, title and missing fields; same company and city."""
+        r = self.r
+        rec = self._base_record(p)
+        c = p.company
+        while rec["source"] == first_row["source"]:
+            rec["source"] = _SOURCES[r.randrange(len(_SOURCES))][0]
+        # e-mail: a personal address, or a work address in another pattern, never one used before
+        email = ""
+        for attempt in range(8):
+            if r.random() < 0.6:
+                email = self._personal_email(p.first, p.last, p.entity_id)
+            else:
+                pattern = (c.pattern + r.randrange(1, 6)) % 6
+                local = _email_local(p.first, p.last, pattern)
+                if attempt >= 4:
+                    local = f"{local}{r.randrange(2, 99)}"
+                email = self._claim_email(local, c.domain, p.entity_id)
+            if _mailbox(email.lower()) not in keys:
+                break
+        else:  # pragma: no cover - practically unreachable
+            email = self._claim_email(f"{_slug(p.first)}.{_slug(p.last)}.{len(keys)}", c.domain, p.entity_id)
+        rec["email"] = email
+        # phones: a new direct line (never used by anyone), and now and then a new mobile too
+        region = self.cities[p.city][2]
+        pool = self.city_pools[self.cities[p.city][0]]
+        rec["business_phone"] = self._phone_text(p, self._new_number(pool))
+        rec["mobile_phone"] = ""
+        if r.random() < 0.25:
+            rec["mobile_phone"] = self._phone_text(p, self._new_number(self.mobile_pools.get(region, pool)))
+        self._noise(r.sample(_HARD_OPS, r.choice((1, 1, 2, 2, 3))), p, rec, first_row, False)
         return rec
 
     # -- invalid rows -----------------------------------------------------------------------
@@ -893,12 +947,21 @@ class _Generator:
         r = self.r
         rows: list[tuple[datetime, int, dict[str, str], str, str]] = []
         first_rows: list[dict[str, str]] = []
+        hard_rate = self.hard_rate
+        # per person (when hard_rate > 0): the mailboxes and phones of all their rows so far
+        seen_keys: list[set[str]] = []
         for i in range(self.n):
             k = r.random()
             if k < self.dup_rate and self.people:
                 idx = r.randrange(len(self.people))
                 p = self.people[idx]
-                rec = self._duplicate(p, first_rows[idx])
+                # no extra random draw when hard_rate == 0: the rows stay as they always were
+                if hard_rate and r.random() < hard_rate:
+                    rec = self._hard_duplicate(p, first_rows[idx], seen_keys[idx])
+                else:
+                    rec = self._duplicate(p, first_rows[idx])
+                if hard_rate:
+                    seen_keys[idx] |= _row_keys(rec)
                 span = (self.base - p.registered).total_seconds()
                 when = p.registered + timedelta(seconds=max(60, int(span * r.random())))
                 p.seen += 1
@@ -913,6 +976,11 @@ class _Generator:
                 else:
                     self.people.append(p)
                     first_rows.append(rec)
+                    if hard_rate:
+                        keys = _row_keys(rec)
+                        # the person's own numbers count even when this row did not show them
+                        keys |= _digits_set({x for x in (p.business, p.mobile) if x})
+                        seen_keys.append(keys)
                     kind = "original"
             rows.append((when, i, rec, p.entity_id, kind))
         rows.sort(key=lambda t: (t[0], t[1]))
@@ -939,6 +1007,16 @@ _DUP_OPS = (
     "nickname",
 )
 _MILD_OPS = ("typo", "nickname", "initial", "case", "company", "title", "missing")
+# Hard duplicates: no shared e-mail or phone, so these ops decide whether they are found.
+_HARD_OPS = ("typo", "nickname", "initial", "swap", "company", "title", "missing")
+
+
+def _row_keys(rec: dict[str, str]) -> set[str]:
+    """The exact keys of a row: its mailbox (lower-case, Gmail-folded) and phone digits."""
+    keys = _digits_set({rec["business_phone"], rec["mobile_phone"]})
+    if rec["email"]:
+        keys.add(_mailbox(rec["email"].lower()))
+    return keys
 
 
 def _mailbox(email: str) -> str:
@@ -979,13 +1057,23 @@ def generate(
     dup_rate: float = 0.10,
     invalid_rate: float = 0.0,
     regions: tuple[str, ...] = ("US", "CA", "GB"),
+    hard_rate: float = 0.0,
 ) -> list[FakeLead]:
-    """``n`` fake leads in registration order; the same arguments always give the same rows."""
+    """``n`` fake leads in registration order; the same arguments always give the same rows.
+
+    ``hard_rate`` is the share of duplicates that are *hard*: they share no e-mail and no phone
+    with any earlier row of their person (a personal or other work address, a new direct line)
+    and carry 1–3 noise ops (typo, nickname, initial, swapped names, company suffix/case, title
+    variant, missing fields); company and city stay. With 0 (the default) the rows are exactly
+    those of earlier versions.
+    """
     if n < 0:
         raise ValueError("n must be ≥ 0")
     if not 0 <= dup_rate < 1 or not 0 <= invalid_rate < 1 or dup_rate + invalid_rate >= 1:
         raise ValueError("dup_rate and invalid_rate must be in [0, 1) and add up to less than 1")
-    generator = _Generator(n, seed, dup_rate, invalid_rate, tuple(regions))
+    if not 0 <= hard_rate <= 1:
+        raise ValueError("hard_rate must be in [0, 1]")
+    generator = _Generator(n, seed, dup_rate, invalid_rate, tuple(regions), hard_rate)
     # Millions of small dicts and strings: the cyclic GC would rescan them over and over.
     enabled = gc.isenabled()
     gc.disable()
