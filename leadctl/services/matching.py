@@ -355,11 +355,21 @@ def _first_sim(f1: str, F1: frozenset[str], f2: str, F2: frozenset[str]) -> floa
     return _word_sim(f1, f2)
 
 
+def _last_sim(l1: str, l2: str) -> float:
+    if (len(l1) == 1) != (len(l2) == 1):  # a surname initial: "Zofia T." ~ "Zofia Tanaka"
+        initial, other = (l1, l2) if len(l1) == 1 else (l2, l1)
+        return 0.85 if other[0] == initial else 0.0
+    return _word_sim(l1, l2)
+
+
 def _name_pair(f1: str, F1: frozenset[str], l1: str, f2: str, F2: frozenset[str], l2: str) -> float:
     if l1 and l2:
-        last = _word_sim(l1, l2)
+        last = _last_sim(l1, l2)
         if f1 and f2:
-            return _first_sim(f1, F1, f2, F2) * last
+            score = _first_sim(f1, F1, f2, F2) * last
+            if (len(f1) == 1 and len(l1) == 1) or (len(f2) == 1 and len(l2) == 1):
+                return min(score, 0.6)  # "Z. T." is too little of a name to match on
+            return score
         return 0.85 * last
     if f1 and f2:
         return 0.6 * _first_sim(f1, F1, f2, F2)

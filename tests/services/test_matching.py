@@ -62,6 +62,7 @@ HARD = {"email": "bob@gmail.com", "business_phone": "+14155559876"}
         ("Robret", "Smith"),  # transposition
         ("Robert", "Smth"),  # deletion
         ("ROBERT", "SMITH"),  # case
+        ("Robert", "S."),  # surname initial
     ],
 )
 def test_same_person_with_name_noise_matches(first: str, last: str) -> None:
@@ -71,6 +72,12 @@ def test_same_person_with_name_noise_matches(first: str, last: str) -> None:
     assert result.fields["name"] is not None and result.fields["name"] >= 0.85
 
 
+def test_swapped_name_with_a_surname_initial_matches() -> None:
+    result = cmp(lead(), lead(first_name="S.", last_name="Robert", **HARD))
+    assert result.is_duplicate, result.explanation
+    assert result.fields["name"] == pytest.approx(0.98 * 0.85)  # swap and initial both cost a little
+
+
 @pytest.mark.parametrize(
     ("first", "last"),
     [
@@ -78,6 +85,8 @@ def test_same_person_with_name_noise_matches(first: str, last: str) -> None:
         ("Rebecca", "Smith"),  # same surname: a colleague or relative, not the same person
         ("Robert", "Jones"),
         ("Roberta", "Smithers"),
+        ("Robert", "J."),  # a surname initial that does not fit
+        ("R.", "S."),  # two initials are too little of a name
     ],
 )
 def test_different_people_at_the_same_company_do_not_match(first: str, last: str) -> None:
