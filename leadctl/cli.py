@@ -23,19 +23,51 @@ if TYPE_CHECKING:
 # name -> (module:attribute, one-line summary, section). The summary is shown by
 # `leadctl --help` without importing the module; tests check it matches the command.
 COMMANDS: dict[str, tuple[str, str, str]] = {
-    "demo": ("leadctl.commands.demo:demo", "Build a realistic demo database and show what to try next.", "Getting started"),
-    "info": ("leadctl.commands.info:info", "Show version, database, schema revision, rules file and counts.", "Getting started"),
-    "campaign": ("leadctl.commands.campaign:campaign", "Create, list, edit campaigns; approve reps on them.", "Set-up"),
-    "bucket": ("leadctl.commands.bucket:bucket", "Manage intake buckets (channels feeding a campaign).", "Set-up"),
+    "demo": (
+        "leadctl.commands.demo:demo",
+        "Build a realistic demo database and show what to try next.",
+        "Getting started",
+    ),
+    "info": (
+        "leadctl.commands.info:info",
+        "Show version, database, schema revision, rules file and counts.",
+        "Getting started",
+    ),
+    "campaign": (
+        "leadctl.commands.campaign:campaign",
+        "Create, list, edit campaigns; approve reps on them.",
+        "Set-up",
+    ),
+    "bucket": (
+        "leadctl.commands.bucket:bucket",
+        "Manage intake buckets (channels feeding a campaign).",
+        "Set-up",
+    ),
     "rep": ("leadctl.commands.rep:rep", "Manage reps: roles, skills, territories, capacity.", "Set-up"),
     "rules": ("leadctl.commands.rules:rules", "Validate and show the YAML rules file.", "Set-up"),
     "db": ("leadctl.commands.db:db", "Database schema: upgrade, downgrade, current, history.", "Set-up"),
     "load": ("leadctl.commands.load:load", "Load leads from CSV, TSV or JSON Lines into a bucket.", "Intake"),
     "leads": ("leadctl.commands.leads:leads", "Browse leads: list with filters, show, fix.", "Intake"),
-    "process": ("leadctl.commands.process:process", "Process new leads: validate, detect duplicates, create clients.", "Intake"),
-    "reprocess": ("leadctl.commands.process:reprocess", "Re-run validation, duplicate checks and routing for chosen leads.", "Intake"),
-    "dedupe": ("leadctl.commands.dedupe:dedupe", "Find and merge duplicate clients (reversibly); evaluate rules.", "Intake"),
-    "metrics": ("leadctl.commands.metrics:metrics", "Metric tables: duplicate and rejection rates, spikes.", "Metrics"),
+    "process": (
+        "leadctl.commands.process:process",
+        "Process new leads: validate, detect duplicates, create clients.",
+        "Intake",
+    ),
+    "reprocess": (
+        "leadctl.commands.process:reprocess",
+        "Re-run validation, duplicate checks and routing for chosen leads.",
+        "Intake",
+    ),
+    "dedupe": (
+        "leadctl.commands.dedupe:dedupe",
+        "Find and merge duplicate clients (reversibly); evaluate rules.",
+        "Intake",
+    ),
+    "metrics": (
+        "leadctl.commands.metrics:metrics",
+        "Metric tables: duplicate and rejection rates, spikes.",
+        "Metrics",
+    ),
 }
 SECTIONS = ("Getting started", "Set-up", "Intake", "Metrics")
 
@@ -122,10 +154,25 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 
     epilog="Run 'leadctl COMMAND --help' for a command's options and an example.",
 )
 @click.version_option(__version__, "-V", "--version", prog_name="leadctl")
-@click.option("--db", "db", metavar="URL", help="Database URL (default: $LEADCTL_DATABASE_URL, config file, then the SQLite file in the data directory).")
-@click.option("--rules", "rules", metavar="PATH", type=click.Path(dir_okay=False), help="Rules file (default: $LEADCTL_RULES, then ~/.config/leadctl/rules.yaml, then built-in).")
+@click.option(
+    "--db",
+    "db",
+    metavar="URL",
+    help="Database URL (default: $LEADCTL_DATABASE_URL, config file, then the SQLite file in the data directory).",
+)
+@click.option(
+    "--rules",
+    "rules",
+    metavar="PATH",
+    type=click.Path(dir_okay=False),
+    help="Rules file (default: $LEADCTL_RULES, then ~/.config/leadctl/rules.yaml, then built-in).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Show full tracebacks for bug reports.")
-@click.option("--no-color", is_flag=True, help="No colour in messages (also when NO_COLOR is set or stderr is not a terminal).")
+@click.option(
+    "--no-color",
+    is_flag=True,
+    help="No colour in messages (also when NO_COLOR is set or stderr is not a terminal).",
+)
 @click.pass_context
 def cli(ctx: click.Context, db: str | None, rules: str | None, verbose: bool, no_color: bool) -> None:
     """leadctl — lead intake, duplicate detection and assignment for sales ops.
@@ -159,11 +206,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 class CommandError(click.ClickException):
-    """A service error or an unexpected failure, shown as one line (exit 1)."""
-
-    def __init__(self, message: str, exit_code: int = 1) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
+    """A service error or an unexpected failure, shown as one line (exit 1, ClickException's code)."""
 
     def show(self, file: Any = None) -> None:
         from leadctl.output import error
@@ -180,7 +223,7 @@ def to_click_error(exc: Exception, verbose: bool) -> click.ClickException:
 
         traceback.print_exc()
     if isinstance(exc, LeadctlError):
-        return CommandError(str(exc), exc.exit_code)
+        return CommandError(str(exc))
     db_message = _database_message(exc)
     if db_message:
         return CommandError(db_message)
@@ -200,7 +243,11 @@ def _database_message(exc: Exception) -> str | None:
     text = str(orig if orig is not None else exc).strip().splitlines()[0]
     if "database is locked" in text:
         return "the database is busy (locked by another leadctl run); try again in a moment"
-    if "could not connect" in text.lower() or "connection refused" in text.lower() or "connection failed" in text.lower():
+    if (
+        "could not connect" in text.lower()
+        or "connection refused" in text.lower()
+        or "connection failed" in text.lower()
+    ):
         return f"cannot connect to the database: {text}"
     return f"database error: {text}"
 

@@ -6,8 +6,6 @@ from __future__ import annotations
 class LeadctlError(Exception):
     """Base class: an operational error the user can act on (exit code 1)."""
 
-    exit_code = 1
-
 
 class InputError(LeadctlError):
     """Bad input: a file, a row, a field or an option value."""

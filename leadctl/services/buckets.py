@@ -148,7 +148,7 @@ def create(
             raise ConflictError(
                 f"campaign {c.name!r} is deactivated; reactivate with 'leadctl campaign edit {c.id} --active'"
             )
-        rep = _manager(s, manager) if _optional(manager) else None
+        rep = _manager(s, manager) if manager is not None and _optional(manager) else None
         now = utcnow()
         b = Bucket(
             name=name,

@@ -72,7 +72,9 @@ def _ids(cluster: matching.Cluster) -> list[int]:
 def _fetch_clients(conn: Connection, ids: list[int]) -> dict[int, dict[str, Any]]:
     out: dict[int, dict[str, Any]] = {}
     for i in range(0, len(ids), 5000):
-        q = select(*CLIENT_COLUMNS, C.c.created_at).where(member_of(C.c.id, ids[i : i + 5000], conn.dialect.name))
+        q = select(*CLIENT_COLUMNS, C.c.created_at).where(
+            member_of(C.c.id, ids[i : i + 5000], conn.dialect.name)
+        )
         out.update({r["id"]: dict(r) for r in conn.execute(q).mappings()})
     return out
 
@@ -131,11 +133,18 @@ def scan(
         return run(conn)
 
 
-def _merge(conn: Connection, cluster: matching.Cluster, clients: dict[int, dict[str, Any]],
-           config: matching.MatchConfig, who: str) -> dict[str, Any]:
+def _merge(
+    conn: Connection,
+    cluster: matching.Cluster,
+    clients: dict[int, dict[str, Any]],
+    config: matching.MatchConfig,
+    who: str,
+) -> dict[str, Any]:
     survivor_id, *others = _ids(cluster)
     survivor = clients[survivor_id]
-    before = {f: survivor.get(f) for f in PERSON_FIELDS} | {"custom": dict(survivor.get("custom") or {})}
+    before: dict[str, Any] = {f: survivor.get(f) for f in PERSON_FIELDS} | {
+        "custom": dict(survivor.get("custom") or {})
+    }
     merged = dict(before)
     custom = dict(before["custom"])
     for cid in others:
@@ -158,15 +167,29 @@ def _merge(conn: Connection, cluster: matching.Cluster, clients: dict[int, dict[
     }
     explanation = {
         "links": [
-            {"a": link.a, "b": link.b, "score": round(link.comparison.score, 4), "rule": link.comparison.rule,
-             "fields": {k: (round(v, 3) if v is not None else None) for k, v in link.comparison.fields.items()}}
+            {
+                "a": link.a,
+                "b": link.b,
+                "score": round(link.comparison.score, 4),
+                "rule": link.comparison.rule,
+                "fields": {
+                    k: (round(v, 3) if v is not None else None) for k, v in link.comparison.fields.items()
+                },
+            }
             for link in cluster.links
         ]
     }
     merge_id = conn.execute(
         insert(M).returning(M.c.id),
-        {"survivor_id": survivor_id, "merged_ids": others, "snapshot": snapshot, "score": round(cluster.score, 4),
-         "explanation": explanation, "actor": who, "created_at": ts},
+        {
+            "survivor_id": survivor_id,
+            "merged_ids": others,
+            "snapshot": snapshot,
+            "score": round(cluster.score, 4),
+            "explanation": explanation,
+            "actor": who,
+            "created_at": ts,
+        },
     ).scalar_one()
     conn.execute(update(C).where(C.c.id == survivor_id).values(**merged, updated_at=ts))
     conn.execute(update(C).where(C.c.id.in_(others)).values(merged_into_id=survivor_id, updated_at=ts))
@@ -177,8 +200,16 @@ def _merge(conn: Connection, cluster: matching.Cluster, clients: dict[int, dict[
         )
         conn.execute(
             insert(schema.lead_event),
-            [{"lead_id": lid, "at": ts, "kind": "merged", "actor": who,
-              "data": {"merge_id": merge_id, "from_client": c, "to_client": survivor_id}} for lid, c, _ in leads],
+            [
+                {
+                    "lead_id": lid,
+                    "at": ts,
+                    "kind": "merged",
+                    "actor": who,
+                    "data": {"merge_id": merge_id, "from_client": c, "to_client": survivor_id},
+                }
+                for lid, c, _ in leads
+            ],
         )
     refresh_keys(conn, [survivor_id, *others], config)
     return {"merge_id": merge_id, "survivor_id": survivor_id, "merged_ids": others, "leads_moved": len(leads)}
@@ -202,36 +233,65 @@ def undo(engine: Engine, rules: Rules, merge_id: int) -> dict[str, Any]:
             raise ConflictError(f"merge {later[0]} built on merge {merge_id}; undo merge {later[0]} first")
         ts = now()
         who = actor()
-        conn.execute(update(C).where(C.c.id == m["survivor_id"]).values(**m["snapshot"]["survivor"], updated_at=ts))
+        conn.execute(
+            update(C).where(C.c.id == m["survivor_id"]).values(**m["snapshot"]["survivor"], updated_at=ts)
+        )
         conn.execute(update(C).where(C.c.id.in_(m["merged_ids"])).values(merged_into_id=None, updated_at=ts))
         lead_rows = [
-            {"b_id": int(lid), "client_id": v["client_id"], "duplicate_of_client_id": v["duplicate_of_client_id"]}
+            {
+                "b_id": int(lid),
+                "client_id": v["client_id"],
+                "duplicate_of_client_id": v["duplicate_of_client_id"],
+            }
             for lid, v in m["snapshot"]["leads"].items()
         ]
         if lead_rows:
             conn.execute(
-                update(L).where(L.c.id == bindparam("b_id")).values(
-                    client_id=bindparam("client_id"), duplicate_of_client_id=bindparam("duplicate_of_client_id")
+                update(L)
+                .where(L.c.id == bindparam("b_id"))
+                .values(
+                    client_id=bindparam("client_id"),
+                    duplicate_of_client_id=bindparam("duplicate_of_client_id"),
                 ),
                 lead_rows,
             )
             conn.execute(
                 insert(schema.lead_event),
-                [{"lead_id": r["b_id"], "at": ts, "kind": "merge_undone", "actor": who,
-                  "data": {"merge_id": merge_id, "client_id": r["client_id"]}} for r in lead_rows],
+                [
+                    {
+                        "lead_id": r["b_id"],
+                        "at": ts,
+                        "kind": "merge_undone",
+                        "actor": who,
+                        "data": {"merge_id": merge_id, "client_id": r["client_id"]},
+                    }
+                    for r in lead_rows
+                ],
             )
         conn.execute(update(M).where(M.c.id == merge_id).values(undone_at=ts, undone_by=who))
         refresh_keys(conn, involved, config)
-    return {"merge_id": merge_id, "survivor_id": m["survivor_id"], "restored_clients": m["merged_ids"],
-            "leads_restored": len(lead_rows)}
+    return {
+        "merge_id": merge_id,
+        "survivor_id": m["survivor_id"],
+        "restored_clients": m["merged_ids"],
+        "leads_restored": len(lead_rows),
+    }
 
 
 def history(engine: Engine) -> list[dict[str, Any]]:
     with engine.connect() as conn:
         rows = conn.execute(select(M).order_by(M.c.id)).mappings().all()
     return [
-        {"merge_id": r["id"], "survivor_id": r["survivor_id"], "merged_ids": r["merged_ids"], "score": r["score"],
-         "actor": r["actor"], "created_at": r["created_at"], "undone_at": r["undone_at"], "undone_by": r["undone_by"]}
+        {
+            "merge_id": r["id"],
+            "survivor_id": r["survivor_id"],
+            "merged_ids": r["merged_ids"],
+            "score": r["score"],
+            "actor": r["actor"],
+            "created_at": r["created_at"],
+            "undone_at": r["undone_at"],
+            "undone_by": r["undone_by"],
+        }
         for r in rows
     ]
 
@@ -246,7 +306,9 @@ def read_truth(path: Path) -> dict[str, str]:
             reader = csv.DictReader(f)
             fields = reader.fieldnames or []
             if "external_id" not in fields or "entity_id" not in fields:
-                raise InputError(f"{path} line 1: expected columns external_id and entity_id, got {', '.join(fields)}")
+                raise InputError(
+                    f"{path} line 1: expected columns external_id and entity_id, got {', '.join(fields)}"
+                )
             truth: dict[str, str] = {}
             for n, row in enumerate(reader, start=2):
                 ext, ent = (row.get("external_id") or "").strip(), (row.get("entity_id") or "").strip()
@@ -262,20 +324,27 @@ def read_truth(path: Path) -> dict[str, str]:
     return truth
 
 
-def evaluate(engine: Engine, rules: Rules, truth_path: Path, thresholds: tuple[float, ...] = SWEEP) -> dict[str, Any]:
+def evaluate(
+    engine: Engine, rules: Rules, truth_path: Path, thresholds: tuple[float, ...] = SWEEP
+) -> dict[str, Any]:
     """Score the rules against labelled leads: the stored outcome, and a threshold sweep."""
     truth_by_ext = read_truth(truth_path)
     config = _config(rules, None)
-    q = select(L.c.id, L.c.external_id, L.c.client_id, L.c.campaign_id,
-               *(L.c[f] for f in PERSON_FIELDS), L.c.custom).where(L.c.external_id.in_(bindparam("ext", expanding=True)))
+    q = select(
+        L.c.id, L.c.external_id, L.c.client_id, L.c.campaign_id, *(L.c[f] for f in PERSON_FIELDS), L.c.custom
+    ).where(L.c.external_id.in_(bindparam("ext", expanding=True)))
     leads: list[dict[str, Any]] = []
     ext_list = list(truth_by_ext)
     with engine.connect() as conn:
         for i in range(0, len(ext_list), 500):
             leads += [dict(r) for r in conn.execute(q, {"ext": ext_list[i : i + 500]}).mappings()]
-        merged = dict(conn.execute(select(C.c.id, C.c.merged_into_id).where(C.c.merged_into_id.is_not(None))).all())
+        merged = dict(
+            conn.execute(select(C.c.id, C.c.merged_into_id).where(C.c.merged_into_id.is_not(None))).all()
+        )
     if not leads:
-        raise InputError(f"{truth_path}: none of its external_id values match a lead (load the labelled file first)")
+        raise InputError(
+            f"{truth_path}: none of its external_id values match a lead (load the labelled file first)"
+        )
 
     def final(cid: int) -> int:
         while cid in merged:
@@ -287,8 +356,9 @@ def evaluate(engine: Engine, rules: Rules, truth_path: Path, thresholds: tuple[f
     truth = {lead["id"]: truth_by_ext[lead["external_id"]] for lead in decided}
     stored = {lead["id"]: final(lead["client_id"]) for lead in decided}
     current = matching.pairwise_metrics(stored, truth)
-    rows = matching.sweep(((lead["id"], matching.normalise(lead, config)) for lead in decided), truth, config,
-                          thresholds)
+    rows = matching.sweep(
+        ((lead["id"], matching.normalise(lead, config)) for lead in decided), truth, config, thresholds
+    )
     return {
         "labelled_rows": len(truth_by_ext),
         "leads_found": len(leads),
@@ -297,4 +367,3 @@ def evaluate(engine: Engine, rules: Rules, truth_path: Path, thresholds: tuple[f
         "stored_outcome": current,
         "sweep": rows,
     }
-

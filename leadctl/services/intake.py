@@ -131,7 +131,9 @@ def read_bytes(path: str) -> tuple[str, bytes]:
 
 
 def _line_of(data: bytes | str, offset: int) -> int:
-    return data.count(b"\n" if isinstance(data, bytes) else "\n", 0, offset) + 1
+    if isinstance(data, bytes):
+        return data.count(b"\n", 0, offset) + 1
+    return data.count("\n", 0, offset) + 1
 
 
 def decode(name: str, data: bytes, encoding: str | None = None) -> tuple[str, str, list[str]]:
@@ -311,7 +313,7 @@ def _csv_rows(
                 f"is the delimiter {shown!r}? (use --delimiter)"
             )
     if not any(problem is None for _line, _raw, problem in rows):
-        line_no, raw, problem = rows[0]
+        line_no, _raw, problem = rows[0]
         shown = "TAB" if delimiter == "\t" else delimiter
         raise InputError(
             f"{name} line {line_no}: {problem.split(': ', 1)[1] if problem else 'bad row'}, and no row "
@@ -345,7 +347,9 @@ def _jsonl_rows(
             obj = loads(s)
         except ValueError as exc:
             rows.append((line_no, {LINE_KEY: s}, "row: not valid JSON"))
-            first_error = first_error or f"line {line_no}: not valid JSON ({exc.msg})"
+            # json.loads raises a plain ValueError (no .msg) for an integer over Python's digit limit
+            reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc).split(":")[0]
+            first_error = first_error or f"line {line_no}: not valid JSON ({reason})"
             continue
         if not isinstance(obj, dict):
             rows.append((line_no, {LINE_KEY: s}, "row: not a JSON object"))
@@ -801,7 +805,7 @@ class Validator:
                 ("business_phone", business, has_business),
                 ("mobile_phone", mobile, has_mobile),
             ):
-                if not has:
+                if not has or not isinstance(v, str):
                     continue
                 info = known.get(f, _UNSET)
                 if info is _UNSET or (info is not None and info.valid and info.e164 != v):
@@ -932,8 +936,8 @@ class RowBuilder:
         if type(raw) is not list or not self.fast_ok or validate.shortest_limit < 17:
             rec, custom, digest = self(raw)
             return rec, custom, digest, validate(rec, now)
-        rec = {f: v for i, f in self.index_pairs if (v := raw[i].strip())}
-        custom = {h: v for i, h in self.index_custom if (v := raw[i].strip())}
+        rec = {f: s for i, f in self.index_pairs if (s := raw[i].strip())}
+        custom = {h: s for i, h in self.index_custom if (s := raw[i].strip())}
         digest = _digest(rec, custom)
         longest = max(map(len, rec.values()), default=0)  # E.164 (≤ 16) never exceeds a limit
         get = rec.get

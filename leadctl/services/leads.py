@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, or_, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, RowMapping
 
 from leadctl.errors import InputError, NotFound
 from leadctl.services.lookup import find_bucket, find_campaign, find_rep
@@ -192,7 +192,7 @@ def _order_by(sort: str) -> list[ColumnElement[Any]]:
     term = column.desc() if descending else column.asc()
     if name in _NULLABLE_SORT:
         term = term.nulls_last()
-    order = [term]
+    order: list[ColumnElement[Any]] = [term]
     if name != "id":
         order.append(_L.c.id.desc() if descending else _L.c.id.asc())
     return order
@@ -228,7 +228,7 @@ def _duplicate_of(lead_id: int | None, client_id: int | None) -> str | None:
     return None
 
 
-def _row(r: Mapping[str, Any]) -> dict[str, Any]:
+def _row(r: Mapping[str, Any] | RowMapping) -> dict[str, Any]:
     """A database row as a lead dict: the stable fields in order, then ``name`` for tables."""
     first, last = r["first_name"], r["last_name"]
     return {

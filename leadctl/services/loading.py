@@ -145,7 +145,8 @@ def _clip(values: list[Any]) -> None:
     """Make a rejected row's column values storable: text within the column's length, else empty."""
     for i, col in _CLIPPED:
         v = values[i]
-        if v is not None and (type(v) is not str or (_LIMITS[col] and len(v) > _LIMITS[col])):
+        limit = _LIMITS[col]
+        if v is not None and (type(v) is not str or (limit and len(v) > limit)):
             values[i] = None
 
 

@@ -520,7 +520,7 @@ class NormRecord:
         )
 
 
-def _get(record: Mapping[str, Any], name: str) -> str:
+def _get(record: Mapping[Any, Any], name: str) -> str:
     value = record.get(name)
     if value is None:
         custom = record.get("custom")
@@ -550,7 +550,7 @@ def _phonetic(word: str) -> str:
     return "".join(out).ljust(4, "0")
 
 
-def normalise(record: Mapping[str, Any], config: MatchConfig) -> NormRecord:
+def normalise(record: Mapping[Any, Any], config: MatchConfig) -> NormRecord:
     """Precompute what blocking and comparison need for one lead record.
 
     Phones are expected in E.164 already (the loader normalises them); other spellings are
@@ -558,8 +558,8 @@ def normalise(record: Mapping[str, Any], config: MatchConfig) -> NormRecord:
     """
     email = normalise_email(_get(record, "email"), config.gmail_folding)
     phones: list[str] = []
-    for name in ("business_phone", "mobile_phone"):
-        p = normalise_phone(_get(record, name))
+    for field_name in ("business_phone", "mobile_phone"):
+        p = normalise_phone(_get(record, field_name))
         if p and p not in phones:
             phones.append(p)
     first, last = _get(record, "first_name"), _get(record, "last_name")
@@ -784,9 +784,9 @@ def compare(a: NormRecord, b: NormRecord, config: MatchConfig) -> Comparison:
     sims = {rule.name: v for rule, v in zip(config.active_fields, values, strict=True)}
     if config.scope == "campaign" and a.scope and b.scope and a.scope != b.scope:
         return Comparison(0.0, "scope", sims, config.threshold, "different campaigns")
-    rule = _exact_rule(a, b, config)
-    if rule:
-        return Comparison(1.0, rule, sims, config.threshold, "same " + rule.split(":")[1].replace("_", " "))
+    exact = _exact_rule(a, b, config)
+    if exact:
+        return Comparison(1.0, exact, sims, config.threshold, "same " + exact.split(":")[1].replace("_", " "))
     notes = []
     for r, s in zip(config.active_fields, values, strict=True):
         if s is None and r.required:

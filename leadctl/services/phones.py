@@ -24,15 +24,14 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import phonenumbers
 from phonenumbers import PhoneNumberFormat, PhoneNumberType, timezone
+from phonenumbers.phonemetadata import REGION_CODE_FOR_NON_GEO_ENTITY, PhoneMetadata
 from phonenumbers.phonenumberutil import (
     COUNTRY_CODE_TO_REGION_CODE,
-    REGION_CODE_FOR_NON_GEO_ENTITY,
     NumberParseException,
-    PhoneMetadata,
     ValidationResult,
     _test_number_length,
     is_number_type_geographical,
@@ -287,10 +286,10 @@ class _Parser:
     rules, a leading zero kept as an "Italian" zero, odd lengths) — then the caller parses.
     """
 
-    def __init__(self, meta: PhoneMetadata) -> None:
+    def __init__(self, meta: PhoneMetadata, country_code: int) -> None:
         self.meta = meta
-        self.country_code: int = meta.country_code
-        self.cc = str(meta.country_code)
+        self.country_code = country_code
+        self.cc = str(country_code)
         idd = meta.international_prefix
         self.idd = re.compile(idd) if idd else None
         npfp = meta.national_prefix_for_parsing
@@ -321,7 +320,7 @@ class _Parser:
 @cache
 def _parser_for_region(region: str) -> _Parser | None:
     meta = PhoneMetadata.metadata_for_region(region, None)
-    return _Parser(meta) if meta is not None else None
+    return _parser(meta)
 
 
 @cache
@@ -330,7 +329,14 @@ def _parser_for_code(country_code: int) -> _Parser | None:
     if region == REGION_CODE_FOR_NON_GEO_ENTITY:
         return None
     meta = PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
-    return _Parser(meta) if meta is not None else None
+    return _parser(meta)
+
+
+def _parser(meta: PhoneMetadata | None) -> _Parser | None:
+    """A parser for ``meta``; None (the caller parses) without metadata or its calling code."""
+    if meta is None or meta.country_code is None:
+        return None
+    return _Parser(meta, meta.country_code)
 
 
 def _international(text: str) -> PhoneInfo | None:
@@ -389,7 +395,8 @@ def analyse(text: str, region: str) -> PhoneInfo | None:
         num = phonenumbers.parse(text, region)
     except NumberParseException:
         return None
-    return _info(num.country_code, national_significant_number(num))
+    # parse either raises or sets the calling code (from the number, else from ``region``)
+    return _info(cast(int, num.country_code), national_significant_number(num))
 
 
 # ------------------------------------------------------------------ country names

@@ -68,11 +68,25 @@ CLIENT_COLUMNS = (
 BATCH = 5000
 CHUNK = 5000  # values per look-up statement
 LEAD_OUTCOME_COLUMNS = (
-    "status", "reasons", "client_id", "duplicate_of_client_id", "match_score", "match_rule", "manager_id", "updated_at"
+    "status",
+    "reasons",
+    "client_id",
+    "duplicate_of_client_id",
+    "match_score",
+    "match_rule",
+    "manager_id",
+    "updated_at",
 )
 CLIENT_INSERT_COLUMNS = (
-    *PERSON_FIELDS, "campaign_id", "manager_id", "bucket_label", "affiliate_id", "origin_lead_id", "custom",
-    "created_at", "updated_at",
+    *PERSON_FIELDS,
+    "campaign_id",
+    "manager_id",
+    "bucket_label",
+    "affiliate_id",
+    "origin_lead_id",
+    "custom",
+    "created_at",
+    "updated_at",
 )
 
 
@@ -312,7 +326,9 @@ class _Pipeline:
         key_list = sorted(keys)
         for i in range(0, len(key_list), CHUNK):
             chunk = key_list[i : i + CHUNK]
-            q = select(K.c.key, K.c.client_id, K.c.campaign_id).where(member_of(K.c.key, chunk, conn.dialect.name))
+            q = select(K.c.key, K.c.client_id, K.c.campaign_id).where(
+                member_of(K.c.key, chunk, conn.dialect.name)
+            )
             rows = conn.execute(q)
             for key, client_id, campaign_id in rows:
                 found.setdefault(key, []).append((client_id, campaign_id))
@@ -324,7 +340,8 @@ class _Pipeline:
         out: dict[int, int] = {}
         for i in range(0, len(lead_ids), CHUNK):
             q = select(C.c.origin_lead_id, C.c.id).where(
-                member_of(C.c.origin_lead_id, lead_ids[i : i + CHUNK], conn.dialect.name), C.c.merged_into_id.is_(None)
+                member_of(C.c.origin_lead_id, lead_ids[i : i + CHUNK], conn.dialect.name),
+                C.c.merged_into_id.is_(None),
             )
             out.update({lead_id: cid for lead_id, cid in conn.execute(q)})
         return out
@@ -334,7 +351,9 @@ class _Pipeline:
         id_list = sorted(ids)
         for i in range(0, len(id_list), CHUNK):
             chunk = id_list[i : i + CHUNK]
-            q = select(*CLIENT_COLUMNS).where(member_of(C.c.id, chunk, conn.dialect.name), C.c.merged_into_id.is_(None))
+            q = select(*CLIENT_COLUMNS).where(
+                member_of(C.c.id, chunk, conn.dialect.name), C.c.merged_into_id.is_(None)
+            )
             for r in conn.execute(q).mappings():
                 out[r["id"]] = dict(r)
         return out
@@ -398,8 +417,16 @@ class _Pipeline:
             if best is not None:
                 cid, cmp = best
                 fields = {k: round(v, 3) for k, v in cmp.fields.items() if v is not None}
-                outcomes.append(Outcome(lead["id"], "duplicate", client_id=cid, score=round(cmp.score, 4),
-                                        rule=cmp.rule, fields=fields))
+                outcomes.append(
+                    Outcome(
+                        lead["id"],
+                        "duplicate",
+                        client_id=cid,
+                        score=round(cmp.score, 4),
+                        rule=cmp.rule,
+                        fields=fields,
+                    )
+                )
                 continue
             tmp_id = -(len(new_clients) + 1)
             bucket = self._bucket(conn, lead["bucket_id"])
@@ -496,7 +523,9 @@ class _Pipeline:
                 data["before"] = {k: lead.get(k) for k in ("status", "reasons", "client_id", "manager_id")}
             events.append((o.lead_id, ts, kind_prefix + o.status, self.who, data))
             if len(s.examples) < 5 and o.status == "duplicate":
-                s.examples.append({"lead_id": o.lead_id, "client_id": client_id, "score": o.score, "rule": o.rule})
+                s.examples.append(
+                    {"lead_id": o.lead_id, "client_id": client_id, "score": o.score, "rule": o.rule}
+                )
         s.selected += len(outcomes)
         s.clients_created += len(new_clients)
         bulk.update_by_id(conn, L, LEAD_OUTCOME_COLUMNS, updates)

@@ -62,8 +62,6 @@ def insert_ignore(
     raise NotImplementedError(f"bulk insert on {name}")  # pragma: no cover - engine allows only these
 
 
-
-
 def _quote(conn: Connection, name: str) -> str:
     return conn.dialect.identifier_preparer.quote(name)
 
@@ -128,9 +126,8 @@ class _Converter:
     def __call__(self, rows: Sequence[Row]) -> list[list[Any]]:
         json_text = _json_text
         json_cols, time_cols, other = self.json, self.times, self.other
-        last = [(None, None)] * len(
-            time_cols
-        )  # a time equal to the last row's (the load's) is converted once
+        # a time equal to the last row's (the load's) is converted once
+        last: list[tuple[Any, str | None]] = [(None, None)] * len(time_cols)
         out = []
         for row in rows:
             values = list(row)

@@ -342,6 +342,12 @@ BROKEN: list[tuple[str, bytes, str]] = [
         b"Email,Name\na@x.com,Ana\n",
         "{path} line 1: not valid JSON (Expecting value); no line is a JSON object: is this JSON Lines?",
     ),
+    (
+        "hugeint.jsonl",  # json raises a plain ValueError past Python's integer digit limit
+        b'{"n": ' + b"1" * 5000 + b"}\n",
+        "{path} line 1: not valid JSON (Exceeds the limit (4300 digits) for integer string conversion); "
+        "no line is a JSON object: is this JSON Lines?",
+    ),
 ]
 
 
