@@ -106,24 +106,12 @@ SORT_FIELDS: dict[str, ColumnElement[Any]] = {
 # others get a plain ORDER BY so the id/registered_at indexes still serve it.
 _NULLABLE_SORT = frozenset({"external_id", "first_name", "last_name", "email", "company", "manager"})
 
-# Lead columns every row needs (list and show); show adds the rest.
+# Lead columns every row needs (list and show): the list fields that are lead columns, plus the
+# two links `duplicate_of` is built from; show adds the rest.
 _LIST_LEAD_COLUMNS = (
-    "id",
-    "external_id",
-    "status",
-    "reasons",
-    "client_id",
+    *(f for f in LIST_FIELDS if f in _L.c and f != "duplicate_of"),
     "duplicate_of_lead_id",
     "duplicate_of_client_id",
-    "first_name",
-    "last_name",
-    "email",
-    "business_phone",
-    "mobile_phone",
-    "timezone",
-    "company",
-    "registered_at",
-    "custom",
 )
 # Columns read for `show` beyond the list query (timeline is assembled, not a column).
 _SHOW_EXTRA_COLUMNS = (*(f for f in SHOW_FIELDS if f not in LIST_FIELDS and f != "timeline"), "created_at")
