@@ -713,30 +713,20 @@ def _exact_rule(a: NormRecord, b: NormRecord, config: MatchConfig) -> str:
 
 def _fuzzy_score(a: NormRecord, b: NormRecord, config: MatchConfig, floor: float) -> float:
     """The weighted score; may stop early (returning something < floor) once it cannot reach floor."""
-    acc = 0.0
-    present = 0.0
-    cap = 1.0
+    sims: list[float | None] = []
     av, bv = a.values, b.values
     for i, rule in enumerate(config.active_fields):
         x, y = av[i], bv[i]
         if x is None or y is None:
             if rule.required:
                 return 0.0
+            sims.append(None)
             continue
         s = _SIM[rule.compare](x, y)
-        if s < rule.min:
-            if s < floor:
-                return s
-            cap = min(cap, s)
-        acc += rule.weight * s
-        present += rule.weight
-    if not present:
-        return 0.0
-    score = acc / present
-    need = config.min_evidence * config._total_weight  # type: ignore[attr-defined]
-    if present < need:
-        score *= present / need
-    return min(score, cap)
+        if s < rule.min and s < floor:
+            return s  # capped below floor whatever the other fields say
+        sims.append(s)
+    return _combine(sims, config)
 
 
 def _score(a: NormRecord, b: NormRecord, config: MatchConfig, floor: float) -> tuple[float, str]:
@@ -749,7 +739,8 @@ def _score(a: NormRecord, b: NormRecord, config: MatchConfig, floor: float) -> t
 
 
 def _combine(sims: Sequence[float | None], config: MatchConfig) -> float:
-    """The fuzzy score from per-field similarities (same result as :func:`_fuzzy_score`)."""
+    """The fuzzy score from per-field similarities: a weighted mean, capped by any field below
+    its minimum, scaled down when too little of the total weight is present."""
     acc = present = 0.0
     cap = 1.0
     for rule, s in zip(config.active_fields, sims, strict=True):

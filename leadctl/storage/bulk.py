@@ -20,8 +20,8 @@ until it commits, and an error or a kill leaves nothing behind.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
-from contextlib import ExitStack, suppress
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import ExitStack, contextmanager, suppress
 from datetime import UTC, datetime
 from typing import Any
 
@@ -64,6 +64,39 @@ def insert_ignore(
 
 def _quote(conn: Connection, name: str) -> str:
     return conn.dialect.identifier_preparer.quote(name)
+
+
+def _names(conn: Connection, columns: Sequence[str]) -> str:
+    """``"a", "b", …`` for a column list."""
+    return ", ".join(_quote(conn, c) for c in columns)
+
+
+def _json_positions(table: Table, columns: Sequence[str]) -> list[int]:
+    return [i for i, c in enumerate(columns) if isinstance(table.c[c].type, JSON)]
+
+
+@contextmanager
+def _raw_cursor(conn: Connection) -> Iterator[Any]:
+    """The DBAPI cursor of the connection's current transaction (closed afterwards)."""
+    cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        yield cur
+    finally:
+        cur.close()
+
+
+def _copy_into(cur: Any, target: str, cols: str, rows: Sequence[Row], json_cols: list[int]) -> None:
+    """PostgreSQL ``COPY`` of rows into ``target`` (JSON columns serialised)."""
+    with cur.copy(f"COPY {target} ({cols}) FROM STDIN") as copy:
+        _copy_rows(copy, rows, json_cols)
+
+
+def _empty_temp_table(cur: Any, tmp: str, cols: str, target: str) -> None:
+    """A transaction-scoped temporary table shaped like ``target``'s columns, emptied."""
+    cur.execute(
+        f"CREATE TEMP TABLE IF NOT EXISTS {tmp} ON COMMIT DROP AS SELECT {cols} FROM {target} WITH NO DATA"
+    )
+    cur.execute(f"TRUNCATE {tmp}")
 
 
 def sqlite_datetime(value: datetime) -> str:
@@ -159,14 +192,13 @@ def _sqlite(
     conflict: Sequence[str],
 ) -> int:
     convert = _Converter(conn, table, columns)
-    cols = ", ".join(_quote(conn, c) for c in columns)
     marks = ", ".join("?" for _ in columns)
-    keys = ", ".join(_quote(conn, c) for c in conflict)
-    sql = f"INSERT INTO {_quote(conn, table.name)} ({cols}) VALUES ({marks}) ON CONFLICT ({keys}) DO NOTHING"
-    dbapi = conn.connection.driver_connection
+    sql = (
+        f"INSERT INTO {_quote(conn, table.name)} ({_names(conn, columns)}) VALUES ({marks}) "
+        f"ON CONFLICT ({_names(conn, conflict)}) DO NOTHING"
+    )
     inserted = 0
-    cur = dbapi.cursor()  # type: ignore[union-attr]
-    try:
+    with _raw_cursor(conn) as cur:
         old_cache = cur.execute("PRAGMA cache_size").fetchone()[0]
         cur.execute(f"PRAGMA cache_size = -{_SQLITE_CACHE_KIB}")
         try:
@@ -175,8 +207,6 @@ def _sqlite(
                 inserted += cur.rowcount
         finally:
             cur.execute(f"PRAGMA cache_size = {int(old_cache)}")
-    finally:
-        cur.close()
     return inserted
 
 
@@ -202,22 +232,19 @@ def _postgres(
     chunks: Iterable[Sequence[Row]],
     conflict: Sequence[str],
 ) -> int:
-    json_cols = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, JSON)]
-    cols = ", ".join(_quote(conn, c) for c in columns)
-    keys = ", ".join(_quote(conn, c) for c in conflict)
+    json_cols = _json_positions(table, columns)
+    cols = _names(conn, columns)
     target = _quote(conn, table.name)
     tmp = _quote(conn, f"_leadctl_bulk_{table.name}")
-    insert = f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {tmp} ON CONFLICT ({keys}) DO NOTHING"
+    insert = (
+        f"INSERT INTO {target} ({cols}) SELECT {cols} FROM {tmp} "
+        f"ON CONFLICT ({_names(conn, conflict)}) DO NOTHING"
+    )
     dbapi = conn.connection.driver_connection
     inserted = 0
     cur = dbapi.cursor()  # type: ignore[union-attr]
     inserter = dbapi.cursor()  # type: ignore[union-attr]
-    cur.execute("SELECT to_regclass(%s)", (f"pg_temp.{tmp}",))
-    found = cur.fetchone()
-    if found is None or found[0] is None:
-        cur.execute(f"CREATE TEMP TABLE {tmp} ON COMMIT DROP AS SELECT {cols} FROM {target} WITH NO DATA")
-    else:
-        cur.execute(f"TRUNCATE {tmp}")
+    _empty_temp_table(cur, tmp, cols, target)
     pending: ExitStack | None = None  # pipeline mode: the previous chunk's INSERT runs on the server
     try:
         for rows in chunks:  # the caller prepares this chunk while the server inserts the last one
@@ -227,8 +254,7 @@ def _postgres(
                 pending.close()  # leave pipeline mode: wait for that INSERT
                 pending = None
                 inserted += inserter.rowcount
-            with cur.copy(f"COPY {tmp} ({cols}) FROM STDIN") as copy:
-                _copy_rows(copy, rows, json_cols)
+            _copy_into(cur, tmp, cols, rows, json_cols)
             pending = ExitStack()
             pending.enter_context(dbapi.pipeline())  # type: ignore[union-attr]
             inserter.execute(insert)
@@ -273,55 +299,32 @@ def update_by_id(conn: Connection, table: Table, columns: Sequence[str], rows: S
     if not rows:
         return
     target = _quote(conn, table.name)
-    if conn.dialect.name == "sqlite":
-        convert = _Converter(conn, table, ["id", *columns])
-        sets = ", ".join(f"{_quote(conn, c)} = ?" for c in columns)
-        sql = f"UPDATE {target} SET {sets} WHERE id = ?"
-        cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
-            cur.executemany(sql, [(*r[1:], r[0]) for r in convert(rows)])
-        finally:
-            cur.close()
-        return
-    json_cols = [i for i, c in enumerate(["id", *columns]) if c != "id" and isinstance(table.c[c].type, JSON)]
-    cols = ", ".join(_quote(conn, c) for c in ["id", *columns])
-    tmp = _quote(conn, f"_leadctl_upd_{table.name}")
-    dbapi = conn.connection.driver_connection
-    cur = dbapi.cursor()  # type: ignore[union-attr]
-    try:
-        cur.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS {tmp} ON COMMIT DROP AS SELECT {cols} FROM {target} WITH NO DATA"
-        )
-        cur.execute(f"TRUNCATE {tmp}")
-        with cur.copy(f"COPY {tmp} ({cols}) FROM STDIN") as copy:
-            _copy_rows(copy, rows, json_cols)
+    with _raw_cursor(conn) as cur:
+        if conn.dialect.name == "sqlite":
+            convert = _Converter(conn, table, ["id", *columns])
+            sets = ", ".join(f"{_quote(conn, c)} = ?" for c in columns)
+            cur.executemany(
+                f"UPDATE {target} SET {sets} WHERE id = ?", [(*r[1:], r[0]) for r in convert(rows)]
+            )
+            return
+        cols = _names(conn, ["id", *columns])
+        tmp = _quote(conn, f"_leadctl_upd_{table.name}")
+        _empty_temp_table(cur, tmp, cols, target)
+        _copy_into(cur, tmp, cols, rows, _json_positions(table, ["id", *columns]))
         sets = ", ".join(f"{_quote(conn, c)} = t.{_quote(conn, c)}" for c in columns)
         cur.execute(f"UPDATE {target} SET {sets} FROM {tmp} t WHERE {target}.id = t.id")
-    finally:
-        cur.close()
 
 
 def insert_rows(conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[Row]) -> None:
     """Insert many rows (values in ``columns`` order): executemany on SQLite, ``COPY`` on PostgreSQL."""
     if not rows:
         return
-    if conn.dialect.name == "sqlite":
-        convert = _Converter(conn, table, columns)
-        cols = ", ".join(_quote(conn, c) for c in columns)
-        marks = ", ".join("?" for _ in columns)
-        cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        try:
+    target, cols = _quote(conn, table.name), _names(conn, columns)
+    with _raw_cursor(conn) as cur:
+        if conn.dialect.name == "sqlite":
+            marks = ", ".join("?" for _ in columns)
             cur.executemany(
-                f"INSERT INTO {_quote(conn, table.name)} ({cols}) VALUES ({marks})", convert(rows)
+                f"INSERT INTO {target} ({cols}) VALUES ({marks})", _Converter(conn, table, columns)(rows)
             )
-        finally:
-            cur.close()
-        return
-    json_cols = [i for i, c in enumerate(columns) if isinstance(table.c[c].type, JSON)]
-    cols = ", ".join(_quote(conn, c) for c in columns)
-    cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    try:
-        with cur.copy(f"COPY {_quote(conn, table.name)} ({cols}) FROM STDIN") as copy:
-            _copy_rows(copy, rows, json_cols)
-    finally:
-        cur.close()
+            return
+        _copy_into(cur, target, cols, rows, _json_positions(table, columns))
