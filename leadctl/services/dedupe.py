@@ -24,17 +24,18 @@ from leadctl.errors import ConflictError, InputError, NotFound
 from leadctl.rules import Rules
 from leadctl.services import matching
 from leadctl.services.common import actor
-from leadctl.services.processing import CLIENT_COLUMNS, PERSON_FIELDS, refresh_keys
+from leadctl.services.processing import CLIENT_COLUMNS, PERSON_FIELDS, fetch_clients, refresh_keys
 from leadctl.storage import schema
 from leadctl.storage.engine import write
 from leadctl.storage.locks import intake_lock
-from leadctl.storage.sqlfunc import member_of
 from leadctl.timeutil import now
 
 C = schema.client
 L = schema.lead
 M = schema.merge
 SWEEP = matching.DEFAULT_SWEEP
+# Client fields a merge fills in from the other members (custom fields merge key by key).
+MERGED_FIELDS = (*PERSON_FIELDS, "external_id")
 
 
 @dataclass
@@ -56,7 +57,7 @@ def _config(rules: Rules, threshold: float | None) -> matching.MatchConfig:
 
 
 def _client_query(campaign_id: int | None, bucket_id: int | None) -> Any:
-    q = select(*CLIENT_COLUMNS, C.c.created_at).where(C.c.merged_into_id.is_(None))
+    q = select(*CLIENT_COLUMNS).where(C.c.merged_into_id.is_(None))
     if campaign_id is not None:
         q = q.where(C.c.campaign_id == campaign_id)
     if bucket_id is not None:
@@ -67,16 +68,6 @@ def _client_query(campaign_id: int | None, bucket_id: int | None) -> Any:
 def _ids(cluster: matching.Cluster) -> list[int]:
     """A cluster's members as client ids (the engine is generic over hashable ids)."""
     return [cast(int, m) for m in cluster.members]
-
-
-def _fetch_clients(conn: Connection, ids: list[int]) -> dict[int, dict[str, Any]]:
-    out: dict[int, dict[str, Any]] = {}
-    for i in range(0, len(ids), 5000):
-        q = select(*CLIENT_COLUMNS, C.c.created_at).where(
-            member_of(C.c.id, ids[i : i + 5000], conn.dialect.name)
-        )
-        out.update({r["id"]: dict(r) for r in conn.execute(q).mappings()})
-    return out
 
 
 def _completeness(client: dict[str, Any]) -> int:
@@ -115,7 +106,7 @@ def scan(
 
         clusters = matching.cluster(records(), config, on_warning=warn, stats=stats)
         # Only cluster members are kept in full (a scan of a million clients stays small).
-        clients = _fetch_clients(conn, [cid for c in clusters for cid in _ids(c)])
+        clients = fetch_clients(conn, [cid for c in clusters for cid in _ids(c)])
         for c in clusters:
             c.members[:] = _ordered(_ids(c), clients)
         result = ScanResult(clusters, clients, stats, warnings)
@@ -142,14 +133,14 @@ def _merge(
 ) -> dict[str, Any]:
     survivor_id, *others = _ids(cluster)
     survivor = clients[survivor_id]
-    before: dict[str, Any] = {f: survivor.get(f) for f in PERSON_FIELDS} | {
+    before: dict[str, Any] = {f: survivor.get(f) for f in MERGED_FIELDS} | {
         "custom": dict(survivor.get("custom") or {})
     }
     merged = dict(before)
     custom = dict(before["custom"])
     for cid in others:
         other = clients[cid]
-        for f in PERSON_FIELDS:
+        for f in MERGED_FIELDS:
             if merged.get(f) in (None, "") and other.get(f) not in (None, ""):
                 merged[f] = other[f]
         for k, v in (other.get("custom") or {}).items():

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import and_, delete, func, insert, select
+from sqlalchemy import and_, delete, func, select
 from sqlalchemy.engine import Connection, Engine
 
 from leadctl.rules import Rules
@@ -62,6 +62,7 @@ CLIENT_COLUMNS = (
     C.c.campaign_id,
     C.c.manager_id,
     C.c.origin_lead_id,
+    C.c.external_id,
     C.c.custom,
     *(C.c[f] for f in PERSON_FIELDS),
 )
@@ -84,6 +85,7 @@ CLIENT_INSERT_COLUMNS = (
     "bucket_label",
     "affiliate_id",
     "origin_lead_id",
+    "external_id",
     "custom",
     "created_at",
     "updated_at",
@@ -346,18 +348,6 @@ class _Pipeline:
             out.update({lead_id: cid for lead_id, cid in conn.execute(q)})
         return out
 
-    def _clients(self, conn: Connection, ids: set[int]) -> dict[int, dict[str, Any]]:
-        out: dict[int, dict[str, Any]] = {}
-        id_list = sorted(ids)
-        for i in range(0, len(id_list), CHUNK):
-            chunk = id_list[i : i + CHUNK]
-            q = select(*CLIENT_COLUMNS).where(
-                member_of(C.c.id, chunk, conn.dialect.name), C.c.merged_into_id.is_(None)
-            )
-            for r in conn.execute(q).mappings():
-                out[r["id"]] = dict(r)
-        return out
-
     # ---------------------------------------------------------------- the batch
     def run_batch(
         self, conn: Connection, leads: list[dict[str, Any]], *, write_changes: bool
@@ -379,7 +369,7 @@ class _Pipeline:
         all_keys = {k for _, _, keys in valid for k in keys}
         by_key = self._candidates(conn, all_keys) if all_keys else {}
         candidate_ids = {cid for v in by_key.values() for cid, _ in v}
-        clients = self._clients(conn, candidate_ids) if candidate_ids else {}
+        clients = fetch_clients(conn, candidate_ids) if candidate_ids else {}
         norms = {cid: matching.normalise(c, cfg) for cid, c in clients.items()}
 
         # A lead that already created a client keeps it (reprocess never makes a second one).
@@ -438,6 +428,8 @@ class _Pipeline:
         if write_changes:
             managers = {cid: c["manager_id"] for cid, c in clients.items()}
             self._write(conn, leads, outcomes, new_clients, managers)
+            if own:  # the duplicate rules may have changed since these clients were created
+                refresh_keys(conn, sorted(set(own.values())), cfg)
         return outcomes
 
     def _client_row(self, lead: dict[str, Any], bucket: dict[str, Any]) -> dict[str, Any]:
@@ -449,6 +441,7 @@ class _Pipeline:
             bucket_label=bucket["label"],
             affiliate_id=lead.get("affiliate_id") or bucket.get("affiliate_id"),
             origin_lead_id=lead["id"],
+            external_id=lead.get("external_id"),
             custom=lead.get("custom") or {},
             created_at=ts,
             updated_at=ts,
@@ -552,17 +545,27 @@ class _Pipeline:
             s.processed += 1
 
 
+def fetch_clients(conn: Connection, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """Active (unmerged) clients by id, in chunks of one parameter each."""
+    out: dict[int, dict[str, Any]] = {}
+    id_list = sorted(ids)
+    for i in range(0, len(id_list), CHUNK):
+        q = select(*CLIENT_COLUMNS).where(
+            member_of(C.c.id, id_list[i : i + CHUNK], conn.dialect.name), C.c.merged_into_id.is_(None)
+        )
+        out.update({r["id"]: dict(r) for r in conn.execute(q).mappings()})
+    return out
+
+
 def refresh_keys(conn: Connection, client_ids: Sequence[int], config: matching.MatchConfig) -> None:
-    """Rewrite the blocking keys of clients (after a merge, a fix, or a rule change)."""
+    """Rewrite the blocking keys of clients under ``config`` (after a merge or its undo, and when
+    reprocessing the leads that created them, so changed duplicate rules reach old clients)."""
     ids = list(client_ids)
-    for i in range(0, len(ids), 500):
-        chunk = ids[i : i + 500]
-        conn.execute(delete(K).where(K.c.client_id.in_(chunk)))
-        rows = []
-        for r in conn.execute(
-            select(*CLIENT_COLUMNS).where(C.c.id.in_(chunk), C.c.merged_into_id.is_(None))
-        ).mappings():
-            keys = dict.fromkeys(matching.blocking_keys(matching.normalise(r, config), config))
-            rows += [{"key": k, "client_id": r["id"], "campaign_id": r["campaign_id"]} for k in keys]
-        if rows:
-            conn.execute(insert(K), rows)
+    for i in range(0, len(ids), CHUNK):
+        conn.execute(delete(K).where(member_of(K.c.client_id, ids[i : i + CHUNK], conn.dialect.name)))
+    rows = [
+        (key, client["id"], client["campaign_id"])
+        for client in fetch_clients(conn, ids).values()
+        for key in dict.fromkeys(matching.blocking_keys(matching.normalise(client, config), config))
+    ]
+    bulk.insert_rows(conn, K, ["key", "client_id", "campaign_id"], rows)

@@ -131,6 +131,7 @@ class Client(_Person, Base):
     bucket_label: Mapped[str | None]
     affiliate_id: Mapped[str | None]
     origin_lead_id: Mapped[int | None]
+    external_id: Mapped[str | None]
     merged_into_id: Mapped[int | None]
     custom: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]

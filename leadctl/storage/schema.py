@@ -160,6 +160,8 @@ client = Table(
     Column("bucket_label", String(200)),
     Column("affiliate_id", String(200)),
     Column("origin_lead_id", Integer),
+    # The source's / CRM's own id for the person (an exact duplicate key when the rules say so).
+    Column("external_id", String(200)),
     # Set when `dedupe --apply` merged this client into another (undone by `dedupe undo`).
     Column("merged_into_id", Integer, ForeignKey("client.id")),
     *_person_columns(),

@@ -188,3 +188,25 @@ def test_unreadable_registration_date_stays_a_reason_until_fixed(leadctl: Leadct
     fixed = leadctl.json("leads", "list")[0]
     assert fixed["status"] == "processed"
     assert fixed["registered_at"] == "2026-11-02T09:30:00+00:00"
+
+
+def test_reprocessing_processed_leads_applies_changed_duplicate_rules_to_old_clients(
+    leadctl: Leadctl, tmp_path: Path
+) -> None:
+    _setup(leadctl, tmp_path, ANA, bucket="web")  # external id A-1
+    leadctl("process")
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("duplicates:\n  exact_keys: [email, phone, external_id]\n", encoding="utf-8")
+    leadctl.rules = str(rules)
+    # The same CRM id arrives with nothing else in common.
+    _setup(leadctl, tmp_path, "Zed,Quill,zq@other.org,Buyer,Other Co,(312) 555-0101,,A-1\n", bucket="crm")
+    before = json.loads(leadctl("process", "--dry-run", "--format", "json").stdout)
+    assert (before["processed"], before["duplicate"]) == (1, 0)  # the old client has no external-id key
+
+    leadctl("reprocess", "--bucket", "web", "--status", "processed")  # rewrites the old client's keys
+    leadctl("process")
+    crm = leadctl.json("leads", "list", "--bucket", "crm")[0]
+    web = leadctl.json("leads", "list", "--bucket", "web")[0]
+    assert crm["status"] == "duplicate"
+    assert crm["client_id"] == web["client_id"]
+    assert crm["duplicate_of"] == f"client:{web['client_id']}"
