@@ -213,9 +213,14 @@ def error(text: str) -> None:
     click.echo(style("Error: ", fg="red") + text, err=True)
 
 
+def progress_enabled() -> bool:
+    """Progress bars go to stderr, and only when it is a terminal."""
+    return sys.stderr.isatty()
+
+
 def progress(items: Iterable[T], length: int | None = None, label: str = "") -> Iterator[T]:
     """Iterate with a progress bar on stderr when stderr is a terminal; plain iteration otherwise."""
-    if not sys.stderr.isatty():
+    if not progress_enabled():
         yield from items
         return
     with click.progressbar(items, length=length, label=label, file=sys.stderr) as bar:
@@ -227,7 +232,7 @@ class Progress:
 
     def __init__(self, length: int, label: str = "") -> None:
         self._bar = (
-            click.progressbar(length=length, label=label, file=sys.stderr) if sys.stderr.isatty() else None
+            click.progressbar(length=length, label=label, file=sys.stderr) if progress_enabled() else None
         )
         if self._bar is not None:
             self._bar.__enter__()

@@ -31,13 +31,6 @@ def _report(summary: object, fmt: str, verb: str) -> None:
         render_record(summary.as_dict(), fmt)  # type: ignore[attr-defined]
 
 
-def _progress_callback(total: int):  # type: ignore[no-untyped-def]
-    from leadctl.output import Progress
-
-    bar = Progress(total, label="processing")
-    return bar
-
-
 @click.command()
 @click.option("--bucket", help="Only leads of this bucket (name or id).")
 @click.option("--campaign", help="Only leads of this campaign (name or id).")
@@ -45,8 +38,9 @@ def _progress_callback(total: int):  # type: ignore[no-untyped-def]
 @click.option("-n", "--dry-run", is_flag=True, help="Show what would happen; change nothing.")
 @format_option
 @pass_app
-def process(app: AppContext, bucket: str | None, campaign: str | None, limit: int | None, dry_run: bool,
-            fmt: str) -> None:
+def process(
+    app: AppContext, bucket: str | None, campaign: str | None, limit: int | None, dry_run: bool, fmt: str
+) -> None:
     """Process new leads: validate, detect duplicates, create clients.
 
     Each lead with status "new" is validated against the rules (→ rejected, with reasons),
@@ -60,18 +54,24 @@ def process(app: AppContext, bucket: str | None, campaign: str | None, limit: in
       leadctl process --bucket web-demo-requests
       leadctl process --dry-run --format json
     """
+    from leadctl.output import Progress, progress_enabled
     from leadctl.services import processing
-    from leadctl.services.processing import L
 
     bucket_id, campaign_id = _scope(app, bucket, campaign)
     engine = app.engine()
-    total = processing.count_selected(engine, [L.c.status == "new", *processing._scope_filters(bucket_id, campaign_id)])
-    if limit:
-        total = min(total, limit)
-    bar = _progress_callback(total)
+    # Counting the backlog is only worth it for a progress bar (never from cron).
+    total = processing.count_new(engine, bucket_id, campaign_id, limit) if progress_enabled() else 0
+    bar = Progress(total, label="processing")
     try:
-        summary = processing.process(engine, app.rules, bucket_id=bucket_id, campaign_id=campaign_id, limit=limit,
-                                     dry_run=dry_run, on_batch=bar.update)
+        summary = processing.process(
+            engine,
+            app.rules,
+            bucket_id=bucket_id,
+            campaign_id=campaign_id,
+            limit=limit,
+            dry_run=dry_run,
+            on_batch=bar.update,
+        )
     finally:
         bar.close()
     _report(summary, fmt, "processed")
@@ -87,15 +87,30 @@ def _split(values: tuple[str, ...]) -> list[str]:
 @click.command()
 @click.option("--bucket", help="Leads of this bucket (name or id).")
 @click.option("--campaign", help="Leads of this campaign (name or id).")
-@click.option("--status", "statuses", multiple=True, metavar="STATUS[,STATUS]",
-              help="Statuses to reprocess (default: rejected,duplicate,new; add processed to re-check clients).")
-@click.option("--lead", "lead_ids", multiple=True, type=int, metavar="ID", help="Only these leads (repeatable).")
+@click.option(
+    "--status",
+    "statuses",
+    multiple=True,
+    metavar="STATUS[,STATUS]",
+    help="Statuses to reprocess (default: rejected,duplicate,new; add processed to re-check clients).",
+)
+@click.option(
+    "--lead", "lead_ids", multiple=True, type=int, metavar="ID", help="Only these leads (repeatable)."
+)
 @click.option("--since", help="Only leads registered since this date.")
 @click.option("-n", "--dry-run", is_flag=True, help="Show what would change; change nothing.")
 @format_option
 @pass_app
-def reprocess(app: AppContext, bucket: str | None, campaign: str | None, statuses: tuple[str, ...],
-              lead_ids: tuple[int, ...], since: str | None, dry_run: bool, fmt: str) -> None:
+def reprocess(
+    app: AppContext,
+    bucket: str | None,
+    campaign: str | None,
+    statuses: tuple[str, ...],
+    lead_ids: tuple[int, ...],
+    since: str | None,
+    dry_run: bool,
+    fmt: str,
+) -> None:
     """Re-run validation, duplicate checks, routing and client creation for chosen leads.
 
     Use it after fixing rules or data (see 'leadctl leads fix'). It never bypasses duplicate
@@ -120,6 +135,14 @@ def reprocess(app: AppContext, bucket: str | None, campaign: str | None, statuse
         raise InputError("reprocess needs --bucket, --campaign or --lead (to say which leads)")
     since_dt = parse_user_datetime(since, "--since") if since else None
     bucket_id, campaign_id = _scope(app, bucket, campaign)
-    summary = processing.reprocess(app.engine(), app.rules, bucket_id=bucket_id, campaign_id=campaign_id,
-                                   statuses=chosen, lead_ids=list(lead_ids), since=since_dt, dry_run=dry_run)
+    summary = processing.reprocess(
+        app.engine(),
+        app.rules,
+        bucket_id=bucket_id,
+        campaign_id=campaign_id,
+        statuses=chosen,
+        lead_ids=list(lead_ids),
+        since=since_dt,
+        dry_run=dry_run,
+    )
     _report(summary, fmt, "changed")

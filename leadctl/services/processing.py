@@ -229,9 +229,12 @@ def reprocess(
     )
 
 
-def count_selected(engine: Engine, filters: Iterable[Any]) -> int:
+def count_new(engine: Engine, bucket_id: int | None, campaign_id: int | None, limit: int | None = None) -> int:
+    """How many leads ``process`` would take (for a progress bar)."""
+    filters = [L.c.status == "new", *_scope_filters(bucket_id, campaign_id)]
     with engine.connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(L).where(and_(*filters))).scalar_one())
+        n = int(conn.execute(select(func.count()).select_from(L).where(and_(*filters))).scalar_one())
+    return min(n, limit) if limit else n
 
 
 def _run(
