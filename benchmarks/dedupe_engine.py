@@ -6,7 +6,7 @@ Usage::
     python benchmarks/dedupe_engine.py --n 10000 100000 1000000 --sweep
     python benchmarks/dedupe_engine.py --n 100000 --hard-rate 0.3
 
-For each N it generates N leads (``leadctl.services.fakedata``, ~10% duplicates with realistic
+For each N it generates N leads (``leadctl.demo.fakedata``, ~10% duplicates with realistic
 noise), normalises their phones to E.164 as the loader would, writes the canonical CSV and the
 truth file once (cached under ``--cache``), then runs the engine — read, normalise, blocking,
 compare, cluster — in a fresh child process so that time and peak memory are the engine's
@@ -61,7 +61,7 @@ def e164(text: str, country: str) -> str:
 
 def dataset(n: int, seed: int, dup_rate: float, cache: Path, hard_rate: float = 0.0) -> tuple[Path, Path]:
     """(leads.csv with E.164 phones, truth.csv), generated once per (n, seed, dup_rate, hard_rate)."""
-    from leadctl.services import fakedata
+    from leadctl.demo import fakedata
 
     cache.mkdir(parents=True, exist_ok=True)
     stem = f"leads-n{n}-s{seed}-d{dup_rate:g}" + (f"-h{hard_rate:g}" if hard_rate else "")
@@ -102,13 +102,13 @@ def peak_rss_mb() -> float:
 
 def run_engine(leads_path: Path, truth_path: Path, rules: Path | None, sweep: bool) -> dict[str, object]:
     """Read, normalise, cluster and score one file; returns timings, memory and metrics."""
-    from leadctl.services import matching
+    from leadctl.services.dedupe import matching
 
     config = matching.MatchConfig()
     if rules is not None:
         from leadctl.rules import load_rules
 
-        config = matching.MatchConfig.from_rules(load_rules(rules).section("duplicates"))
+        config = matching.MatchConfig.from_rules(load_rules(rules).duplicates)
     t0 = time.perf_counter()
 
     def records():

@@ -5,7 +5,7 @@ Usage::
     python benchmarks/load.py                    # 100,000 rows; PostgreSQL from the env
     python benchmarks/load.py --n 20000 --pg-url postgresql+psycopg://postgres@127.0.0.1:5432/test
 
-The input is a generated CSV with messy headers (``leadctl.services.fakedata``: "First Name",
+The input is a generated CSV with messy headers (``leadctl.demo.fakedata``: "First Name",
 "E-mail", "Business Phone", custom columns, ~2% invalid rows, ~10% duplicates of people but
 not of rows). Each run uses fresh databases and goes end to end through the service
 (``loading.load_file``: read, map, validate, normalise phones, write).
@@ -40,8 +40,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from leadctl.demo import fakedata  # noqa: E402
 from leadctl.rules import load_rules  # noqa: E402
-from leadctl.services import buckets, campaigns, fakedata, loading  # noqa: E402
+from leadctl.services.admin import buckets, campaigns  # noqa: E402
+from leadctl.services.intake import loading  # noqa: E402
 from leadctl.storage import schema  # noqa: E402
 from leadctl.storage.engine import open_engine  # noqa: E402
 

@@ -5,7 +5,7 @@ Usage::
     python benchmarks/process.py --n 100000 [--n 1000000] [--pg postgresql+psycopg://postgres@127.0.0.1:5432/test]
 
 For each N and backend it generates leads with ~10% noisy duplicates and known truth
-(``leadctl.services.fakedata``, messy headers), loads them into a fresh database with the
+(``leadctl.demo.fakedata``, messy headers), loads them into a fresh database with the
 real loader, then runs ``process`` and a ``dedupe`` scan each in a fresh child process, so
 the wall time and peak RSS are theirs alone. Quality is pairwise precision/recall/F1 of
 the stored outcome (leads grouped by client) against the truth.
@@ -40,12 +40,12 @@ def _child(step: str, url: str) -> dict[str, Any]:
     start = time.perf_counter()
     info: dict[str, Any] = {}
     if step == "process":
-        from leadctl.services import processing
+        from leadctl.services.intake import processing
 
         s = processing.process(engine, rules)
         info = {"selected": s.selected, "clients": s.processed, "duplicates": s.duplicate}
     elif step == "dedupe":
-        from leadctl.services import dedupe
+        from leadctl.services.dedupe import merges as dedupe
 
         r = dedupe.scan(engine, rules)
         info = {"clusters": len(r.clusters), "comparisons": r.stats.comparisons}
@@ -67,8 +67,8 @@ def _in_child(step: str, url: str) -> dict[str, Any]:
 def _quality(url: str, truth_path: Path) -> dict[str, float]:
     from sqlalchemy import select
 
-    from leadctl.services import matching
-    from leadctl.services.dedupe import read_truth
+    from leadctl.services.dedupe import matching
+    from leadctl.services.dedupe.merges import read_truth
     from leadctl.storage import schema
     from leadctl.storage.engine import open_engine
 
@@ -99,8 +99,10 @@ def run(ns: list[int], pg: str | None, seed: int = 1) -> list[dict[str, Any]]:
 
 
 def _run(ns: list[int], pg: str | None, seed: int, tmp: Path) -> list[dict[str, Any]]:
+    from leadctl.demo import fakedata
     from leadctl.rules import load_rules
-    from leadctl.services import buckets, campaigns, fakedata, loading
+    from leadctl.services.admin import buckets, campaigns
+    from leadctl.services.intake import loading
     from leadctl.storage.engine import open_engine
 
     results: list[dict[str, Any]] = []
@@ -124,13 +126,21 @@ def _run(ns: list[int], pg: str | None, seed: int, tmp: Path) -> list[dict[str, 
                 proc = _in_child("process", url)
                 scan = _in_child("dedupe", url)
                 q = _quality(url, truth)
-                results.append({
-                    "backend": backend, "n": n, "load_s": round(load_s, 1),
-                    "process_s": round(proc["seconds"], 1), "process_peak_mb": round(proc["peak_mb"]),
-                    "leads_per_s": round(proc["selected"] / proc["seconds"]),
-                    "dedupe_s": round(scan["seconds"], 1), "dedupe_peak_mb": round(scan["peak_mb"]),
-                    "precision": round(q["precision"], 4), "recall": round(q["recall"], 4), "f1": round(q["f1"], 4),
-                })
+                results.append(
+                    {
+                        "backend": backend,
+                        "n": n,
+                        "load_s": round(load_s, 1),
+                        "process_s": round(proc["seconds"], 1),
+                        "process_peak_mb": round(proc["peak_mb"]),
+                        "leads_per_s": round(proc["selected"] / proc["seconds"]),
+                        "dedupe_s": round(scan["seconds"], 1),
+                        "dedupe_peak_mb": round(scan["peak_mb"]),
+                        "precision": round(q["precision"], 4),
+                        "recall": round(q["recall"], 4),
+                        "f1": round(q["f1"], 4),
+                    }
+                )
                 print(json.dumps(results[-1]), file=sys.stderr, flush=True)
             finally:
                 drop()
@@ -146,8 +156,11 @@ def _run(ns: list[int], pg: str | None, seed: int, tmp: Path) -> list[dict[str, 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, action="append", help="number of leads (repeatable; default 100000)")
-    parser.add_argument("--pg", default=os.environ.get("LEADCTL_TEST_POSTGRES_URL"),
-                        help="PostgreSQL server URL (a throwaway database is created on it)")
+    parser.add_argument(
+        "--pg",
+        default=os.environ.get("LEADCTL_TEST_POSTGRES_URL"),
+        help="PostgreSQL server URL (a throwaway database is created on it)",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--url", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)

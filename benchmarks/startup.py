@@ -29,7 +29,12 @@ def run(runs: int = 15) -> list[dict[str, object]]:
     env = {**os.environ, "XDG_DATA_HOME": str(tmp), "XDG_CONFIG_HOME": str(tmp / "cfg")}
     db = f"sqlite:///{tmp / 'startup.db'}"
     # A database with a few leads, so the list command does real work.
-    subprocess.run([leadctl, "--db", db, "demo", "--leads", "200", "--seed", "1"], capture_output=True, env=env, check=False)
+    subprocess.run(
+        [leadctl, "--db", db, "demo", "--leads", "200", "--seed", "1"],
+        capture_output=True,
+        env=env,
+        check=False,
+    )
     sqla = _time([sys.executable, "-c", "import sqlalchemy"], runs, env)
     bare = _time([sys.executable, "-c", "pass"], runs, env)
     help_ms = _time([leadctl, "--help"], runs, env)
@@ -37,11 +42,24 @@ def run(runs: int = 15) -> list[dict[str, object]]:
     shutil.rmtree(tmp, ignore_errors=True)
     return [
         {"benchmark": "python -c pass", "ms": round(bare), "target": "", "vs import sqlalchemy": ""},
-        {"benchmark": "python -c 'import sqlalchemy'", "ms": round(sqla), "target": "", "vs import sqlalchemy": "1.00×"},
-        {"benchmark": "leadctl --help", "ms": round(help_ms), "target": "≤ 120 ms",
-         "vs import sqlalchemy": f"{help_ms / sqla:.2f}×"},
-        {"benchmark": "leadctl leads list --limit 1 --format json", "ms": round(list_ms),
-         "target": f"≤ {1.5 * sqla:.0f} ms (1.5×)", "vs import sqlalchemy": f"{list_ms / sqla:.2f}×"},
+        {
+            "benchmark": "python -c 'import sqlalchemy'",
+            "ms": round(sqla),
+            "target": "",
+            "vs import sqlalchemy": "1.00×",
+        },
+        {
+            "benchmark": "leadctl --help",
+            "ms": round(help_ms),
+            "target": "≤ 120 ms",
+            "vs import sqlalchemy": f"{help_ms / sqla:.2f}×",
+        },
+        {
+            "benchmark": "leadctl leads list --limit 1 --format json",
+            "ms": round(list_ms),
+            "target": f"≤ {1.5 * sqla:.0f} ms (1.5×)",
+            "vs import sqlalchemy": f"{list_ms / sqla:.2f}×",
+        },
     ]
 
 

@@ -12,7 +12,9 @@ LEADCTL = [sys.executable, "-c", "import sys; from leadctl.cli import main; sys.
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*LEADCTL, *args], capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=120)
+    return subprocess.run(
+        [*LEADCTL, *args], capture_output=True, text=True, env={**os.environ, **(env or {})}, timeout=120
+    )
 
 
 def test_data_to_stdout_messages_to_stderr(tmp_path: Path) -> None:
@@ -61,7 +63,9 @@ def test_default_database_lives_in_xdg_data_home(tmp_path: Path) -> None:
     env.pop("LEADCTL_DATABASE_URL")
     clean = {k: v for k, v in os.environ.items() if not k.startswith("LEADCTL_")}
     clean.update(env)
-    result = subprocess.run([*LEADCTL, "campaign", "create", "A"], capture_output=True, text=True, env=clean, timeout=120)
+    result = subprocess.run(
+        [*LEADCTL, "campaign", "create", "A"], capture_output=True, text=True, env=clean, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "xdg" / "leadctl" / "leadctl.db").is_file()
 
@@ -72,15 +76,15 @@ def test_database_url_precedence_flag_over_env(tmp_path: Path) -> None:
     run("--db", flag_db, "campaign", "create", "OnlyInFlag", env={"LEADCTL_DATABASE_URL": env_db})
     from_env = run("campaign", "list", "--format", "json", env={"LEADCTL_DATABASE_URL": env_db})
     assert json.loads(from_env.stdout) == []
-    from_flag = run("--db", flag_db, "campaign", "list", "--format", "json", env={"LEADCTL_DATABASE_URL": env_db})
+    from_flag = run(
+        "--db", flag_db, "campaign", "list", "--format", "json", env={"LEADCTL_DATABASE_URL": env_db}
+    )
     assert [c["name"] for c in json.loads(from_flag.stdout)] == ["OnlyInFlag"]
 
 
 def test_shell_completion_lists_commands() -> None:
     env = {"_LEADCTL_COMPLETE": "bash_complete", "COMP_WORDS": "leadctl ca", "COMP_CWORD": "1"}
-    result = subprocess.run(
-        [*LEADCTL], capture_output=True, text=True, env={**os.environ, **env}, timeout=60
-    )
+    result = subprocess.run([*LEADCTL], capture_output=True, text=True, env={**os.environ, **env}, timeout=60)
     assert "plain,campaign" in result.stdout.splitlines()  # bash_complete: TYPE,VALUE per line
 
 
@@ -91,13 +95,19 @@ def test_config_file_sets_database_and_format(tmp_path: Path) -> None:
     (config / "config.yaml").write_text(f"database_url: sqlite:///{db}\nformat: json\n", encoding="utf-8")
     clean = {k: v for k, v in os.environ.items() if not k.startswith("LEADCTL_")}
     clean["XDG_CONFIG_HOME"] = str(tmp_path / "cfg")
-    created = subprocess.run([*LEADCTL, "campaign", "create", "X"], capture_output=True, text=True, env=clean, timeout=120)
+    created = subprocess.run(
+        [*LEADCTL, "campaign", "create", "X"], capture_output=True, text=True, env=clean, timeout=120
+    )
     assert created.returncode == 0, created.stderr
     assert db.is_file()
-    listed = subprocess.run([*LEADCTL, "campaign", "list"], capture_output=True, text=True, env=clean, timeout=120)
+    listed = subprocess.run(
+        [*LEADCTL, "campaign", "list"], capture_output=True, text=True, env=clean, timeout=120
+    )
     assert [c["name"] for c in json.loads(listed.stdout)] == ["X"]  # format: json from the config file
     clean["LEADCTL_FORMAT"] = "csv"  # the environment beats the config file
-    as_csv = subprocess.run([*LEADCTL, "campaign", "list"], capture_output=True, text=True, env=clean, timeout=120)
+    as_csv = subprocess.run(
+        [*LEADCTL, "campaign", "list"], capture_output=True, text=True, env=clean, timeout=120
+    )
     assert as_csv.stdout.startswith("id,name,")
 
 
@@ -107,7 +117,9 @@ def test_bad_config_file_is_one_line(tmp_path: Path) -> None:
     (config / "config.yaml").write_text("databse_url: x\n", encoding="utf-8")
     clean = {k: v for k, v in os.environ.items() if not k.startswith("LEADCTL_")}
     clean["XDG_CONFIG_HOME"] = str(tmp_path / "cfg")
-    result = subprocess.run([*LEADCTL, "campaign", "list"], capture_output=True, text=True, env=clean, timeout=120)
+    result = subprocess.run(
+        [*LEADCTL, "campaign", "list"], capture_output=True, text=True, env=clean, timeout=120
+    )
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
         f"Error: {config / 'config.yaml'}: unknown key 'databse_url' (expected one of database_url, rules, format)"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from leadctl.services import fakedata
+from leadctl.demo import fakedata
 from leadctl.storage import schema
 from leadctl.storage.engine import open_engine
 
@@ -18,8 +18,13 @@ LEADCTL = [sys.executable, "-c", "import sys; from leadctl.cli import main; sys.
 
 
 def _start(db_url: str, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([*LEADCTL, "--db", db_url, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True, env={**os.environ, "LEADCTL_ACTOR": "cron"})
+    return subprocess.Popen(
+        [*LEADCTL, "--db", db_url, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "LEADCTL_ACTOR": "cron"},
+    )
 
 
 def _run(db_url: str, *args: str) -> None:
@@ -31,7 +36,9 @@ def _run(db_url: str, *args: str) -> None:
 def _check_one_client_per_person(db_url: str, truth: dict[str, str]) -> None:
     engine = open_engine(db_url)
     with engine.connect() as conn:
-        leads = conn.execute(select(schema.lead.c.external_id, schema.lead.c.status, schema.lead.c.client_id)).all()
+        leads = conn.execute(
+            select(schema.lead.c.external_id, schema.lead.c.status, schema.lead.c.client_id)
+        ).all()
         n_clients = conn.execute(select(schema.client.c.id)).all()
     assert all(status != "new" for _, status, _ in leads)
     clients_of: dict[str, set[int]] = defaultdict(set)

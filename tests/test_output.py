@@ -14,8 +14,15 @@ from click.testing import CliRunner
 from leadctl.output import csv_safe, format_option, render
 
 ROWS = [
-    {"id": 1, "email": "ana@example.com", "phone": "+14155550100", "note": "=HYPERLINK(\"http://evil\")",
-     "at": datetime(2026, 3, 14, 9, 30, tzinfo=UTC), "custom": {"a": 1}, "tags": ["x", "y"]},
+    {
+        "id": 1,
+        "email": "ana@example.com",
+        "phone": "+14155550100",
+        "note": '=HYPERLINK("http://evil")',
+        "at": datetime(2026, 3, 14, 9, 30, tzinfo=UTC),
+        "custom": {"a": 1},
+        "tags": ["x", "y"],
+    },
     {"id": 2, "email": None, "phone": "-42", "note": "@SUM(A1)", "at": None, "custom": {}, "tags": []},
 ]
 
@@ -32,7 +39,7 @@ def _run(fmt: str, monkeypatch: pytest.MonkeyPatch | None = None) -> str:
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        ("=HYPERLINK(\"x\")", "'=HYPERLINK(\"x\")"),
+        ('=HYPERLINK("x")', '\'=HYPERLINK("x")'),
         ("@SUM(A1)", "'@SUM(A1)"),
         ("+14155550100", "+14155550100"),
         ("+1 (415) 555-0100", "+1 (415) 555-0100"),
@@ -59,7 +66,7 @@ def test_json_and_jsonl() -> None:
     data = json.loads(_run("json"))
     assert data[0]["at"] == "2026-03-14T09:30:00+00:00"
     assert data[1]["email"] is None
-    assert data[0]["note"] == "=HYPERLINK(\"http://evil\")"  # JSON is data, not a spreadsheet
+    assert data[0]["note"] == '=HYPERLINK("http://evil")'  # JSON is data, not a spreadsheet
     lines = _run("jsonl").splitlines()
     assert [json.loads(x)["id"] for x in lines] == [1, 2]
 

@@ -66,7 +66,7 @@ def create_cmd(
           --manager ana@example.com --source landing-page --label "Pricing page"
       leadctl bucket create acme-aff --campaign 3 --affiliate-id AFF-042 --source affiliate
     """
-    from leadctl.services import buckets
+    from leadctl.services.admin import buckets
 
     row = buckets.create(
         app.engine(),
@@ -94,7 +94,7 @@ def list_cmd(app: AppContext, show_all: bool, fmt: str) -> None:
       leadctl bucket list
       leadctl bucket list --all --format csv > buckets.csv
     """
-    from leadctl.services import buckets
+    from leadctl.services.admin import buckets
 
     rows = buckets.list_buckets(app.engine(), include_inactive=show_all)
     hint = "No buckets yet: create one with 'leadctl bucket create NAME --campaign C'."
@@ -117,7 +117,7 @@ def show_cmd(app: AppContext, bucket_ref: str, fmt: str) -> None:
       leadctl bucket show web-pricing
       leadctl bucket show 4 --format json
     """
-    from leadctl.services import buckets
+    from leadctl.services.admin import buckets
 
     _record(buckets.show(app.engine(), bucket_ref), fmt)
 
@@ -154,7 +154,7 @@ def edit_cmd(
       leadctl bucket edit web-pricing --manager ben@example.com --label "Pricing (2027)"
       leadctl bucket edit acme-aff --affiliate-id ''
     """
-    from leadctl.services import buckets
+    from leadctl.services.admin import buckets
 
     row = buckets.edit(
         app.engine(),
@@ -178,7 +178,7 @@ def edit_cmd(
 
 
 def _set_active(app: AppContext, bucket_ref: str, active: bool, fmt: str) -> None:
-    from leadctl.services import buckets
+    from leadctl.services.admin import buckets
 
     row = buckets.set_active(app.engine(), bucket_ref, active)
     changed = row["changed"]

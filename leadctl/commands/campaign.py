@@ -33,7 +33,7 @@ def create_cmd(app: AppContext, name: str, description: str | None, fmt: str) ->
     Example:
       leadctl campaign create "Outbound Q1" --description "US mid-market"
     """
-    from leadctl.services import campaigns
+    from leadctl.services.admin import campaigns
 
     render_record(campaigns.create(app.engine(), name, description), fmt)
 
@@ -49,7 +49,7 @@ def list_cmd(app: AppContext, active_only: bool, fmt: str) -> None:
     Example:
       leadctl campaign list --format json
     """
-    from leadctl.services import campaigns
+    from leadctl.services.admin import campaigns
 
     rows = campaigns.list_campaigns(app.engine(), include_inactive=not active_only)
     render(
@@ -71,7 +71,7 @@ def show_cmd(app: AppContext, campaign_ref: str, fmt: str) -> None:
     Example:
       leadctl campaign show "Outbound Q1"
     """
-    from leadctl.services import campaigns
+    from leadctl.services.admin import campaigns
 
     row = campaigns.show(app.engine(), campaign_ref)
     if fmt != "table":
@@ -107,7 +107,7 @@ def edit_cmd(
     Example:
       leadctl campaign edit "Outbound Q1" --name "Outbound 2027 Q1"
     """
-    from leadctl.services import campaigns
+    from leadctl.services.admin import campaigns
 
     render_record(campaigns.edit(app.engine(), campaign_ref, name, description, active), fmt)
 
@@ -124,7 +124,7 @@ def approve_cmd(app: AppContext, campaign_ref: str, reps: tuple[str, ...], fmt: 
     Example:
       leadctl campaign approve "Outbound Q1" ana@example.com 7
     """
-    from leadctl.services import campaigns
+    from leadctl.services.admin import campaigns
 
     render(campaigns.approve(app.engine(), campaign_ref, list(reps)), fmt, ["campaign", "rep", "change"])
 
@@ -141,6 +141,6 @@ def revoke_cmd(app: AppContext, campaign_ref: str, reps: tuple[str, ...], fmt: s
     Example:
       leadctl campaign revoke "Outbound Q1" ben@example.com
     """
-    from leadctl.services import campaigns
+    from leadctl.services.admin import campaigns
 
     render(campaigns.revoke(app.engine(), campaign_ref, list(reps)), fmt, ["campaign", "rep", "change"])

@@ -15,13 +15,23 @@ from leadctl.output import format_option
 @click.option("--campaign", help="Only clients of this campaign (name or id).")
 @click.option("--bucket", help="Only clients created from this bucket's leads (name or id).")
 @click.option("--threshold", type=float, help="Score threshold for this scan (default: the rules').")
-@click.option("--explain", is_flag=True, help="Show every link: the pair, its score, the rule and field similarities.")
+@click.option(
+    "--explain", is_flag=True, help="Show every link: the pair, its score, the rule and field similarities."
+)
 @click.option("--apply", "apply_", is_flag=True, help="Merge each cluster into its survivor (reversible).")
 @click.option("-n", "--dry-run", is_flag=True, help="Report only (the default without --apply).")
 @format_option
 @click.pass_context
-def dedupe(ctx: click.Context, campaign: str | None, bucket: str | None, threshold: float | None, explain: bool,
-           apply_: bool, dry_run: bool, fmt: str) -> None:
+def dedupe(
+    ctx: click.Context,
+    campaign: str | None,
+    bucket: str | None,
+    threshold: float | None,
+    explain: bool,
+    apply_: bool,
+    dry_run: bool,
+    fmt: str,
+) -> None:
     """Find duplicate clusters among clients; merge them reversibly with --apply.
 
     Scans the existing clients with the central duplicate rules (blocking keys, then a
@@ -42,38 +52,63 @@ def dedupe(ctx: click.Context, campaign: str | None, bucket: str | None, thresho
     app = ctx.find_object(AppContext)
     assert app is not None
     from leadctl.output import heading, message, render, warn
-    from leadctl.services import dedupe as svc
-    from leadctl.services.lookup import find_bucket, find_campaign
+    from leadctl.services.admin.lookup import find_bucket, find_campaign
+    from leadctl.services.dedupe import merges as svc
 
     engine = app.engine()
     with engine.connect() as conn:
         campaign_id = int(find_campaign(conn, campaign)["id"]) if campaign else None
         bucket_id = int(find_bucket(conn, bucket)["id"]) if bucket else None
-    result = svc.scan(engine, app.rules, campaign_id=campaign_id, bucket_id=bucket_id, threshold=threshold,
-                      apply=apply_ and not dry_run, on_warning=warn)
+    result = svc.scan(
+        engine,
+        app.rules,
+        campaign_id=campaign_id,
+        bucket_id=bucket_id,
+        threshold=threshold,
+        apply=apply_ and not dry_run,
+        on_warning=warn,
+    )
     clusters = [_cluster(n, c, result.clients, explain) for n, c in enumerate(result.clusters, start=1)]
     if fmt == "table":
         rows = [
-            {"cluster": c["cluster"], "client_id": m["client_id"], "survivor": "yes" if m["survivor"] else "",
-             "name": f"{m['first_name'] or ''} {m['last_name'] or ''}".strip(), "email": m["email"],
-             "company": m["company"], "score": c["score"] if m["survivor"] else "",
-             "rules": ", ".join(c["rules"]) if m["survivor"] else ""}
-            for c in clusters for m in c["members"]
+            {
+                "cluster": c["cluster"],
+                "client_id": m["client_id"],
+                "survivor": "yes" if m["survivor"] else "",
+                "name": f"{m['first_name'] or ''} {m['last_name'] or ''}".strip(),
+                "email": m["email"],
+                "company": m["company"],
+                "score": c["score"] if m["survivor"] else "",
+                "rules": ", ".join(c["rules"]) if m["survivor"] else "",
+            }
+            for c in clusters
+            for m in c["members"]
         ]
-        render(rows, fmt, ["cluster", "client_id", "survivor", "name", "email", "company", "score", "rules"],
-               empty="No duplicate clusters found.")
+        render(
+            rows,
+            fmt,
+            ["cluster", "client_id", "survivor", "name", "email", "company", "score", "rules"],
+            empty="No duplicate clusters found.",
+        )
         if explain and clusters:
             heading("Links")
-            render([{"cluster": c["cluster"], **link} for c in clusters for link in c["links"]], fmt,
-                   ["cluster", "a", "b", "score", "rule", "fields"])
+            render(
+                [{"cluster": c["cluster"], **link} for c in clusters for link in c["links"]],
+                fmt,
+                ["cluster", "a", "b", "score", "rule", "fields"],
+            )
     else:
         render(clusters, fmt)
     st = result.stats
-    message(f"Scanned {st.records:,} clients, {st.comparisons:,} comparisons: {len(clusters)} cluster(s), "
-            f"{sum(len(c['members']) - 1 for c in clusters)} duplicate client(s).")
+    message(
+        f"Scanned {st.records:,} clients, {st.comparisons:,} comparisons: {len(clusters)} cluster(s), "
+        f"{sum(len(c['members']) - 1 for c in clusters)} duplicate client(s)."
+    )
     if result.merges:
-        message(f"Merged {len(result.merges)} cluster(s): merge ids {result.merges[0]['merge_id']}–"
-                f"{result.merges[-1]['merge_id']} ('leadctl dedupe undo MERGE_ID' reverses one).")
+        message(
+            f"Merged {len(result.merges)} cluster(s): merge ids {result.merges[0]['merge_id']}–"
+            f"{result.merges[-1]['merge_id']} ('leadctl dedupe undo MERGE_ID' reverses one)."
+        )
     elif clusters and not apply_:
         message("Nothing changed: add --apply to merge these clusters.")
 
@@ -90,9 +125,14 @@ def _cluster(n: int, c: Any, clients: dict[int, dict[str, Any]], explain: bool) 
         ],
     }
     links = [
-        {"a": link.a, "b": link.b, "score": round(link.comparison.score, 3), "rule": link.comparison.rule,
-         "matched": link.comparison.matched_fields,
-         "fields": {k: round(v, 2) for k, v in link.comparison.fields.items() if v is not None}}
+        {
+            "a": link.a,
+            "b": link.b,
+            "score": round(link.comparison.score, 3),
+            "rule": link.comparison.rule,
+            "matched": link.comparison.matched_fields,
+            "fields": {k: round(v, 2) for k, v in link.comparison.fields.items() if v is not None},
+        }
         for link in c.links
     ]
     out["matched_fields"] = sorted({f for link in links for f in link["matched"]})
@@ -113,7 +153,7 @@ def undo_cmd(app: AppContext, merge_id: int, fmt: str) -> None:
       leadctl dedupe undo 3
     """
     from leadctl.output import render_record
-    from leadctl.services import dedupe as svc
+    from leadctl.services.dedupe import merges as svc
 
     render_record(svc.undo(app.engine(), app.rules, merge_id), fmt)
 
@@ -129,7 +169,7 @@ def history_cmd(app: AppContext, fmt: str) -> None:
       leadctl dedupe history --format json
     """
     from leadctl.output import render
-    from leadctl.services import dedupe as svc
+    from leadctl.services.dedupe import merges as svc
 
     render(svc.history(app.engine()), fmt, empty="No merges yet.")
 
@@ -150,20 +190,25 @@ def evaluate_cmd(app: AppContext, truth: Path, fmt: str) -> None:
       leadctl dedupe evaluate labelled-sample.csv
     """
     from leadctl.output import heading, message, render, render_record
-    from leadctl.services import dedupe as svc
+    from leadctl.services.dedupe import merges as svc
 
     report = svc.evaluate(app.engine(), app.rules, truth)
     if fmt != "table":
         render_record(report, fmt)
         return
-    message(f"{report['leads_found']:,} of {report['labelled_rows']:,} labelled rows found as leads; "
-            f"{report['leads_with_client']:,} have a client.")
+    message(
+        f"{report['leads_found']:,} of {report['labelled_rows']:,} labelled rows found as leads; "
+        f"{report['leads_with_client']:,} have a client."
+    )
     cur = report["stored_outcome"]
     heading(f"Stored outcome (threshold {report['threshold']})")
     render([{k: _fmt(v) for k, v in cur.items()}], fmt, ["precision", "recall", "f1", "tp", "fp", "fn"])
     heading("Threshold sweep")
-    render([{k: _fmt(v) for k, v in r.items()} for r in report["sweep"]], fmt,
-           ["threshold", "precision", "recall", "f1", "tp", "fp", "fn"])
+    render(
+        [{k: _fmt(v) for k, v in r.items()} for r in report["sweep"]],
+        fmt,
+        ["threshold", "precision", "recall", "f1", "tp", "fp", "fn"],
+    )
 
 
 def _fmt(v: Any) -> Any:

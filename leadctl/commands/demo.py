@@ -23,17 +23,33 @@ Try next:
 
 
 @click.command()
-@click.option("--leads", "n_leads", type=click.IntRange(min=10, max=2_000_000), default=2000, show_default=True,
-              help="How many leads to generate.")
+@click.option(
+    "--leads",
+    "n_leads",
+    type=click.IntRange(min=10, max=2_000_000),
+    default=2000,
+    show_default=True,
+    help="How many leads to generate.",
+)
 @click.option("--seed", type=int, default=42, show_default=True, help="Random seed (same seed, same demo).")
-@click.option("--db", "db", metavar="URL", help="Database for the demo (default: the global --db, else the default one).")
-@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
-              help="Where to write the example lead files (default: DATA_DIR/demo).")
+@click.option(
+    "--db",
+    "db",
+    metavar="URL",
+    help="Database for the demo (default: the global --db, else the default one).",
+)
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to write the example lead files (default: DATA_DIR/demo).",
+)
 @click.option("--force", is_flag=True, help="Add the demo to a database that already holds data.")
 @format_option
 @pass_app
-def demo(app: AppContext, n_leads: int, seed: int, db: str | None, directory: Path | None, force: bool,
-         fmt: str) -> None:
+def demo(
+    app: AppContext, n_leads: int, seed: int, db: str | None, directory: Path | None, force: bool, fmt: str
+) -> None:
     """Build a realistic demo database and show what to try next.
 
     Creates campaigns, reps (roles, skills, territories) and intake buckets, writes
@@ -47,30 +63,69 @@ def demo(app: AppContext, n_leads: int, seed: int, db: str | None, directory: Pa
       leadctl demo --leads 20000 --seed 7 --db sqlite:///demo.db
     """
     from leadctl.config import data_dir
+    from leadctl.demo import build as svc
     from leadctl.output import heading, message, render, render_record
-    from leadctl.services import demo as svc
     from leadctl.storage.engine import mask_url
 
     if db:
         app.db_flag = db
     engine = app.engine()
     target = directory or data_dir() / "demo"
-    result = svc.build(engine, app.rules, target, leads=n_leads, seed=seed, force=force, say=message,
-                       where=f"{mask_url(app.database_url)} (files in {target})")
+    result = svc.build(
+        engine,
+        app.rules,
+        target,
+        leads=n_leads,
+        seed=seed,
+        force=force,
+        say=message,
+        where=f"{mask_url(app.database_url)} (files in {target})",
+    )
     if fmt != "table":
-        render_record({"directory": str(result.directory), "files": result.files,
-                       "processing": result.processing, "duplicate_examples": result.duplicates}, fmt)
+        render_record(
+            {
+                "directory": str(result.directory),
+                "files": result.files,
+                "processing": result.processing,
+                "duplicate_examples": result.duplicates,
+            },
+            fmt,
+        )
         return
     heading("Files loaded")
-    render(result.files, fmt, ["bucket", "file", "format", "rows_read", "loaded", "rejected", "already_loaded"])
+    render(
+        result.files, fmt, ["bucket", "file", "format", "rows_read", "loaded", "rejected", "already_loaded"]
+    )
     heading("Intake processing")
     p = result.processing
-    render([{"leads": p["selected"], "clients created": p["processed"], "duplicates": p["duplicate"],
-             "rejected at load": sum(f["rejected"] for f in result.files)}], fmt)
+    render(
+        [
+            {
+                "leads": p["selected"],
+                "clients created": p["processed"],
+                "duplicates": p["duplicate"],
+                "rejected at load": sum(f["rejected"] for f in result.files),
+            }
+        ],
+        fmt,
+    )
     if result.duplicates:
         heading("Some duplicates it found (hardest first)")
-        render(result.duplicates, fmt, ["lead", "lead_name", "lead_email", "bucket", "client", "client_name",
-                                        "client_email", "rule", "score"])
+        render(
+            result.duplicates,
+            fmt,
+            [
+                "lead",
+                "lead_name",
+                "lead_email",
+                "bucket",
+                "client",
+                "client_name",
+                "client_email",
+                "rule",
+                "score",
+            ],
+        )
     db_opt = f" --db {db}" if db else (f" --db {app.db_flag}" if app.db_flag else "")
     lead = result.duplicates[0]["lead"] if result.duplicates else 1
     click.echo("")

@@ -24,7 +24,7 @@ def info(app: AppContext, fmt: str) -> None:
       leadctl --db postgresql://leadctl@db.internal/leads info --format json
     """
     from leadctl.config import data_dir, rules_path
-    from leadctl.services.info import info as gather
+    from leadctl.services.admin.info import info as gather
 
     record = gather(app.engine(check_schema=False), rules_path(app.rules_flag), data_dir())
     render_record(record, fmt)

@@ -92,7 +92,7 @@ def list_cmd(
       leadctl leads list --sort -registered_at --limit 0 --format csv > leads.csv
     """
     from leadctl.output import message, render
-    from leadctl.services import leads as service
+    from leadctl.services.intake import leads as service
 
     page = service.list_leads(
         app.engine(),
@@ -135,7 +135,7 @@ def show_cmd(app: AppContext, lead_id: str, fmt: str) -> None:
       leadctl leads show lead:42          # as printed in duplicate_of
     """
     from leadctl.output import heading, render, render_record
-    from leadctl.services import leads as service
+    from leadctl.services.intake import leads as service
 
     lead = service.show_lead(app.engine(), lead_id)
     if fmt != "table":
@@ -162,8 +162,14 @@ def show_cmd(app: AppContext, lead_id: str, fmt: str) -> None:
 
 @leads.command("fix")
 @click.argument("lead_id", metavar="ID", type=int)
-@click.option("--set", "assignments", multiple=True, metavar="FIELD=VALUE", required=True,
-              help="A corrected value (repeatable); custom.NAME=VALUE for a custom field, empty to clear.")
+@click.option(
+    "--set",
+    "assignments",
+    multiple=True,
+    metavar="FIELD=VALUE",
+    required=True,
+    help="A corrected value (repeatable); custom.NAME=VALUE for a custom field, empty to clear.",
+)
 @format_option
 @pass_app
 def fix_cmd(app: AppContext, lead_id: int, assignments: tuple[str, ...], fmt: str) -> None:
@@ -179,10 +185,14 @@ def fix_cmd(app: AppContext, lead_id: int, assignments: tuple[str, ...], fmt: st
       leadctl reprocess --lead 1042
     """
     from leadctl.output import message, render
-    from leadctl.services.fixes import fix_lead, parse_assignments
+    from leadctl.services.intake.fixes import fix_lead, parse_assignments
 
     result = fix_lead(app.engine(), app.rules, lead_id, parse_assignments(list(assignments)))
     rows = [{"field": k, "before": v["before"], "after": v["after"]} for k, v in result["changed"].items()]
-    render(rows, fmt, ["field", "before", "after"], empty="Nothing changed: the lead already has these values.")
+    render(
+        rows, fmt, ["field", "before", "after"], empty="Nothing changed: the lead already has these values."
+    )
     if rows and result["status"] != "processed":
-        message(f"Lead {lead_id} is {result['status']}: run 'leadctl reprocess --lead {lead_id}' to process it again.")
+        message(
+            f"Lead {lead_id} is {result['status']}: run 'leadctl reprocess --lead {lead_id}' to process it again."
+        )

@@ -91,7 +91,7 @@ def load(
     import sys
 
     from leadctl.output import Progress, render, render_record, warn
-    from leadctl.services import loading
+    from leadctl.services.intake import loading
 
     data = sys.stdin.buffer.read() if file == "-" else None
     summary = loading.load_file(

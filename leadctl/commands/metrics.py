@@ -21,15 +21,23 @@ def metrics() -> None:
 
 
 @metrics.command("duplicates")
-@click.option("--by", type=click.Choice(("day", "bucket", "campaign", "source")), default="day", show_default=True,
-              help="Group leads by arrival day, bucket, campaign or source.")
+@click.option(
+    "--by",
+    type=click.Choice(("day", "bucket", "campaign", "source")),
+    default="day",
+    show_default=True,
+    help="Group leads by arrival day, bucket, campaign or source.",
+)
 @click.option("--since", help="Only leads that arrived since this date (e.g. 2026-11-01, 30d, yesterday).")
 @click.option("--until", help="Only leads that arrived until this date.")
-@click.option("--fail-on-spike", is_flag=True, help=f"Exit {SPIKE_EXIT} when a spike is found (for cron alerts).")
+@click.option(
+    "--fail-on-spike", is_flag=True, help=f"Exit {SPIKE_EXIT} when a spike is found (for cron alerts)."
+)
 @format_option
 @pass_app
-def duplicates_cmd(app: AppContext, by: str, since: str | None, until: str | None, fail_on_spike: bool,
-                   fmt: str) -> None:
+def duplicates_cmd(
+    app: AppContext, by: str, since: str | None, until: str | None, fail_on_spike: bool, fmt: str
+) -> None:
     """Duplicate and rejection rates over time, flagging abnormal spikes.
 
     A day is flagged when its duplicate rate is far above the trailing median of the days
@@ -43,19 +51,32 @@ def duplicates_cmd(app: AppContext, by: str, since: str | None, until: str | Non
       leadctl metrics duplicates --since 30d --fail-on-spike --format json
     """
     from leadctl.output import message, render
-    from leadctl.services.metrics import SpikeRule, duplicate_rates
+    from leadctl.services.metrics.duplicates import duplicate_rates
     from leadctl.timeutil import parse_user_datetime
 
     since_dt = parse_user_datetime(since, "--since") if since else None
     until_dt = parse_user_datetime(until, "--until", end_of_day=True) if until else None
-    rule = SpikeRule.from_rules(app.rules.section("monitoring"))
-    rows = duplicate_rates(app.engine(), by, since=since_dt, until=until_dt, rule=rule)
-    columns = [by, "leads", "duplicates", "rejected", "unprocessed", "duplicate_rate", "rejection_rate",
-               "baseline_rate", "spike"]
+    rows = duplicate_rates(app.engine(), by, since=since_dt, until=until_dt, rule=app.rules.monitoring)
+    columns = [
+        by,
+        "leads",
+        "duplicates",
+        "rejected",
+        "unprocessed",
+        "duplicate_rate",
+        "rejection_rate",
+        "baseline_rate",
+        "spike",
+    ]
     if fmt == "table":
         shown = [
-            {**r, "duplicate_rate": _pct(r["duplicate_rate"]), "rejection_rate": _pct(r["rejection_rate"]),
-             "baseline_rate": _pct(r["baseline_rate"]), "spike": "SPIKE" if r["spike"] else ""}
+            {
+                **r,
+                "duplicate_rate": _pct(r["duplicate_rate"]),
+                "rejection_rate": _pct(r["rejection_rate"]),
+                "baseline_rate": _pct(r["baseline_rate"]),
+                "spike": "SPIKE" if r["spike"] else "",
+            }
             for r in rows
         ]
         render(shown, fmt, columns, empty="No leads in that period.")

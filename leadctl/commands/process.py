@@ -11,7 +11,7 @@ STATUSES = ("new", "processed", "duplicate", "rejected")
 
 
 def _scope(app: AppContext, bucket: str | None, campaign: str | None) -> tuple[int | None, int | None]:
-    from leadctl.services.leads import find_bucket, find_campaign
+    from leadctl.services.intake.leads import find_bucket, find_campaign
 
     engine = app.engine()
     with engine.connect() as conn:
@@ -55,7 +55,7 @@ def process(
       leadctl process --dry-run --format json
     """
     from leadctl.output import Progress, progress_enabled
-    from leadctl.services import processing
+    from leadctl.services.intake import processing
 
     bucket_id, campaign_id = _scope(app, bucket, campaign)
     engine = app.engine()
@@ -124,7 +124,7 @@ def reprocess(
       leadctl reprocess --bucket web --lead 1042 --lead 1043 --dry-run
     """
     from leadctl.errors import InputError
-    from leadctl.services import processing
+    from leadctl.services.intake import processing
     from leadctl.timeutil import parse_user_datetime
 
     chosen = _split(statuses) or ["rejected", "duplicate", "new"]

@@ -74,7 +74,7 @@ def add_cmd(
           --skill spanish --skill enterprise --territory US-West --capacity 300 \\
           --timezone America/Los_Angeles
     """
-    from leadctl.services import reps
+    from leadctl.services.admin import reps
 
     row = reps.add(
         app.engine(),
@@ -103,7 +103,7 @@ def list_cmd(app: AppContext, show_all: bool, fmt: str) -> None:
       leadctl rep list
       leadctl rep list --all --format json
     """
-    from leadctl.services import reps
+    from leadctl.services.admin import reps
 
     rows = reps.list_reps(app.engine(), include_inactive=show_all)
     hint = "No reps yet: add one with 'leadctl rep add EMAIL --name NAME'."
@@ -127,7 +127,7 @@ def show_cmd(app: AppContext, rep_ref: str, fmt: str) -> None:
       leadctl rep show 7 --format json
     """
     from leadctl.output import heading
-    from leadctl.services import reps
+    from leadctl.services.admin import reps
 
     row = reps.show(app.engine(), rep_ref)
     if fmt != "table":
@@ -197,7 +197,7 @@ def edit_cmd(
       leadctl rep edit ana@example.com --role manager --add-skill german --remove-skill spanish
       leadctl rep edit ben@example.com --active --capacity 150
     """
-    from leadctl.services import reps
+    from leadctl.services.admin import reps
 
     if capacity is not None and no_capacity:
         raise click.UsageError("--capacity and --no-capacity cannot be used together")
@@ -236,7 +236,7 @@ def deactivate_cmd(app: AppContext, rep_ref: str, fmt: str) -> None:
       leadctl rep deactivate ben@example.com
       leadctl rep edit ben@example.com --active      # undo
     """
-    from leadctl.services import reps
+    from leadctl.services.admin import reps
 
     row = reps.deactivate(app.engine(), rep_ref)
     buckets = row["active_buckets_managed"]

@@ -88,7 +88,7 @@ def show_cmd(app: AppContext, key: str | None, fmt: str) -> None:
     value = effective.data
     if key:
         try:
-            value = effective.get(key)
+            value = effective.lookup(key)
         except (KeyError, TypeError):
             raise InputError(f"no rules key {key!r} (top-level keys: {', '.join(effective.data)})") from None
     if fmt == "json":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -13,26 +14,45 @@ import yaml
 
 from leadctl.errors import ConfigError
 from leadctl.rules.schema import LEAD_FIELDS, SCHEMA, Spec
+from leadctl.rules.sections import (
+    SECTIONS,
+    DuplicateRules,
+    MappingRules,
+    MonitoringRules,
+    PhoneRules,
+    ValidationRules,
+)
 
 DEFAULT_FILE = Path(__file__).with_name("default.yaml")
 
 
 @dataclass(frozen=True)
 class Rules:
-    """The effective rules: defaults merged with the user's file."""
+    """The effective rules: defaults merged with the user's file, as typed sections.
 
-    data: dict[str, Any]
-    path: Path | None = None
+    Build with ``Rules.build(data, path)``: every section (``rules.duplicates``,
+    ``rules.validation`` …) is constructed once, here, from the validated dict; ``data`` stays
+    for ``rules show``.
+    """
 
-    def get(self, dotted: str) -> Any:
+    data: Mapping[str, Any]
+    path: Path | None
+    phones: PhoneRules
+    validation: ValidationRules
+    mapping: MappingRules
+    duplicates: DuplicateRules
+    monitoring: MonitoringRules
+
+    @classmethod
+    def build(cls, data: dict[str, Any], path: Path | None = None) -> Rules:
+        sections = {name: kind.build(data[name]) for name, kind in SECTIONS.items()}
+        return cls(data=data, path=path, **sections)
+
+    def lookup(self, dotted: str) -> Any:
+        """The raw value at a dotted key (``rules show KEY``); services use the typed sections."""
         value: Any = self.data
         for part in dotted.split("."):
             value = value[part]
-        return value
-
-    def section(self, name: str) -> dict[str, Any]:
-        value = self.data[name]
-        assert isinstance(value, dict)
         return value
 
     @property
@@ -91,7 +111,11 @@ def _convert(node: yaml.Node, spec: Spec, where: str, key: str) -> Any:
             path = f"{key}.{name}" if key else name
             if name not in spec.fields:
                 hint = difflib.get_close_matches(name, list(spec.fields), n=1)
-                extra = f" (did you mean {hint[0]!r}?)" if hint else f" (expected one of {', '.join(spec.fields)})"
+                extra = (
+                    f" (did you mean {hint[0]!r}?)"
+                    if hint
+                    else f" (expected one of {', '.join(spec.fields)})"
+                )
                 raise ConfigError(f"{where} line {_mark(knode)}: unknown key {path!r}{extra}")
             if name in out:
                 raise ConfigError(f"{where} line {_mark(knode)}: {path}: key given twice")
@@ -170,8 +194,8 @@ def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
 def load_rules(path: Path | None) -> Rules:
     """The effective rules: built-in defaults, overridden key by key by ``path``."""
     if path is None:
-        return Rules(copy.deepcopy(defaults()), None)
-    return Rules(merge(defaults(), parse_file(path)), path)
+        return Rules.build(copy.deepcopy(defaults()), None)
+    return Rules.build(merge(defaults(), parse_file(path)), path)
 
 
 def validate_file(path: Path) -> Rules:

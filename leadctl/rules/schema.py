@@ -104,7 +104,7 @@ SCHEMA = section(
         aliases=Spec("map", item=Spec("str", choices=LEAD_FIELDS + ("full_name",))),
     ),
     duplicates=section(
-        "when two leads are the same person (see leadctl/services/matching.py)",
+        "when two leads are the same person (see leadctl/services/dedupe/)",
         scope=Spec(
             "str", choices=DUPLICATE_SCOPES, doc="global: one client per person; campaign: per campaign"
         ),

@@ -21,7 +21,7 @@ from leadctl.errors import SchemaError
 if TYPE_CHECKING:
     from alembic.config import Config
 
-HEAD = "0004"
+HEAD = "0006"
 
 
 def migrations_dir() -> Path:

@@ -136,6 +136,8 @@ class Client(_Person, Base):
     custom: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    stage: Mapped[str]
+    stage_at: Mapped[datetime | None]
 
 
 class Lead(_Person, Base):
@@ -168,12 +170,13 @@ class Lead(_Person, Base):
 
 
 class LeadEvent(Base):
-    """One entry of a lead's append-only timeline."""
+    """One entry of a lead's or a client's append-only timeline (written by services/events.py)."""
 
     __table__ = schema.lead_event
 
     id: Mapped[int]
-    lead_id: Mapped[int]
+    lead_id: Mapped[int | None]
+    client_id: Mapped[int | None]
     at: Mapped[datetime]
     kind: Mapped[str]
     actor: Mapped[str]

@@ -9,6 +9,8 @@ Times are UTC (``UTCDateTime``). Names users type (campaign, bucket, rep e-mail)
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -22,9 +24,22 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 
 from leadctl.storage.types import JSONType, UTCDateTime
+from leadctl.vocab import (
+    STORED_EVENT_KINDS,
+    ActivityOutcome,
+    ActivityType,
+    AssignmentEnd,
+    AssignmentRule,
+    LeadStatus,
+    RepRole,
+    Stage,
+    SuppressionKind,
+    values,
+)
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -35,8 +50,15 @@ NAMING = {
 }
 metadata = MetaData(naming_convention=NAMING)
 
-LEAD_STATUSES = ("new", "processed", "duplicate", "rejected")
-REP_ROLES = ("setter", "closer", "manager")
+LEAD_STATUSES = values(LeadStatus)
+REP_ROLES = values(RepRole)
+
+
+def one_of(column: str, allowed: Iterable[str], name: str | None = None) -> CheckConstraint:
+    """A check constraint ``column IN (…)`` generated from a vocabulary (``leadctl.vocab``)."""
+    listed = ", ".join(f"'{v}'" for v in allowed)
+    return CheckConstraint(f"{column} IN ({listed})", name=name or column)
+
 
 # Contact and business fields a lead (and a client) carries, in display order.
 CONTACT_FIELDS = (
@@ -93,7 +115,7 @@ rep = Table(
     Column("id", Integer, primary_key=True),
     Column("email", String(320), nullable=False, unique=True),
     Column("name", String(200), nullable=False),
-    Column("role", String(20), nullable=False, default="setter", server_default="setter"),
+    Column("role", String(20), nullable=False, default=RepRole.SETTER, server_default=RepRole.SETTER),
     Column("skills", JSONType, nullable=False),
     Column("territories", JSONType, nullable=False),
     Column("capacity", Integer),
@@ -102,7 +124,7 @@ rep = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("deactivated_at", UTCDateTime),
-    CheckConstraint("role IN ('setter', 'closer', 'manager')", name="role"),
+    one_of("role", REP_ROLES),
 )
 
 campaign_rep = Table(
@@ -168,6 +190,10 @@ client = Table(
     Column("custom", JSONType, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
+    # Where the client is in the rep's work (vocab.Stage), moved by activities.
+    Column("stage", String(20), nullable=False, default=Stage.UNTOUCHED, server_default=Stage.UNTOUCHED),
+    Column("stage_at", UTCDateTime),
+    one_of("stage", values(Stage)),
 )
 
 lead = Table(
@@ -182,7 +208,7 @@ lead = Table(
     # sha1 of the source row's content: loading the same row into the same bucket twice is a no-op.
     Column("row_hash", String(40), nullable=False),
     Column("external_id", String(200)),
-    Column("status", String(20), nullable=False, default="new", server_default="new"),
+    Column("status", String(20), nullable=False, default=LeadStatus.NEW, server_default=LeadStatus.NEW),
     Column("reasons", JSONType, nullable=False),
     Column("manager_id", Integer, ForeignKey("rep.id"), index=True),
     Column("client_id", Integer, ForeignKey("client.id"), index=True),
@@ -201,23 +227,28 @@ lead = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     UniqueConstraint("bucket_id", "row_hash"),
-    CheckConstraint("status IN ('new', 'processed', 'duplicate', 'rejected')", name="status"),
+    one_of("status", LEAD_STATUSES),
     Index("ix_lead_bucket_id_status", "bucket_id", "status"),
     Index("ix_lead_campaign_id_status", "campaign_id", "status"),
     Index("ix_lead_registered_at", "registered_at"),
 )
 
-# Append-only timeline of everything that happens to a lead (never updated, never deleted).
+# Append-only timeline of everything that happens to a lead or a client (never updated, never
+# deleted); written only by ``services/events.py``, which documents each kind's payload.
 lead_event = Table(
     "lead_event",
     metadata,
     Column("id", Integer, primary_key=True),
-    Column("lead_id", Integer, ForeignKey("lead.id"), nullable=False),
+    Column("lead_id", Integer, ForeignKey("lead.id")),
+    Column("client_id", Integer, ForeignKey("client.id")),
     Column("at", UTCDateTime, nullable=False),
     Column("kind", String(40), nullable=False),
     Column("actor", String(200), nullable=False),
     Column("data", JSONType, nullable=False),
     Index("ix_lead_event_lead_id_at", "lead_id", "at"),
+    Index("ix_lead_event_client_id_at", "client_id", "at"),
+    one_of("kind", (k.value for k in STORED_EVENT_KINDS)),
+    CheckConstraint("lead_id IS NOT NULL OR client_id IS NOT NULL", name="subject"),
 )
 
 # Blocking keys of every client (email, phone, name/company keys …): candidate generation for
@@ -246,4 +277,154 @@ merge = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("undone_at", UTCDateTime),
     Column("undone_by", String(200)),
+)
+
+
+# ------------------------------------------------------------------ assignment and activities
+
+ACTIVE = text("ended_at IS NULL")
+
+# One row per (client, rep) assignment: history is kept; at most one active row per client
+# (the partial unique index is the database's guarantee that no client has two reps).
+assignment = Table(
+    "assignment",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("client_id", Integer, ForeignKey("client.id"), nullable=False),
+    Column("rep_id", Integer, ForeignKey("rep.id"), nullable=False),
+    Column("campaign_id", Integer, ForeignKey("campaign.id"), nullable=False),
+    Column("rule", String(20), nullable=False),  # vocab.AssignmentRule
+    # Why: the routing rule's details, or the rep's rank and score components.
+    Column("reason", JSONType, nullable=False),
+    Column("run_id", Integer, ForeignKey("assign_run.id")),
+    Column("actor", String(200), nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("ended_at", UTCDateTime),
+    Column("ended_reason", String(20)),  # vocab.AssignmentEnd
+    Column("ended_by", String(200)),
+    one_of("rule", values(AssignmentRule)),
+    one_of("ended_reason", values(AssignmentEnd)),
+    Index(
+        "ux_assignment_active_client", "client_id", unique=True, sqlite_where=ACTIVE, postgresql_where=ACTIVE
+    ),
+    Index("ix_assignment_rep_id_ended_at", "rep_id", "ended_at"),
+    Index("ix_assignment_campaign_id_ended_at", "campaign_id", "ended_at"),
+)
+
+# One `assign`, `topup`, `reassign` or `rep leave` run: what it did, with which seed (the ledger).
+assign_run = Table(
+    "assign_run",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("command", String(20), nullable=False),
+    Column("campaign_id", Integer, ForeignKey("campaign.id")),
+    Column("seed", Integer),
+    Column("actor", String(200), nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime),
+    Column("summary", JSONType, nullable=False),
+)
+
+# Calls, e-mails, meetings and dispositions: the facts stages, cooldowns, ranking and metrics use.
+activity = Table(
+    "activity",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # The source's activity_id, else a hash of the row's content: importing twice adds nothing.
+    Column("activity_key", String(200), nullable=False, unique=True),
+    Column("client_id", Integer, ForeignKey("client.id"), nullable=False),
+    Column("rep_id", Integer, ForeignKey("rep.id")),
+    Column("campaign_id", Integer, ForeignKey("campaign.id"), nullable=False),
+    Column("type", String(20), nullable=False),  # vocab.ActivityType
+    Column("outcome", String(20), nullable=False),  # vocab.ActivityOutcome
+    Column("at", UTCDateTime, nullable=False),
+    Column("verified_dial", Boolean, nullable=False, default=False, server_default="0"),
+    Column("duration_s", Integer),
+    Column("callback_at", UTCDateTime),
+    Column("meeting_at", UTCDateTime),
+    Column("note", Text),
+    Column("source", String(1000), nullable=False),  # "log" or the imported file's name
+    Column("actor", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    one_of("type", values(ActivityType)),
+    one_of("outcome", values(ActivityOutcome)),
+    Index("ix_activity_client_id_at", "client_id", "at"),
+    Index("ix_activity_rep_id_at", "rep_id", "at"),
+    Index("ix_activity_campaign_id_at", "campaign_id", "at"),
+)
+
+# Rows of `activity import` (and other imports) that were refused: kept with the reason.
+rejected_row = Table(
+    "rejected_row",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("command", String(40), nullable=False),
+    Column("source", String(1000), nullable=False),
+    Column("line_no", Integer),
+    Column("raw", JSONType, nullable=False),
+    Column("reasons", JSONType, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
+# Do-not-contact entries (`leadctl dnc`): an e-mail or phone suppressed everywhere, now and later.
+suppression = Table(
+    "suppression",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("kind", String(10), nullable=False),  # vocab.SuppressionKind
+    Column("value", String(320), nullable=False),  # normalised: lower-case e-mail, E.164 phone
+    Column("reason", Text),
+    Column("added_at", UTCDateTime, nullable=False),
+    Column("added_by", String(200), nullable=False),
+    Column("removed_at", UTCDateTime),
+    Column("removed_by", String(200)),
+    one_of("kind", values(SuppressionKind)),
+    Index(
+        "ux_suppression_active_kind_value",
+        "kind",
+        "value",
+        unique=True,
+        sqlite_where=text("removed_at IS NULL"),
+        postgresql_where=text("removed_at IS NULL"),
+    ),
+)
+
+# A rep's time away (`leadctl rep away`): never routed to, due dates shift.
+rep_away = Table(
+    "rep_away",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("rep_id", Integer, ForeignKey("rep.id"), nullable=False, index=True),
+    Column("starts_at", UTCDateTime, nullable=False),
+    Column("ends_at", UTCDateTime, nullable=False),
+    Column("reason", Text),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(200), nullable=False),
+)
+
+# Accounts a rep owns (account-ownership routing): by e-mail/website domain or company key.
+account_owner = Table(
+    "account_owner",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("rep_id", Integer, ForeignKey("rep.id"), nullable=False),
+    Column("campaign_id", Integer, ForeignKey("campaign.id")),  # none: every campaign
+    Column("domain", String(300), index=True),
+    Column("company_key", String(300), index=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    CheckConstraint("domain IS NOT NULL OR company_key IS NOT NULL", name="what"),
+)
+
+# Weighted round-robin state per campaign and rep (rows locked while routing, so two processes
+# never read the same cursor).
+routing_state = Table(
+    "routing_state",
+    metadata,
+    Column("campaign_id", Integer, ForeignKey("campaign.id"), primary_key=True),
+    Column("rep_id", Integer, ForeignKey("rep.id"), primary_key=True),
+    Column("model", String(20), primary_key=True),
+    Column("credit", Float, nullable=False, default=0.0, server_default="0"),
+    Column("assigned", Integer, nullable=False, default=0, server_default="0"),
+    Column("updated_at", UTCDateTime, nullable=False),
 )

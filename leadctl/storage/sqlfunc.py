@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import String, bindparam, func, literal_column, select
@@ -36,7 +36,6 @@ def day_of(column: ColumnElement[Any]) -> ColumnElement[str]:
     return utc_day(column)
 
 
-
 def member_of(column: ColumnElement[Any], values: Sequence[Any], dialect_name: str) -> ColumnElement[bool]:
     """``column IN values`` as ONE bound parameter, so long lists need neither thousands of
     placeholders nor a new statement text per list length: ``= ANY(array)`` on PostgreSQL,
@@ -50,7 +49,25 @@ def member_of(column: ColumnElement[Any], values: Sequence[Any], dialect_name: s
         return column == any_(cast(bindparam(None, list(values), type_=ARRAY(item)), ARRAY(item)))
     import json
 
-    return column.in_(select(literal_column("value")).select_from(func.json_each(bindparam(None, json.dumps(list(values))))))
+    return column.in_(
+        select(literal_column("value")).select_from(func.json_each(bindparam(None, json.dumps(list(values)))))
+    )
+
+
+CHUNK = 5000  # values per look-up statement
+
+
+def in_chunks(
+    conn: Connection, column: ColumnElement[Any], values: Iterable[Any], size: int = CHUNK
+) -> Iterator[ColumnElement[bool]]:
+    """``column IN chunk`` conditions (``member_of``) over the distinct ``values`` in sorted
+    order, ``size`` at a time: the one way to look up an unbounded list of keys or ids.
+
+    ``for cond in in_chunks(conn, C.c.id, ids): conn.execute(select(...).where(cond))``
+    """
+    ordered = sorted(set(values))
+    for i in range(0, len(ordered), size):
+        yield member_of(column, ordered[i : i + size], conn.dialect.name)
 
 
 def refresh_statistics(conn: Connection, *tables: str) -> None:

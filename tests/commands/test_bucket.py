@@ -265,7 +265,7 @@ def test_list_is_empty_with_a_hint(leadctl: Leadctl) -> None:
 
 def test_a_deactivated_bucket_is_refused_for_new_leads(setup: Leadctl) -> None:
     from leadctl.errors import ConflictError
-    from leadctl.services.buckets import get_active_bucket
+    from leadctl.services.admin.buckets import get_active_bucket
     from leadctl.storage.session import read_session
 
     setup("bucket", "create", "web", "--campaign", "Outbound")

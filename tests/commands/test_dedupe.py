@@ -87,7 +87,7 @@ def test_undo_unknown_merge(leadctl: Leadctl) -> None:
 
 
 def test_evaluate_against_labelled_file(leadctl: Leadctl, tmp_path: Path) -> None:
-    from leadctl.services import fakedata
+    from leadctl.demo import fakedata
 
     leads = fakedata.generate(400, seed=11, dup_rate=0.15)
     data = tmp_path / "gen.csv"
@@ -114,4 +114,7 @@ def test_evaluate_bad_truth_file(leadctl: Leadctl, tmp_path: Path) -> None:
     bad.write_text("id,person\n1,2\n", encoding="utf-8")
     result = leadctl("dedupe", "evaluate", str(bad), ok=False)
     assert result.exit_code == 1
-    assert result.stderr.strip() == f"Error: {bad} line 1: expected columns external_id and entity_id, got id, person"
+    assert (
+        result.stderr.strip()
+        == f"Error: {bad} line 1: expected columns external_id and entity_id, got id, person"
+    )

@@ -439,7 +439,7 @@ def test_sort_ascending_descending_and_by_name_columns(leadctl: Leadctl, seeded:
 
 def test_help_lists_every_sortable_field() -> None:
     from leadctl.commands.leads import SORTABLE
-    from leadctl.services.leads import SORT_FIELDS
+    from leadctl.services.intake.leads import SORT_FIELDS
 
     assert SORTABLE.split(", ") == list(SORT_FIELDS)
 

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from leadctl.services import fakedata
+from leadctl.demo import fakedata
 from leadctl.storage import schema
 from tests.conftest import Leadctl
 
@@ -497,7 +497,7 @@ def test_format_in_and_encoding_options(web: Leadctl, tmp_path: Path) -> None:
 
 def test_progress_is_sized_to_the_file_in_bytes(web: Leadctl, tmp_path: Path) -> None:
     from leadctl.rules import load_rules
-    from leadctl.services import loading
+    from leadctl.services.intake import loading
 
     path = _big_file(tmp_path, 12_000)
     bars: list[dict[str, Any]] = []

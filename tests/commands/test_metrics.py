@@ -8,12 +8,18 @@ from pathlib import Path
 
 from freezegun import freeze_time
 
-from leadctl.services import fakedata
+from leadctl.demo import fakedata
 from tests.conftest import Leadctl
 
 
-def _load_day(leadctl: Leadctl, tmp_path: Path, day: str, fresh: list[fakedata.FakeLead],
-              repeats: list[fakedata.FakeLead], bucket: str = "web") -> None:
+def _load_day(
+    leadctl: Leadctl,
+    tmp_path: Path,
+    day: str,
+    fresh: list[fakedata.FakeLead],
+    repeats: list[fakedata.FakeLead],
+    bucket: str = "web",
+) -> None:
     """Load one day's file: new people plus people seen before (with new external ids)."""
     rows = list(fresh) + [
         replace(p, record={**p.record, "external_id": f"{p.record['external_id']}-{day}"}) for p in repeats

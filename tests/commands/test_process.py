@@ -18,13 +18,26 @@ BOB_NICK = "Bob,Stone,bob.stone@globex.com,Chief Financial Officer,Globex,,+1 64
 BAD = "Cara,Diaz,not-an-email,Buyer,Initech,(312) 555-0199,,C-1\n"
 
 
-def _setup(leadctl: Leadctl, tmp_path: Path, rows: str, bucket: str = "web", campaign: str = "Outbound") -> Path:
+def _setup(
+    leadctl: Leadctl, tmp_path: Path, rows: str, bucket: str = "web", campaign: str = "Outbound"
+) -> Path:
     if not any(c["name"] == campaign for c in leadctl.json("campaign", "list")):
         leadctl("campaign", "create", campaign)
     if not any(r["email"] == "mia@example.com" for r in leadctl.json("rep", "list")):
         leadctl("rep", "add", "mia@example.com", "--name", "Mia Park", "--role", "manager")
-    leadctl("bucket", "create", bucket, "--campaign", campaign, "--manager", "mia@example.com",
-            "--affiliate-id", f"AFF-{bucket}", "--label", f"{bucket.title()} Leads")
+    leadctl(
+        "bucket",
+        "create",
+        bucket,
+        "--campaign",
+        campaign,
+        "--manager",
+        "mia@example.com",
+        "--affiliate-id",
+        f"AFF-{bucket}",
+        "--label",
+        f"{bucket.title()} Leads",
+    )
     path = tmp_path / f"{bucket}.csv"
     path.write_text(HEADER + rows, encoding="utf-8")
     leadctl("load", str(path), "--bucket", bucket)
@@ -38,7 +51,11 @@ def _leads(leadctl: Leadctl) -> dict[str, dict[str, object]]:
 def test_process_creates_clients_duplicates_and_rejections(leadctl: Leadctl, tmp_path: Path) -> None:
     _setup(leadctl, tmp_path, ANA + ANA_AGAIN + BOB + BAD)
     summary = json.loads(leadctl("process", "--format", "json").stdout)
-    assert (summary["processed"], summary["duplicate"], summary["rejected"]) == (2, 1, 0)  # BAD rejected at load
+    assert (summary["processed"], summary["duplicate"], summary["rejected"]) == (
+        2,
+        1,
+        0,
+    )  # BAD rejected at load
     leads = _leads(leadctl)
     assert leads["A-1"]["status"] == "processed"
     assert leads["A-2"]["status"] == "duplicate"  # two rows of one person in one file: one client
@@ -49,7 +66,9 @@ def test_process_creates_clients_duplicates_and_rejections(leadctl: Leadctl, tmp
     assert leads["A-1"]["manager"] == "mia@example.com"  # routing: the bucket's default manager
 
 
-def test_client_inherits_campaign_manager_label_affiliate_and_timeline(leadctl: Leadctl, tmp_path: Path) -> None:
+def test_client_inherits_campaign_manager_label_affiliate_and_timeline(
+    leadctl: Leadctl, tmp_path: Path
+) -> None:
     _setup(leadctl, tmp_path, ANA + ANA_AGAIN)
     leadctl("process")
     from sqlalchemy import select
@@ -111,7 +130,11 @@ def test_limit_and_scope_by_bucket(leadctl: Leadctl, tmp_path: Path) -> None:
     _setup(leadctl, tmp_path, ANA + BOB, bucket="web")
     _setup(leadctl, tmp_path, "Dan,Moss,dan@initech.com,CTO,Initech,(312) 555-0101,,D-1\n", bucket="partner")
     leadctl("process", "--bucket", "partner")
-    assert {k: v["status"] for k, v in _leads(leadctl).items()} == {"A-1": "new", "B-1": "new", "D-1": "processed"}
+    assert {k: v["status"] for k, v in _leads(leadctl).items()} == {
+        "A-1": "new",
+        "B-1": "new",
+        "D-1": "processed",
+    }
     leadctl("process", "--limit", "1")
     assert sorted(v["status"] for v in _leads(leadctl).values()) == ["new", "processed", "processed"]
 
@@ -135,7 +158,9 @@ def test_reprocess_after_fix_and_twice_changes_nothing(leadctl: Leadctl, tmp_pat
 
     clients_before = len({v["client_id"] for v in _leads(leadctl).values()})
     second = json.loads(
-        leadctl("reprocess", "--bucket", "web", "--status", "new,rejected,duplicate,processed", "--format", "json").stdout
+        leadctl(
+            "reprocess", "--bucket", "web", "--status", "new,rejected,duplicate,processed", "--format", "json"
+        ).stdout
     )
     assert (second["processed"], second["duplicate"], second["rejected"]) == (0, 0, 0)
     assert second["unchanged"] == 2

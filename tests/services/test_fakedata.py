@@ -11,7 +11,7 @@ from pathlib import Path
 import phonenumbers
 import pytest
 
-from leadctl.services.fakedata import FIELDS, MESSY_HEADERS, generate, write_file, write_truth
+from leadctl.demo.fakedata import FIELDS, MESSY_HEADERS, generate, write_file, write_truth
 
 REGION_OF = {
     "United States": "US",

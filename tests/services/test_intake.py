@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from freezegun import freeze_time
 
+from leadctl.demo import fakedata
 from leadctl.errors import ConfigError, InputError
 from leadctl.rules import Rules, load_rules
 from leadctl.rules.loader import load_mapping
-from leadctl.services import fakedata, intake
+from leadctl.services.intake import records as intake
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 RULES = load_rules(None)
@@ -450,7 +451,7 @@ def test_fused_check_equals_validate_of_normalise(tmp_path: Path, rules_yaml: st
     odd[headers.index("E-mail")] = " "
     rows.append(odd)
     mapping = intake.build_mapping(headers, rules)
-    build = intake.RowBuilder(mapping, rules.get("phones.default_region"), headers)
+    build = intake.RowBuilder(mapping, rules.phones.default_region, headers)
     now = datetime(2024, 11, 1, 12, tzinfo=UTC)
     seen_reasons = set()
     for values in rows:

@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
+from leadctl.demo.fakedata import generate
 from leadctl.errors import ConfigError
 from leadctl.rules import load_rules
-from leadctl.services import matching
-from leadctl.services.fakedata import generate
-from leadctl.services.matching import (
+from leadctl.services.dedupe import matching
+from leadctl.services.dedupe.matching import (
     FieldRule,
     Index,
     MatchConfig,
@@ -197,7 +197,7 @@ def test_custom_field_by_name_with_its_own_weight_and_comparator() -> None:
 
 
 def test_rules_file_section_builds_the_config(tmp_path) -> None:
-    assert MatchConfig.from_rules(load_rules(None).section("duplicates")) == MatchConfig()
+    assert MatchConfig.from_rules(load_rules(None).duplicates) == MatchConfig()
     path = tmp_path / "rules.yaml"
     path.write_text(
         "duplicates:\n"
@@ -209,7 +209,7 @@ def test_rules_file_section_builds_the_config(tmp_path) -> None:
         '    "Account Number": {weight: 2, compare: exact}\n',
         encoding="utf-8",
     )
-    config = MatchConfig.from_rules(load_rules(path).section("duplicates"))
+    config = MatchConfig.from_rules(load_rules(path).duplicates)
     assert config.threshold == 0.9 and config.exact_keys == ("email",)
     by_name = {r.name: r for r in config.fields}
     assert by_name["name"] == FieldRule(
@@ -397,11 +397,15 @@ def test_generated_leads_are_deduplicated_accurately() -> None:
     assert table[0]["recall"] >= table[-1]["recall"]  # lower threshold finds at least as much
 
 
-def test_a_field_without_compare_gets_one_from_its_name() -> None:
-    config = MatchConfig.from_rules(
-        {"fields": {"Office Phone": {"weight": 1}, "personal_email": {}, "Notes": {"weight": 2}}}
+def test_a_field_without_compare_gets_one_from_its_name(tmp_path) -> None:
+    path = tmp_path / "rules.yaml"
+    path.write_text(
+        'duplicates:\n  fields: {"Office Phone": {weight: 1}, personal_email: {}, Notes: {weight: 2}}\n',
+        encoding="utf-8",
     )
-    assert [(r.name, r.weight, r.compare) for r in config.fields] == [
+    config = MatchConfig.from_rules(load_rules(path).duplicates)
+    added = [r for r in config.fields if r.name in ("Office Phone", "personal_email", "Notes")]
+    assert [(r.name, r.weight, r.compare) for r in added] == [
         ("Office Phone", 1.0, "phone"),
         ("personal_email", 1.0, "email"),
         ("Notes", 2.0, "fuzzy"),

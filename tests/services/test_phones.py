@@ -9,8 +9,9 @@ import pytest
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 from phonenumbers.tzdata import TIMEZONE_DATA
 
-from leadctl.services import fakedata, phones
-from leadctl.services.phones import analyse, analyse_slow
+from leadctl.demo import fakedata
+from leadctl.services.intake import phones
+from leadctl.services.intake.phones import analyse, analyse_slow
 
 REGIONS = ["US", "CA", "GB", "DE", "FR", "IT", "AR", "MX", "BR", "AU", "IN", "JP", "RU", "PR", "JE", "NZ"]
 

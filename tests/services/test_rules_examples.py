@@ -10,7 +10,7 @@ from leadctl.errors import ConfigError
 from leadctl.rules import load_rules, validate_file
 from leadctl.rules.loader import DEFAULT_FILE
 from leadctl.rules.schema import SCHEMA
-from leadctl.services.matching import MatchConfig
+from leadctl.services.dedupe.matching import MatchConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples" / "configs").glob("*.yaml"))
@@ -21,7 +21,7 @@ def test_example_default_is_the_builtin_default_byte_for_byte() -> None:
 
 
 def test_every_duplicates_key_is_in_the_default_file() -> None:
-    section = load_rules(None).section("duplicates")
+    section = load_rules(None).data["duplicates"]
     assert set(section) == set(SCHEMA.fields["duplicates"].fields)
     text = DEFAULT_FILE.read_text(encoding="utf-8")
     for key in SCHEMA.fields["duplicates"].fields:
@@ -31,7 +31,7 @@ def test_every_duplicates_key_is_in_the_default_file() -> None:
 @pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
 def test_examples_validate_and_build_a_match_config(path: Path) -> None:
     rules = validate_file(path)
-    config = MatchConfig.from_rules(rules.section("duplicates"))
+    config = MatchConfig.from_rules(rules.duplicates)
     assert 0 < config.threshold <= 1
     assert config.active_fields
 
@@ -63,3 +63,23 @@ def test_a_threshold_out_of_range_is_rejected(tmp_path: Path) -> None:
     path.write_text("duplicates:\n  threshold: 1.5\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="line 2: duplicates.threshold: expected a number from 0 to 1"):
         validate_file(path)
+
+
+def test_typed_sections_carry_no_defaults_of_their_own() -> None:
+    """Defaults live only in default.yaml: every section field is built from it."""
+    import dataclasses
+
+    from leadctl.rules.sections import SECTIONS
+
+    rules = load_rules(None)
+    for name, kind in SECTIONS.items():
+        for f in dataclasses.fields(kind):
+            assert f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING, (
+                name,
+                f.name,
+            )
+        section = getattr(rules, name)
+        assert isinstance(section, kind)
+        raw = rules.data[name]
+        for f in dataclasses.fields(kind):
+            assert f.name in raw, (name, f.name)

@@ -51,7 +51,9 @@ def test_times_come_back_utc_aware(db_url: str) -> None:
     engine = engine_mod.open_engine(db_url)
     local = datetime(2026, 3, 14, 9, 30, tzinfo=timezone(timedelta(hours=-5)))
     with engine_mod.write(engine) as conn:
-        conn.execute(schema.campaign.insert().values(name="A", active=True, created_at=local, updated_at=local))
+        conn.execute(
+            schema.campaign.insert().values(name="A", active=True, created_at=local, updated_at=local)
+        )
     with engine.connect() as conn:
         stored = conn.execute(schema.campaign.select()).mappings().one()["created_at"]
     assert stored == local

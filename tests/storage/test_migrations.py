@@ -39,9 +39,18 @@ def test_upgrade_downgrade_upgrade(db_url: str) -> None:
     migrate.upgrade(engine, "head")
     with engine.connect() as conn:
         assert migrate.current_revision(conn) == migrate.HEAD
-        assert {"lead", "client", "lead_event", "campaign", "bucket", "rep", "campaign_rep", "load", "match_key", "merge"} <= set(
-            inspect(conn).get_table_names()
-        )
+        assert {
+            "lead",
+            "client",
+            "lead_event",
+            "campaign",
+            "bucket",
+            "rep",
+            "campaign_rep",
+            "load",
+            "match_key",
+            "merge",
+        } <= set(inspect(conn).get_table_names())
     assert _autogenerate_diff(db_url) == []
 
 
@@ -95,7 +104,9 @@ def test_every_column_has_a_typed_model_attribute() -> None:
 def test_database_at_previous_revision_asks_for_upgrade(db_url: str) -> None:
     engine = engine_mod.create(db_url)
     migrate.upgrade(engine, "0001")
-    with pytest.raises(SchemaError, match=r"at revision 0001, this leadctl needs .*: run 'leadctl db upgrade'"):
+    with pytest.raises(
+        SchemaError, match=r"at revision 0001, this leadctl needs .*: run 'leadctl db upgrade'"
+    ):
         engine_mod.open_engine(db_url)
     migrate.upgrade(engine, "head")
     engine_mod.open_engine(db_url)  # now fine
@@ -106,10 +117,26 @@ def test_0004_gives_existing_clients_their_leads_external_id(db_url: str) -> Non
     migrate.upgrade(engine, "0003")
     now = "2026-11-01 10:00:00"
     with engine.begin() as conn:
-        conn.execute(text(f"INSERT INTO campaign (id, name, active, created_at, updated_at) VALUES (1, 'C', true, '{now}', '{now}')"))
-        conn.execute(text(f"INSERT INTO bucket (id, name, label, campaign_id, active, view_unassigned_only, created_at, updated_at) VALUES (1, 'b', 'b', 1, true, false, '{now}', '{now}')"))
-        conn.execute(text(f"INSERT INTO client (id, campaign_id, origin_lead_id, custom, created_at, updated_at) VALUES (1, 1, 1, '{{}}', '{now}', '{now}')"))
-        conn.execute(text(f"INSERT INTO lead (id, bucket_id, campaign_id, row_hash, external_id, status, reasons, client_id, registered_at, custom, raw, created_at, updated_at) VALUES (1, 1, 1, 'h', 'CRM-42', 'processed', '[]', 1, '{now}', '{{}}', '{{}}', '{now}', '{now}')"))
+        conn.execute(
+            text(
+                f"INSERT INTO campaign (id, name, active, created_at, updated_at) VALUES (1, 'C', true, '{now}', '{now}')"
+            )
+        )
+        conn.execute(
+            text(
+                f"INSERT INTO bucket (id, name, label, campaign_id, active, view_unassigned_only, created_at, updated_at) VALUES (1, 'b', 'b', 1, true, false, '{now}', '{now}')"
+            )
+        )
+        conn.execute(
+            text(
+                f"INSERT INTO client (id, campaign_id, origin_lead_id, custom, created_at, updated_at) VALUES (1, 1, 1, '{{}}', '{now}', '{now}')"
+            )
+        )
+        conn.execute(
+            text(
+                f"INSERT INTO lead (id, bucket_id, campaign_id, row_hash, external_id, status, reasons, client_id, registered_at, custom, raw, created_at, updated_at) VALUES (1, 1, 1, 'h', 'CRM-42', 'processed', '[]', 1, '{now}', '{{}}', '{{}}', '{now}', '{now}')"
+            )
+        )
     migrate.upgrade(engine, "0004")
     with engine.connect() as conn:
         assert conn.execute(text("SELECT external_id FROM client WHERE id = 1")).scalar() == "CRM-42"

@@ -12,6 +12,7 @@ their leads are re-pointed to the survivor, and the merge row keeps everything n
 from __future__ import annotations
 
 import csv
+import dataclasses
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,13 +23,16 @@ from sqlalchemy.engine import Connection, Engine
 
 from leadctl.errors import ConflictError, InputError, NotFound
 from leadctl.rules import Rules
-from leadctl.services import matching
-from leadctl.services.common import actor
-from leadctl.services.processing import CLIENT_COLUMNS, PERSON_FIELDS, fetch_clients, refresh_keys
+from leadctl.services import events as timeline
+from leadctl.services.admin.common import actor
+from leadctl.services.dedupe import matching
+from leadctl.services.events import Event
+from leadctl.services.intake.processing import CLIENT_COLUMNS, PERSON_FIELDS, fetch_clients, refresh_keys
 from leadctl.storage import schema
 from leadctl.storage.engine import write
 from leadctl.storage.locks import intake_lock
 from leadctl.timeutil import now
+from leadctl.vocab import EventKind
 
 C = schema.client
 L = schema.lead
@@ -48,11 +52,11 @@ class ScanResult:
 
 
 def _config(rules: Rules, threshold: float | None) -> matching.MatchConfig:
-    section = dict(rules.section("duplicates"))
+    section = rules.duplicates
     if threshold is not None:
         if not 0 <= threshold <= 1:
             raise InputError(f"--threshold: expected a number from 0 to 1, got {threshold}")
-        section["threshold"] = threshold
+        section = dataclasses.replace(section, threshold=threshold)
     return matching.MatchConfig.from_rules(section)
 
 
@@ -189,18 +193,18 @@ def _merge(
         conn.execute(
             update(L).where(L.c.duplicate_of_client_id.in_(others)).values(duplicate_of_client_id=survivor_id)
         )
-        conn.execute(
-            insert(schema.lead_event),
-            [
-                {
-                    "lead_id": lid,
-                    "at": ts,
-                    "kind": "merged",
-                    "actor": who,
-                    "data": {"merge_id": merge_id, "from_client": c, "to_client": survivor_id},
-                }
+        timeline.append(
+            conn,
+            (
+                Event(
+                    EventKind.MERGED,
+                    ts,
+                    who,
+                    lead_id=lid,
+                    data={"merge_id": merge_id, "from_client": c, "to_client": survivor_id},
+                )
                 for lid, c, _ in leads
-            ],
+            ),
         )
     refresh_keys(conn, [survivor_id, *others], config)
     return {"merge_id": merge_id, "survivor_id": survivor_id, "merged_ids": others, "leads_moved": len(leads)}
@@ -246,18 +250,18 @@ def undo(engine: Engine, rules: Rules, merge_id: int) -> dict[str, Any]:
                 ),
                 lead_rows,
             )
-            conn.execute(
-                insert(schema.lead_event),
-                [
-                    {
-                        "lead_id": r["b_id"],
-                        "at": ts,
-                        "kind": "merge_undone",
-                        "actor": who,
-                        "data": {"merge_id": merge_id, "client_id": r["client_id"]},
-                    }
+            timeline.append(
+                conn,
+                (
+                    Event(
+                        EventKind.MERGE_UNDONE,
+                        ts,
+                        who,
+                        lead_id=r["b_id"],
+                        data={"merge_id": merge_id, "client_id": r["client_id"]},
+                    )
                     for r in lead_rows
-                ],
+                ),
             )
         conn.execute(update(M).where(M.c.id == merge_id).values(undone_at=ts, undone_by=who))
         refresh_keys(conn, involved, config)

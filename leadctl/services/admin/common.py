@@ -8,7 +8,7 @@ from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
-from leadctl.services import lookup
+from leadctl.services.admin import lookup
 from leadctl.storage.models import Bucket, Campaign, Rep
 
 T = TypeVar("T", Campaign, Bucket, Rep)

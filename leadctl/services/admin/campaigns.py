@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from leadctl.errors import ConflictError, InputError
-from leadctl.services.common import get_campaign, get_rep
+from leadctl.services.admin.common import get_campaign, get_rep
 from leadctl.storage import schema
 from leadctl.storage.models import Campaign, CampaignRep
 from leadctl.storage.session import read_session, write_session

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from leadctl.errors import ConflictError, InputError
-from leadctl.services.common import get_rep
+from leadctl.services.admin.common import get_rep
 from leadctl.storage import schema
 from leadctl.storage.models import Bucket, CampaignRep, Rep
 from leadctl.storage.session import read_session, write_session

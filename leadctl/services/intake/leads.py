@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, Select, func, or_, select, update
 from sqlalchemy.engine import Engine, RowMapping
 
 from leadctl.errors import InputError, NotFound
-from leadctl.services.lookup import find_bucket, find_campaign, find_rep
+from leadctl.services.admin.lookup import find_bucket, find_campaign, find_rep
 from leadctl.storage import schema
 from leadctl.storage.engine import read, write
 from leadctl.timeutil import parse_user_datetime

@@ -35,7 +35,7 @@ from functools import cache
 from pathlib import Path
 
 from leadctl.rules.schema import LEAD_FIELDS
-from leadctl.services.matching_names import NICKNAMES
+from leadctl.services.dedupe.names import NICKNAMES
 
 # The lead fields a generated row carries (all but affiliate_id, which comes from the bucket).
 FIELDS: tuple[str, ...] = tuple(f for f in LEAD_FIELDS if f != "affiliate_id")

@@ -10,7 +10,6 @@ least ``min_increase`` higher, with at least ``min_leads`` leads, so tiny groups
 from __future__ import annotations
 
 import statistics
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -18,6 +17,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.engine import Engine
 
 from leadctl.errors import InputError
+from leadctl.rules.sections import MonitoringRules
 from leadctl.storage import schema
 from leadctl.storage.sqlfunc import day_of
 
@@ -25,22 +25,7 @@ L = schema.lead
 GROUPINGS = ("day", "bucket", "campaign", "source")
 
 
-@dataclass(frozen=True)
-class SpikeRule:
-    factor: float = 2.0
-    min_increase: float = 0.05
-    min_leads: int = 20
-    trailing_days: int = 14
-    min_history: int = 3
-
-    @classmethod
-    def from_rules(cls, section: dict[str, Any]) -> SpikeRule:
-        return cls(
-            factor=float(section["spike_factor"]),
-            min_increase=float(section["spike_min_increase"]),
-            min_leads=int(section["spike_min_leads"]),
-            trailing_days=int(section["trailing_days"]),
-        )
+MIN_HISTORY = 3  # earlier days a trailing median needs before a day can be called a spike
 
 
 def duplicate_rates(
@@ -49,12 +34,11 @@ def duplicate_rates(
     *,
     since: datetime | None = None,
     until: datetime | None = None,
-    rule: SpikeRule | None = None,
+    rule: MonitoringRules,
 ) -> list[dict[str, Any]]:
     """Leads, duplicates and rejections per group, with rates and a spike flag."""
     if by not in GROUPINGS:
         raise InputError(f"--by: {by!r} is not one of {', '.join(GROUPINGS)}")
-    rule = rule or SpikeRule()
     key: Any
     joins: list[tuple[Any, Any]] = []
     if by == "day":
@@ -108,27 +92,27 @@ def duplicate_rates(
     return rows
 
 
-def _is_spike(rate: float | None, baseline: float | None, leads: int, rule: SpikeRule) -> bool:
-    if rate is None or baseline is None or leads < rule.min_leads:
+def _is_spike(rate: float | None, baseline: float | None, leads: int, rule: MonitoringRules) -> bool:
+    if rate is None or baseline is None or leads < rule.spike_min_leads:
         return False
-    return rate >= baseline * rule.factor and rate - baseline >= rule.min_increase
+    return rate >= baseline * rule.spike_factor and rate - baseline >= rule.spike_min_increase
 
 
-def _flag_spikes(rows: list[dict[str, Any]], by: str, rule: SpikeRule) -> None:
+def _flag_spikes(rows: list[dict[str, Any]], by: str, rule: MonitoringRules) -> None:
     if by == "day":
         history: list[float] = []
         for row in rows:
             window = history[-rule.trailing_days :]
-            baseline = statistics.median(window) if len(window) >= rule.min_history else None
+            baseline = statistics.median(window) if len(window) >= MIN_HISTORY else None
             row["baseline_rate"] = round(baseline, 4) if baseline is not None else None
             row["spike"] = _is_spike(row["duplicate_rate"], baseline, row["leads"], rule)
-            if row["duplicate_rate"] is not None and row["leads"] >= rule.min_leads:
+            if row["duplicate_rate"] is not None and row["leads"] >= rule.spike_min_leads:
                 history.append(row["duplicate_rate"])
         return
     rates = {
         i: r["duplicate_rate"]
         for i, r in enumerate(rows)
-        if r["duplicate_rate"] is not None and r["leads"] >= rule.min_leads
+        if r["duplicate_rate"] is not None and r["leads"] >= rule.spike_min_leads
     }
     for i, row in enumerate(rows):
         peers = [rate for j, rate in rates.items() if j != i]

@@ -17,9 +17,11 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
+from leadctl.demo import fakedata
 from leadctl.errors import ConflictError
 from leadctl.rules import Rules
-from leadctl.services import buckets, campaigns, fakedata, loading, processing, reps
+from leadctl.services.admin import buckets, campaigns, reps
+from leadctl.services.intake import loading, processing
 from leadctl.storage import schema
 
 CAMPAIGNS = (
@@ -28,13 +30,53 @@ CAMPAIGNS = (
     ("UK Expansion", "New-market push into UK and Canadian accounts"),
 )
 REPS = (
-    ("maya.chen@northwind.io", "Maya Chen", "manager", ["enterprise"], ["US-West"], 50, "America/Los_Angeles"),
-    ("diego.ramos@northwind.io", "Diego Ramos", "setter", ["saas", "spanish"], ["US-West", "US-South"], 300, "America/Denver"),
+    (
+        "maya.chen@northwind.io",
+        "Maya Chen",
+        "manager",
+        ["enterprise"],
+        ["US-West"],
+        50,
+        "America/Los_Angeles",
+    ),
+    (
+        "diego.ramos@northwind.io",
+        "Diego Ramos",
+        "setter",
+        ["saas", "spanish"],
+        ["US-West", "US-South"],
+        300,
+        "America/Denver",
+    ),
     ("priya.nair@northwind.io", "Priya Nair", "setter", ["healthcare"], ["US-East"], 300, "America/New_York"),
-    ("tom.becker@northwind.io", "Tom Becker", "closer", ["manufacturing"], ["US-Central"], 120, "America/Chicago"),
-    ("aisha.bello@northwind.io", "Aisha Bello", "closer", ["fintech", "enterprise"], ["US-East"], 120, "America/New_York"),
+    (
+        "tom.becker@northwind.io",
+        "Tom Becker",
+        "closer",
+        ["manufacturing"],
+        ["US-Central"],
+        120,
+        "America/Chicago",
+    ),
+    (
+        "aisha.bello@northwind.io",
+        "Aisha Bello",
+        "closer",
+        ["fintech", "enterprise"],
+        ["US-East"],
+        120,
+        "America/New_York",
+    ),
     ("oliver.hughes@northwind.io", "Oliver Hughes", "setter", ["saas"], ["UK"], 250, "Europe/London"),
-    ("chloe.martin@northwind.io", "Chloe Martin", "closer", ["retail", "french"], ["CA", "UK"], 100, "America/Toronto"),
+    (
+        "chloe.martin@northwind.io",
+        "Chloe Martin",
+        "closer",
+        ["retail", "french"],
+        ["CA", "UK"],
+        100,
+        "America/Toronto",
+    ),
     ("sam.okafor@northwind.io", "Sam Okafor", "manager", ["inbound"], ["US"], 40, "America/New_York"),
 )
 APPROVALS = {
@@ -44,14 +86,50 @@ APPROVALS = {
 }
 # name, campaign, manager index, affiliate id, source, label, file name, file format, share of leads
 BUCKETS = (
-    ("affiliate-leadgenix", "Outbound Mid-Market US", 0, "AFF-2231", "affiliate", "LeadGenix Partners",
-     "leadgenix-export.csv", "csv", 0.30),
-    ("list-zoominfo-q4", "Outbound Mid-Market US", 3, None, "list purchase", "ZoomInfo Q4 List",
-     "zoominfo-q4.tsv", "tsv", 0.25),
-    ("web-demo-requests", "Inbound Website", 7, None, "landing page", "Website Demo Requests",
-     "web-demo-requests.csv", "csv", 0.20),
-    ("api-hubspot-forms", "Inbound Website", 7, "HS-API", "api", "HubSpot Forms API",
-     "hubspot-webhook.jsonl", "jsonl", 0.10),
+    (
+        "affiliate-leadgenix",
+        "Outbound Mid-Market US",
+        0,
+        "AFF-2231",
+        "affiliate",
+        "LeadGenix Partners",
+        "leadgenix-export.csv",
+        "csv",
+        0.30,
+    ),
+    (
+        "list-zoominfo-q4",
+        "Outbound Mid-Market US",
+        3,
+        None,
+        "list purchase",
+        "ZoomInfo Q4 List",
+        "zoominfo-q4.tsv",
+        "tsv",
+        0.25,
+    ),
+    (
+        "web-demo-requests",
+        "Inbound Website",
+        7,
+        None,
+        "landing page",
+        "Website Demo Requests",
+        "web-demo-requests.csv",
+        "csv",
+        0.20,
+    ),
+    (
+        "api-hubspot-forms",
+        "Inbound Website",
+        7,
+        "HS-API",
+        "api",
+        "HubSpot Forms API",
+        "hubspot-webhook.jsonl",
+        "jsonl",
+        0.10,
+    ),
     ("uk-events-2026", "UK Expansion", 5, None, "event", "UK Events 2026", "uk-events.csv", "csv", 0.15),
 )
 
@@ -121,7 +199,9 @@ def build(
     fakedata.write_truth(directory / "truth.csv", generated)
     processed = processing.process(engine, rules)
     result.processing = processed.as_dict()
-    say(f"Processed {processed.selected} leads: {processed.processed} clients, {processed.duplicate} duplicates.")
+    say(
+        f"Processed {processed.selected} leads: {processed.processed} clients, {processed.duplicate} duplicates."
+    )
     result.duplicates = _duplicate_examples(engine)
     return result
 
@@ -129,9 +209,19 @@ def build(
 def _duplicate_examples(engine: Engine, n: int = 5) -> list[dict[str, Any]]:
     L, C, B = schema.lead, schema.client, schema.bucket
     q = (
-        select(L.c.id, L.c.first_name, L.c.last_name, L.c.email, B.c.name.label("bucket"), L.c.match_rule,
-               L.c.match_score, C.c.id.label("client_id"), C.c.first_name.label("client_first"),
-               C.c.last_name.label("client_last"), C.c.email.label("client_email"))
+        select(
+            L.c.id,
+            L.c.first_name,
+            L.c.last_name,
+            L.c.email,
+            B.c.name.label("bucket"),
+            L.c.match_rule,
+            L.c.match_score,
+            C.c.id.label("client_id"),
+            C.c.first_name.label("client_first"),
+            C.c.last_name.label("client_last"),
+            C.c.email.label("client_email"),
+        )
         .join(B, B.c.id == L.c.bucket_id)
         .join(C, C.c.id == L.c.duplicate_of_client_id)
         .where(L.c.status == "duplicate")

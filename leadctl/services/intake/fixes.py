@@ -6,17 +6,20 @@ import difflib
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 
 from leadctl.errors import InputError, NotFound
 from leadctl.rules import Rules
 from leadctl.rules.schema import LEAD_FIELDS
-from leadctl.services import intake
-from leadctl.services.common import actor
+from leadctl.services import events as timeline
+from leadctl.services.admin.common import actor
+from leadctl.services.events import Event
+from leadctl.services.intake import records as intake
 from leadctl.storage import schema
 from leadctl.storage.engine import write
 from leadctl.timeutil import now, parse_datetime
+from leadctl.vocab import EventKind
 
 L = schema.lead
 FIXABLE = tuple(f for f in LEAD_FIELDS)
@@ -32,7 +35,11 @@ def parse_assignments(items: list[str]) -> dict[str, str]:
             raise InputError(f"--set {item!r}: expected FIELD=VALUE (e.g. email=ana@example.com)")
         if not name.startswith("custom.") and name not in FIXABLE:
             hint = difflib.get_close_matches(name, FIXABLE, n=1)
-            extra = f" (did you mean {hint[0]!r}?)" if hint else f" (fields: {', '.join(FIXABLE)}, or custom.NAME)"
+            extra = (
+                f" (did you mean {hint[0]!r}?)"
+                if hint
+                else f" (fields: {', '.join(FIXABLE)}, or custom.NAME)"
+            )
             raise InputError(f"--set {name}: not a lead field{extra}")
         out[name] = value.strip()
     if not out:
@@ -42,7 +49,7 @@ def parse_assignments(items: list[str]) -> dict[str, str]:
 
 def fix_lead(engine: Engine, rules: Rules, lead_id: int, changes: dict[str, str]) -> dict[str, Any]:
     """Apply corrections (normalised like a load), record before/after on the timeline."""
-    region = rules.get("phones.default_region")
+    region = rules.phones.default_region
     with write(engine) as conn:
         row = conn.execute(select(L).where(L.c.id == lead_id)).mappings().first()
         if row is None:
@@ -80,11 +87,13 @@ def fix_lead(engine: Engine, rules: Rules, lead_id: int, changes: dict[str, str]
         after = {k: _plain(v) for k, v in new_values.items()}
         ts = now()
         conn.execute(update(L).where(L.c.id == lead_id).values(**new_values, updated_at=ts))
-        conn.execute(
-            insert(schema.lead_event),
-            {"lead_id": lead_id, "at": ts, "kind": "fixed", "actor": actor(), "data": {"before": before, "after": after}},
-        )
-    return {"lead_id": lead_id, "status": row["status"], "changed": {k: {"before": before[k], "after": after[k]} for k in after}}
+        change = {"before": before, "after": after}
+        timeline.append(conn, [Event(EventKind.FIXED, ts, actor(), lead_id=lead_id, data=change)])
+    return {
+        "lead_id": lead_id,
+        "status": row["status"],
+        "changed": {k: {"before": before[k], "after": after[k]} for k in after},
+    }
 
 
 def _plain(value: Any) -> Any:

@@ -32,12 +32,13 @@ from sqlalchemy.engine import Connection, Engine
 
 from leadctl.errors import ConflictError
 from leadctl.rules import Rules
-from leadctl.services import intake
-from leadctl.services.common import actor
+from leadctl.services.admin.common import actor
+from leadctl.services.intake import records as intake
 from leadctl.storage import schema
 from leadctl.storage.bulk import JSONText, insert_ignore
 from leadctl.storage.engine import read, write
 from leadctl.storage.locks import bucket_load_lock
+from leadctl.storage.sqlfunc import in_chunks
 from leadctl.timeutil import now as _now
 
 L = schema.lead
@@ -124,7 +125,7 @@ def _bucket(conn: Connection, ref: str) -> _Bucket:
     """The bucket (name or id), refusing a deactivated bucket or campaign."""
     from sqlalchemy.orm import Session
 
-    from leadctl.services.common import get_bucket
+    from leadctl.services.admin.common import get_bucket
 
     with Session(bind=conn) as s:
         b = get_bucket(s, ref)
@@ -195,7 +196,7 @@ def prepared_chunks(
     A row repeating an earlier row's content (same hash) is left out and counted in ``stats``.
     """
     validate = intake.validator(rules)
-    build = intake.RowBuilder(mapping, rules.get("phones.default_region"), parsed.headers)
+    build = intake.RowBuilder(mapping, rules.phones.default_region, parsed.headers)
     checked = build.checked
     bucket_id, campaign_id = bucket.id, bucket.campaign_id
     record_columns = RECORD_COLUMNS
@@ -258,10 +259,8 @@ def prepared_chunks(
 
 def _existing_hashes(conn: Connection, bucket_id: int, hashes: Iterable[str]) -> set[str]:
     found: set[str] = set()
-    hs = list(hashes)
-    for i in range(0, len(hs), 500):
-        q = select(L.c.row_hash).where(L.c.bucket_id == bucket_id, L.c.row_hash.in_(hs[i : i + 500]))
-        found.update(conn.execute(q).scalars())
+    for cond in in_chunks(conn, L.c.row_hash, hashes):
+        found.update(conn.execute(select(L.c.row_hash).where(L.c.bucket_id == bucket_id, cond)).scalars())
     return found
 
 

@@ -32,7 +32,7 @@ from typing import Any
 from leadctl.errors import InputError
 from leadctl.rules import Rules
 from leadctl.rules.schema import LEAD_FIELDS
-from leadctl.services import phones
+from leadctl.services.intake import phones
 from leadctl.timeutil import now as _now
 from leadctl.timeutil import parse_datetime
 
@@ -556,7 +556,7 @@ def build_mapping(
     explicit_keys = {header_key(h): t for h, t in explicit.items()}
     aliases: dict[str, str] = {}
     if rules is not None:
-        aliases = {header_key(h): t for h, t in (rules.get("mapping.aliases") or {}).items()}
+        aliases = {header_key(h): t for h, t in rules.mapping.aliases.items()}
     fields: dict[str, str] = {}
     custom: list[str] = []
     origin: dict[str, str] = {}
@@ -734,14 +734,14 @@ class Validator:
     """The rules' ``validation`` and ``phones`` sections, compiled once."""
 
     def __init__(self, rules: Rules) -> None:
-        v = rules.section("validation")
-        self.required: tuple[str, ...] = tuple(v["required_fields"])
-        self.phone_required: str = v["phone_required"]
-        self.check_email: bool = bool(v["check_email_syntax"])
-        self.check_phones: bool = bool(v["check_phone_numbers"])
-        self.reject_future: bool = bool(v["reject_future_registration"])
-        self.default_region: str = rules.get("phones.default_region")
-        self.allowed = frozenset(rules.get("phones.allowed_regions") or ())
+        v = rules.validation
+        self.required: tuple[str, ...] = v.required_fields
+        self.phone_required: str = v.phone_required
+        self.check_email: bool = v.check_email_syntax
+        self.check_phones: bool = v.check_phone_numbers
+        self.reject_future: bool = v.reject_future_registration
+        self.default_region: str = rules.phones.default_region
+        self.allowed = rules.phones.allowed_regions
         # Text fields and their maximum length (0: none checked; phones are checked as numbers).
         self.limits = {f: MAX_LENGTH.get(f, 0) for f in _TEXT_FIELDS}
         if self.check_phones:
@@ -1047,4 +1047,4 @@ def record_from_raw(
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """(normalised record, custom fields) of a stored raw row — for reprocessing a fixed row."""
     mapped, custom = map_row(raw, mapping)
-    return normalise(mapped, default_region=rules.get("phones.default_region")), custom
+    return normalise(mapped, default_region=rules.phones.default_region), custom

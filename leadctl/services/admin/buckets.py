@@ -14,7 +14,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
 from leadctl.errors import ConflictError, InputError
-from leadctl.services.common import get_bucket, get_campaign, get_rep
+from leadctl.services.admin.common import get_bucket, get_campaign, get_rep
 from leadctl.storage import schema
 from leadctl.storage.models import Bucket, Rep
 from leadctl.storage.session import read_session, write_session

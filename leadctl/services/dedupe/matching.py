@@ -41,7 +41,8 @@ from rapidfuzz.distance import OSA, Indel
 from leadctl.errors import ConfigError
 from leadctl.rules.schema import BLOCKING_KINDS, COMPARATORS, EXACT_KEYS
 from leadctl.rules.schema import DUPLICATE_SCOPES as SCOPES
-from leadctl.services.matching_names import (
+from leadctl.rules.sections import DuplicateRules
+from leadctl.services.dedupe.names import (
     ABBREVIATIONS,
     COMPANY_STOPWORDS,
     GMAIL_DOMAINS,
@@ -130,36 +131,27 @@ class MatchConfig:
         return self._active  # type: ignore[attr-defined,no-any-return]
 
     @classmethod
-    def from_rules(cls, section: Mapping[str, Any] | None) -> MatchConfig:
-        """Build from the rules file's ``duplicates`` section (already validated and merged)."""
-        section = dict(section or {})
-        kwargs: dict[str, Any] = {}
-        for key in ("scope", "threshold", "gmail_folding", "min_evidence", "max_block_size"):
-            if key in section:
-                kwargs[key] = section[key]
-        if "threshold" in kwargs:
-            kwargs["threshold"] = float(kwargs["threshold"])
-        if "min_evidence" in kwargs:
-            kwargs["min_evidence"] = float(kwargs["min_evidence"])
-        if "exact_keys" in section:
-            kwargs["exact_keys"] = tuple(dict.fromkeys(section["exact_keys"]))
-        if "blocking" in section:
-            kwargs["blocking"] = tuple(dict.fromkeys(section["blocking"]))
-        if "fields" in section:
-            rules = []
-            for name, spec in section["fields"].items():
-                spec = spec or {}
-                rules.append(
-                    FieldRule(
-                        name=str(name),
-                        weight=float(spec.get("weight", 1.0)),
-                        compare=str(spec.get("compare", _default_compare(str(name)))),
-                        min=float(spec.get("min", 0.0)),
-                        required=bool(spec.get("required", False)),
-                    )
+    def from_rules(cls, section: DuplicateRules) -> MatchConfig:
+        """The engine's plan for the rules file's typed ``duplicates`` section."""
+        return cls(
+            scope=section.scope,
+            threshold=section.threshold,
+            exact_keys=section.exact_keys,
+            gmail_folding=section.gmail_folding,
+            min_evidence=section.min_evidence,
+            blocking=section.blocking,
+            max_block_size=section.max_block_size,
+            fields=tuple(
+                FieldRule(
+                    name=f.name,
+                    weight=1.0 if f.weight is None else f.weight,
+                    compare=f.compare or _default_compare(f.name),
+                    min=f.min or 0.0,
+                    required=bool(f.required),
                 )
-            kwargs["fields"] = tuple(rules)
-        return cls(**kwargs)
+                for f in section.fields
+            ),
+        )
 
 
 def _default_compare(name: str) -> str:

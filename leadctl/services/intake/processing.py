@@ -26,14 +26,18 @@ from sqlalchemy import and_, delete, func, select
 from sqlalchemy.engine import Connection, Engine
 
 from leadctl.rules import Rules
-from leadctl.services import intake, matching
-from leadctl.services.common import actor
-from leadctl.services.routing import intake_manager
+from leadctl.services import events as timeline
+from leadctl.services.admin.common import actor
+from leadctl.services.assign.routing import intake_manager
+from leadctl.services.dedupe import matching
+from leadctl.services.events import Event
+from leadctl.services.intake import records as intake
 from leadctl.storage import bulk, schema
 from leadctl.storage.engine import write
 from leadctl.storage.locks import intake_lock
-from leadctl.storage.sqlfunc import member_of, refresh_statistics
+from leadctl.storage.sqlfunc import in_chunks, refresh_statistics
 from leadctl.timeutil import now
+from leadctl.vocab import PROCESSING_EVENT, EventKind, LeadStatus
 
 L = schema.lead
 C = schema.client
@@ -67,7 +71,6 @@ CLIENT_COLUMNS = (
     *(C.c[f] for f in PERSON_FIELDS),
 )
 BATCH = 5000
-CHUNK = 5000  # values per look-up statement
 LEAD_OUTCOME_COLUMNS = (
     "status",
     "reasons",
@@ -97,7 +100,7 @@ class Outcome:
     """What happened (or would happen) to one lead."""
 
     lead_id: int
-    status: str
+    status: LeadStatus
     client_id: int | None = None
     reasons: list[str] = field(default_factory=list)
     score: float | None = None
@@ -124,8 +127,8 @@ class ProcessSummary:
         out: list[dict[str, Any]] = [
             {"metric": "leads selected", "value": self.selected},
             {"metric": "processed (new client)", "value": self.processed},
-            {"metric": "duplicate", "value": self.duplicate},
-            {"metric": "rejected", "value": self.rejected},
+            {"metric": LeadStatus.DUPLICATE, "value": self.duplicate},
+            {"metric": LeadStatus.REJECTED, "value": self.rejected},
         ]
         if self.unchanged:
             out.append({"metric": "unchanged", "value": self.unchanged})
@@ -139,9 +142,9 @@ class ProcessSummary:
         return {
             "dry_run": self.dry_run,
             "selected": self.selected,
-            "processed": self.processed,
-            "duplicate": self.duplicate,
-            "rejected": self.rejected,
+            LeadStatus.PROCESSED: self.processed,
+            LeadStatus.DUPLICATE: self.duplicate,
+            LeadStatus.REJECTED: self.rejected,
             "clients_created": self.clients_created,
             "unchanged": self.unchanged,
             "rejected_by_reason": dict(self.rejected_by_reason),
@@ -185,7 +188,7 @@ def process(
     on_batch: Callable[[int], None] | None = None,
 ) -> ProcessSummary:
     """Process leads with status ``new`` in id order, batch by batch."""
-    filters = [L.c.status == "new", *_scope_filters(bucket_id, campaign_id)]
+    filters = [L.c.status == LeadStatus.NEW, *_scope_filters(bucket_id, campaign_id)]
     return _run(
         engine,
         rules,
@@ -204,7 +207,7 @@ def reprocess(
     *,
     bucket_id: int | None = None,
     campaign_id: int | None = None,
-    statuses: Sequence[str] = ("rejected", "duplicate", "new"),
+    statuses: Sequence[str] = (LeadStatus.REJECTED, LeadStatus.DUPLICATE, LeadStatus.NEW),
     lead_ids: Sequence[int] = (),
     since: datetime | None = None,
     dry_run: bool = False,
@@ -229,9 +232,11 @@ def reprocess(
     )
 
 
-def count_new(engine: Engine, bucket_id: int | None, campaign_id: int | None, limit: int | None = None) -> int:
+def count_new(
+    engine: Engine, bucket_id: int | None, campaign_id: int | None, limit: int | None = None
+) -> int:
     """How many leads ``process`` would take (for a progress bar)."""
-    filters = [L.c.status == "new", *_scope_filters(bucket_id, campaign_id)]
+    filters = [L.c.status == LeadStatus.NEW, *_scope_filters(bucket_id, campaign_id)]
     with engine.connect() as conn:
         n = int(conn.execute(select(func.count()).select_from(L).where(and_(*filters))).scalar_one())
     return min(n, limit) if limit else n
@@ -248,7 +253,7 @@ def _run(
     reprocess: bool,
     on_batch: Callable[[int], None] | None,
 ) -> ProcessSummary:
-    config = matching.MatchConfig.from_rules(rules.section("duplicates"))
+    config = matching.MatchConfig.from_rules(rules.duplicates)
     summary = ProcessSummary(dry_run=dry_run)
     pipeline = _Pipeline(rules, config, summary, reprocess=reprocess, who=actor())
     last_id = 0
@@ -328,14 +333,10 @@ class _Pipeline:
     def _candidates(self, conn: Connection, keys: set[str]) -> dict[str, list[tuple[int, int]]]:
         """Existing clients per blocking key: key -> [(client_id, campaign_id)], giant blocks skipped."""
         found: dict[str, list[tuple[int, int]]] = {}
-        key_list = sorted(keys)
-        for i in range(0, len(key_list), CHUNK):
-            chunk = key_list[i : i + CHUNK]
-            q = select(K.c.key, K.c.client_id, K.c.campaign_id).where(
-                member_of(K.c.key, chunk, conn.dialect.name)
-            )
-            rows = conn.execute(q)
-            for key, client_id, campaign_id in rows:
+        for cond in in_chunks(conn, K.c.key, keys):
+            for key, client_id, campaign_id in conn.execute(
+                select(K.c.key, K.c.client_id, K.c.campaign_id).where(cond)
+            ):
                 found.setdefault(key, []).append((client_id, campaign_id))
         cap = self.config.max_block_size
         return {k: v for k, v in found.items() if len(v) <= cap}
@@ -343,11 +344,8 @@ class _Pipeline:
     def _origin_clients(self, conn: Connection, lead_ids: list[int]) -> dict[int, int]:
         """lead id -> the (unmerged) client it created, for leads that created one."""
         out: dict[int, int] = {}
-        for i in range(0, len(lead_ids), CHUNK):
-            q = select(C.c.origin_lead_id, C.c.id).where(
-                member_of(C.c.origin_lead_id, lead_ids[i : i + CHUNK], conn.dialect.name),
-                C.c.merged_into_id.is_(None),
-            )
+        for cond in in_chunks(conn, C.c.origin_lead_id, lead_ids):
+            q = select(C.c.origin_lead_id, C.c.id).where(cond, C.c.merged_into_id.is_(None))
             out.update({lead_id: cid for lead_id, cid in conn.execute(q)})
         return out
 
@@ -365,7 +363,7 @@ class _Pipeline:
             if _unparsed_registration(lead) and BAD_DATE not in reasons:
                 reasons.append(BAD_DATE)
             if reasons:
-                outcomes.append(Outcome(lead["id"], "rejected", reasons=reasons))
+                outcomes.append(Outcome(lead["id"], LeadStatus.REJECTED, reasons=reasons))
                 continue
             norm = matching.normalise(lead, cfg)
             valid.append((lead, norm, matching.blocking_keys(norm, cfg)))
@@ -383,7 +381,7 @@ class _Pipeline:
         for lead, norm, keys in valid:
             own_client = own.get(lead["id"])
             if own_client is not None:
-                outcomes.append(Outcome(lead["id"], "processed", client_id=own_client))
+                outcomes.append(Outcome(lead["id"], LeadStatus.PROCESSED, client_id=own_client))
                 continue
             best_id: int | None = None
             best_score = -1.0
@@ -413,7 +411,7 @@ class _Pipeline:
                 outcomes.append(
                     Outcome(
                         lead["id"],
-                        "duplicate",
+                        LeadStatus.DUPLICATE,
                         client_id=cid,
                         score=round(cmp.score, 4),
                         rule=cmp.rule,
@@ -426,7 +424,7 @@ class _Pipeline:
             new_clients[tmp_id] = self._client_row(lead, bucket)
             new_clients[tmp_id]["_keys"] = keys
             batch_index.add(tmp_id, norm)
-            outcomes.append(Outcome(lead["id"], "processed", client_id=tmp_id, created_client=True))
+            outcomes.append(Outcome(lead["id"], LeadStatus.PROCESSED, client_id=tmp_id, created_client=True))
 
         if write_changes:
             managers = {cid: c["manager_id"] for cid, c in clients.items()}
@@ -486,8 +484,7 @@ class _Pipeline:
             known_managers.update(self._managers(conn, missing))
         by_id = {lead["id"]: lead for lead in leads}
         updates: list[tuple[Any, ...]] = []
-        events: list[tuple[Any, ...]] = []
-        kind_prefix = "re" if self.reprocess else ""
+        events: list[Event] = []
         for o in outcomes:
             lead = by_id[o.lead_id]
             client_id = id_map.get(o.client_id, o.client_id) if o.client_id is not None else None
@@ -495,7 +492,7 @@ class _Pipeline:
                 "status": o.status,
                 "reasons": o.reasons,
                 "client_id": client_id,
-                "duplicate_of_client_id": client_id if o.status == "duplicate" else None,
+                "duplicate_of_client_id": client_id if o.status == LeadStatus.DUPLICATE else None,
                 "match_score": o.score,
                 "match_rule": o.rule,
                 "manager_id": known_managers.get(client_id) if client_id is not None else lead["manager_id"],
@@ -506,42 +503,43 @@ class _Pipeline:
             self._count(o)
             updates.append((o.lead_id, *new.values(), ts))
             data: dict[str, Any] = {}
-            if o.status == "rejected":
+            if o.status == LeadStatus.REJECTED:
                 data["reasons"] = o.reasons
             else:
                 data["client_id"] = client_id
                 data["manager_id"] = new["manager_id"]
-            if o.status == "duplicate":
+            if o.status == LeadStatus.DUPLICATE:
                 data.update(score=o.score, rule=o.rule, fields=o.fields)
             if o.created_client:
                 data["created_client"] = True
+            kind = PROCESSING_EVENT[o.status]
             if self.reprocess:
+                kind = EventKind.REPROCESSED
+                data["status"] = o.status
                 data["before"] = {k: lead.get(k) for k in ("status", "reasons", "client_id", "manager_id")}
-            events.append((o.lead_id, ts, kind_prefix + o.status, self.who, data))
-            if len(s.examples) < 5 and o.status == "duplicate":
+            events.append(Event(kind, ts, self.who, lead_id=o.lead_id, data=data))
+            if len(s.examples) < 5 and o.status == LeadStatus.DUPLICATE:
                 s.examples.append(
                     {"lead_id": o.lead_id, "client_id": client_id, "score": o.score, "rule": o.rule}
                 )
         s.selected += len(outcomes)
         s.clients_created += len(new_clients)
         bulk.update_by_id(conn, L, LEAD_OUTCOME_COLUMNS, updates)
-        bulk.insert_rows(conn, schema.lead_event, ["lead_id", "at", "kind", "actor", "data"], events)
+        timeline.append(conn, events)
 
     def _managers(self, conn: Connection, client_ids: set[int]) -> dict[int, int | None]:
         out: dict[int, int | None] = {}
-        ids = sorted(client_ids)
-        for i in range(0, len(ids), CHUNK):
-            q = select(C.c.id, C.c.manager_id).where(member_of(C.c.id, ids[i : i + CHUNK], conn.dialect.name))
-            for cid, mid in conn.execute(q):
+        for cond in in_chunks(conn, C.c.id, client_ids):
+            for cid, mid in conn.execute(select(C.c.id, C.c.manager_id).where(cond)):
                 out[cid] = mid
         return out
 
     def _count(self, o: Outcome) -> None:
         s = self.summary
-        if o.status == "rejected":
+        if o.status == LeadStatus.REJECTED:
             s.rejected += 1
             s.rejected_by_reason.update(o.reasons)
-        elif o.status == "duplicate":
+        elif o.status == LeadStatus.DUPLICATE:
             s.duplicate += 1
             s.duplicates_by_rule[o.rule or "?"] += 1
         else:
@@ -551,11 +549,8 @@ class _Pipeline:
 def fetch_clients(conn: Connection, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
     """Active (unmerged) clients by id, in chunks of one parameter each."""
     out: dict[int, dict[str, Any]] = {}
-    id_list = sorted(ids)
-    for i in range(0, len(id_list), CHUNK):
-        q = select(*CLIENT_COLUMNS).where(
-            member_of(C.c.id, id_list[i : i + CHUNK], conn.dialect.name), C.c.merged_into_id.is_(None)
-        )
+    for cond in in_chunks(conn, C.c.id, ids):
+        q = select(*CLIENT_COLUMNS).where(cond, C.c.merged_into_id.is_(None))
         out.update({r["id"]: dict(r) for r in conn.execute(q).mappings()})
     return out
 
@@ -564,8 +559,8 @@ def refresh_keys(conn: Connection, client_ids: Sequence[int], config: matching.M
     """Rewrite the blocking keys of clients under ``config`` (after a merge or its undo, and when
     reprocessing the leads that created them, so changed duplicate rules reach old clients)."""
     ids = list(client_ids)
-    for i in range(0, len(ids), CHUNK):
-        conn.execute(delete(K).where(member_of(K.c.client_id, ids[i : i + CHUNK], conn.dialect.name)))
+    for cond in in_chunks(conn, K.c.client_id, ids):
+        conn.execute(delete(K).where(cond))
     rows = [
         (key, client["id"], client["campaign_id"])
         for client in fetch_clients(conn, ids).values()

@@ -1,0 +1,65 @@
+"""The one timeline writer: every ``lead_event`` row is appended here, nowhere else.
+
+The timeline is append-only (never updated, never deleted) and metrics query it, so each
+kind has one documented payload (``data``), listed in ``PAYLOADS`` below and in the README
+glossary. An event belongs to a lead, to a client, or to both (``lead_id`` / ``client_id``).
+
+Appending is set-based: ``append`` takes any number of events and writes them with one bulk
+insert inside the caller's transaction (``storage.engine.write``), so a batch of 5,000 leads
+costs one statement, and a failed command leaves no event behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from leadctl.vocab import EventKind
+
+# kind -> what its ``data`` holds (the contract metrics and `leads show` read).
+PAYLOADS: dict[EventKind, str] = {
+    EventKind.LOADED: "not stored: `leads show` builds it from the load (file, line, load id)",
+    EventKind.PROCESSED: "client_id, manager_id; created_client: true when this lead created the client",
+    EventKind.DUPLICATE: "client_id, manager_id, score (0–1), rule (exact:email, fuzzy, …), fields (matched)",
+    EventKind.REJECTED: "reasons (list of 'field: why')",
+    EventKind.REPROCESSED: (
+        "status (the new one), as for that status (client_id, manager_id, score, rule, fields or "
+        "reasons), before: {status, reasons, client_id, manager_id}"
+    ),
+    EventKind.FIXED: "before: {field: value}, after: {field: value} (only the fields that changed)",
+    EventKind.MERGED: "merge_id, from_client, to_client",
+    EventKind.MERGE_UNDONE: "merge_id, client_id (the client the lead belongs to again)",
+}
+
+COLUMNS = ("lead_id", "client_id", "at", "kind", "actor", "data")
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """One timeline entry. ``at`` is an aware UTC datetime; ``actor`` who did it."""
+
+    kind: EventKind
+    at: datetime
+    actor: str
+    lead_id: int | None = None
+    client_id: int | None = None
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.lead_id is None and self.client_id is None:
+            raise ValueError(f"a {self.kind} event needs a lead or a client")
+        if self.kind is EventKind.LOADED:
+            raise ValueError("'loaded' entries come from the load record and are never stored")
+
+
+def append(conn: Connection, events: Iterable[Event]) -> int:
+    """Append events in one bulk insert (inside the caller's transaction); return how many."""
+    from leadctl.storage import bulk, schema
+
+    rows = [(e.lead_id, e.client_id, e.at, e.kind.value, e.actor, dict(e.data)) for e in events]
+    bulk.insert_rows(conn, schema.lead_event, COLUMNS, rows)
+    return len(rows)

@@ -1,0 +1,1 @@
+"""Metric tables: ``duplicates`` (duplicate and rejection rates, spikes)."""

@@ -1,0 +1,161 @@
+"""The closed vocabularies of leadctl, in one place (imports nothing heavy).
+
+Every status, role, stage, event kind, activity type and outcome that code, the schema's
+check constraints, the CLI's choices and the docs use comes from here: no bare string
+literal of these values elsewhere. Members are ``StrEnum``, so they compare equal to, and
+are stored as, their plain string values.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class LeadStatus(StrEnum):
+    """Where a lead is in intake processing; set by the system, never typed by hand."""
+
+    NEW = "new"  # loaded, not yet processed
+    PROCESSED = "processed"  # valid, and created (or is the origin of) its client
+    DUPLICATE = "duplicate"  # valid, and matched an existing client or lead
+    REJECTED = "rejected"  # failed validation; kept with its reasons so it can be fixed
+
+
+class RepRole(StrEnum):
+    """What a rep does (the stage-2 minimum and top-up behaviour depend on it)."""
+
+    SETTER = "setter"  # appointment setter
+    CLOSER = "closer"  # full-cycle rep
+    MANAGER = "manager"
+
+
+class EventKind(StrEnum):
+    """Kinds of timeline entries (``lead_event``). Payloads: ``leadctl.services.events``."""
+
+    LOADED = "loaded"  # shown from the load record; never stored as a row
+    PROCESSED = "processed"
+    DUPLICATE = "duplicate"
+    REJECTED = "rejected"
+    REPROCESSED = "reprocessed"
+    FIXED = "fixed"
+    MERGED = "merged"
+    MERGE_UNDONE = "merge_undone"
+    # clients (assignment and the rep's work)
+    ASSIGNED = "assigned"
+    UNASSIGNED = "unassigned"
+    STAGE_CHANGED = "stage_changed"
+    SUPPRESSED = "suppressed"
+    UNSUPPRESSED = "unsuppressed"
+    ESCALATED = "escalated"
+
+
+# Kinds written as ``lead_event`` rows (the schema's check constraint lists exactly these).
+STORED_EVENT_KINDS: tuple[EventKind, ...] = tuple(k for k in EventKind if k is not EventKind.LOADED)
+
+# The outcome of processing a lead → the kind of its timeline entry (first processing).
+PROCESSING_EVENT: dict[LeadStatus, EventKind] = {
+    LeadStatus.PROCESSED: EventKind.PROCESSED,
+    LeadStatus.DUPLICATE: EventKind.DUPLICATE,
+    LeadStatus.REJECTED: EventKind.REJECTED,
+}
+
+
+class Stage(StrEnum):
+    """Where a client is in the rep's work (the four working buckets, then terminal stages)."""
+
+    UNTOUCHED = "untouched"  # 1: never spoken with
+    ATTEMPTED = "attempted"  # 2: researched, at least one call attempt with a verified dial
+    ENGAGED = "engaged"  # 3: spoke without booking, heavy e-mail engagement, inbound, old lost deal
+    APPOINTMENT = "appointment"  # 4: meeting scheduled
+    DISQUALIFIED = "disqualified"
+    DO_NOT_CONTACT = "do_not_contact"
+    CONVERTED = "converted"
+
+
+TERMINAL_STAGES: frozenset[Stage] = frozenset({Stage.DISQUALIFIED, Stage.DO_NOT_CONTACT, Stage.CONVERTED})
+
+
+class ActivityType(StrEnum):
+    CALL = "call"
+    EMAIL = "email"
+    MEETING = "meeting"
+    DISPOSITION = "disposition"
+
+
+class ActivityOutcome(StrEnum):
+    """What an activity ended with; ``OUTCOMES_BY_TYPE`` says which go with which type."""
+
+    # calls
+    NO_ANSWER = "no_answer"
+    VOICEMAIL = "voicemail"
+    WRONG_NUMBER = "wrong_number"
+    CONVERSATION = "conversation"
+    # e-mails
+    SENT = "sent"
+    OPENED = "opened"
+    REPLIED = "replied"
+    # meetings
+    BOOKED = "booked"
+    CONFIRMED = "confirmed"
+    HELD_QUALIFIED = "held_qualified"
+    HELD_UNQUALIFIED = "held_unqualified"
+    NO_SHOW = "no_show"
+    CANCELLED = "cancelled"
+    # dispositions
+    CALLBACK = "callback"
+    NURTURE = "nurture"
+    DISQUALIFIED = "disqualified"
+    DO_NOT_CONTACT = "do_not_contact"
+    FEEDBACK = "feedback"
+
+
+_O = ActivityOutcome
+OUTCOMES_BY_TYPE: dict[ActivityType, tuple[ActivityOutcome, ...]] = {
+    ActivityType.CALL: (_O.NO_ANSWER, _O.VOICEMAIL, _O.WRONG_NUMBER, _O.CONVERSATION),
+    ActivityType.EMAIL: (_O.SENT, _O.OPENED, _O.REPLIED),
+    ActivityType.MEETING: (
+        _O.BOOKED,
+        _O.CONFIRMED,
+        _O.HELD_QUALIFIED,
+        _O.HELD_UNQUALIFIED,
+        _O.NO_SHOW,
+        _O.CANCELLED,
+    ),
+    ActivityType.DISPOSITION: (_O.CALLBACK, _O.NURTURE, _O.DISQUALIFIED, _O.DO_NOT_CONTACT, _O.FEEDBACK),
+}
+
+
+class AssignmentRule(StrEnum):
+    """Why a client went to a rep (``assignment.rule``); ``MANUAL`` counts against routing accuracy."""
+
+    ACCOUNT_OWNER = "account_owner"
+    TERRITORY = "territory"
+    SKILL = "skill"
+    ROUND_ROBIN = "round_robin"
+    BUCKET_MANAGER = "bucket_manager"
+    RANK = "rank"  # campaign assignment (`leadctl assign`), stack-ranked reps
+    TOPUP = "topup"
+    MANUAL = "manual"  # `leadctl reassign`
+    ESCALATION = "escalation"  # SLA escalation reassigned it
+
+
+class AssignmentEnd(StrEnum):
+    """Why an assignment ended (``assignment.ended_reason``)."""
+
+    REASSIGNED = "reassigned"
+    TOPUP = "topup"
+    REP_LEFT = "rep_left"
+    RETURNED_TO_POOL = "returned_to_pool"
+    SUPPRESSED = "suppressed"  # disqualified or do-not-contact
+    MERGED = "merged"  # the client was merged into another
+
+
+class SuppressionKind(StrEnum):
+    """What a do-not-contact entry matches."""
+
+    EMAIL = "email"
+    PHONE = "phone"
+
+
+def values(enum: type[StrEnum]) -> tuple[str, ...]:
+    """The plain string values of an enum, in declaration order (for choices and constraints)."""
+    return tuple(m.value for m in enum)
