@@ -25,3 +25,7 @@ class ConflictError(LeadctlError):
 
 class SchemaError(LeadctlError):
     """The database schema is not at the revision this leadctl expects."""
+
+
+class BusyError(LeadctlError):
+    """Another leadctl run holds a lock this one needs (try again in a moment)."""

@@ -33,6 +33,12 @@ PAYLOADS: dict[EventKind, str] = {
     EventKind.FIXED: "before: {field: value}, after: {field: value} (only the fields that changed)",
     EventKind.MERGED: "merge_id, from_client, to_client",
     EventKind.MERGE_UNDONE: "merge_id, client_id (the client the lead belongs to again)",
+    EventKind.ASSIGNED: "rep_id, rule (vocab.AssignmentRule), run_id, and the rule's reason (e.g. rank, score)",
+    EventKind.UNASSIGNED: "rep_id (the rep it had), reason (vocab.AssignmentEnd)",
+    EventKind.STAGE_CHANGED: "from, to (vocab.Stage), cause (the activity id or rule that moved it)",
+    EventKind.SUPPRESSED: "suppression_id, kind (email|phone), value, reason",
+    EventKind.UNSUPPRESSED: "suppression_id, kind, value",
+    EventKind.ESCALATED: "level, deadline, action (the SLA escalation that fired)",
 }
 
 COLUMNS = ("lead_id", "client_id", "at", "kind", "actor", "data")

@@ -40,12 +40,12 @@ def test_examples_cover_phones_validation_and_duplicates() -> None:
     names = {p.name for p in EXAMPLES}
     assert {"default.yaml", "inbound-team.yaml", "outbound-setters.yaml"} <= names
     outbound = load_rules(ROOT / "examples" / "configs" / "outbound-setters.yaml")
-    assert outbound.get("phones.default_region") == "GB"
-    assert outbound.get("duplicates.scope") == "campaign"
-    assert "phone" not in outbound.get("duplicates.exact_keys")
+    assert outbound.phones.default_region == "GB"
+    assert outbound.duplicates.scope == "campaign"
+    assert "phone" not in outbound.duplicates.exact_keys
     # partial files keep every other default
-    assert outbound.get("duplicates.gmail_folding") is True
-    assert outbound.get("duplicates.fields")["company"] == {"weight": 3.0, "compare": "company"}
+    assert outbound.duplicates.gmail_folding is True
+    assert outbound.lookup("duplicates.fields")["company"] == {"weight": 3.0, "compare": "company"}
 
 
 def test_a_bad_comparator_is_reported_with_file_line_and_key(tmp_path: Path) -> None:

@@ -1,1 +1,2 @@
-"""How clients reach reps: ``routing`` (at intake)."""
+"""How clients reach reps: ``ledger`` (the one writer of assignments and their history),
+``routing`` (at intake)."""
