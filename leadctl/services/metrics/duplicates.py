@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 
 from leadctl.errors import InputError
 from leadctl.rules.sections import MonitoringRules
+from leadctl.vocab import LeadStatus
 from leadctl.storage import schema
 from leadctl.storage.sqlfunc import day_of
 
@@ -63,9 +64,9 @@ def duplicate_rates(
         select(
             key.label("key"),
             func.count().label("leads"),
-            func.sum(case((L.c.status == "duplicate", 1), else_=0)).label("duplicates"),
-            func.sum(case((L.c.status == "rejected", 1), else_=0)).label("rejected"),
-            func.sum(case((L.c.status == "new", 1), else_=0)).label("unprocessed"),
+            func.sum(case((L.c.status == LeadStatus.DUPLICATE, 1), else_=0)).label("duplicates"),
+            func.sum(case((L.c.status == LeadStatus.REJECTED, 1), else_=0)).label(LeadStatus.REJECTED),
+            func.sum(case((L.c.status == LeadStatus.NEW, 1), else_=0)).label("unprocessed"),
         )
         .select_from(source)
         .where(and_(True, *conditions))
@@ -82,10 +83,10 @@ def duplicate_rates(
                 by: g["key"],
                 "leads": g["leads"],
                 "duplicates": int(g["duplicates"] or 0),
-                "rejected": int(g["rejected"] or 0),
+                LeadStatus.REJECTED: int(g[LeadStatus.REJECTED] or 0),
                 "unprocessed": int(g["unprocessed"] or 0),
                 "duplicate_rate": round(int(g["duplicates"] or 0) / decided, 4) if decided else None,
-                "rejection_rate": round(int(g["rejected"] or 0) / decided, 4) if decided else None,
+                "rejection_rate": round(int(g[LeadStatus.REJECTED] or 0) / decided, 4) if decided else None,
             }
         )
     _flag_spikes(rows, by, rule)
