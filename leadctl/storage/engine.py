@@ -15,6 +15,7 @@ legitimate long set-based statements (processing or loading 100,000 rows).
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -57,18 +58,46 @@ def busy_error(exc: BaseException) -> BusyError | None:
     return None
 
 
+_DRIVERS = {"sqlite": "pysqlite", "postgresql": "psycopg"}  # the drivers leadctl installs and tests
+_RAW_PASSWORD = re.compile(r"^([A-Za-z][\w+.-]*://[^:/?#@]*:)(.*)@")
+
+
+def mask_raw_url(url: str) -> str:
+    """A URL string that may not parse, with everything between ``user:`` and the last ``@`` hidden.
+
+    A password with an unencoded ``@`` would otherwise leak its tail as part of the host.
+    """
+    return _RAW_PASSWORD.sub(r"\1***@", url, count=1)
+
+
 def normalise_url(url: str) -> URL:
-    """Parse a database URL; plain ``postgresql://`` means psycopg 3, a bare path means SQLite."""
+    """Parse a database URL; plain ``postgresql://`` means psycopg 3, a bare path means SQLite.
+
+    Anything leadctl cannot use (another database, another driver, a bad port) is a one-line
+    ConfigError showing the URL with its password masked.
+    """
     if "://" not in url:
         url = f"sqlite:///{Path(url).expanduser().resolve()}"
+    shown = mask_raw_url(url)
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
-        raise ConfigError(f"not a database URL: {url!r} (expected sqlite:///PATH or postgresql://…)") from exc
+        raise ConfigError(
+            f"not a database URL: {shown!r} (expected sqlite:///PATH or postgresql://…)"
+        ) from exc
+    except ValueError:  # make_url's int() of the port
+        raise ConfigError(f"database URL {shown}: the port must be a number from 1 to 65535") from None
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
-    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
-        raise ConfigError(f"unsupported database {parsed.get_backend_name()!r}: use SQLite or PostgreSQL")
+    backend = parsed.get_backend_name()
+    if backend not in _DRIVERS:
+        raise ConfigError(f"unsupported database {backend!r}: use SQLite or PostgreSQL")
+    driver = parsed.get_driver_name()
+    if driver != _DRIVERS[backend]:
+        hint = "postgresql:// (psycopg 3)" if backend == "postgresql" else "sqlite:///PATH"
+        raise ConfigError(f"database URL {shown}: unsupported driver {driver!r}; use {hint}")
+    if parsed.port is not None and not 1 <= parsed.port <= 65535:
+        raise ConfigError(f"database URL {shown}: the port must be a number from 1 to 65535")
     return parsed
 
 
