@@ -40,23 +40,53 @@ def config_file() -> Path:
 
 @cache
 def _config_values(path: str) -> dict[str, Any]:
+    """The config file's settings, each checked (a wrong one is a one-line ConfigError)."""
     p = Path(path)
-    if not p.is_file():
+    if not p.exists():
         return {}
+    if not p.is_file():
+        raise ConfigError(f"{p}: the config file is a directory (or not a regular file), expected a file")
+    try:
+        text = p.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{p}: not UTF-8 text (byte {exc.start}); expected a YAML config file") from None
+    except OSError as exc:
+        raise ConfigError(f"{p}: cannot read the config file ({exc.strerror or exc})") from None
     import yaml
 
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+        data = yaml.safe_load(text) or {}
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark is not None else ""
-        raise ConfigError(f"{p}{where}: not valid YAML") from exc
+        problem = getattr(exc, "problem", None)
+        detail = f": {' '.join(str(problem).split())}" if problem else ""
+        raise ConfigError(f"{p}{where}: not valid YAML{detail}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{p}: expected a mapping of {', '.join(CONFIG_KEYS)}")
-    unknown = sorted(set(data) - set(CONFIG_KEYS))
+    unknown = sorted(str(k) for k in set(data) - set(CONFIG_KEYS))
     if unknown:
         raise ConfigError(f"{p}: unknown key {unknown[0]!r} (expected one of {', '.join(CONFIG_KEYS)})")
+    for key, value in data.items():
+        _check_value(p, key, value)
     return data
+
+
+def _check_value(path: Path, key: str, value: Any) -> None:
+    if key == "format":
+        from leadctl.output import FORMATS
+
+        if value not in FORMATS:
+            raise ConfigError(f"{path}: format: expected one of {', '.join(FORMATS)}, got {value!r}")
+        return
+    if not isinstance(value, str) or not value.strip():
+        what = "a database URL" if key == "database_url" else "a file path"
+        shown = (
+            "(a URL, not shown)"
+            if key == "database_url" and isinstance(value, str) and value
+            else repr(value)
+        )
+        raise ConfigError(f"{path}: {key}: expected {what} (text), got {shown}")
 
 
 def config_value(key: str) -> Any:
@@ -81,7 +111,7 @@ def rules_path(flag: str | None = None) -> Path | None:
     if explicit:
         return Path(explicit).expanduser()
     user = config_dir() / "rules.yaml"
-    return user if user.is_file() else None
+    return user if user.exists() else None  # a directory there is refused when it is read
 
 
 def default_format() -> str:

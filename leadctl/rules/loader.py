@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -64,7 +65,25 @@ def _mark(node: yaml.Node) -> int:
     return node.start_mark.line + 1
 
 
+_YAML_TAG = "tag:yaml.org,2002:"
+_PLAIN_TAGS = frozenset(f"{_YAML_TAG}{t}" for t in ("str", "int", "float", "bool", "null", "map", "seq"))
+
+
+def _check_tag(node: yaml.Node, where: str, key: str) -> None:
+    """Refuse explicit YAML tags (``!!python/name:…``, ``!custom``): rules are plain values.
+
+    The safe loader would refuse them too, but with a multi-line ConstructorError.
+    """
+    if node.tag not in _PLAIN_TAGS:
+        shown = "!!" + node.tag[len(_YAML_TAG) :] if node.tag.startswith(_YAML_TAG) else node.tag
+        raise ConfigError(
+            f"{where} line {_mark(node)}: {key or 'top level'}: YAML tag {shown!r} is not allowed "
+            "(write a plain value)"
+        )
+
+
 def _scalar(node: yaml.Node, spec: Spec, where: str, key: str) -> Any:
+    _check_tag(node, where, key)
     if not isinstance(node, yaml.ScalarNode):
         raise ConfigError(f"{where} line {_mark(node)}: {key}: expected {spec.expected()}")
     value = yaml.safe_load(yaml.serialize(node))
@@ -81,7 +100,8 @@ def _scalar(node: yaml.Node, spec: Spec, where: str, key: str) -> Any:
         ok = isinstance(value, str) and value.upper() in phonenumbers.SUPPORTED_REGIONS
         value = value.upper() if ok else value
     elif spec.kind == "float":
-        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        # .nan and .inf are floats YAML accepts, but no setting means anything with them
+        ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
         value = float(value) if ok else value
     else:
         ok = False
@@ -102,6 +122,7 @@ def _scalar(node: yaml.Node, spec: Spec, where: str, key: str) -> Any:
 
 def _convert(node: yaml.Node, spec: Spec, where: str, key: str) -> Any:
     """A YAML node checked against ``spec`` and turned into Python values."""
+    _check_tag(node, where, key)
     if spec.kind == "section":
         if not isinstance(node, yaml.MappingNode):
             raise ConfigError(f"{where} line {_mark(node)}: {key or 'top level'}: expected {spec.expected()}")
@@ -146,8 +167,12 @@ def _read(path: Path, what: str) -> str:
         return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise ConfigError(f"{path}: {what} not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read {what} ({exc})") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: {what} is a directory, expected a file") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: {what} is not UTF-8 text (byte {exc.start})") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read {what} ({exc.strerror or exc})") from None
 
 
 def _compose(text: str, where: str) -> yaml.Node | None:

@@ -2,12 +2,20 @@
 
 SQLite: WAL (readers never block the writer), foreign keys on, a busy timeout, and write
 transactions that start with ``BEGIN IMMEDIATE`` so two processes queue for the write lock
-instead of failing half-way. PostgreSQL: psycopg 3.
+instead of failing half-way. PostgreSQL: psycopg 3, with ``lock_timeout`` set to the same busy
+timeout, so a lock holder that stops responding (a stopped process, a forgotten ``psql``
+session) makes leadctl give up with the same one-line "busy, try again" error (``BusyError``)
+instead of waiting forever.
+
+No ``statement_timeout``: every wait for another session is a lock wait, which
+``lock_timeout`` bounds (advisory locks included), while a statement timeout would also cancel
+legitimate long set-based statements (processing or loading 100,000 rows).
 """
 
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,24 +25,79 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError
 
-from leadctl.errors import ConfigError
+from leadctl.errors import BusyError, ConfigError
 
-BUSY_TIMEOUT_MS = int(os.environ.get("LEADCTL_BUSY_TIMEOUT_MS", "60000"))
+BUSY_TIMEOUT_ENV = "LEADCTL_BUSY_TIMEOUT_MS"
+DEFAULT_BUSY_TIMEOUT_MS = 60_000
+BUSY_MESSAGE = "the database is busy (locked by another leadctl run); try again in a moment"
 _WRITE = "leadctl_write"
+_PG_LOCK_NOT_AVAILABLE = "55P03"  # lock_timeout expired (also NOWAIT)
+
+
+def busy_timeout_ms() -> int:
+    """How long to wait for another run's lock: ``$LEADCTL_BUSY_TIMEOUT_MS`` (default 60 s)."""
+    raw = os.environ.get(BUSY_TIMEOUT_ENV, "").strip()
+    if not raw:
+        return DEFAULT_BUSY_TIMEOUT_MS
+    try:
+        value = int(raw)
+    except ValueError:
+        value = -1
+    if value < 1:
+        raise ConfigError(f"{BUSY_TIMEOUT_ENV}: expected a whole number of milliseconds ≥ 1, got {raw!r}")
+    return value
+
+
+def busy_error(exc: BaseException) -> BusyError | None:
+    """``BusyError`` if ``exc`` (SQLAlchemy-wrapped or raw driver) means "waited too long for a lock"."""
+    orig = getattr(exc, "orig", None) or exc
+    if getattr(orig, "sqlstate", None) == _PG_LOCK_NOT_AVAILABLE:
+        return BusyError(BUSY_MESSAGE)
+    if type(orig).__module__ == "sqlite3" and "is locked" in str(orig):
+        return BusyError(BUSY_MESSAGE)
+    return None
+
+
+_DRIVERS = {"sqlite": "pysqlite", "postgresql": "psycopg"}  # the drivers leadctl installs and tests
+_RAW_PASSWORD = re.compile(r"^([A-Za-z][\w+.-]*://[^:/?#@]*:)(.*)@")
+
+
+def mask_raw_url(url: str) -> str:
+    """A URL string that may not parse, with everything between ``user:`` and the last ``@`` hidden.
+
+    A password with an unencoded ``@`` would otherwise leak its tail as part of the host.
+    """
+    return _RAW_PASSWORD.sub(r"\1***@", url, count=1)
 
 
 def normalise_url(url: str) -> URL:
-    """Parse a database URL; plain ``postgresql://`` means psycopg 3, a bare path means SQLite."""
+    """Parse a database URL; plain ``postgresql://`` means psycopg 3, a bare path means SQLite.
+
+    Anything leadctl cannot use (another database, another driver, a bad port) is a one-line
+    ConfigError showing the URL with its password masked.
+    """
     if "://" not in url:
         url = f"sqlite:///{Path(url).expanduser().resolve()}"
+    shown = mask_raw_url(url)
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
-        raise ConfigError(f"not a database URL: {url!r} (expected sqlite:///PATH or postgresql://…)") from exc
+        raise ConfigError(
+            f"not a database URL: {shown!r} (expected sqlite:///PATH or postgresql://…)"
+        ) from exc
+    except ValueError:  # make_url's int() of the port
+        raise ConfigError(f"database URL {shown}: the port must be a number from 1 to 65535") from None
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
-    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
-        raise ConfigError(f"unsupported database {parsed.get_backend_name()!r}: use SQLite or PostgreSQL")
+    backend = parsed.get_backend_name()
+    if backend not in _DRIVERS:
+        raise ConfigError(f"unsupported database {backend!r}: use SQLite or PostgreSQL")
+    driver = parsed.get_driver_name()
+    if driver != _DRIVERS[backend]:
+        hint = "postgresql:// (psycopg 3)" if backend == "postgresql" else "sqlite:///PATH"
+        raise ConfigError(f"database URL {shown}: unsupported driver {driver!r}; use {hint}")
+    if parsed.port is not None and not 1 <= parsed.port <= 65535:
+        raise ConfigError(f"database URL {shown}: the port must be a number from 1 to 65535")
     return parsed
 
 
@@ -53,23 +116,43 @@ def sqlite_path(url: URL) -> Path | None:
 def create(url: str | URL, **kwargs: Any) -> Engine:
     """An engine with leadctl's connection settings (no schema check)."""
     parsed = url if isinstance(url, URL) else normalise_url(url)
+    timeout_ms = busy_timeout_ms()
     if parsed.get_backend_name() == "sqlite":
         path = sqlite_path(parsed)
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed, connect_args={"timeout": BUSY_TIMEOUT_MS / 1000}, **kwargs)
-        _sqlite_events(engine)
-        return engine
-    return create_engine(parsed, pool_pre_ping=False, **kwargs)
+        engine = create_engine(parsed, connect_args={"timeout": timeout_ms / 1000}, **kwargs)
+        _sqlite_events(engine, timeout_ms)
+    else:
+        engine = create_engine(
+            parsed, pool_pre_ping=False, connect_args=_pg_connect_args(parsed, timeout_ms), **kwargs
+        )
+    event.listen(engine, "handle_error", _translate_busy)
+    return engine
 
 
-def _sqlite_events(engine: Engine) -> None:
+def _pg_connect_args(url: URL, timeout_ms: int) -> dict[str, Any]:
+    """``lock_timeout`` as a start-up option (no extra round trip); the URL's own options win."""
+    own = url.query.get("options")
+    own_text = " ".join(own) if isinstance(own, tuple) else (own or "")
+    args: dict[str, Any] = {"options": f"-c lock_timeout={timeout_ms} {own_text}".strip()}
+    if "connect_timeout" not in url.query:
+        args["connect_timeout"] = max(1, -(-timeout_ms // 1000))
+    return args
+
+
+def _translate_busy(context: Any) -> BaseException | None:
+    """SQLAlchemy ``handle_error`` hook: a lock wait that timed out becomes ``BusyError``."""
+    return busy_error(context.original_exception)
+
+
+def _sqlite_events(engine: Engine, timeout_ms: int) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite's own is deferred and late).
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
-        cur.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        cur.execute(f"PRAGMA busy_timeout = {int(timeout_ms)}")
         cur.execute("PRAGMA journal_mode = WAL")
         cur.execute("PRAGMA foreign_keys = ON")
         cur.execute("PRAGMA synchronous = NORMAL")
@@ -86,12 +169,19 @@ def write(engine: Engine) -> Iterator[Connection]:
     """A write transaction: committed on success, rolled back on any error.
 
     On SQLite it takes the write lock up front (``BEGIN IMMEDIATE``), waiting up to the busy
-    timeout for another process to finish, so concurrent writers never deadlock mid-way.
+    timeout for another process to finish, so concurrent writers never deadlock mid-way. A lock
+    wait that times out on either backend (also inside raw-cursor bulk I/O) is ``BusyError``.
     """
-    with engine.connect() as conn:
-        conn = conn.execution_options(**{_WRITE: True})
-        with conn.begin():
-            yield conn
+    try:
+        with engine.connect() as conn:
+            conn = conn.execution_options(**{_WRITE: True})
+            with conn.begin():
+                yield conn
+    except Exception as exc:
+        busy = busy_error(exc)
+        if busy is None:
+            raise
+        raise busy from exc
 
 
 @contextmanager

@@ -10,6 +10,7 @@ import fcntl
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -52,38 +53,61 @@ def current_revision(conn: Connection) -> str | None:
     return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
-def ensure_schema(engine: Engine) -> None:
-    """Migrate a brand-new empty database to head; stop on any other mismatch."""
-    with engine.connect() as conn:
-        rev = current_revision(conn)
-        empty = rev is None and not has_any_table(conn)
-    if rev == HEAD:
-        return
-    if empty:
-        with migration_lock(engine):
-            with engine.connect() as conn:
-                rev = current_revision(conn)
-                empty = rev is None and not has_any_table(conn)
-            if empty:
-                upgrade(engine, "head")
-                return
-    if rev == HEAD:
-        return
-    if rev is None:
-        with engine.connect() as conn:
-            downgraded = table_exists(conn, "alembic_version")
-        if downgraded:  # `leadctl db downgrade base` leaves an empty version table
-            raise SchemaError(
-                f"the database schema is at base (no tables), this leadctl needs {HEAD}: run 'leadctl db upgrade'"
+@dataclass(frozen=True)
+class SchemaStatus:
+    """Where a database's schema stands against this leadctl: the one place that decides.
+
+    ``state`` is ``current`` (at ``HEAD``), ``empty`` (no tables: set up on first use),
+    ``base`` (downgraded to base: only the version table), ``foreign`` (tables but no
+    revision), ``newer`` (a revision this leadctl does not know) or ``older`` (needs
+    ``db upgrade``). ``problem`` is the one-line message for anything but current/empty.
+    """
+
+    revision: str | None
+    state: str
+
+    @property
+    def problem(self) -> str | None:
+        if self.state in ("current", "empty"):
+            return None
+        if self.state == "base":
+            return f"the database schema is at base (no tables), this leadctl needs {HEAD}: run 'leadctl db upgrade'"
+        if self.state == "foreign":
+            return "the database has tables but no leadctl schema revision; point --db at a leadctl database"
+        if self.state == "newer":
+            return (
+                f"the database schema ({self.revision}) is newer than this leadctl ({HEAD}); upgrade leadctl"
             )
-        raise SchemaError(
-            "the database has tables but no leadctl schema revision; point --db at a leadctl database"
-        )
-    if rev not in known_revisions():
-        raise SchemaError(f"the database schema ({rev}) is newer than this leadctl ({HEAD}); upgrade leadctl")
-    raise SchemaError(
-        f"the database schema is at revision {rev}, this leadctl needs {HEAD}: run 'leadctl db upgrade'"
-    )
+        return f"the database schema is at revision {self.revision}, this leadctl needs {HEAD}: run 'leadctl db upgrade'"
+
+
+def schema_status(conn: Connection) -> SchemaStatus:
+    """The schema's state in one or two cheap catalogue queries (no Alembic import)."""
+    has_version = table_exists(conn, "alembic_version")
+    rev = conn.execute(text("SELECT version_num FROM alembic_version")).scalar() if has_version else None
+    if rev == HEAD:
+        return SchemaStatus(rev, "current")
+    if rev is None:
+        if has_version:  # `leadctl db downgrade base` leaves an empty version table
+            return SchemaStatus(None, "base")
+        return SchemaStatus(None, "foreign" if has_any_table(conn) else "empty")
+    return SchemaStatus(rev, "older" if rev in known_revisions() else "newer")
+
+
+def ensure_schema(engine: Engine) -> SchemaStatus:
+    """Migrate a brand-new empty database to head; stop (SchemaError) on any other mismatch."""
+    with engine.connect() as conn:
+        status = schema_status(conn)
+    if status.state == "empty":
+        with migration_lock(engine):  # another process may be setting it up right now
+            with engine.connect() as conn:
+                status = schema_status(conn)
+            if status.state == "empty":
+                upgrade(engine, "head")
+                status = SchemaStatus(HEAD, "current")
+    if status.problem:
+        raise SchemaError(status.problem)
+    return status
 
 
 def known_revisions() -> set[str]:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from leadctl.errors import ConflictError, InputError
 from leadctl.services.admin.common import get_bucket, get_campaign, get_rep
 from leadctl.storage import schema
+from leadctl.storage.locks import bucket_load_lock
 from leadctl.storage.models import Bucket, Rep
 from leadctl.storage.session import read_session, write_session
 from leadctl.storage.types import utcnow
@@ -262,9 +263,13 @@ def set_active(engine: Engine, ref: str, active: bool) -> dict[str, Any]:
     """Activate or deactivate a bucket. A deactivated bucket accepts no new leads; nothing is deleted.
 
     The result has ``changed``: ``["active"]``, or ``[]`` when the bucket already was in that state.
+    It takes the bucket's load lock first, so it waits for a load in progress (and counts its
+    leads) and a load that starts meanwhile waits, then re-checks ``active`` and refuses.
     """
     with write_session(engine) as s:
         b = get_bucket(s, ref)
+        bucket_load_lock(s.connection(), b.id)
+        s.refresh(b)  # as committed by a load or an edit that held the lock before us
         changed = b.active != active
         if changed:
             if active and not b.campaign.active:

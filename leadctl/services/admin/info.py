@@ -45,7 +45,7 @@ def info(engine: Engine, rules_file: Path | None, data_dir: Path) -> dict[str, A
 
     A brand-new empty database is created and migrated, as on any first use.
     """
-    from leadctl.storage.migrate import HEAD, current_revision, ensure_schema
+    from leadctl.storage.migrate import HEAD, ensure_schema, schema_status
 
     record: dict[str, Any] = {
         "version": __version__,
@@ -60,15 +60,15 @@ def info(engine: Engine, rules_file: Path | None, data_dir: Path) -> dict[str, A
     }
     try:
         try:
-            ensure_schema(engine)
-            ok = True
+            status = ensure_schema(engine)
         except LeadctlError as exc:
             record["schema_status"] = str(exc)
-            ok = False
-        with engine.connect() as conn:
-            record["schema_revision"] = current_revision(conn)
-            if ok:
-                record["schema_status"] = "up to date"
+            with engine.connect() as conn:
+                record["schema_revision"] = schema_status(conn).revision
+        else:
+            record["schema_revision"] = status.revision
+            record["schema_status"] = "up to date"
+            with engine.connect() as conn:
                 record.update(counts(conn))
     except SQLAlchemyError as exc:
         orig = getattr(exc, "orig", None)
