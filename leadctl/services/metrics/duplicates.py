@@ -18,9 +18,9 @@ from sqlalchemy.engine import Engine
 
 from leadctl.errors import InputError
 from leadctl.rules.sections import MonitoringRules
-from leadctl.vocab import LeadStatus
 from leadctl.storage import schema
 from leadctl.storage.sqlfunc import day_of
+from leadctl.vocab import LeadStatus
 
 L = schema.lead
 GROUPINGS = ("day", "bucket", "campaign", "source")
