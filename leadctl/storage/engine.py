@@ -124,6 +124,24 @@ def sqlite_path(url: URL) -> Path | None:
     return Path(url.database)  # type: ignore[arg-type]
 
 
+def _create_private(path: Path) -> None:
+    """A new SQLite file is created by leadctl, empty and 0600, in a 0700 directory it creates:
+    SQLite gives its -wal and -shm files the database file's permissions."""
+    if path.exists():
+        return
+    from leadctl.config import make_private_dir
+
+    make_private_dir(path.parent)
+    if not os.access(path.parent, os.W_OK):
+        raise ConfigError(f"{path}: cannot create the database: the directory is not writable")
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another leadctl created it meanwhile
+        return
+    os.fchmod(fd, 0o600)
+    os.close(fd)
+
+
 def _can_write(path: Path) -> bool:
     """Whether this process can change the SQLite file: the file, and its directory for -wal/-shm."""
     if not os.access(path, os.W_OK):
@@ -162,10 +180,8 @@ def create(url: str | URL, **kwargs: Any) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         path = sqlite_path(parsed)
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if not path.exists() and not os.access(path.parent, os.W_OK):
-                raise ConfigError(f"{path}: cannot create the database: the directory is not writable")
-            read_only = path.exists() and not _can_write(path)
+            _create_private(path)
+            read_only = not _can_write(path)
         if read_only and path is not None:
             engine = create_engine(parsed, creator=_read_only_connect(path, timeout_ms), **kwargs)
         else:
