@@ -192,11 +192,15 @@ def create(url: str | URL, **kwargs: Any) -> Engine:
             parsed, pool_pre_ping=False, connect_args=_pg_connect_args(parsed, timeout_ms), **kwargs
         )
 
-    def translate(context: Any) -> BaseException | None:
-        return translate_error(engine, context.original_exception)
-
-    event.listen(engine, "handle_error", translate)
+    event.listen(engine, "handle_error", _translate)
     return engine
+
+
+def _translate(context: Any) -> BaseException | None:
+    """SQLAlchemy ``handle_error`` hook. A module function, not a closure over the engine: a
+    closure would make engine and listener a reference cycle and keep pooled connections
+    open until the garbage collector runs."""
+    return translate_error(context.engine, context.original_exception)
 
 
 def translate_error(engine: Engine, exc: BaseException) -> LeadctlError | None:
