@@ -29,6 +29,34 @@ def data_dir() -> Path:
     return Path(base) / "leadctl"
 
 
+def make_private_dir(path: Path) -> None:
+    """Create ``path`` and any missing parents as 0700 (they will hold personal data).
+
+    Directories that already exist keep the permissions their owner gave them.
+    """
+    missing: list[Path] = []
+    p = path
+    while not p.exists():
+        missing.append(p)
+        if p.parent == p:
+            break
+        p = p.parent
+    for d in reversed(missing):
+        try:
+            d.mkdir(mode=0o700)
+        except FileExistsError:  # created by a concurrent leadctl
+            continue
+        d.chmod(0o700)  # mkdir's mode is filtered by the umask
+
+
+def open_private(path: Path) -> int:
+    """A file descriptor for writing ``path`` from the start, created 0600 (and made 0600 if it
+    existed), so lead files and databases are never readable by other local users."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)
+    return fd
+
+
 def config_dir() -> Path:
     base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
     return Path(base) / "leadctl"

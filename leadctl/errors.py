@@ -29,3 +29,7 @@ class SchemaError(LeadctlError):
 
 class BusyError(LeadctlError):
     """Another leadctl run holds a lock this one needs (try again in a moment)."""
+
+
+class ReadOnlyError(LeadctlError):
+    """The database can be read but not changed by this user (file or directory not writable)."""

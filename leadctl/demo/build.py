@@ -9,6 +9,7 @@ unless ``force`` is given, so fake leads never mix into a real team's data.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
+from leadctl.config import make_private_dir, open_private
 from leadctl.demo import fakedata
 from leadctl.errors import ConflictError
 from leadctl.rules import Rules
@@ -167,7 +169,23 @@ def build(
             "(use --db sqlite:///demo.db for a separate demo database, or --force)"
         )
     say(f"Building the demo in {where} …")
-    directory.mkdir(parents=True, exist_ok=True)
+    # Every file first: a directory that cannot be written then fails before the database
+    # holds anything (a half-built demo would make the next run refuse "already holds data").
+    generated = fakedata.generate(leads, seed=seed, dup_rate=0.12, invalid_rate=0.04)
+    make_private_dir(directory)
+    planned: list[tuple[str, Path, str]] = []
+    start = 0
+    for i, (bucket, *_rest, filename, fmt, share) in enumerate(BUCKETS):
+        count = len(generated) - start if i == len(BUCKETS) - 1 else round(len(generated) * share)
+        part = generated[start : start + count]
+        start += count
+        path = directory / filename
+        _private_file(path)
+        fakedata.write_file(path, part, fmt, messy_headers=fmt != "jsonl", seed=seed + i)
+        planned.append((bucket, path, fmt))
+    _private_file(directory / "truth.csv")
+    fakedata.write_truth(directory / "truth.csv", generated)
+
     result = DemoResult(directory)
     existing_campaigns = {c["name"] for c in campaigns.list_campaigns(engine)}
     for name, description in CAMPAIGNS:
@@ -185,18 +203,10 @@ def build(
             buckets.create(engine, name, campaign, REPS[manager][0], affiliate, source, label)
     say(f"Created {len(CAMPAIGNS)} campaigns, {len(REPS)} reps and {len(BUCKETS)} intake buckets.")
 
-    generated = fakedata.generate(leads, seed=seed, dup_rate=0.12, invalid_rate=0.04)
-    start = 0
-    for i, (bucket, *_rest, filename, fmt, share) in enumerate(BUCKETS):
-        count = len(generated) - start if i == len(BUCKETS) - 1 else round(len(generated) * share)
-        part = generated[start : start + count]
-        start += count
-        path = directory / filename
-        fakedata.write_file(path, part, fmt, messy_headers=fmt != "jsonl", seed=seed + i)
+    for bucket, path, fmt in planned:
         summary = loading.load_file(engine, rules, str(path), bucket)
         result.files.append({"bucket": bucket, "file": str(path), "format": fmt, **summary.as_dict()})
         say(f"Loaded {path.name} into {bucket}: {summary.loaded} leads, {summary.rejected} rejected.")
-    fakedata.write_truth(directory / "truth.csv", generated)
     processed = processing.process(engine, rules)
     result.processing = processed.as_dict()
     say(
@@ -204,6 +214,12 @@ def build(
     )
     result.duplicates = _duplicate_examples(engine)
     return result
+
+
+def _private_file(path: Path) -> None:
+    """Create (or truncate) ``path`` as 0600 before the generator writes it: fake or not, a
+    lead file holds names, e-mails and phone numbers, never readable by other local users."""
+    os.close(open_private(path))
 
 
 def _duplicate_examples(engine: Engine, n: int = 5) -> list[dict[str, Any]]:

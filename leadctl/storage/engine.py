@@ -16,16 +16,17 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError
 
-from leadctl.errors import BusyError, ConfigError
+from leadctl.errors import BusyError, ConfigError, LeadctlError, ReadOnlyError
 
 BUSY_TIMEOUT_ENV = "LEADCTL_BUSY_TIMEOUT_MS"
 DEFAULT_BUSY_TIMEOUT_MS = 60_000
@@ -98,7 +99,17 @@ def normalise_url(url: str) -> URL:
         raise ConfigError(f"database URL {shown}: unsupported driver {driver!r}; use {hint}")
     if parsed.port is not None and not 1 <= parsed.port <= 65535:
         raise ConfigError(f"database URL {shown}: the port must be a number from 1 to 65535")
+    if backend == "sqlite" and _in_memory(parsed):
+        raise ConfigError(
+            f"database URL {shown}: an in-memory SQLite database keeps nothing once leadctl exits; "
+            "give a file (sqlite:///PATH) — an unset shell variable in sqlite:///$VAR gives this"
+        )
     return parsed
+
+
+def _in_memory(url: URL) -> bool:
+    db = url.database or ""
+    return db in ("", ":memory:") or db.startswith("file::memory:") or url.query.get("mode") == "memory"
 
 
 def mask_url(url: str | URL) -> str:
@@ -113,22 +124,97 @@ def sqlite_path(url: URL) -> Path | None:
     return Path(url.database)  # type: ignore[arg-type]
 
 
+def _create_private(path: Path) -> None:
+    """A new SQLite file is created by leadctl, empty and 0600, in a 0700 directory it creates:
+    SQLite gives its -wal and -shm files the database file's permissions."""
+    if path.exists():
+        return
+    from leadctl.config import make_private_dir
+
+    make_private_dir(path.parent)
+    if not os.access(path.parent, os.W_OK):
+        raise ConfigError(f"{path}: cannot create the database: the directory is not writable")
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another leadctl created it meanwhile
+        return
+    os.fchmod(fd, 0o600)
+    os.close(fd)
+
+
+def _can_write(path: Path) -> bool:
+    """Whether this process can change the SQLite file: the file, and its directory for -wal/-shm."""
+    if not os.access(path, os.W_OK):
+        return False
+    if os.access(path.parent, os.W_OK):
+        return True
+    wal, shm = Path(f"{path}-wal"), Path(f"{path}-shm")
+    return all(p.exists() and os.access(p, os.W_OK) for p in (wal, shm))
+
+
+def _read_only_connect(path: Path, timeout_ms: int) -> Callable[[], Any]:
+    """A sqlite3 connection that only reads: ``mode=ro``, plus ``immutable`` when SQLite could
+    not create the ``-shm`` file it needs for a WAL database (the directory is not writable
+    and none exists), so reading works wherever the file can be read."""
+    import sqlite3
+
+    uri = f"file:{quote(str(path))}?mode=ro"
+    if not os.access(path.parent, os.W_OK) and not Path(f"{path}-shm").exists():
+        uri += "&immutable=1"
+
+    def connect() -> Any:
+        return sqlite3.connect(uri, uri=True, timeout=timeout_ms / 1000, check_same_thread=False)
+
+    return connect
+
+
 def create(url: str | URL, **kwargs: Any) -> Engine:
-    """An engine with leadctl's connection settings (no schema check)."""
+    """An engine with leadctl's connection settings (no schema check).
+
+    A SQLite file this process may not change (the file or its directory not writable) is
+    opened read-only: listings work, and any change is a one-line error saying why.
+    """
     parsed = url if isinstance(url, URL) else normalise_url(url)
     timeout_ms = busy_timeout_ms()
+    read_only = False
     if parsed.get_backend_name() == "sqlite":
         path = sqlite_path(parsed)
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(parsed, connect_args={"timeout": timeout_ms / 1000}, **kwargs)
-        _sqlite_events(engine, timeout_ms)
+            _create_private(path)
+            read_only = not _can_write(path)
+        if read_only and path is not None:
+            engine = create_engine(parsed, creator=_read_only_connect(path, timeout_ms), **kwargs)
+        else:
+            engine = create_engine(parsed, connect_args={"timeout": timeout_ms / 1000}, **kwargs)
+        _sqlite_events(engine, timeout_ms, read_only)
     else:
         engine = create_engine(
             parsed, pool_pre_ping=False, connect_args=_pg_connect_args(parsed, timeout_ms), **kwargs
         )
-    event.listen(engine, "handle_error", _translate_busy)
+
+    event.listen(engine, "handle_error", _translate)
     return engine
+
+
+def _translate(context: Any) -> BaseException | None:
+    """SQLAlchemy ``handle_error`` hook. A module function, not a closure over the engine: a
+    closure would make engine and listener a reference cycle and keep pooled connections
+    open until the garbage collector runs."""
+    return translate_error(context.engine, context.original_exception)
+
+
+def translate_error(engine: Engine, exc: BaseException) -> LeadctlError | None:
+    """The typed error for a database error leadctl understands (busy, read-only), else None."""
+    busy = busy_error(exc)
+    if busy is not None:
+        return busy
+    orig = getattr(exc, "orig", None) or exc
+    if type(orig).__module__ == "sqlite3" and "readonly database" in str(orig):
+        return ReadOnlyError(
+            f"{engine.url.database}: the database is read-only for you (the file or its directory is not "
+            "writable): listings work, changes are refused"
+        )
+    return None
 
 
 def _pg_connect_args(url: URL, timeout_ms: int) -> dict[str, Any]:
@@ -141,21 +227,17 @@ def _pg_connect_args(url: URL, timeout_ms: int) -> dict[str, Any]:
     return args
 
 
-def _translate_busy(context: Any) -> BaseException | None:
-    """SQLAlchemy ``handle_error`` hook: a lock wait that timed out becomes ``BusyError``."""
-    return busy_error(context.original_exception)
-
-
-def _sqlite_events(engine: Engine, timeout_ms: int) -> None:
+def _sqlite_events(engine: Engine, timeout_ms: int, read_only: bool) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite's own is deferred and late).
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute(f"PRAGMA busy_timeout = {int(timeout_ms)}")
-        cur.execute("PRAGMA journal_mode = WAL")
+        if not read_only:  # setting the journal mode writes the file header
+            cur.execute("PRAGMA journal_mode = WAL")
+            cur.execute("PRAGMA synchronous = NORMAL")
         cur.execute("PRAGMA foreign_keys = ON")
-        cur.execute("PRAGMA synchronous = NORMAL")
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -178,10 +260,10 @@ def write(engine: Engine) -> Iterator[Connection]:
             with conn.begin():
                 yield conn
     except Exception as exc:
-        busy = busy_error(exc)
-        if busy is None:
+        typed = translate_error(engine, exc)
+        if typed is None:
             raise
-        raise busy from exc
+        raise typed from exc
 
 
 @contextmanager

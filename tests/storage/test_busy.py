@@ -61,9 +61,7 @@ def test_a_stuck_lock_holder_gives_the_busy_error(
     leadctl(*command)  # the holder is gone: the same command now runs
 
 
-def test_a_row_lock_held_by_another_session_gives_the_busy_error(
-    leadctl: Leadctl, pg_url: str, short_timeout: int
-) -> None:
+def test_a_row_lock_held_by_another_session_gives_the_busy_error(pg_url: str, short_timeout: int) -> None:
     """PostgreSQL: processing waits for row locks too (a session editing leads by hand)."""
     leadctl = Leadctl(pg_url)
     seed_leads(leadctl.engine())
