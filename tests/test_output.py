@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 import click
 import pytest
@@ -13,7 +14,7 @@ from click.testing import CliRunner
 
 from leadctl.output import csv_safe, format_option, render
 
-ROWS = [
+ROWS: list[dict[str, Any]] = [
     {
         "id": 1,
         "email": "ana@example.com",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -44,7 +45,7 @@ def _setup(
     return path
 
 
-def _leads(leadctl: Leadctl) -> dict[str, dict[str, object]]:
+def _leads(leadctl: Leadctl) -> dict[str, dict[str, Any]]:
     return {r["external_id"]: r for r in leadctl.json("leads", "list", "--limit", "0")}
 
 
