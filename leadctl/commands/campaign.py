@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from leadctl.cli import AppContext, pass_app
+from leadctl.commands._options import CampaignRef, RepRef
 from leadctl.output import format_option, render, render_record
 
 
@@ -61,7 +62,7 @@ def list_cmd(app: AppContext, active_only: bool, fmt: str) -> None:
 
 
 @campaign.command("show")
-@click.argument("campaign_ref", metavar="CAMPAIGN")
+@click.argument("campaign_ref", metavar="CAMPAIGN", type=CampaignRef())
 @format_option
 @pass_app
 def show_cmd(app: AppContext, campaign_ref: str, fmt: str) -> None:
@@ -87,7 +88,7 @@ def show_cmd(app: AppContext, campaign_ref: str, fmt: str) -> None:
 
 
 @campaign.command("edit")
-@click.argument("campaign_ref", metavar="CAMPAIGN")
+@click.argument("campaign_ref", metavar="CAMPAIGN", type=CampaignRef())
 @click.option("--name", help="New name.")
 @click.option("--description", help="New description.")
 @click.option("--active/--inactive", default=None, help="Activate or deactivate.")
@@ -113,8 +114,8 @@ def edit_cmd(
 
 
 @campaign.command("approve")
-@click.argument("campaign_ref", metavar="CAMPAIGN")
-@click.argument("reps", nargs=-1, required=True, metavar="REP...")
+@click.argument("campaign_ref", metavar="CAMPAIGN", type=CampaignRef())
+@click.argument("reps", nargs=-1, required=True, metavar="REP...", type=RepRef())
 @format_option
 @pass_app
 def approve_cmd(app: AppContext, campaign_ref: str, reps: tuple[str, ...], fmt: str) -> None:
@@ -130,8 +131,8 @@ def approve_cmd(app: AppContext, campaign_ref: str, reps: tuple[str, ...], fmt: 
 
 
 @campaign.command("revoke")
-@click.argument("campaign_ref", metavar="CAMPAIGN")
-@click.argument("reps", nargs=-1, required=True, metavar="REP...")
+@click.argument("campaign_ref", metavar="CAMPAIGN", type=CampaignRef())
+@click.argument("reps", nargs=-1, required=True, metavar="REP...", type=RepRef())
 @format_option
 @pass_app
 def revoke_cmd(app: AppContext, campaign_ref: str, reps: tuple[str, ...], fmt: str) -> None:

@@ -8,22 +8,49 @@ from typing import Any
 import click
 
 from leadctl.cli import AppContext, pass_app
+from leadctl.commands._options import BucketRef, CampaignRef, Fraction
 from leadctl.output import format_option
 
 
-@click.group(invoke_without_command=True)
-@click.option("--campaign", help="Only clients of this campaign (name or id).")
-@click.option("--bucket", help="Only clients created from this bucket's leads (name or id).")
-@click.option("--threshold", type=float, help="Score threshold for this scan (default: the rules').")
+@click.group()
+def dedupe() -> None:
+    """Find and merge duplicate clients (reversibly); evaluate the duplicate rules.
+
+    'dedupe scan' reports duplicate clusters among clients; with --apply it merges them,
+    and 'dedupe undo MERGE_ID' puts a merge back.
+
+    \b
+    Example:
+      leadctl dedupe scan --campaign "Outbound Q1" --explain
+      leadctl dedupe scan --threshold 0.75 --apply
+      leadctl dedupe undo 3
+    """
+
+
+@dedupe.command("scan")
+@click.option(
+    "--campaign", type=CampaignRef(), metavar="CAMPAIGN", help="Only clients of this campaign (name or id)."
+)
+@click.option(
+    "--bucket",
+    type=BucketRef(),
+    metavar="BUCKET",
+    help="Only clients created from this bucket's leads (name or id).",
+)
+@click.option(
+    "--threshold",
+    type=Fraction(),
+    help="Score threshold for this scan, 0 to 1 (default: the rules').",
+)
 @click.option(
     "--explain", is_flag=True, help="Show every link: the pair, its score, the rule and field similarities."
 )
 @click.option("--apply", "apply_", is_flag=True, help="Merge each cluster into its survivor (reversible).")
 @click.option("-n", "--dry-run", is_flag=True, help="Report only (the default without --apply).")
 @format_option
-@click.pass_context
-def dedupe(
-    ctx: click.Context,
+@pass_app
+def scan_cmd(
+    app: AppContext,
     campaign: str | None,
     bucket: str | None,
     threshold: float | None,
@@ -43,22 +70,15 @@ def dedupe(
 
     \b
     Example:
-      leadctl dedupe --campaign "Outbound Q1" --explain
-      leadctl dedupe --threshold 0.75 --apply
-      leadctl dedupe undo 3
+      leadctl dedupe scan --campaign "Outbound Q1" --explain
+      leadctl dedupe scan --threshold 0.75 --apply
     """
-    if ctx.invoked_subcommand is not None:
-        return
-    app = ctx.find_object(AppContext)
-    assert app is not None
     from leadctl.output import heading, message, render, warn
-    from leadctl.services.admin.lookup import find_bucket, find_campaign
+    from leadctl.services.admin.lookup import scope_ids
     from leadctl.services.dedupe import merges as svc
 
     engine = app.engine()
-    with engine.connect() as conn:
-        campaign_id = int(find_campaign(conn, campaign)["id"]) if campaign else None
-        bucket_id = int(find_bucket(conn, bucket)["id"]) if bucket else None
+    bucket_id, campaign_id = scope_ids(engine, bucket, campaign)
     result = svc.scan(
         engine,
         app.rules,
@@ -110,7 +130,7 @@ def dedupe(
             f"{result.merges[-1]['merge_id']} ('leadctl dedupe undo MERGE_ID' reverses one)."
         )
     elif clusters and not apply_:
-        message("Nothing changed: add --apply to merge these clusters.")
+        message("Nothing changed: add --apply to merge these clusters ('leadctl dedupe scan --apply').")
 
 
 def _cluster(n: int, c: Any, clients: dict[int, dict[str, Any]], explain: bool) -> dict[str, Any]:
@@ -162,7 +182,7 @@ def undo_cmd(app: AppContext, merge_id: int, fmt: str) -> None:
 @format_option
 @pass_app
 def history_cmd(app: AppContext, fmt: str) -> None:
-    """List merges made by 'dedupe --apply' (and whether they were undone).
+    """List merges made by 'dedupe scan --apply' (and whether they were undone).
 
     \b
     Example:

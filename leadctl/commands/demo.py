@@ -18,7 +18,7 @@ Try next:
   leadctl{db} leads show {lead}
   leadctl{db} dedupe evaluate {truth}
   leadctl{db} metrics duplicates --by bucket
-  leadctl{db} dedupe --threshold 0.6 --explain
+  leadctl{db} dedupe scan --threshold 0.6 --explain
   leadctl{db} info"""
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import click
 
 from leadctl.cli import AppContext, pass_app
+from leadctl.commands._options import When
 from leadctl.output import format_option
 
 SPIKE_EXIT = 3
@@ -28,15 +31,22 @@ def metrics() -> None:
     show_default=True,
     help="Group leads by arrival day, bucket, campaign or source.",
 )
-@click.option("--since", help="Only leads that arrived since this date (e.g. 2026-11-01, 30d, yesterday).")
-@click.option("--until", help="Only leads that arrived until this date.")
+@click.option(
+    "--since",
+    type=When(),
+    metavar="WHEN",
+    help="Only leads that arrived since this date (e.g. 2026-11-01, 30d, yesterday).",
+)
+@click.option(
+    "--until", type=When(end_of_day=True), metavar="WHEN", help="Only leads that arrived until this date."
+)
 @click.option(
     "--fail-on-spike", is_flag=True, help=f"Exit {SPIKE_EXIT} when a spike is found (for cron alerts)."
 )
 @format_option
 @pass_app
 def duplicates_cmd(
-    app: AppContext, by: str, since: str | None, until: str | None, fail_on_spike: bool, fmt: str
+    app: AppContext, by: str, since: datetime | None, until: datetime | None, fail_on_spike: bool, fmt: str
 ) -> None:
     """Duplicate and rejection rates over time, flagging abnormal spikes.
 
@@ -52,11 +62,8 @@ def duplicates_cmd(
     """
     from leadctl.output import message, render
     from leadctl.services.metrics.duplicates import duplicate_rates
-    from leadctl.timeutil import parse_user_datetime
 
-    since_dt = parse_user_datetime(since, "--since") if since else None
-    until_dt = parse_user_datetime(until, "--until", end_of_day=True) if until else None
-    rows = duplicate_rates(app.engine(), by, since=since_dt, until=until_dt, rule=app.rules.monitoring)
+    rows = duplicate_rates(app.engine(), by, since=since, until=until, rule=app.rules.monitoring)
     columns = [
         by,
         "leads",

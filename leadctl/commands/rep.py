@@ -5,9 +5,11 @@ from __future__ import annotations
 import click
 
 from leadctl.cli import AppContext, pass_app
+from leadctl.commands._options import RepRef
 from leadctl.output import format_option, message, render, render_record, warn
+from leadctl.vocab import RepRole
 
-ROLES = ("setter", "closer", "manager")  # = storage.schema.REP_ROLES (not imported: start-up cost)
+ROLES = tuple(r.value for r in RepRole)  # vocab imports nothing heavy
 
 
 @click.group()
@@ -113,7 +115,7 @@ def list_cmd(app: AppContext, show_all: bool, fmt: str) -> None:
 
 
 @rep.command("show")
-@click.argument("rep_ref", metavar="REP")
+@click.argument("rep_ref", metavar="REP", type=RepRef())
 @format_option
 @pass_app
 def show_cmd(app: AppContext, rep_ref: str, fmt: str) -> None:
@@ -148,7 +150,7 @@ def show_cmd(app: AppContext, rep_ref: str, fmt: str) -> None:
 
 
 @rep.command("edit")
-@click.argument("rep_ref", metavar="REP")
+@click.argument("rep_ref", metavar="REP", type=RepRef())
 @click.option("--email", help="New e-mail address.")
 @click.option("--name", help="New name.")
 @click.option("--role", type=click.Choice(ROLES, case_sensitive=False), help="New role.")
@@ -222,7 +224,7 @@ def edit_cmd(
 
 
 @rep.command("deactivate")
-@click.argument("rep_ref", metavar="REP")
+@click.argument("rep_ref", metavar="REP", type=RepRef())
 @format_option
 @pass_app
 def deactivate_cmd(app: AppContext, rep_ref: str, fmt: str) -> None:
