@@ -33,12 +33,6 @@ Try next:
 )
 @click.option("--seed", type=int, default=42, show_default=True, help="Random seed (same seed, same demo).")
 @click.option(
-    "--db",
-    "db",
-    metavar="URL",
-    help="Database for the demo (default: the global --db, else the default one).",
-)
-@click.option(
     "--dir",
     "directory",
     type=click.Path(file_okay=False, path_type=Path),
@@ -47,9 +41,7 @@ Try next:
 @click.option("--force", is_flag=True, help="Add the demo to a database that already holds data.")
 @format_option
 @pass_app
-def demo(
-    app: AppContext, n_leads: int, seed: int, db: str | None, directory: Path | None, force: bool, fmt: str
-) -> None:
+def demo(app: AppContext, n_leads: int, seed: int, directory: Path | None, force: bool, fmt: str) -> None:
     """Build a realistic demo database and show what to try next.
 
     Creates campaigns, reps (roles, skills, territories) and intake buckets, writes
@@ -60,15 +52,13 @@ def demo(
     \b
     Example:
       leadctl demo
-      leadctl demo --leads 20000 --seed 7 --db sqlite:///demo.db
+      leadctl --db sqlite:///demo.db demo --leads 20000 --seed 7
     """
     from leadctl.config import data_dir
     from leadctl.demo import build as svc
     from leadctl.output import heading, message, render, render_record
     from leadctl.storage.engine import mask_url
 
-    if db:
-        app.db_flag = db
     engine = app.engine()
     target = directory or data_dir() / "demo"
     result = svc.build(
@@ -126,7 +116,7 @@ def demo(
                 "score",
             ],
         )
-    db_opt = f" --db {db}" if db else (f" --db {app.db_flag}" if app.db_flag else "")
+    db_opt = f" --db {app.db_flag}" if app.db_flag else ""
     lead = result.duplicates[0]["lead"] if result.duplicates else 1
     click.echo("")
     click.echo(TRY_NEXT.format(db=db_opt, lead=lead, truth=result.directory / "truth.csv"))
