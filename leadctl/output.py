@@ -12,6 +12,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -105,8 +106,13 @@ def render(
     columns: Sequence[str] | None = None,
     *,
     empty: str | None = None,
+    display: Display | None = None,
 ) -> None:
-    """Write rows to stdout in the chosen format. ``columns`` fixes the field order."""
+    """Write rows to stdout in the chosen format. ``columns`` fixes the field order.
+
+    ``display`` maps a column to how a table shows it (``percent``, ``fixed(4)``,
+    ``flag("SPIKE")`` …); json, jsonl and csv always carry the raw values.
+    """
     if fmt == "jsonl":
         for row in rows:
             click.echo(to_json(_pick(row, columns)))
@@ -129,12 +135,23 @@ def render(
         return
     from tabulate import tabulate
 
-    table = [[_truncate(_cell(row.get(c))) for c in cols] for row in materialised]
+    shown = display or {}
+    table = [[_truncate(_shown(row.get(c), shown.get(c))) for c in cols] for row in materialised]
     click.echo(tabulate(table, headers=cols, tablefmt="simple", disable_numparse=True))
 
 
-def render_record(record: Mapping[str, Any], fmt: str = "table") -> None:
-    """One object: key/value lines for people, one JSON object (or one row) for tools."""
+def render_record(
+    record: Mapping[str, Any],
+    fmt: str = "table",
+    *,
+    fields: Sequence[str] | None = None,
+    display: Display | None = None,
+) -> None:
+    """One object: key/value lines for people, one JSON object (or one row) for tools.
+
+    ``fields`` (tables only) shows just those keys, in that order, when present;
+    ``display`` as for ``render``.
+    """
     if fmt in ("json", "jsonl"):
         indent = 2 if fmt == "json" else None
         click.echo(to_json(record, indent=indent))
@@ -144,8 +161,11 @@ def render_record(record: Mapping[str, Any], fmt: str = "table") -> None:
         return
     from tabulate import tabulate
 
-    pairs = [[k, _cell(v)] for k, v in record.items()]
-    click.echo(tabulate(pairs, tablefmt="plain", disable_numparse=True))
+    shown = display or {}
+    keys = [k for k in fields if k in record] if fields is not None else list(record)
+    lines = [[k, _shown(record[k], shown.get(k))] for k in keys]
+    if lines:
+        click.echo(tabulate(lines, tablefmt="plain", disable_numparse=True))
 
 
 def render_yaml(value: Any) -> None:
@@ -154,6 +174,100 @@ def render_yaml(value: Any) -> None:
 
     text = yaml.safe_dump(jsonable(value), sort_keys=False, allow_unicode=True, default_flow_style=False)
     click.echo(text.removesuffix("...\n"), nl=False)
+
+
+# ---------------------------------------------------------------- display formats (tables only)
+
+Formatter = Callable[[Any], str]
+Display = Mapping[str, Formatter]
+
+
+def _shown(value: Any, formatter: Formatter | None) -> str:
+    return _cell(value) if formatter is None or value is None else formatter(value)
+
+
+def percent(value: Any) -> str:
+    """A ratio as a percentage with one decimal: 0.125 → ``12.5%``."""
+    return f"{float(value) * 100:.1f}%"
+
+
+def fixed(digits: int) -> Formatter:
+    """Floats with ``digits`` decimals (other values as they are)."""
+
+    def show(value: Any) -> str:
+        return f"{value:.{digits}f}" if isinstance(value, float) else _cell(value)
+
+    return show
+
+
+def flag(text: str) -> Formatter:
+    """A boolean column as ``text`` when true, blank when false."""
+    return lambda value: text if value else ""
+
+
+# ---------------------------------------------------------------- sections
+
+
+@dataclass(frozen=True)
+class Section:
+    """A headed sub-table of a record (tables only; other formats keep the record whole).
+
+    ``key`` is the record's entry holding the rows (a list of dicts; ``rows`` builds them
+    from the record instead, e.g. a dict shown as field/value pairs). ``title`` may depend
+    on the record. With no rows: ``empty_title`` replaces the heading (and nothing is
+    rendered), else ``skip_empty`` drops the section, else the heading is shown with the
+    ``empty`` message. ``when`` limits the section to some records.
+    """
+
+    key: str
+    title: str | Callable[[Mapping[str, Any]], str]
+    columns: Sequence[str] | None = None
+    empty: str | None = None
+    empty_title: str | None = None
+    skip_empty: bool = False
+    rows: Callable[[Mapping[str, Any]], Sequence[Mapping[str, Any]]] | None = None
+    when: Callable[[Mapping[str, Any]], bool] | None = None
+    display: Display | None = None
+
+
+def render_sections(
+    record: Mapping[str, Any],
+    fmt: str,
+    sections: Sequence[Section],
+    *,
+    fields: Sequence[str] | None = None,
+    display: Display | None = None,
+) -> None:
+    """A record and its headed sub-tables for people; one JSON object (or CSV row) for tools.
+
+    For a table the record is shown first without the sections' keys (``fields`` and
+    ``display`` as for ``render_record``), then each section under its heading.
+    """
+    if fmt != "table":
+        render_record(record, fmt)
+        return
+    keys = {s.key for s in sections}
+    render_record({k: v for k, v in record.items() if k not in keys}, fmt, fields=fields, display=display)
+    for section in sections:
+        if section.when is not None and not section.when(record):
+            continue
+        rows = section.rows(record) if section.rows is not None else list(record.get(section.key) or [])
+        if not rows:
+            if section.empty_title is not None:
+                heading(section.empty_title)
+                continue
+            if section.skip_empty:
+                continue
+        title = section.title(record) if callable(section.title) else section.title
+        heading(title)
+        render(list(rows), fmt, section.columns, empty=section.empty, display=section.display)
+
+
+def pairs(
+    key: str, name: str = "field", value: str = "value"
+) -> Callable[[Mapping[str, Any]], list[dict[str, Any]]]:
+    """Rows for a ``Section`` from a dict entry of the record: one (name, value) row per item."""
+    return lambda record: [{name: k, value: v} for k, v in (record.get(key) or {}).items()]
 
 
 def heading(text: str) -> None:

@@ -81,3 +81,56 @@ def test_table_is_for_people() -> None:
     out = _run("table")
     assert out.splitlines()[0].split()[:3] == ["id", "email", "phone"]
     assert "ana@example.com" in out
+
+
+def _invoke(body: Any, fmt: str) -> Any:
+    @click.command()
+    @format_option
+    def cmd(fmt: str) -> None:
+        body(fmt)
+
+    return CliRunner().invoke(cmd, ["--format", fmt])
+
+
+def test_display_formats_tables_only() -> None:
+    from leadctl.output import fixed, flag, percent
+
+    rows: list[dict[str, Any]] = [
+        {"rate": 0.125, "spike": True, "score": 0.91234},
+        {"rate": None, "spike": False, "score": 1},
+    ]
+    display = {"rate": percent, "spike": flag("SPIKE"), "score": fixed(2)}
+    table = _invoke(lambda fmt: render(rows, fmt, display=display), "table").stdout.splitlines()
+    assert table[2].split() == ["12.5%", "SPIKE", "0.91"]
+    assert table[3].split() == ["1"]  # blank rate and spike, an int score as it is
+    raw = json.loads(_invoke(lambda fmt: render(rows, fmt, display=display), "json").stdout)
+    assert raw == rows  # JSON keeps the raw values
+    csv_rows = list(
+        csv.DictReader(io.StringIO(_invoke(lambda fmt: render(rows, fmt, display=display), "csv").stdout))
+    )
+    assert csv_rows[0] == {"rate": "0.125", "spike": "true", "score": "0.91234"}
+
+
+def test_sections_for_people_and_the_whole_record_for_tools() -> None:
+    from leadctl.output import Section, pairs, render_sections
+
+    record = {"id": 7, "name": "web", "custom": {"a": 1}, "events": [], "notes": [{"n": "x"}]}
+    sections = (
+        Section(
+            "custom",
+            "Custom fields",
+            ["field", "value"],
+            empty_title="Custom fields: none",
+            rows=pairs("custom"),
+        ),
+        Section("events", "Events", skip_empty=True),
+        Section("notes", lambda r: f"Notes of {r['name']}", ["n"], when=lambda r: r["id"] == 7),
+    )
+    result = _invoke(lambda fmt: render_sections(record, fmt, sections), "table")
+    out = result.stdout.splitlines()
+    assert out[0].split() == ["id", "7"] and out[1].split() == ["name", "web"]
+    assert "custom" not in result.stdout.split("Custom fields")[0]  # section keys leave the record
+    assert "Custom fields" in out and "Notes of web" in out and "Events" not in result.stdout
+    assert json.loads(_invoke(lambda fmt: render_sections(record, fmt, sections), "json").stdout) == record
+    empty = dict(record, custom={})
+    assert "Custom fields: none" in _invoke(lambda fmt: render_sections(empty, fmt, sections), "table").stdout

@@ -19,7 +19,7 @@ SHOW_KEYS = (
 
 def _record(row: dict[str, Any], fmt: str) -> None:
     """One bucket: the readable keys for people, everything (ids included) for tools."""
-    render_record(row if fmt != "table" else {k: row[k] for k in (*SHOW_KEYS, "changed") if k in row}, fmt)
+    render_record(row, fmt, fields=(*SHOW_KEYS, "changed"))
 
 
 @click.group()

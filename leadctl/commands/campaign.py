@@ -6,7 +6,10 @@ import click
 
 from leadctl.cli import AppContext, pass_app
 from leadctl.commands._options import CampaignRef, RepRef
-from leadctl.output import format_option, render, render_record
+from leadctl.output import Section, format_option, render, render_record, render_sections
+
+REP_COLUMNS = ["id", "email", "name", "role", "approved_at", "revoked_at"]
+SHOW_SECTIONS = (Section("reps", "Reps", REP_COLUMNS, skip_empty=True),)
 
 
 @click.group()
@@ -74,17 +77,7 @@ def show_cmd(app: AppContext, campaign_ref: str, fmt: str) -> None:
     """
     from leadctl.services.admin import campaigns
 
-    row = campaigns.show(app.engine(), campaign_ref)
-    if fmt != "table":
-        render_record(row, fmt)
-        return
-    reps = row.pop("reps")
-    render_record(row, fmt)
-    if reps:
-        from leadctl.output import heading
-
-        heading("Reps")
-        render(reps, fmt, ["id", "email", "name", "role", "approved_at", "revoked_at"])
+    render_sections(campaigns.show(app.engine(), campaign_ref), fmt, SHOW_SECTIONS)
 
 
 @campaign.command("edit")

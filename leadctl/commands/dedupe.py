@@ -9,7 +9,28 @@ import click
 
 from leadctl.cli import AppContext, pass_app
 from leadctl.commands._options import BucketRef, CampaignRef, Fraction
-from leadctl.output import format_option
+from leadctl.output import Section, fixed, format_option
+
+SCAN_COLUMNS = ["cluster", "client_id", "survivor", "name", "email", "company", "score", "rules"]
+LINKS_SECTION = (
+    Section("links", "Links", ["cluster", "a", "b", "score", "rule", "fields"], skip_empty=True),
+)
+_SCORES = {k: fixed(4) for k in ("threshold", "precision", "recall", "f1")}
+EVALUATE_SECTIONS = (
+    Section(
+        "stored_outcome",
+        lambda r: f"Stored outcome (threshold {r['threshold']})",
+        ["precision", "recall", "f1", "tp", "fp", "fn"],
+        rows=lambda r: [r["stored_outcome"]],
+        display=_SCORES,
+    ),
+    Section(
+        "sweep",
+        "Threshold sweep",
+        ["threshold", "precision", "recall", "f1", "tp", "fp", "fn"],
+        display=_SCORES,
+    ),
+)
 
 
 @click.group()
@@ -73,7 +94,7 @@ def scan_cmd(
       leadctl dedupe scan --campaign "Outbound Q1" --explain
       leadctl dedupe scan --threshold 0.75 --apply
     """
-    from leadctl.output import heading, message, render, warn
+    from leadctl.output import flag, message, render, render_sections, warn
     from leadctl.services.admin.lookup import scope_ids
     from leadctl.services.dedupe import merges as svc
 
@@ -94,29 +115,21 @@ def scan_cmd(
             {
                 "cluster": c["cluster"],
                 "client_id": m["client_id"],
-                "survivor": "yes" if m["survivor"] else "",
+                "survivor": m["survivor"],
                 "name": f"{m['first_name'] or ''} {m['last_name'] or ''}".strip(),
                 "email": m["email"],
                 "company": m["company"],
-                "score": c["score"] if m["survivor"] else "",
-                "rules": ", ".join(c["rules"]) if m["survivor"] else "",
+                "score": c["score"] if m["survivor"] else None,
+                "rules": c["rules"] if m["survivor"] else None,
             }
             for c in clusters
             for m in c["members"]
         ]
+        links = [{"cluster": c["cluster"], **link} for c in clusters for link in c.get("links", [])]
         render(
-            rows,
-            fmt,
-            ["cluster", "client_id", "survivor", "name", "email", "company", "score", "rules"],
-            empty="No duplicate clusters found.",
+            rows, fmt, SCAN_COLUMNS, empty="No duplicate clusters found.", display={"survivor": flag("yes")}
         )
-        if explain and clusters:
-            heading("Links")
-            render(
-                [{"cluster": c["cluster"], **link} for c in clusters for link in c["links"]],
-                fmt,
-                ["cluster", "a", "b", "score", "rule", "fields"],
-            )
+        render_sections({"links": links}, fmt, LINKS_SECTION)
     else:
         render(clusters, fmt)
     st = result.stats
@@ -209,27 +222,13 @@ def evaluate_cmd(app: AppContext, truth: Path, fmt: str) -> None:
     Example:
       leadctl dedupe evaluate labelled-sample.csv
     """
-    from leadctl.output import heading, message, render, render_record
+    from leadctl.output import message, render_sections
     from leadctl.services.dedupe import merges as svc
 
     report = svc.evaluate(app.engine(), app.rules, truth)
-    if fmt != "table":
-        render_record(report, fmt)
-        return
-    message(
-        f"{report['leads_found']:,} of {report['labelled_rows']:,} labelled rows found as leads; "
-        f"{report['leads_with_client']:,} have a client."
-    )
-    cur = report["stored_outcome"]
-    heading(f"Stored outcome (threshold {report['threshold']})")
-    render([{k: _fmt(v) for k, v in cur.items()}], fmt, ["precision", "recall", "f1", "tp", "fp", "fn"])
-    heading("Threshold sweep")
-    render(
-        [{k: _fmt(v) for k, v in r.items()} for r in report["sweep"]],
-        fmt,
-        ["threshold", "precision", "recall", "f1", "tp", "fp", "fn"],
-    )
-
-
-def _fmt(v: Any) -> Any:
-    return f"{v:.4f}" if isinstance(v, float) else v
+    if fmt == "table":
+        message(
+            f"{report['leads_found']:,} of {report['labelled_rows']:,} labelled rows found as leads; "
+            f"{report['leads_with_client']:,} have a client."
+        )
+    render_sections(report, fmt, EVALUATE_SECTIONS, fields=())

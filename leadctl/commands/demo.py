@@ -2,12 +2,53 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import click
 
 from leadctl.cli import AppContext, pass_app
-from leadctl.output import format_option
+from leadctl.output import Section, format_option
+
+
+def _processing(record: Mapping[str, Any]) -> list[dict[str, Any]]:
+    p = record["processing"]
+    return [
+        {
+            "leads": p["selected"],
+            "clients created": p["processed"],
+            "duplicates": p["duplicate"],
+            "rejected at load": sum(f["rejected"] for f in record["files"]),
+        }
+    ]
+
+
+# The demo's table output: headed sub-tables (json/jsonl/csv: the record as it is).
+SECTIONS = (
+    Section(
+        "files",
+        "Files loaded",
+        ["bucket", "file", "format", "rows_read", "loaded", "rejected", "already_loaded"],
+    ),
+    Section("processing", "Intake processing", rows=_processing),
+    Section(
+        "duplicate_examples",
+        "Some duplicates it found (hardest first)",
+        [
+            "lead",
+            "lead_name",
+            "lead_email",
+            "bucket",
+            "client",
+            "client_name",
+            "client_email",
+            "rule",
+            "score",
+        ],
+        skip_empty=True,
+    ),
+)
 
 TRY_NEXT = """\
 Try next:
@@ -56,7 +97,7 @@ def demo(app: AppContext, n_leads: int, seed: int, directory: Path | None, force
     """
     from leadctl.config import data_dir
     from leadctl.demo import build as svc
-    from leadctl.output import heading, message, render, render_record
+    from leadctl.output import message, render_sections
     from leadctl.storage.engine import mask_url
 
     engine = app.engine()
@@ -71,51 +112,15 @@ def demo(app: AppContext, n_leads: int, seed: int, directory: Path | None, force
         say=message,
         where=f"{mask_url(app.database_url)} (files in {target})",
     )
+    record = {
+        "directory": str(result.directory),
+        "files": result.files,
+        "processing": result.processing,
+        "duplicate_examples": result.duplicates,
+    }
+    render_sections(record, fmt, SECTIONS, fields=())
     if fmt != "table":
-        render_record(
-            {
-                "directory": str(result.directory),
-                "files": result.files,
-                "processing": result.processing,
-                "duplicate_examples": result.duplicates,
-            },
-            fmt,
-        )
         return
-    heading("Files loaded")
-    render(
-        result.files, fmt, ["bucket", "file", "format", "rows_read", "loaded", "rejected", "already_loaded"]
-    )
-    heading("Intake processing")
-    p = result.processing
-    render(
-        [
-            {
-                "leads": p["selected"],
-                "clients created": p["processed"],
-                "duplicates": p["duplicate"],
-                "rejected at load": sum(f["rejected"] for f in result.files),
-            }
-        ],
-        fmt,
-    )
-    if result.duplicates:
-        heading("Some duplicates it found (hardest first)")
-        render(
-            result.duplicates,
-            fmt,
-            [
-                "lead",
-                "lead_name",
-                "lead_email",
-                "bucket",
-                "client",
-                "client_name",
-                "client_email",
-                "rule",
-                "score",
-            ],
-        )
     db_opt = f" --db {app.db_flag}" if app.db_flag else ""
     lead = result.duplicates[0]["lead"] if result.duplicates else 1
     click.echo("")

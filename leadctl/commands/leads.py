@@ -2,17 +2,49 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
+from typing import Any
 
 import click
 
 from leadctl.cli import AppContext, pass_app
 from leadctl.commands._options import Assignment, BucketRef, CampaignRef, RepRef, SortKey, When, status_option
-from leadctl.output import format_option
+from leadctl.output import Section, format_option, pairs, render_sections
 from leadctl.vocab import LeadStatus
 
 # Keep in step with services.leads.SORT_FIELDS (a test checks); listed here so --help stays cheap.
 SORTABLE = "id, registered_at, created_at, updated_at, status, external_id, first_name, last_name, email, company, bucket, campaign, manager"
+
+
+def _rejected(lead: Mapping[str, Any]) -> bool:
+    return bool(lead["status"] == LeadStatus.REJECTED)
+
+
+def _source_title(lead: Mapping[str, Any]) -> str:
+    return f"Source row (line {lead['line_no']})" if lead["line_no"] is not None else "Source row"
+
+
+def _reasons(lead: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return [r if isinstance(r, dict) else {"reason": r} for r in lead["reasons"] or []]
+
+
+# `leads show` as a table: the lead's fields, then these headed sub-tables.
+SHOW_SECTIONS = (
+    Section(
+        "custom", "Custom fields", ["field", "value"], empty_title="Custom fields: none", rows=pairs("custom")
+    ),
+    Section("reasons", "Reasons", empty_title="Reasons: none recorded", rows=_reasons, when=_rejected),
+    Section(
+        "raw",
+        _source_title,
+        ["column", "value"],
+        skip_empty=True,
+        rows=pairs("raw", "column"),
+        when=_rejected,
+    ),
+    Section("timeline", "Timeline", ["at", "kind", "actor", "data"]),
+)
 
 
 @click.group()
@@ -143,30 +175,9 @@ def show_cmd(app: AppContext, lead_id: str, fmt: str) -> None:
       leadctl leads show 42 --format json | jq .timeline
       leadctl leads show lead:42          # as printed in duplicate_of
     """
-    from leadctl.output import heading, render, render_record
     from leadctl.services.intake import leads as service
 
-    lead = service.show_lead(app.engine(), lead_id)
-    if fmt != "table":
-        render_record(lead, fmt)
-        return
-    custom = lead.pop("custom")
-    reasons = lead.pop("reasons")
-    raw = lead.pop("raw")
-    timeline = lead.pop("timeline")
-    render_record(lead, fmt)
-    heading("Custom fields" if custom else "Custom fields: none")
-    if custom:
-        render([{"field": k, "value": v} for k, v in custom.items()], fmt, ["field", "value"])
-    if lead["status"] == "rejected":
-        heading("Reasons" if reasons else "Reasons: none recorded")
-        if reasons:
-            render([r if isinstance(r, dict) else {"reason": r} for r in reasons], fmt)
-        if raw:
-            heading(f"Source row (line {lead['line_no']})" if lead["line_no"] is not None else "Source row")
-            render([{"column": k, "value": v} for k, v in raw.items()], fmt, ["column", "value"])
-    heading("Timeline")
-    render(timeline, fmt, ["at", "kind", "actor", "data"])
+    render_sections(service.show_lead(app.engine(), lead_id), fmt, SHOW_SECTIONS)
 
 
 @leads.command("fix")

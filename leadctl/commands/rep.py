@@ -6,10 +6,21 @@ import click
 
 from leadctl.cli import AppContext, pass_app
 from leadctl.commands._options import RepRef
-from leadctl.output import format_option, message, render, render_record, warn
+from leadctl.output import Section, format_option, message, render, render_record, render_sections, warn
 from leadctl.vocab import RepRole
 
 ROLES = tuple(r.value for r in RepRole)  # vocab imports nothing heavy
+SHOW_SECTIONS = (
+    Section(
+        "campaign_approvals",
+        "Campaigns",
+        ["id", "name", "active", "approved_at", "revoked_at"],
+        empty="Not approved on any campaign (see 'leadctl campaign approve').",
+    ),
+    Section(
+        "managed_buckets", "Buckets managed", ["id", "name", "campaign", "active"], empty="Manages no bucket."
+    ),
+)
 
 
 @click.group()
@@ -128,25 +139,9 @@ def show_cmd(app: AppContext, rep_ref: str, fmt: str) -> None:
       leadctl rep show ana@example.com
       leadctl rep show 7 --format json
     """
-    from leadctl.output import heading
     from leadctl.services.admin import reps
 
-    row = reps.show(app.engine(), rep_ref)
-    if fmt != "table":
-        render_record(row, fmt)
-        return
-    approvals = row.pop("campaign_approvals")
-    managed = row.pop("managed_buckets")
-    render_record(row, fmt)
-    heading("Campaigns")
-    render(
-        approvals,
-        fmt,
-        ["id", "name", "active", "approved_at", "revoked_at"],
-        empty="Not approved on any campaign (see 'leadctl campaign approve').",
-    )
-    heading("Buckets managed")
-    render(managed, fmt, ["id", "name", "campaign", "active"], empty="Manages no bucket.")
+    render_sections(reps.show(app.engine(), rep_ref), fmt, SHOW_SECTIONS)
 
 
 @rep.command("edit")
