@@ -10,6 +10,7 @@ import csv
 import io
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -25,7 +26,13 @@ T = TypeVar("T")
 
 # A CSV cell starting with one of these is read as a formula by spreadsheets.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_SIGNED = frozenset("0123456789 ().-+")
+# Signed cells a spreadsheet cannot evaluate: a plain number (it shows that number), or a
+# phone number spelled with digits, spaces, parentheses, dots and hyphens in which two
+# operands stand side by side with no operator between them ("1 (415)", "415) 555"),
+# which no spreadsheet formula grammar accepts, so the cell stays text.
+_PLAIN_NUMBER = re.compile(r"[+-]\d+(\.\d+)?")
+_PHONE_CHARS = re.compile(r"[+-][\d ().-]+")
+_SIDE_BY_SIDE = re.compile(r"[\d)]\s*\(|[\d)]\s+\d")
 
 
 def format_option(f: F) -> F:
@@ -92,12 +99,23 @@ def _cell(value: Any) -> str:
 
 
 def csv_safe(text: str) -> str:
-    """Neutralise spreadsheet formulas (``=HYPERLINK(…)``) but keep numbers such as ``+14155550100``."""
-    if text and text.startswith(_FORMULA_START):
-        if text[0] in "+-" and len(text) > 1 and set(text) <= _PLAIN_SIGNED:
-            return text
-        return "'" + text
-    return text
+    """A CSV cell no spreadsheet evaluates: a leading ``'`` on anything it would compute.
+
+    Cells starting with ``= + - @``, a tab or a carriage return are formulas to a
+    spreadsheet (``=HYPERLINK(…)``, and arithmetic such as ``+1-000-000-0000`` or ``-2+3``).
+    Two kinds of signed cells are left as they are because no spreadsheet can compute them:
+    a plain number (``+14155550100``, a valid E.164 phone, or ``-42``), and a phone number
+    with spaces or parentheses whose parts stand side by side without an operator
+    (``+1 (415) 555-0100``).
+    """
+    if not text or not text.startswith(_FORMULA_START):
+        return text
+    if text[0] in "+-" and (
+        _PLAIN_NUMBER.fullmatch(text)
+        or (_PHONE_CHARS.fullmatch(text) and _SIDE_BY_SIDE.search(text) and text[1].isdigit())
+    ):
+        return text
+    return "'" + text
 
 
 def render(

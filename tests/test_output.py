@@ -54,6 +54,25 @@ def test_csv_never_emits_live_formulas(value: str, expected: str) -> None:
     assert csv_safe(value) == expected
 
 
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("+1-000-000-0000", "'+1-000-000-0000"),  # a spreadsheet computes 1-0-0-0
+        ("-2+3", "'-2+3"),
+        ("+1.5e3", "'+1.5e3"),
+        ("-1-1", "'-1-1"),
+        ("+1 (415) 555-0100", "+1 (415) 555-0100"),  # no spreadsheet can parse "1 (415)" as a formula
+        ("+14155550100", "+14155550100"),  # a plain number: valid E.164 stays readable
+        ("-3.5", "-3.5"),
+        ("+", "'+"),
+        ("-", "'-"),
+        ("+(1)", "'+(1)"),
+    ],
+)
+def test_csv_neutralises_arithmetic_too(value: str, expected: str) -> None:
+    assert csv_safe(value) == expected
+
+
 def test_csv_output(monkeypatch: pytest.MonkeyPatch) -> None:
     rows = list(csv.DictReader(io.StringIO(_run("csv"))))
     assert rows[0]["phone"] == "+14155550100"
