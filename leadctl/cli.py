@@ -85,8 +85,11 @@ class AppContext:
     @property
     def database_url(self) -> str:
         from leadctl.config import database_url
+        from leadctl.redact import register
 
-        return database_url(self.db_flag)
+        url = database_url(self.db_flag)
+        register(url)  # every message masks its secrets from now on
+        return url
 
     def engine(self, *, check_schema: bool = True) -> Engine:
         if self._engine is None:
@@ -190,6 +193,12 @@ def cli(ctx: click.Context, db: str | None, rules: str | None, verbose: bool, no
         from leadctl.output import set_color
 
         set_color(False)
+    import os
+
+    from leadctl.redact import register
+
+    register(db)  # before anything can fail with the URL in its message
+    register(os.environ.get("LEADCTL_DATABASE_URL"))
     ctx.obj = AppContext(db_flag=db, rules_flag=rules, verbose=verbose)
 
 
@@ -221,7 +230,9 @@ def to_click_error(exc: Exception, verbose: bool) -> click.ClickException:
     if verbose:
         import traceback
 
-        traceback.print_exc()
+        from leadctl.redact import scrub
+
+        click.echo(scrub(traceback.format_exc()), err=True, nl=False)
     if isinstance(exc, LeadctlError):
         return CommandError(str(exc))
     db_message = _database_message(exc)

@@ -20,6 +20,8 @@ from typing import Any, TypeVar
 
 import click
 
+from leadctl.redact import scrub
+
 FORMATS = ("table", "json", "jsonl", "csv")
 F = TypeVar("F", bound=Callable[..., Any])
 T = TypeVar("T")
@@ -334,15 +336,16 @@ def style(text: str, **kwargs: Any) -> str:
 
 
 def message(text: str) -> None:
-    click.echo(text, err=True)
+    """A note on stderr (secrets of the database URL masked, as in every message)."""
+    click.echo(scrub(text), err=True)
 
 
 def warn(text: str) -> None:
-    click.echo(style("Warning: ", fg="yellow") + text, err=True)
+    click.echo(style("Warning: ", fg="yellow") + scrub(text), err=True)
 
 
 def error(text: str) -> None:
-    click.echo(style("Error: ", fg="red") + text, err=True)
+    click.echo(style("Error: ", fg="red") + scrub(text), err=True)
 
 
 def progress_enabled() -> bool:
