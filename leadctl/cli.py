@@ -18,6 +18,7 @@ from leadctl import __version__
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
+    from leadctl.output import Reporter
     from leadctl.rules import Rules
 
 # name -> (module:attribute, one-line summary, section). The summary is shown by
@@ -81,6 +82,14 @@ class AppContext:
     verbose: bool = False
     _engine: Engine | None = field(default=None, repr=False)
     _rules: Rules | None = field(default=None, repr=False)
+    reporter: Reporter | None = field(default=None, repr=False)
+
+    def report(self, unit: str = "leads") -> Reporter:
+        """The run's reporter (progress, warnings, notes; what is kept after Ctrl-C)."""
+        from leadctl.output import Reporter
+
+        self.reporter = Reporter(unit)
+        return self.reporter
 
     @property
     def database_url(self) -> str:
@@ -130,7 +139,9 @@ class LazyGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, KeyboardInterrupt):
+        except (KeyboardInterrupt, click.exceptions.Abort):
+            raise interrupted(ctx) from None
+        except (click.ClickException, click.exceptions.Exit):
             raise
         except BrokenPipeError:
             sys.stderr.close()
@@ -212,6 +223,28 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     return 0
+
+
+INTERRUPTED_EXIT = 130  # 128 + SIGINT, as shells report a Ctrl-C
+
+
+def interrupted(ctx: click.Context) -> click.exceptions.Exit:
+    """Ctrl-C: one line saying what was kept, then exit 130 (not Click's "Aborted!", exit 1).
+
+    Every command writes in transactions that a Ctrl-C rolls back; a command that commits
+    in steps (``process``) registers its ``Reporter`` so the note can say how much is kept.
+    """
+    from leadctl.output import message
+
+    app = ctx.obj if isinstance(ctx.obj, AppContext) else None
+    kept = app.reporter.kept() if app is not None and app.reporter is not None else None
+    if kept:
+        message(
+            f"Interrupted: {kept}; the batch in progress was rolled back. Run the command again for the rest."
+        )
+    else:
+        message("Interrupted: nothing was changed (the work in progress was rolled back).")
+    return click.exceptions.Exit(INTERRUPTED_EXIT)
 
 
 class CommandError(click.ClickException):

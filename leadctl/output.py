@@ -380,3 +380,50 @@ class Progress:
         if self._bar is not None:
             self._bar.__exit__(None, None, None)
             self._bar = None
+
+
+class Reporter:
+    """One command run's progress, warnings and notes, on stderr — the one object commands
+    hand to services (as ``progress=reporter.progress``, ``on_batch=reporter.batch``,
+    ``on_warning=reporter.warn``, ``say=reporter.note``) instead of four conventions.
+
+    It also remembers what was done, for the note after Ctrl-C: ``batches`` and ``items``
+    count what ``batch`` reported (services report a batch once its writes are done), and
+    ``kept`` is the note ``cli`` prints when the run is interrupted (None: nothing kept).
+    """
+
+    def __init__(self, unit: str = "leads") -> None:
+        self.unit = unit
+        self.batches = 0
+        self.items = 0
+        self._bar: Progress | None = None
+
+    def progress(self, length: int, label: str = "") -> Progress:
+        """A progress bar (only on a terminal) that ``batch`` also advances."""
+        self.close()
+        self._bar = Progress(length, label=label)
+        return self._bar
+
+    def batch(self, n: int) -> None:
+        self.batches += 1
+        self.items += n
+        if self._bar is not None:
+            self._bar.update(n)
+
+    def warn(self, text: str) -> None:
+        warn(text)
+
+    def note(self, text: str) -> None:
+        message(text)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+    def kept(self) -> str | None:
+        if not self.batches:
+            return None
+        return (
+            f"{self.batches:,} batch(es) ({self.items:,} {self.unit}) finished before the interrupt are kept"
+        )

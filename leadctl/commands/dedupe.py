@@ -94,7 +94,7 @@ def scan_cmd(
       leadctl dedupe scan --campaign "Outbound Q1" --explain
       leadctl dedupe scan --threshold 0.75 --apply
     """
-    from leadctl.output import flag, message, render, render_sections, warn
+    from leadctl.output import flag, message, render, render_sections
     from leadctl.services.admin.lookup import scope_ids
     from leadctl.services.dedupe import merges as svc
 
@@ -107,7 +107,7 @@ def scan_cmd(
         bucket_id=bucket_id,
         threshold=threshold,
         apply=apply_ and not dry_run,
-        on_warning=warn,
+        on_warning=app.report("clients").warn,
     )
     clusters = [_cluster(n, c, result.clients, explain) for n, c in enumerate(result.clusters, start=1)]
     if fmt == "table":

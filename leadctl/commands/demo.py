@@ -97,7 +97,7 @@ def demo(app: AppContext, n_leads: int, seed: int, directory: Path | None, force
     """
     from leadctl.config import data_dir
     from leadctl.demo import build as svc
-    from leadctl.output import message, render_sections
+    from leadctl.output import render_sections
     from leadctl.storage.engine import mask_url
 
     engine = app.engine()
@@ -109,7 +109,7 @@ def demo(app: AppContext, n_leads: int, seed: int, directory: Path | None, force
         leads=n_leads,
         seed=seed,
         force=force,
-        say=message,
+        say=app.report().note,
         where=f"{mask_url(app.database_url)} (files in {target})",
     )
     record = {

@@ -90,9 +90,10 @@ def load(
     """
     import sys
 
-    from leadctl.output import Progress, render, render_record, warn
+    from leadctl.output import render, render_record
     from leadctl.services.intake import loading
 
+    report = app.report("bytes")
     data = sys.stdin.buffer.read() if file == "-" else None
     summary = loading.load_file(
         app.engine(),
@@ -105,10 +106,10 @@ def load(
         encoding=encoding,
         dry_run=dry_run,
         data=data,
-        progress=Progress,
+        progress=report.progress,
     )
     for text in summary.warnings:
-        warn(text)
+        report.warn(text)
     if fmt in ("json", "jsonl"):
         render_record(summary.as_dict(), fmt)
     else:

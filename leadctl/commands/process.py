@@ -48,15 +48,18 @@ def process(
       leadctl process --bucket web-demo-requests
       leadctl process --dry-run --format json
     """
-    from leadctl.output import Progress, progress_enabled
+    from leadctl.output import progress_enabled
     from leadctl.services.admin.lookup import scope_ids
     from leadctl.services.intake import processing
 
     engine = app.engine()
     bucket_id, campaign_id = scope_ids(engine, bucket, campaign)
+    report = app.report()
+    if dry_run:
+        app.reporter = None  # a dry run keeps nothing, whatever it reported
     # Counting the backlog is only worth it for a progress bar (never from cron).
-    total = processing.count_new(engine, bucket_id, campaign_id, limit) if progress_enabled() else 0
-    bar = Progress(total, label="processing")
+    if progress_enabled():
+        report.progress(processing.count_new(engine, bucket_id, campaign_id, limit), label="processing")
     try:
         summary = processing.process(
             engine,
@@ -65,10 +68,10 @@ def process(
             campaign_id=campaign_id,
             limit=limit,
             dry_run=dry_run,
-            on_batch=bar.update,
+            on_batch=report.batch,
         )
     finally:
-        bar.close()
+        report.close()
     _report(summary, fmt, "processed")
 
 
