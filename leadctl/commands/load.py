@@ -5,13 +5,19 @@ from __future__ import annotations
 import click
 
 from leadctl.cli import AppContext, pass_app
+from leadctl.commands._options import BucketRef
 from leadctl.output import format_option
 
 
 @click.command("load")
 @click.argument("file", metavar="FILE", type=click.Path(allow_dash=True, dir_okay=False))
 @click.option(
-    "--bucket", "bucket_ref", required=True, metavar="BUCKET", help="Bucket the leads enter (name or id)."
+    "--bucket",
+    "bucket_ref",
+    required=True,
+    metavar="BUCKET",
+    type=BucketRef(),
+    help="Bucket the leads enter (name or id).",
 )
 @click.option(
     "--format-in",

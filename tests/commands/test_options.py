@@ -33,6 +33,9 @@ BAD_VALUES = [
     (["dedupe", "scan", "--campaign", " "], "--campaign"),
     (["bucket", "create", "web", "--campaign", " "], "--campaign"),
     (["bucket", "show", " "], "BUCKET"),
+    (["load", "-", "--bucket", " "], "--bucket"),
+    (["bucket", "edit", "web", "--campaign", ""], "--campaign"),
+    (["campaign", "approve", "Outbound", " "], "REP..."),
     (["campaign", "show", ""], "CAMPAIGN"),
     (["rep", "show", " "], "REP"),
     # FIELD=VALUE assignments
