@@ -121,6 +121,9 @@ def reprocess(
     chosen = statuses or [LeadStatus.REJECTED, LeadStatus.DUPLICATE, LeadStatus.NEW]
     engine = app.engine()
     bucket_id, campaign_id = scope_ids(engine, bucket, campaign)
+    report = app.report()  # reprocess commits batch by batch too: Ctrl-C says how many are kept
+    if dry_run:
+        app.reporter = None
     summary = processing.reprocess(
         engine,
         app.rules,
@@ -130,5 +133,6 @@ def reprocess(
         lead_ids=list(lead_ids),
         since=since,
         dry_run=dry_run,
+        on_batch=report.batch,
     )
     _report(summary, fmt, "changed")
