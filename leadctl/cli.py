@@ -84,11 +84,11 @@ class AppContext:
     _rules: Rules | None = field(default=None, repr=False)
     reporter: Reporter | None = field(default=None, repr=False)
 
-    def report(self, unit: str = "leads") -> Reporter:
+    def report(self, unit: str = "leads", partial: str | None = None) -> Reporter:
         """The run's reporter (progress, warnings, notes; what is kept after Ctrl-C)."""
         from leadctl.output import Reporter
 
-        self.reporter = Reporter(unit)
+        self.reporter = Reporter(unit, partial)
         return self.reporter
 
     @property
@@ -239,9 +239,7 @@ def interrupted(ctx: click.Context) -> click.exceptions.Exit:
     app = ctx.obj if isinstance(ctx.obj, AppContext) else None
     kept = app.reporter.kept() if app is not None and app.reporter is not None else None
     if kept:
-        message(
-            f"Interrupted: {kept}; the batch in progress was rolled back. Run the command again for the rest."
-        )
+        message(f"Interrupted: {kept}")
     else:
         message("Interrupted: nothing was changed (the work in progress was rolled back).")
     return click.exceptions.Exit(INTERRUPTED_EXIT)

@@ -392,8 +392,9 @@ class Reporter:
     ``kept`` is the note ``cli`` prints when the run is interrupted (None: nothing kept).
     """
 
-    def __init__(self, unit: str = "leads") -> None:
+    def __init__(self, unit: str = "leads", partial: str | None = None) -> None:
         self.unit = unit
+        self.partial = partial  # what is kept when the run commits in steps it does not count
         self.batches = 0
         self.items = 0
         self._bar: Progress | None = None
@@ -423,7 +424,8 @@ class Reporter:
 
     def kept(self) -> str | None:
         if not self.batches:
-            return None
+            return None if self.partial is None else self.partial + "."
         return (
-            f"{self.batches:,} batch(es) ({self.items:,} {self.unit}) finished before the interrupt are kept"
+            f"{self.batches:,} batch(es) ({self.items:,} {self.unit}) finished before the interrupt are kept; "
+            "the batch in progress was rolled back. Run the command again for the rest."
         )

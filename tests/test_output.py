@@ -153,3 +153,17 @@ def test_sections_for_people_and_the_whole_record_for_tools() -> None:
     assert json.loads(_invoke(lambda fmt: render_sections(record, fmt, sections), "json").stdout) == record
     empty = dict(record, custom={})
     assert "Custom fields: none" in _invoke(lambda fmt: render_sections(empty, fmt, sections), "table").stdout
+
+
+def test_reporter_counts_batches_for_the_interrupt_note() -> None:
+    from leadctl.output import Reporter
+
+    assert Reporter().kept() is None
+    assert Reporter(partial="the set-up is kept").kept() == "the set-up is kept."
+    report = Reporter()
+    report.batch(5000)
+    report.batch(1200)
+    note = report.kept()
+    assert note is not None and note.startswith(
+        "2 batch(es) (6,200 leads) finished before the interrupt are kept"
+    )

@@ -24,6 +24,9 @@ def _processing(record: Mapping[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+# Ctrl-C mid-demo: the set-up and each loaded file are separate commits.
+DEMO_PARTIAL = "what the demo finished (set-up, loaded files) is kept; 'leadctl demo --force' completes it"
+
 # The demo's table output: headed sub-tables (json/jsonl/csv: the record as it is).
 SECTIONS = (
     Section(
@@ -109,7 +112,7 @@ def demo(app: AppContext, n_leads: int, seed: int, directory: Path | None, force
         leads=n_leads,
         seed=seed,
         force=force,
-        say=app.report().note,
+        say=app.report(partial=DEMO_PARTIAL).note,
         where=f"{mask_url(app.database_url)} (files in {target})",
     )
     record = {
