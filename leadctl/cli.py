@@ -18,6 +18,7 @@ from leadctl import __version__
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
+    from leadctl.output import Reporter
     from leadctl.rules import Rules
 
 # name -> (module:attribute, one-line summary, section). The summary is shown by
@@ -81,12 +82,23 @@ class AppContext:
     verbose: bool = False
     _engine: Engine | None = field(default=None, repr=False)
     _rules: Rules | None = field(default=None, repr=False)
+    reporter: Reporter | None = field(default=None, repr=False)
+
+    def report(self, unit: str = "leads", partial: str | None = None) -> Reporter:
+        """The run's reporter (progress, warnings, notes; what is kept after Ctrl-C)."""
+        from leadctl.output import Reporter
+
+        self.reporter = Reporter(unit, partial)
+        return self.reporter
 
     @property
     def database_url(self) -> str:
         from leadctl.config import database_url
+        from leadctl.redact import register
 
-        return database_url(self.db_flag)
+        url = database_url(self.db_flag)
+        register(url)  # every message masks its secrets from now on
+        return url
 
     def engine(self, *, check_schema: bool = True) -> Engine:
         if self._engine is None:
@@ -127,7 +139,9 @@ class LazyGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort, KeyboardInterrupt):
+        except (KeyboardInterrupt, click.exceptions.Abort):
+            raise interrupted(ctx) from None
+        except (click.ClickException, click.exceptions.Exit):
             raise
         except BrokenPipeError:
             sys.stderr.close()
@@ -190,6 +204,12 @@ def cli(ctx: click.Context, db: str | None, rules: str | None, verbose: bool, no
         from leadctl.output import set_color
 
         set_color(False)
+    import os
+
+    from leadctl.redact import register
+
+    register(db)  # before anything can fail with the URL in its message
+    register(os.environ.get("LEADCTL_DATABASE_URL"))
     ctx.obj = AppContext(db_flag=db, rules_flag=rules, verbose=verbose)
 
 
@@ -203,6 +223,26 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
     return 0
+
+
+INTERRUPTED_EXIT = 130  # 128 + SIGINT, as shells report a Ctrl-C
+
+
+def interrupted(ctx: click.Context) -> click.exceptions.Exit:
+    """Ctrl-C: one line saying what was kept, then exit 130 (not Click's "Aborted!", exit 1).
+
+    Every command writes in transactions that a Ctrl-C rolls back; a command that commits
+    in steps (``process``) registers its ``Reporter`` so the note can say how much is kept.
+    """
+    from leadctl.output import message
+
+    app = ctx.obj if isinstance(ctx.obj, AppContext) else None
+    kept = app.reporter.kept() if app is not None and app.reporter is not None else None
+    if kept:
+        message(f"Interrupted: {kept}")
+    else:
+        message("Interrupted: nothing was changed (the work in progress was rolled back).")
+    return click.exceptions.Exit(INTERRUPTED_EXIT)
 
 
 class CommandError(click.ClickException):
@@ -221,7 +261,9 @@ def to_click_error(exc: Exception, verbose: bool) -> click.ClickException:
     if verbose:
         import traceback
 
-        traceback.print_exc()
+        from leadctl.redact import scrub
+
+        click.echo(scrub(traceback.format_exc()), err=True, nl=False)
     if isinstance(exc, LeadctlError):
         return CommandError(str(exc))
     db_message = _database_message(exc)

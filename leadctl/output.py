@@ -10,13 +10,17 @@ import csv
 import io
 import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TypeVar
 
 import click
+
+from leadctl.redact import scrub
 
 FORMATS = ("table", "json", "jsonl", "csv")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -24,7 +28,13 @@ T = TypeVar("T")
 
 # A CSV cell starting with one of these is read as a formula by spreadsheets.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_PLAIN_SIGNED = frozenset("0123456789 ().-+")
+# Signed cells a spreadsheet cannot evaluate: a plain number (it shows that number), or a
+# phone number spelled with digits, spaces, parentheses, dots and hyphens in which two
+# operands stand side by side with no operator between them ("1 (415)", "415) 555"),
+# which no spreadsheet formula grammar accepts, so the cell stays text.
+_PLAIN_NUMBER = re.compile(r"[+-]\d+(\.\d+)?")
+_PHONE_CHARS = re.compile(r"[+-][\d ().-]+")
+_SIDE_BY_SIDE = re.compile(r"[\d)]\s*\(|[\d)]\s+\d")
 
 
 def format_option(f: F) -> F:
@@ -91,12 +101,23 @@ def _cell(value: Any) -> str:
 
 
 def csv_safe(text: str) -> str:
-    """Neutralise spreadsheet formulas (``=HYPERLINK(…)``) but keep numbers such as ``+14155550100``."""
-    if text and text.startswith(_FORMULA_START):
-        if text[0] in "+-" and len(text) > 1 and set(text) <= _PLAIN_SIGNED:
-            return text
-        return "'" + text
-    return text
+    """A CSV cell no spreadsheet evaluates: a leading ``'`` on anything it would compute.
+
+    Cells starting with ``= + - @``, a tab or a carriage return are formulas to a
+    spreadsheet (``=HYPERLINK(…)``, and arithmetic such as ``+1-000-000-0000`` or ``-2+3``).
+    Two kinds of signed cells are left as they are because no spreadsheet can compute them:
+    a plain number (``+14155550100``, a valid E.164 phone, or ``-42``), and a phone number
+    with spaces or parentheses whose parts stand side by side without an operator
+    (``+1 (415) 555-0100``).
+    """
+    if not text or not text.startswith(_FORMULA_START):
+        return text
+    if text[0] in "+-" and (
+        _PLAIN_NUMBER.fullmatch(text)
+        or (_PHONE_CHARS.fullmatch(text) and _SIDE_BY_SIDE.search(text) and text[1].isdigit())
+    ):
+        return text
+    return "'" + text
 
 
 def render(
@@ -105,8 +126,13 @@ def render(
     columns: Sequence[str] | None = None,
     *,
     empty: str | None = None,
+    display: Display | None = None,
 ) -> None:
-    """Write rows to stdout in the chosen format. ``columns`` fixes the field order."""
+    """Write rows to stdout in the chosen format. ``columns`` fixes the field order.
+
+    ``display`` maps a column to how a table shows it (``percent``, ``fixed(4)``,
+    ``flag("SPIKE")`` …); json, jsonl and csv always carry the raw values.
+    """
     if fmt == "jsonl":
         for row in rows:
             click.echo(to_json(_pick(row, columns)))
@@ -129,12 +155,23 @@ def render(
         return
     from tabulate import tabulate
 
-    table = [[_truncate(_cell(row.get(c))) for c in cols] for row in materialised]
+    shown = display or {}
+    table = [[_truncate(_shown(row.get(c), shown.get(c))) for c in cols] for row in materialised]
     click.echo(tabulate(table, headers=cols, tablefmt="simple", disable_numparse=True))
 
 
-def render_record(record: Mapping[str, Any], fmt: str = "table") -> None:
-    """One object: key/value lines for people, one JSON object (or one row) for tools."""
+def render_record(
+    record: Mapping[str, Any],
+    fmt: str = "table",
+    *,
+    fields: Sequence[str] | None = None,
+    display: Display | None = None,
+) -> None:
+    """One object: key/value lines for people, one JSON object (or one row) for tools.
+
+    ``fields`` (tables only) shows just those keys, in that order, when present;
+    ``display`` as for ``render``.
+    """
     if fmt in ("json", "jsonl"):
         indent = 2 if fmt == "json" else None
         click.echo(to_json(record, indent=indent))
@@ -144,8 +181,11 @@ def render_record(record: Mapping[str, Any], fmt: str = "table") -> None:
         return
     from tabulate import tabulate
 
-    pairs = [[k, _cell(v)] for k, v in record.items()]
-    click.echo(tabulate(pairs, tablefmt="plain", disable_numparse=True))
+    shown = display or {}
+    keys = [k for k in fields if k in record] if fields is not None else list(record)
+    lines = [[k, _shown(record[k], shown.get(k))] for k in keys]
+    if lines:
+        click.echo(tabulate(lines, tablefmt="plain", disable_numparse=True))
 
 
 def render_yaml(value: Any) -> None:
@@ -154,6 +194,100 @@ def render_yaml(value: Any) -> None:
 
     text = yaml.safe_dump(jsonable(value), sort_keys=False, allow_unicode=True, default_flow_style=False)
     click.echo(text.removesuffix("...\n"), nl=False)
+
+
+# ---------------------------------------------------------------- display formats (tables only)
+
+Formatter = Callable[[Any], str]
+Display = Mapping[str, Formatter]
+
+
+def _shown(value: Any, formatter: Formatter | None) -> str:
+    return _cell(value) if formatter is None or value is None else formatter(value)
+
+
+def percent(value: Any) -> str:
+    """A ratio as a percentage with one decimal: 0.125 → ``12.5%``."""
+    return f"{float(value) * 100:.1f}%"
+
+
+def fixed(digits: int) -> Formatter:
+    """Floats with ``digits`` decimals (other values as they are)."""
+
+    def show(value: Any) -> str:
+        return f"{value:.{digits}f}" if isinstance(value, float) else _cell(value)
+
+    return show
+
+
+def flag(text: str) -> Formatter:
+    """A boolean column as ``text`` when true, blank when false."""
+    return lambda value: text if value else ""
+
+
+# ---------------------------------------------------------------- sections
+
+
+@dataclass(frozen=True)
+class Section:
+    """A headed sub-table of a record (tables only; other formats keep the record whole).
+
+    ``key`` is the record's entry holding the rows (a list of dicts; ``rows`` builds them
+    from the record instead, e.g. a dict shown as field/value pairs). ``title`` may depend
+    on the record. With no rows: ``empty_title`` replaces the heading (and nothing is
+    rendered), else ``skip_empty`` drops the section, else the heading is shown with the
+    ``empty`` message. ``when`` limits the section to some records.
+    """
+
+    key: str
+    title: str | Callable[[Mapping[str, Any]], str]
+    columns: Sequence[str] | None = None
+    empty: str | None = None
+    empty_title: str | None = None
+    skip_empty: bool = False
+    rows: Callable[[Mapping[str, Any]], Sequence[Mapping[str, Any]]] | None = None
+    when: Callable[[Mapping[str, Any]], bool] | None = None
+    display: Display | None = None
+
+
+def render_sections(
+    record: Mapping[str, Any],
+    fmt: str,
+    sections: Sequence[Section],
+    *,
+    fields: Sequence[str] | None = None,
+    display: Display | None = None,
+) -> None:
+    """A record and its headed sub-tables for people; one JSON object (or CSV row) for tools.
+
+    For a table the record is shown first without the sections' keys (``fields`` and
+    ``display`` as for ``render_record``), then each section under its heading.
+    """
+    if fmt != "table":
+        render_record(record, fmt)
+        return
+    keys = {s.key for s in sections}
+    render_record({k: v for k, v in record.items() if k not in keys}, fmt, fields=fields, display=display)
+    for section in sections:
+        if section.when is not None and not section.when(record):
+            continue
+        rows = section.rows(record) if section.rows is not None else list(record.get(section.key) or [])
+        if not rows:
+            if section.empty_title is not None:
+                heading(section.empty_title)
+                continue
+            if section.skip_empty:
+                continue
+        title = section.title(record) if callable(section.title) else section.title
+        heading(title)
+        render(list(rows), fmt, section.columns, empty=section.empty, display=section.display)
+
+
+def pairs(
+    key: str, name: str = "field", value: str = "value"
+) -> Callable[[Mapping[str, Any]], list[dict[str, Any]]]:
+    """Rows for a ``Section`` from a dict entry of the record: one (name, value) row per item."""
+    return lambda record: [{name: k, value: v} for k, v in (record.get(key) or {}).items()]
 
 
 def heading(text: str) -> None:
@@ -202,15 +336,16 @@ def style(text: str, **kwargs: Any) -> str:
 
 
 def message(text: str) -> None:
-    click.echo(text, err=True)
+    """A note on stderr (secrets of the database URL masked, as in every message)."""
+    click.echo(scrub(text), err=True)
 
 
 def warn(text: str) -> None:
-    click.echo(style("Warning: ", fg="yellow") + text, err=True)
+    click.echo(style("Warning: ", fg="yellow") + scrub(text), err=True)
 
 
 def error(text: str) -> None:
-    click.echo(style("Error: ", fg="red") + text, err=True)
+    click.echo(style("Error: ", fg="red") + scrub(text), err=True)
 
 
 def progress_enabled() -> bool:
@@ -245,3 +380,52 @@ class Progress:
         if self._bar is not None:
             self._bar.__exit__(None, None, None)
             self._bar = None
+
+
+class Reporter:
+    """One command run's progress, warnings and notes, on stderr — the one object commands
+    hand to services (as ``progress=reporter.progress``, ``on_batch=reporter.batch``,
+    ``on_warning=reporter.warn``, ``say=reporter.note``) instead of four conventions.
+
+    It also remembers what was done, for the note after Ctrl-C: ``batches`` and ``items``
+    count what ``batch`` reported (services report a batch once its writes are done), and
+    ``kept`` is the note ``cli`` prints when the run is interrupted (None: nothing kept).
+    """
+
+    def __init__(self, unit: str = "leads", partial: str | None = None) -> None:
+        self.unit = unit
+        self.partial = partial  # what is kept when the run commits in steps it does not count
+        self.batches = 0
+        self.items = 0
+        self._bar: Progress | None = None
+
+    def progress(self, length: int, label: str = "") -> Progress:
+        """A progress bar (only on a terminal) that ``batch`` also advances."""
+        self.close()
+        self._bar = Progress(length, label=label)
+        return self._bar
+
+    def batch(self, n: int) -> None:
+        self.batches += 1
+        self.items += n
+        if self._bar is not None:
+            self._bar.update(n)
+
+    def warn(self, text: str) -> None:
+        warn(text)
+
+    def note(self, text: str) -> None:
+        message(text)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+    def kept(self) -> str | None:
+        if not self.batches:
+            return None if self.partial is None else self.partial + "."
+        return (
+            f"{self.batches:,} batch(es) ({self.items:,} {self.unit}) finished before the interrupt are kept; "
+            "the batch in progress was rolled back. Run the command again for the rest."
+        )

@@ -8,8 +8,6 @@ from __future__ import annotations
 import re
 from datetime import UTC, date, datetime, time, timedelta
 
-from leadctl.errors import InputError
-
 _FORMATS = (
     "%Y-%m-%d %H:%M:%S",
     "%Y-%m-%d %H:%M",
@@ -46,7 +44,8 @@ def parse_datetime(text: str) -> datetime | None:
 
     Accepts ISO 8601 (with or without offset, ``Z``), Unix epoch seconds, and common
     US/European spellings (``03/14/2026 9:30 AM``, ``14.03.2026``, ``Mar 14, 2026``).
-    A bare date means midnight UTC.
+    A bare date means midnight UTC. A time that exists only outside years 1–9999 in UTC
+    (``9999-12-31T23:59:59-05:00``) is None too, never an OverflowError.
     """
     s = text.strip()
     if not s:
@@ -58,6 +57,8 @@ def parse_datetime(text: str) -> datetime | None:
         return to_utc(datetime.fromisoformat(iso))
     except ValueError:
         pass
+    except OverflowError:  # e.g. 9999-12-31T23:59:59-05:00: a real instant past year 9999 in UTC
+        return None
     for fmt in _FORMATS:
         try:
             return datetime.strptime(s, fmt).replace(tzinfo=UTC)
@@ -66,30 +67,51 @@ def parse_datetime(text: str) -> datetime | None:
     return None
 
 
-def parse_user_datetime(text: str, option: str, *, end_of_day: bool = False) -> datetime:
-    """A date/time from a command-line option; raises InputError naming the option.
+def parse_when(text: str, *, end_of_day: bool = False) -> datetime:
+    """A date/time typed on the command line, in UTC; ``ValueError`` saying what is wrong.
 
-    With ``end_of_day`` a bare date means the end of that day (for ``--until``), relative
-    forms ``today``, ``yesterday`` and ``7d`` (days ago) are accepted too.
+    ``today``, ``yesterday``, ``7d`` (days ago) and everything ``parse_datetime`` accepts.
+    A bare date or a relative day means midnight UTC, or with ``end_of_day`` (``--until``)
+    the end of that day. Values outside the calendar (``1000000000d``,
+    ``9999-12-31T23:59:59-05:00``) are refused with a ValueError, never an OverflowError.
+    The Click type ``commands._options.When`` turns the ValueError into a usage error.
     """
     s = text.strip().lower()
-    today = now().date()
     rel: date | None = None
-    if s == "today":
-        rel = today
-    elif s == "yesterday":
-        rel = today - timedelta(days=1)
-    elif re.fullmatch(r"\d+d", s):
-        rel = today - timedelta(days=int(s[:-1]))
+    try:
+        if s == "today":
+            rel = now().date()
+        elif s == "yesterday":
+            rel = now().date() - timedelta(days=1)
+        elif re.fullmatch(r"\d+d", s):
+            rel = now().date() - timedelta(days=int(s[:-1]))
+    except OverflowError:
+        raise ValueError(f"{text.strip()!r} reaches before the year 1 (use fewer days)") from None
     if rel is not None:
         return datetime.combine(rel, time.max if end_of_day else time.min, UTC)
     parsed = parse_datetime(text)
     if parsed is None:
-        raise InputError(f"{option}: {text!r} is not a date or time (try 2026-03-14 or 2026-03-14T09:30)")
-    is_bare_date = re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()) is not None
-    if end_of_day and is_bare_date:
+        if out_of_range(text):
+            raise ValueError(f"{text.strip()!r} is outside the supported dates (years 1 to 9999 in UTC)")
+        raise ValueError(f"{text.strip()!r} is not a date or time (try 2026-03-14 or 2026-03-14T09:30)")
+    if end_of_day and re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
         return datetime.combine(parsed.date(), time.max, UTC)
     return parsed
+
+
+def out_of_range(text: str) -> bool:
+    """Whether ``text`` is a well-formed ISO date/time that only fails in UTC (year 1 or 9999 edge)."""
+    s = text.strip()
+    iso = s[:-1] + "+00:00" if s.endswith(("Z", "z")) else s
+    try:
+        value = datetime.fromisoformat(iso)
+    except ValueError:
+        return False
+    try:
+        to_utc(value)
+    except OverflowError:
+        return True
+    return False
 
 
 def iso(value: datetime | None) -> str | None:

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -115,7 +116,7 @@ class Leadctl:
             )
         return result
 
-    def json(self, *args: str) -> object:
+    def json(self, *args: str) -> Any:
         import json
 
         return json.loads(self(*args, "--format", "json").stdout)

@@ -124,3 +124,77 @@ def test_bad_config_file_is_one_line(tmp_path: Path) -> None:
     assert result.stderr.strip().splitlines() == [
         f"Error: {config / 'config.yaml'}: unknown key 'databse_url' (expected one of database_url, rules, format)"
     ]
+
+
+def _popen(*args: str, stdin: int | None = None) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [*LEADCTL, *args], stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+def _not_new(db_path: Path) -> int:
+    import sqlite3
+
+    conn = sqlite3.connect(db_path, timeout=5)
+    try:
+        return int(conn.execute("SELECT count(*) FROM lead WHERE status != 'new'").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def test_ctrl_c_exits_130_saying_nothing_was_changed(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    db = f"sqlite:///{tmp_path / 'x.db'}"
+    assert run("--db", db, "campaign", "create", "C").returncode == 0
+    assert run("--db", db, "bucket", "create", "web", "--campaign", "C").returncode == 0
+    proc = _popen("--db", db, "load", "-", "--bucket", "web", stdin=subprocess.PIPE)
+    assert proc.stdin is not None
+    proc.stdin.write("First Name,Last Name,E-mail\nAna,Silva,ana@example.com\n")
+    proc.stdin.flush()
+    time.sleep(3)  # started and waiting for the rest of stdin
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Aborted!" not in err and "Traceback" not in err
+    assert err.strip().splitlines() == [
+        "Interrupted: nothing was changed (the work in progress was rolled back)."
+    ]
+
+
+def test_ctrl_c_during_process_keeps_committed_batches_and_says_how_many(tmp_path: Path) -> None:
+    import re
+    import signal
+    import time
+
+    path = tmp_path / "x.db"
+    db = f"sqlite:///{path}"
+    leads = tmp_path / "leads.csv"
+    rows = [
+        f"Ann{i},Lee{i},ann{i}@example{i % 97}.com,Acme {i},(212) {200 + i % 700}-{i % 10000:04d},CTO"
+        for i in range(30_000)
+    ]
+    header = "First Name,Last Name,E-mail,Company Name,Business Phone,Job Title\n"
+    leads.write_text(header + "\n".join(rows) + "\n", encoding="utf-8")
+    assert run("--db", db, "campaign", "create", "C").returncode == 0
+    assert run("--db", db, "bucket", "create", "web", "--campaign", "C").returncode == 0
+    assert run("--db", db, "load", str(leads), "--bucket", "web").returncode == 0
+    proc = _popen("--db", db, "process")
+    deadline = time.monotonic() + 120
+    while _not_new(path) == 0 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "Aborted!" not in err and "Traceback" not in err
+    (line,) = err.strip().splitlines()
+    m = re.fullmatch(
+        r"Interrupted: (\d+) batch\(es\) \(([\d,]+) leads\) finished before the interrupt are kept; "
+        r"the batch in progress was rolled back\. Run the command again for the rest\.",
+        line,
+    )
+    assert m is not None, line
+    kept = int(m.group(2).replace(",", ""))
+    assert 0 < kept < 30_000
+    assert _not_new(path) == kept  # exactly what the note says

@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from leadctl.cli import AppContext, pass_app
+from leadctl.commands._options import BucketRef, CampaignRef, RepRef
 from leadctl.output import format_option, message, render, render_record
 
 SHOW_KEYS = (
@@ -18,7 +19,7 @@ SHOW_KEYS = (
 
 def _record(row: dict[str, Any], fmt: str) -> None:
     """One bucket: the readable keys for people, everything (ids included) for tools."""
-    render_record(row if fmt != "table" else {k: row[k] for k in (*SHOW_KEYS, "changed") if k in row}, fmt)
+    render_record(row, fmt, fields=(*SHOW_KEYS, "changed"))
 
 
 @click.group()
@@ -40,9 +41,19 @@ def bucket() -> None:
 @bucket.command("create")
 @click.argument("name")
 @click.option(
-    "--campaign", "campaign_ref", required=True, metavar="CAMPAIGN", help="Campaign it feeds (name or id)."
+    "--campaign",
+    "campaign_ref",
+    required=True,
+    metavar="CAMPAIGN",
+    type=CampaignRef(),
+    help="Campaign it feeds (name or id).",
 )
-@click.option("--manager", metavar="REP", help="Default manager of its leads (e-mail, name or id).")
+@click.option(
+    "--manager",
+    metavar="REP",
+    type=RepRef(blank_ok=True),
+    help="Default manager of its leads (e-mail, name or id).",
+)
 @click.option("--affiliate-id", metavar="ID", help="Affiliate id passed on to clients.")
 @click.option("--source", help="Acquisition channel, e.g. affiliate, landing-page, api, list-purchase.")
 @click.option("--label", help="Label shown on leads and clients (default: the name).")
@@ -104,7 +115,7 @@ def list_cmd(app: AppContext, show_all: bool, fmt: str) -> None:
 
 
 @bucket.command("show")
-@click.argument("bucket_ref", metavar="BUCKET")
+@click.argument("bucket_ref", metavar="BUCKET", type=BucketRef())
 @format_option
 @pass_app
 def show_cmd(app: AppContext, bucket_ref: str, fmt: str) -> None:
@@ -123,13 +134,22 @@ def show_cmd(app: AppContext, bucket_ref: str, fmt: str) -> None:
 
 
 @bucket.command("edit")
-@click.argument("bucket_ref", metavar="BUCKET")
+@click.argument("bucket_ref", metavar="BUCKET", type=BucketRef())
 @click.option("--name", help="New name.")
 @click.option("--label", help="New label.")
 @click.option(
-    "--campaign", "campaign_ref", metavar="CAMPAIGN", help="Feed another campaign (new leads only)."
+    "--campaign",
+    "campaign_ref",
+    metavar="CAMPAIGN",
+    type=CampaignRef(),
+    help="Feed another campaign (new leads only).",
 )
-@click.option("--manager", metavar="REP", help="New default manager (new leads only); '' removes it.")
+@click.option(
+    "--manager",
+    metavar="REP",
+    type=RepRef(blank_ok=True),
+    help="New default manager (new leads only); '' removes it.",
+)
 @click.option("--affiliate-id", metavar="ID", help="New affiliate id; '' removes it.")
 @click.option("--source", help="New acquisition channel; '' removes it.")
 @format_option
@@ -195,7 +215,7 @@ def _set_active(app: AppContext, bucket_ref: str, active: bool, fmt: str) -> Non
 
 
 @bucket.command("deactivate")
-@click.argument("bucket_ref", metavar="BUCKET")
+@click.argument("bucket_ref", metavar="BUCKET", type=BucketRef())
 @format_option
 @pass_app
 def deactivate_cmd(app: AppContext, bucket_ref: str, fmt: str) -> None:
@@ -209,7 +229,7 @@ def deactivate_cmd(app: AppContext, bucket_ref: str, fmt: str) -> None:
 
 
 @bucket.command("activate")
-@click.argument("bucket_ref", metavar="BUCKET")
+@click.argument("bucket_ref", metavar="BUCKET", type=BucketRef())
 @format_option
 @pass_app
 def activate_cmd(app: AppContext, bucket_ref: str, fmt: str) -> None:

@@ -5,7 +5,11 @@ from __future__ import annotations
 import click
 
 from leadctl.cli import AppContext, pass_app
-from leadctl.output import format_option, render, render_record
+from leadctl.commands._options import CampaignRef, RepRef
+from leadctl.output import Section, format_option, render, render_record, render_sections
+
+REP_COLUMNS = ["id", "email", "name", "role", "approved_at", "revoked_at"]
+SHOW_SECTIONS = (Section("reps", "Reps", REP_COLUMNS, skip_empty=True),)
 
 
 @click.group()
@@ -61,7 +65,7 @@ def list_cmd(app: AppContext, active_only: bool, fmt: str) -> None:
 
 
 @campaign.command("show")
-@click.argument("campaign_ref", metavar="CAMPAIGN")
+@click.argument("campaign_ref", metavar="CAMPAIGN", type=CampaignRef())
 @format_option
 @pass_app
 def show_cmd(app: AppContext, campaign_ref: str, fmt: str) -> None:
@@ -73,21 +77,11 @@ def show_cmd(app: AppContext, campaign_ref: str, fmt: str) -> None:
     """
     from leadctl.services.admin import campaigns
 
-    row = campaigns.show(app.engine(), campaign_ref)
-    if fmt != "table":
-        render_record(row, fmt)
-        return
-    reps = row.pop("reps")
-    render_record(row, fmt)
-    if reps:
-        from leadctl.output import heading
-
-        heading("Reps")
-        render(reps, fmt, ["id", "email", "name", "role", "approved_at", "revoked_at"])
+    render_sections(campaigns.show(app.engine(), campaign_ref), fmt, SHOW_SECTIONS)
 
 
 @campaign.command("edit")
-@click.argument("campaign_ref", metavar="CAMPAIGN")
+@click.argument("campaign_ref", metavar="CAMPAIGN", type=CampaignRef())
 @click.option("--name", help="New name.")
 @click.option("--description", help="New description.")
 @click.option("--active/--inactive", default=None, help="Activate or deactivate.")
@@ -113,8 +107,8 @@ def edit_cmd(
 
 
 @campaign.command("approve")
-@click.argument("campaign_ref", metavar="CAMPAIGN")
-@click.argument("reps", nargs=-1, required=True, metavar="REP...")
+@click.argument("campaign_ref", metavar="CAMPAIGN", type=CampaignRef())
+@click.argument("reps", nargs=-1, required=True, metavar="REP...", type=RepRef())
 @format_option
 @pass_app
 def approve_cmd(app: AppContext, campaign_ref: str, reps: tuple[str, ...], fmt: str) -> None:
@@ -130,8 +124,8 @@ def approve_cmd(app: AppContext, campaign_ref: str, reps: tuple[str, ...], fmt: 
 
 
 @campaign.command("revoke")
-@click.argument("campaign_ref", metavar="CAMPAIGN")
-@click.argument("reps", nargs=-1, required=True, metavar="REP...")
+@click.argument("campaign_ref", metavar="CAMPAIGN", type=CampaignRef())
+@click.argument("reps", nargs=-1, required=True, metavar="REP...", type=RepRef())
 @format_option
 @pass_app
 def revoke_cmd(app: AppContext, campaign_ref: str, reps: tuple[str, ...], fmt: str) -> None:

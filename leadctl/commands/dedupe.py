@@ -8,22 +8,70 @@ from typing import Any
 import click
 
 from leadctl.cli import AppContext, pass_app
-from leadctl.output import format_option
+from leadctl.commands._options import BucketRef, CampaignRef, Fraction
+from leadctl.output import Section, fixed, format_option
+
+SCAN_COLUMNS = ["cluster", "client_id", "survivor", "name", "email", "company", "score", "rules"]
+LINKS_SECTION = (
+    Section("links", "Links", ["cluster", "a", "b", "score", "rule", "fields"], skip_empty=True),
+)
+_SCORES = {k: fixed(4) for k in ("threshold", "precision", "recall", "f1")}
+EVALUATE_SECTIONS = (
+    Section(
+        "stored_outcome",
+        lambda r: f"Stored outcome (threshold {r['threshold']})",
+        ["precision", "recall", "f1", "tp", "fp", "fn"],
+        rows=lambda r: [r["stored_outcome"]],
+        display=_SCORES,
+    ),
+    Section(
+        "sweep",
+        "Threshold sweep",
+        ["threshold", "precision", "recall", "f1", "tp", "fp", "fn"],
+        display=_SCORES,
+    ),
+)
 
 
-@click.group(invoke_without_command=True)
-@click.option("--campaign", help="Only clients of this campaign (name or id).")
-@click.option("--bucket", help="Only clients created from this bucket's leads (name or id).")
-@click.option("--threshold", type=float, help="Score threshold for this scan (default: the rules').")
+@click.group()
+def dedupe() -> None:
+    """Find and merge duplicate clients (reversibly); evaluate the duplicate rules.
+
+    'dedupe scan' reports duplicate clusters among clients; with --apply it merges them,
+    and 'dedupe undo MERGE_ID' puts a merge back.
+
+    \b
+    Example:
+      leadctl dedupe scan --campaign "Outbound Q1" --explain
+      leadctl dedupe scan --threshold 0.75 --apply
+      leadctl dedupe undo 3
+    """
+
+
+@dedupe.command("scan")
+@click.option(
+    "--campaign", type=CampaignRef(), metavar="CAMPAIGN", help="Only clients of this campaign (name or id)."
+)
+@click.option(
+    "--bucket",
+    type=BucketRef(),
+    metavar="BUCKET",
+    help="Only clients created from this bucket's leads (name or id).",
+)
+@click.option(
+    "--threshold",
+    type=Fraction(),
+    help="Score threshold for this scan, 0 to 1 (default: the rules').",
+)
 @click.option(
     "--explain", is_flag=True, help="Show every link: the pair, its score, the rule and field similarities."
 )
 @click.option("--apply", "apply_", is_flag=True, help="Merge each cluster into its survivor (reversible).")
 @click.option("-n", "--dry-run", is_flag=True, help="Report only (the default without --apply).")
 @format_option
-@click.pass_context
-def dedupe(
-    ctx: click.Context,
+@pass_app
+def scan_cmd(
+    app: AppContext,
     campaign: str | None,
     bucket: str | None,
     threshold: float | None,
@@ -43,22 +91,15 @@ def dedupe(
 
     \b
     Example:
-      leadctl dedupe --campaign "Outbound Q1" --explain
-      leadctl dedupe --threshold 0.75 --apply
-      leadctl dedupe undo 3
+      leadctl dedupe scan --campaign "Outbound Q1" --explain
+      leadctl dedupe scan --threshold 0.75 --apply
     """
-    if ctx.invoked_subcommand is not None:
-        return
-    app = ctx.find_object(AppContext)
-    assert app is not None
-    from leadctl.output import heading, message, render, warn
-    from leadctl.services.admin.lookup import find_bucket, find_campaign
+    from leadctl.output import flag, message, render, render_sections
+    from leadctl.services.admin.lookup import scope_ids
     from leadctl.services.dedupe import merges as svc
 
     engine = app.engine()
-    with engine.connect() as conn:
-        campaign_id = int(find_campaign(conn, campaign)["id"]) if campaign else None
-        bucket_id = int(find_bucket(conn, bucket)["id"]) if bucket else None
+    bucket_id, campaign_id = scope_ids(engine, bucket, campaign)
     result = svc.scan(
         engine,
         app.rules,
@@ -66,7 +107,7 @@ def dedupe(
         bucket_id=bucket_id,
         threshold=threshold,
         apply=apply_ and not dry_run,
-        on_warning=warn,
+        on_warning=app.report("clients").warn,
     )
     clusters = [_cluster(n, c, result.clients, explain) for n, c in enumerate(result.clusters, start=1)]
     if fmt == "table":
@@ -74,29 +115,21 @@ def dedupe(
             {
                 "cluster": c["cluster"],
                 "client_id": m["client_id"],
-                "survivor": "yes" if m["survivor"] else "",
+                "survivor": m["survivor"],
                 "name": f"{m['first_name'] or ''} {m['last_name'] or ''}".strip(),
                 "email": m["email"],
                 "company": m["company"],
-                "score": c["score"] if m["survivor"] else "",
-                "rules": ", ".join(c["rules"]) if m["survivor"] else "",
+                "score": c["score"] if m["survivor"] else None,
+                "rules": c["rules"] if m["survivor"] else None,
             }
             for c in clusters
             for m in c["members"]
         ]
+        links = [{"cluster": c["cluster"], **link} for c in clusters for link in c.get("links", [])]
         render(
-            rows,
-            fmt,
-            ["cluster", "client_id", "survivor", "name", "email", "company", "score", "rules"],
-            empty="No duplicate clusters found.",
+            rows, fmt, SCAN_COLUMNS, empty="No duplicate clusters found.", display={"survivor": flag("yes")}
         )
-        if explain and clusters:
-            heading("Links")
-            render(
-                [{"cluster": c["cluster"], **link} for c in clusters for link in c["links"]],
-                fmt,
-                ["cluster", "a", "b", "score", "rule", "fields"],
-            )
+        render_sections({"links": links}, fmt, LINKS_SECTION)
     else:
         render(clusters, fmt)
     st = result.stats
@@ -110,7 +143,7 @@ def dedupe(
             f"{result.merges[-1]['merge_id']} ('leadctl dedupe undo MERGE_ID' reverses one)."
         )
     elif clusters and not apply_:
-        message("Nothing changed: add --apply to merge these clusters.")
+        message("Nothing changed: add --apply to merge these clusters ('leadctl dedupe scan --apply').")
 
 
 def _cluster(n: int, c: Any, clients: dict[int, dict[str, Any]], explain: bool) -> dict[str, Any]:
@@ -162,7 +195,7 @@ def undo_cmd(app: AppContext, merge_id: int, fmt: str) -> None:
 @format_option
 @pass_app
 def history_cmd(app: AppContext, fmt: str) -> None:
-    """List merges made by 'dedupe --apply' (and whether they were undone).
+    """List merges made by 'dedupe scan --apply' (and whether they were undone).
 
     \b
     Example:
@@ -189,27 +222,13 @@ def evaluate_cmd(app: AppContext, truth: Path, fmt: str) -> None:
     Example:
       leadctl dedupe evaluate labelled-sample.csv
     """
-    from leadctl.output import heading, message, render, render_record
+    from leadctl.output import message, render_sections
     from leadctl.services.dedupe import merges as svc
 
     report = svc.evaluate(app.engine(), app.rules, truth)
-    if fmt != "table":
-        render_record(report, fmt)
-        return
-    message(
-        f"{report['leads_found']:,} of {report['labelled_rows']:,} labelled rows found as leads; "
-        f"{report['leads_with_client']:,} have a client."
-    )
-    cur = report["stored_outcome"]
-    heading(f"Stored outcome (threshold {report['threshold']})")
-    render([{k: _fmt(v) for k, v in cur.items()}], fmt, ["precision", "recall", "f1", "tp", "fp", "fn"])
-    heading("Threshold sweep")
-    render(
-        [{k: _fmt(v) for k, v in r.items()} for r in report["sweep"]],
-        fmt,
-        ["threshold", "precision", "recall", "f1", "tp", "fp", "fn"],
-    )
-
-
-def _fmt(v: Any) -> Any:
-    return f"{v:.4f}" if isinstance(v, float) else v
+    if fmt == "table":
+        message(
+            f"{report['leads_found']:,} of {report['labelled_rows']:,} labelled rows found as leads; "
+            f"{report['leads_with_client']:,} have a client."
+        )
+    render_sections(report, fmt, EVALUATE_SECTIONS, fields=())

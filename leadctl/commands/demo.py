@@ -2,12 +2,56 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import click
 
 from leadctl.cli import AppContext, pass_app
-from leadctl.output import format_option
+from leadctl.output import Section, format_option
+
+
+def _processing(record: Mapping[str, Any]) -> list[dict[str, Any]]:
+    p = record["processing"]
+    return [
+        {
+            "leads": p["selected"],
+            "clients created": p["processed"],
+            "duplicates": p["duplicate"],
+            "rejected at load": sum(f["rejected"] for f in record["files"]),
+        }
+    ]
+
+
+# Ctrl-C mid-demo: the set-up and each loaded file are separate commits.
+DEMO_PARTIAL = "what the demo finished (set-up, loaded files) is kept; 'leadctl demo --force' completes it"
+
+# The demo's table output: headed sub-tables (json/jsonl/csv: the record as it is).
+SECTIONS = (
+    Section(
+        "files",
+        "Files loaded",
+        ["bucket", "file", "format", "rows_read", "loaded", "rejected", "already_loaded"],
+    ),
+    Section("processing", "Intake processing", rows=_processing),
+    Section(
+        "duplicate_examples",
+        "Some duplicates it found (hardest first)",
+        [
+            "lead",
+            "lead_name",
+            "lead_email",
+            "bucket",
+            "client",
+            "client_name",
+            "client_email",
+            "rule",
+            "score",
+        ],
+        skip_empty=True,
+    ),
+)
 
 TRY_NEXT = """\
 Try next:
@@ -18,7 +62,7 @@ Try next:
   leadctl{db} leads show {lead}
   leadctl{db} dedupe evaluate {truth}
   leadctl{db} metrics duplicates --by bucket
-  leadctl{db} dedupe --threshold 0.6 --explain
+  leadctl{db} dedupe scan --threshold 0.6 --explain
   leadctl{db} info"""
 
 
@@ -33,12 +77,6 @@ Try next:
 )
 @click.option("--seed", type=int, default=42, show_default=True, help="Random seed (same seed, same demo).")
 @click.option(
-    "--db",
-    "db",
-    metavar="URL",
-    help="Database for the demo (default: the global --db, else the default one).",
-)
-@click.option(
     "--dir",
     "directory",
     type=click.Path(file_okay=False, path_type=Path),
@@ -47,9 +85,7 @@ Try next:
 @click.option("--force", is_flag=True, help="Add the demo to a database that already holds data.")
 @format_option
 @pass_app
-def demo(
-    app: AppContext, n_leads: int, seed: int, db: str | None, directory: Path | None, force: bool, fmt: str
-) -> None:
+def demo(app: AppContext, n_leads: int, seed: int, directory: Path | None, force: bool, fmt: str) -> None:
     """Build a realistic demo database and show what to try next.
 
     Creates campaigns, reps (roles, skills, territories) and intake buckets, writes
@@ -60,15 +96,13 @@ def demo(
     \b
     Example:
       leadctl demo
-      leadctl demo --leads 20000 --seed 7 --db sqlite:///demo.db
+      leadctl --db sqlite:///demo.db demo --leads 20000 --seed 7
     """
     from leadctl.config import data_dir
     from leadctl.demo import build as svc
-    from leadctl.output import heading, message, render, render_record
+    from leadctl.output import render_sections
     from leadctl.storage.engine import mask_url
 
-    if db:
-        app.db_flag = db
     engine = app.engine()
     target = directory or data_dir() / "demo"
     result = svc.build(
@@ -78,55 +112,19 @@ def demo(
         leads=n_leads,
         seed=seed,
         force=force,
-        say=message,
+        say=app.report(partial=DEMO_PARTIAL).note,
         where=f"{mask_url(app.database_url)} (files in {target})",
     )
+    record = {
+        "directory": str(result.directory),
+        "files": result.files,
+        "processing": result.processing,
+        "duplicate_examples": result.duplicates,
+    }
+    render_sections(record, fmt, SECTIONS, fields=())
     if fmt != "table":
-        render_record(
-            {
-                "directory": str(result.directory),
-                "files": result.files,
-                "processing": result.processing,
-                "duplicate_examples": result.duplicates,
-            },
-            fmt,
-        )
         return
-    heading("Files loaded")
-    render(
-        result.files, fmt, ["bucket", "file", "format", "rows_read", "loaded", "rejected", "already_loaded"]
-    )
-    heading("Intake processing")
-    p = result.processing
-    render(
-        [
-            {
-                "leads": p["selected"],
-                "clients created": p["processed"],
-                "duplicates": p["duplicate"],
-                "rejected at load": sum(f["rejected"] for f in result.files),
-            }
-        ],
-        fmt,
-    )
-    if result.duplicates:
-        heading("Some duplicates it found (hardest first)")
-        render(
-            result.duplicates,
-            fmt,
-            [
-                "lead",
-                "lead_name",
-                "lead_email",
-                "bucket",
-                "client",
-                "client_name",
-                "client_email",
-                "rule",
-                "score",
-            ],
-        )
-    db_opt = f" --db {db}" if db else (f" --db {app.db_flag}" if app.db_flag else "")
+    db_opt = f" --db {app.db_flag}" if app.db_flag else ""
     lead = result.duplicates[0]["lead"] if result.duplicates else 1
     click.echo("")
     click.echo(TRY_NEXT.format(db=db_opt, lead=lead, truth=result.directory / "truth.csv"))

@@ -15,8 +15,9 @@ def info(app: AppContext, fmt: str) -> None:
     """Show version, database, schema revision, rules file, data directory and counts.
 
     Problems (an unreachable database, an old schema, an invalid rules file) are shown as
-    values rather than errors, so this is the first thing to run when something is wrong.
-    Passwords in the database URL are masked.
+    values, so this is the first thing to run when something is wrong; an unreachable
+    database also makes it exit 1 (for scripts and health checks). Passwords and other
+    secrets in the database URL are masked.
 
     \b
     Example:
@@ -24,7 +25,10 @@ def info(app: AppContext, fmt: str) -> None:
       leadctl --db postgresql://leadctl@db.internal/leads info --format json
     """
     from leadctl.config import data_dir, rules_path
+    from leadctl.errors import LeadctlError
     from leadctl.services.admin.info import info as gather
 
     record = gather(app.engine(check_schema=False), rules_path(app.rules_flag), data_dir())
     render_record(record, fmt)
+    if not record["database_reachable"]:
+        raise LeadctlError(record["schema_status"])

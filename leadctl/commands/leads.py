@@ -2,13 +2,49 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
 import click
 
 from leadctl.cli import AppContext, pass_app
-from leadctl.output import format_option
+from leadctl.commands._options import Assignment, BucketRef, CampaignRef, RepRef, SortKey, When, status_option
+from leadctl.output import Section, format_option, pairs, render_sections
+from leadctl.vocab import LeadStatus
 
 # Keep in step with services.leads.SORT_FIELDS (a test checks); listed here so --help stays cheap.
 SORTABLE = "id, registered_at, created_at, updated_at, status, external_id, first_name, last_name, email, company, bucket, campaign, manager"
+
+
+def _rejected(lead: Mapping[str, Any]) -> bool:
+    return bool(lead["status"] == LeadStatus.REJECTED)
+
+
+def _source_title(lead: Mapping[str, Any]) -> str:
+    return f"Source row (line {lead['line_no']})" if lead["line_no"] is not None else "Source row"
+
+
+def _reasons(lead: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return [r if isinstance(r, dict) else {"reason": r} for r in lead["reasons"] or []]
+
+
+# `leads show` as a table: the lead's fields, then these headed sub-tables.
+SHOW_SECTIONS = (
+    Section(
+        "custom", "Custom fields", ["field", "value"], empty_title="Custom fields: none", rows=pairs("custom")
+    ),
+    Section("reasons", "Reasons", empty_title="Reasons: none recorded", rows=_reasons, when=_rejected),
+    Section(
+        "raw",
+        _source_title,
+        ["column", "value"],
+        skip_empty=True,
+        rows=pairs("raw", "column"),
+        when=_rejected,
+    ),
+    Section("timeline", "Timeline", ["at", "kind", "actor", "data"]),
+)
 
 
 @click.group()
@@ -23,21 +59,25 @@ def leads() -> None:
 
 
 @leads.command("list")
-@click.option("--bucket", metavar="BUCKET", help="Only leads of this bucket (name or id).")
-@click.option("--campaign", metavar="CAMPAIGN", help="Only leads of this campaign (name or id).")
+@click.option("--bucket", metavar="BUCKET", type=BucketRef(), help="Only leads of this bucket (name or id).")
 @click.option(
-    "--status",
-    "statuses",
-    multiple=True,
-    metavar="STATUS",
-    help="Only these statuses: new, processed, duplicate, rejected (repeat or comma-separate).",
+    "--campaign", metavar="CAMPAIGN", type=CampaignRef(), help="Only leads of this campaign (name or id)."
 )
-@click.option("--manager", metavar="REP", help="Only leads managed by this rep (e-mail, name or id).")
+@status_option("Only these statuses: new, processed, duplicate, rejected (repeat or comma-separate).")
 @click.option(
-    "--since", metavar="WHEN", help="Registered at or after WHEN (2026-03-01, 2026-03-01T09:00, today, 7d)."
+    "--manager", metavar="REP", type=RepRef(), help="Only leads managed by this rep (e-mail, name or id)."
 )
 @click.option(
-    "--until", metavar="WHEN", help="Registered at or before WHEN; a bare date means the end of that day."
+    "--since",
+    metavar="WHEN",
+    type=When(),
+    help="Registered at or after WHEN (2026-03-01, 2026-03-01T09:00, today, 7d).",
+)
+@click.option(
+    "--until",
+    metavar="WHEN",
+    type=When(end_of_day=True),
+    help="Registered at or before WHEN; a bare date means the end of that day.",
 )
 @click.option("--search", metavar="TEXT", help="E-mail, id or name (first, last or 'first last'); any case.")
 @click.option(
@@ -55,6 +95,7 @@ def leads() -> None:
     default="id",
     show_default=True,
     metavar="FIELD",
+    type=SortKey(s.strip() for s in SORTABLE.split(",")),
     help=f"Sort by FIELD, -FIELD for descending: {SORTABLE}.",
 )
 @format_option
@@ -63,10 +104,10 @@ def list_cmd(
     app: AppContext,
     bucket: str | None,
     campaign: str | None,
-    statuses: tuple[str, ...],
+    statuses: list[LeadStatus],
     manager: str | None,
-    since: str | None,
-    until: str | None,
+    since: datetime | None,
+    until: datetime | None,
     search: str | None,
     unassigned: bool | None,
     save_view: bool,
@@ -134,30 +175,9 @@ def show_cmd(app: AppContext, lead_id: str, fmt: str) -> None:
       leadctl leads show 42 --format json | jq .timeline
       leadctl leads show lead:42          # as printed in duplicate_of
     """
-    from leadctl.output import heading, render, render_record
     from leadctl.services.intake import leads as service
 
-    lead = service.show_lead(app.engine(), lead_id)
-    if fmt != "table":
-        render_record(lead, fmt)
-        return
-    custom = lead.pop("custom")
-    reasons = lead.pop("reasons")
-    raw = lead.pop("raw")
-    timeline = lead.pop("timeline")
-    render_record(lead, fmt)
-    heading("Custom fields" if custom else "Custom fields: none")
-    if custom:
-        render([{"field": k, "value": v} for k, v in custom.items()], fmt, ["field", "value"])
-    if lead["status"] == "rejected":
-        heading("Reasons" if reasons else "Reasons: none recorded")
-        if reasons:
-            render([r if isinstance(r, dict) else {"reason": r} for r in reasons], fmt)
-        if raw:
-            heading(f"Source row (line {lead['line_no']})" if lead["line_no"] is not None else "Source row")
-            render([{"column": k, "value": v} for k, v in raw.items()], fmt, ["column", "value"])
-    heading("Timeline")
-    render(timeline, fmt, ["at", "kind", "actor", "data"])
+    render_sections(service.show_lead(app.engine(), lead_id), fmt, SHOW_SECTIONS)
 
 
 @leads.command("fix")
@@ -167,12 +187,13 @@ def show_cmd(app: AppContext, lead_id: str, fmt: str) -> None:
     "assignments",
     multiple=True,
     metavar="FIELD=VALUE",
+    type=Assignment(),
     required=True,
     help="A corrected value (repeatable); custom.NAME=VALUE for a custom field, empty to clear.",
 )
 @format_option
 @pass_app
-def fix_cmd(app: AppContext, lead_id: int, assignments: tuple[str, ...], fmt: str) -> None:
+def fix_cmd(app: AppContext, lead_id: int, assignments: tuple[tuple[str, str], ...], fmt: str) -> None:
     """Correct a lead's fields (e.g. a rejected one) before reprocessing it.
 
     Values are normalised like a load (e-mail lower-cased, phones to E.164, time zone from
@@ -185,9 +206,9 @@ def fix_cmd(app: AppContext, lead_id: int, assignments: tuple[str, ...], fmt: st
       leadctl reprocess --lead 1042
     """
     from leadctl.output import message, render
-    from leadctl.services.intake.fixes import fix_lead, parse_assignments
+    from leadctl.services.intake.fixes import fix_lead
 
-    result = fix_lead(app.engine(), app.rules, lead_id, parse_assignments(list(assignments)))
+    result = fix_lead(app.engine(), app.rules, lead_id, dict(assignments))
     rows = [{"field": k, "before": v["before"], "after": v["after"]} for k, v in result["changed"].items()]
     render(
         rows, fmt, ["field", "before", "after"], empty="Nothing changed: the lead already has these values."

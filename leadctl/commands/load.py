@@ -5,13 +5,19 @@ from __future__ import annotations
 import click
 
 from leadctl.cli import AppContext, pass_app
+from leadctl.commands._options import BucketRef
 from leadctl.output import format_option
 
 
 @click.command("load")
 @click.argument("file", metavar="FILE", type=click.Path(allow_dash=True, dir_okay=False))
 @click.option(
-    "--bucket", "bucket_ref", required=True, metavar="BUCKET", help="Bucket the leads enter (name or id)."
+    "--bucket",
+    "bucket_ref",
+    required=True,
+    metavar="BUCKET",
+    type=BucketRef(),
+    help="Bucket the leads enter (name or id).",
 )
 @click.option(
     "--format-in",
@@ -90,9 +96,10 @@ def load(
     """
     import sys
 
-    from leadctl.output import Progress, render, render_record, warn
+    from leadctl.output import render, render_record
     from leadctl.services.intake import loading
 
+    report = app.report("bytes")
     data = sys.stdin.buffer.read() if file == "-" else None
     summary = loading.load_file(
         app.engine(),
@@ -105,10 +112,10 @@ def load(
         encoding=encoding,
         dry_run=dry_run,
         data=data,
-        progress=Progress,
+        progress=report.progress,
     )
     for text in summary.warnings:
-        warn(text)
+        report.warn(text)
     if fmt in ("json", "jsonl"):
         render_record(summary.as_dict(), fmt)
     else:

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import click
 
 from leadctl.cli import AppContext, pass_app
-from leadctl.output import format_option
+from leadctl.commands._options import When
+from leadctl.output import flag, format_option, percent
 
 SPIKE_EXIT = 3
+# Tables show rates as percentages and flag spikes; json/jsonl/csv keep the raw ratios.
+RATE_DISPLAY = {
+    "duplicate_rate": percent,
+    "rejection_rate": percent,
+    "baseline_rate": percent,
+    "spike": flag("SPIKE"),
+}
 
 
 @click.group()
@@ -28,15 +38,22 @@ def metrics() -> None:
     show_default=True,
     help="Group leads by arrival day, bucket, campaign or source.",
 )
-@click.option("--since", help="Only leads that arrived since this date (e.g. 2026-11-01, 30d, yesterday).")
-@click.option("--until", help="Only leads that arrived until this date.")
+@click.option(
+    "--since",
+    type=When(),
+    metavar="WHEN",
+    help="Only leads that arrived since this date (e.g. 2026-11-01, 30d, yesterday).",
+)
+@click.option(
+    "--until", type=When(end_of_day=True), metavar="WHEN", help="Only leads that arrived until this date."
+)
 @click.option(
     "--fail-on-spike", is_flag=True, help=f"Exit {SPIKE_EXIT} when a spike is found (for cron alerts)."
 )
 @format_option
 @pass_app
 def duplicates_cmd(
-    app: AppContext, by: str, since: str | None, until: str | None, fail_on_spike: bool, fmt: str
+    app: AppContext, by: str, since: datetime | None, until: datetime | None, fail_on_spike: bool, fmt: str
 ) -> None:
     """Duplicate and rejection rates over time, flagging abnormal spikes.
 
@@ -50,13 +67,10 @@ def duplicates_cmd(
       leadctl metrics duplicates --by bucket --since 7d
       leadctl metrics duplicates --since 30d --fail-on-spike --format json
     """
-    from leadctl.output import message, render
+    from leadctl.output import message, percent, render
     from leadctl.services.metrics.duplicates import duplicate_rates
-    from leadctl.timeutil import parse_user_datetime
 
-    since_dt = parse_user_datetime(since, "--since") if since else None
-    until_dt = parse_user_datetime(until, "--until", end_of_day=True) if until else None
-    rows = duplicate_rates(app.engine(), by, since=since_dt, until=until_dt, rule=app.rules.monitoring)
+    rows = duplicate_rates(app.engine(), by, since=since, until=until, rule=app.rules.monitoring)
     columns = [
         by,
         "leads",
@@ -68,30 +82,13 @@ def duplicates_cmd(
         "baseline_rate",
         "spike",
     ]
-    if fmt == "table":
-        shown = [
-            {
-                **r,
-                "duplicate_rate": _pct(r["duplicate_rate"]),
-                "rejection_rate": _pct(r["rejection_rate"]),
-                "baseline_rate": _pct(r["baseline_rate"]),
-                "spike": "SPIKE" if r["spike"] else "",
-            }
-            for r in rows
-        ]
-        render(shown, fmt, columns, empty="No leads in that period.")
-    else:
-        render(rows, fmt, columns)
+    render(rows, fmt, columns, empty="No leads in that period.", display=RATE_DISPLAY)
     spikes = [r for r in rows if r["spike"]]
     if spikes:
         worst = max(spikes, key=lambda r: r["duplicate_rate"])
         message(
-            f"{len(spikes)} spike(s): worst {by} {worst[by]} at {_pct(worst['duplicate_rate'])} duplicates "
-            f"vs baseline {_pct(worst['baseline_rate'])}"
+            f"{len(spikes)} spike(s): worst {by} {worst[by]} at {percent(worst['duplicate_rate'])} duplicates "
+            f"vs baseline {percent(worst['baseline_rate'])}"
         )
         if fail_on_spike:
             raise SystemExit(SPIKE_EXIT)
-
-
-def _pct(value: float | None) -> str:
-    return "" if value is None else f"{value * 100:.1f}%"

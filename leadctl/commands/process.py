@@ -2,22 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import click
 
 from leadctl.cli import AppContext, pass_app
+from leadctl.commands._options import BucketRef, CampaignRef, When, status_option
 from leadctl.output import format_option
-
-STATUSES = ("new", "processed", "duplicate", "rejected")
-
-
-def _scope(app: AppContext, bucket: str | None, campaign: str | None) -> tuple[int | None, int | None]:
-    from leadctl.services.intake.leads import find_bucket, find_campaign
-
-    engine = app.engine()
-    with engine.connect() as conn:
-        bucket_id = int(find_bucket(conn, bucket)["id"]) if bucket else None
-        campaign_id = int(find_campaign(conn, campaign)["id"]) if campaign else None
-    return bucket_id, campaign_id
+from leadctl.vocab import LeadStatus
 
 
 def _report(summary: object, fmt: str, verb: str) -> None:
@@ -32,8 +24,10 @@ def _report(summary: object, fmt: str, verb: str) -> None:
 
 
 @click.command()
-@click.option("--bucket", help="Only leads of this bucket (name or id).")
-@click.option("--campaign", help="Only leads of this campaign (name or id).")
+@click.option("--bucket", type=BucketRef(), metavar="BUCKET", help="Only leads of this bucket (name or id).")
+@click.option(
+    "--campaign", type=CampaignRef(), metavar="CAMPAIGN", help="Only leads of this campaign (name or id)."
+)
 @click.option("--limit", type=click.IntRange(min=1), help="Process at most N leads.")
 @click.option("-n", "--dry-run", is_flag=True, help="Show what would happen; change nothing.")
 @format_option
@@ -54,14 +48,18 @@ def process(
       leadctl process --bucket web-demo-requests
       leadctl process --dry-run --format json
     """
-    from leadctl.output import Progress, progress_enabled
+    from leadctl.output import progress_enabled
+    from leadctl.services.admin.lookup import scope_ids
     from leadctl.services.intake import processing
 
-    bucket_id, campaign_id = _scope(app, bucket, campaign)
     engine = app.engine()
+    bucket_id, campaign_id = scope_ids(engine, bucket, campaign)
+    report = app.report()
+    if dry_run:
+        app.reporter = None  # a dry run keeps nothing, whatever it reported
     # Counting the backlog is only worth it for a progress bar (never from cron).
-    total = processing.count_new(engine, bucket_id, campaign_id, limit) if progress_enabled() else 0
-    bar = Progress(total, label="processing")
+    if progress_enabled():
+        report.progress(processing.count_new(engine, bucket_id, campaign_id, limit), label="processing")
     try:
         summary = processing.process(
             engine,
@@ -70,34 +68,26 @@ def process(
             campaign_id=campaign_id,
             limit=limit,
             dry_run=dry_run,
-            on_batch=bar.update,
+            on_batch=report.batch,
         )
     finally:
-        bar.close()
+        report.close()
     _report(summary, fmt, "processed")
 
 
-def _split(values: tuple[str, ...]) -> list[str]:
-    out: list[str] = []
-    for v in values:
-        out += [p.strip() for p in v.split(",") if p.strip()]
-    return out
-
-
 @click.command()
-@click.option("--bucket", help="Leads of this bucket (name or id).")
-@click.option("--campaign", help="Leads of this campaign (name or id).")
+@click.option("--bucket", type=BucketRef(), metavar="BUCKET", help="Leads of this bucket (name or id).")
 @click.option(
-    "--status",
-    "statuses",
-    multiple=True,
+    "--campaign", type=CampaignRef(), metavar="CAMPAIGN", help="Leads of this campaign (name or id)."
+)
+@status_option(
+    "Statuses to reprocess (default: rejected,duplicate,new; add processed to re-check clients).",
     metavar="STATUS[,STATUS]",
-    help="Statuses to reprocess (default: rejected,duplicate,new; add processed to re-check clients).",
 )
 @click.option(
     "--lead", "lead_ids", multiple=True, type=int, metavar="ID", help="Only these leads (repeatable)."
 )
-@click.option("--since", help="Only leads registered since this date.")
+@click.option("--since", type=When(), metavar="WHEN", help="Only leads registered since this date.")
 @click.option("-n", "--dry-run", is_flag=True, help="Show what would change; change nothing.")
 @format_option
 @pass_app
@@ -105,9 +95,9 @@ def reprocess(
     app: AppContext,
     bucket: str | None,
     campaign: str | None,
-    statuses: tuple[str, ...],
+    statuses: list[LeadStatus],
     lead_ids: tuple[int, ...],
-    since: str | None,
+    since: datetime | None,
     dry_run: bool,
     fmt: str,
 ) -> None:
@@ -123,26 +113,26 @@ def reprocess(
       leadctl reprocess --bucket partner-leads --status rejected
       leadctl reprocess --bucket web --lead 1042 --lead 1043 --dry-run
     """
-    from leadctl.errors import InputError
+    from leadctl.services.admin.lookup import scope_ids
     from leadctl.services.intake import processing
-    from leadctl.timeutil import parse_user_datetime
 
-    chosen = _split(statuses) or ["rejected", "duplicate", "new"]
-    bad = [s for s in chosen if s not in STATUSES]
-    if bad:
-        raise click.BadParameter(f"{bad[0]!r} is not one of {', '.join(STATUSES)}", param_hint="--status")
     if not (bucket or campaign or lead_ids):
-        raise InputError("reprocess needs --bucket, --campaign or --lead (to say which leads)")
-    since_dt = parse_user_datetime(since, "--since") if since else None
-    bucket_id, campaign_id = _scope(app, bucket, campaign)
+        raise click.UsageError("reprocess needs --bucket, --campaign or --lead (to say which leads)")
+    chosen = statuses or [LeadStatus.REJECTED, LeadStatus.DUPLICATE, LeadStatus.NEW]
+    engine = app.engine()
+    bucket_id, campaign_id = scope_ids(engine, bucket, campaign)
+    report = app.report()  # reprocess commits batch by batch too: Ctrl-C says how many are kept
+    if dry_run:
+        app.reporter = None
     summary = processing.reprocess(
-        app.engine(),
+        engine,
         app.rules,
         bucket_id=bucket_id,
         campaign_id=campaign_id,
         statuses=chosen,
         lead_ids=list(lead_ids),
-        since=since_dt,
+        since=since,
         dry_run=dry_run,
+        on_batch=report.batch,
     )
     _report(summary, fmt, "changed")

@@ -5,9 +5,22 @@ from __future__ import annotations
 import click
 
 from leadctl.cli import AppContext, pass_app
-from leadctl.output import format_option, message, render, render_record, warn
+from leadctl.commands._options import RepRef
+from leadctl.output import Section, format_option, message, render, render_record, render_sections, warn
+from leadctl.vocab import RepRole
 
-ROLES = ("setter", "closer", "manager")  # = storage.schema.REP_ROLES (not imported: start-up cost)
+ROLES = tuple(r.value for r in RepRole)  # vocab imports nothing heavy
+SHOW_SECTIONS = (
+    Section(
+        "campaign_approvals",
+        "Campaigns",
+        ["id", "name", "active", "approved_at", "revoked_at"],
+        empty="Not approved on any campaign (see 'leadctl campaign approve').",
+    ),
+    Section(
+        "managed_buckets", "Buckets managed", ["id", "name", "campaign", "active"], empty="Manages no bucket."
+    ),
+)
 
 
 @click.group()
@@ -113,7 +126,7 @@ def list_cmd(app: AppContext, show_all: bool, fmt: str) -> None:
 
 
 @rep.command("show")
-@click.argument("rep_ref", metavar="REP")
+@click.argument("rep_ref", metavar="REP", type=RepRef())
 @format_option
 @pass_app
 def show_cmd(app: AppContext, rep_ref: str, fmt: str) -> None:
@@ -126,29 +139,13 @@ def show_cmd(app: AppContext, rep_ref: str, fmt: str) -> None:
       leadctl rep show ana@example.com
       leadctl rep show 7 --format json
     """
-    from leadctl.output import heading
     from leadctl.services.admin import reps
 
-    row = reps.show(app.engine(), rep_ref)
-    if fmt != "table":
-        render_record(row, fmt)
-        return
-    approvals = row.pop("campaign_approvals")
-    managed = row.pop("managed_buckets")
-    render_record(row, fmt)
-    heading("Campaigns")
-    render(
-        approvals,
-        fmt,
-        ["id", "name", "active", "approved_at", "revoked_at"],
-        empty="Not approved on any campaign (see 'leadctl campaign approve').",
-    )
-    heading("Buckets managed")
-    render(managed, fmt, ["id", "name", "campaign", "active"], empty="Manages no bucket.")
+    render_sections(reps.show(app.engine(), rep_ref), fmt, SHOW_SECTIONS)
 
 
 @rep.command("edit")
-@click.argument("rep_ref", metavar="REP")
+@click.argument("rep_ref", metavar="REP", type=RepRef())
 @click.option("--email", help="New e-mail address.")
 @click.option("--name", help="New name.")
 @click.option("--role", type=click.Choice(ROLES, case_sensitive=False), help="New role.")
@@ -222,7 +219,7 @@ def edit_cmd(
 
 
 @rep.command("deactivate")
-@click.argument("rep_ref", metavar="REP")
+@click.argument("rep_ref", metavar="REP", type=RepRef())
 @format_option
 @pass_app
 def deactivate_cmd(app: AppContext, rep_ref: str, fmt: str) -> None:

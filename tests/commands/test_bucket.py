@@ -7,8 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
 
 from leadctl.storage import schema
+from leadctl.storage.models import Bucket
 from tests.conftest import Leadctl
 
 
@@ -265,8 +267,11 @@ def test_list_is_empty_with_a_hint(leadctl: Leadctl) -> None:
 
 def test_a_deactivated_bucket_is_refused_for_new_leads(setup: Leadctl) -> None:
     from leadctl.errors import ConflictError
-    from leadctl.services.admin.buckets import get_active_bucket
+    from leadctl.services.admin.lookup import get_bucket, require_active_bucket
     from leadctl.storage.session import read_session
+
+    def get_active_bucket(s: Session, ref: str) -> Bucket:  # the loader's check (loading._bucket)
+        return require_active_bucket(get_bucket(s, ref))
 
     setup("bucket", "create", "web", "--campaign", "Outbound")
     setup("bucket", "deactivate", "web")

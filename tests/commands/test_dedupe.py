@@ -33,7 +33,7 @@ def _split_clients(leadctl: Leadctl, tmp_path: Path) -> None:
 def test_scan_reports_clusters_without_changing_anything(leadctl: Leadctl, tmp_path: Path) -> None:
     _split_clients(leadctl, tmp_path)
     before = _clients(leadctl)
-    clusters = leadctl.json("dedupe", "--explain")
+    clusters = leadctl.json("dedupe", "scan", "--explain")
     assert len(clusters) == 2
     by_email = {c["members"][0]["email"]: c for c in clusters}
     ana = by_email["ana.silva@acme.com"]
@@ -43,14 +43,14 @@ def test_scan_reports_clusters_without_changing_anything(leadctl: Leadctl, tmp_p
     bob = next(c for c in clusters if c is not ana)
     assert bob["rules"] == ["fuzzy"] and bob["links"][0]["fields"]["name"] >= 0.9
     assert _clients(leadctl) == before
-    assert leadctl.json("dedupe", "--threshold", "1.0") != clusters  # threshold override
+    assert leadctl.json("dedupe", "scan", "--threshold", "1.0") != clusters  # threshold override
 
 
 def test_apply_merges_and_undo_restores_everything(leadctl: Leadctl, tmp_path: Path) -> None:
     _split_clients(leadctl, tmp_path)
     leads_before = _leads(leadctl)
     clients_before = _clients(leadctl)
-    result = leadctl("dedupe", "--apply")
+    result = leadctl("dedupe", "scan", "--apply")
     assert "Merged 2 cluster(s)" in result.stderr
     leads = _leads(leadctl)
     assert leads["A-1"]["client_id"] == leads["A-2"]["client_id"]
@@ -60,7 +60,7 @@ def test_apply_merges_and_undo_restores_everything(leadctl: Leadctl, tmp_path: P
     assert len(merged) == 2 and len(clients) == 4  # nothing deleted
     survivor = clients[leads["B-1"]["client_id"]]  # type: ignore[index]
     assert survivor["mobile_phone"] == "+16465550178"  # empty field filled from the merged client
-    assert leadctl.json("dedupe") == []  # nothing left to merge
+    assert leadctl.json("dedupe", "scan") == []  # nothing left to merge
     shown = leadctl.json("leads", "show", str(leads["A-2"]["id"]))
     assert shown["timeline"][-1]["kind"] == "merged"
     assert shown["timeline"][-1]["data"]["to_client"] == leads["A-1"]["client_id"]
@@ -77,7 +77,7 @@ def test_apply_merges_and_undo_restores_everything(leadctl: Leadctl, tmp_path: P
         }
     again = leadctl("dedupe", "undo", str(history[0]["merge_id"]), ok=False)
     assert again.exit_code == 1 and "already undone" in again.stderr
-    assert len(leadctl.json("dedupe")) == 2  # the clusters are back
+    assert len(leadctl.json("dedupe", "scan")) == 2  # the clusters are back
 
 
 def test_undo_unknown_merge(leadctl: Leadctl) -> None:

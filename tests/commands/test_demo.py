@@ -39,8 +39,10 @@ def test_demo_refuses_a_database_with_data(leadctl: Leadctl, tmp_path: Path) -> 
     assert len(leadctl.json("campaign", "list")) == 4
 
 
-def test_demo_uses_its_own_db_option(leadctl_sqlite: Leadctl, tmp_path: Path) -> None:
+def test_demo_uses_the_root_db_option(leadctl_sqlite: Leadctl, tmp_path: Path) -> None:
     other = f"sqlite:///{tmp_path / 'demo.db'}"
-    result = leadctl_sqlite("demo", "--leads", "40", "--db", other, "--dir", str(tmp_path / "f"))
+    result = Leadctl(other)("demo", "--leads", "40", "--dir", str(tmp_path / "f"))  # leadctl --db OTHER demo
     assert f"leadctl --db {other} leads show" in result.stdout
     assert leadctl_sqlite.json("campaign", "list") == []  # the global database is untouched
+    gone = leadctl_sqlite("demo", "--db", other, ok=False)  # one --db: the root's
+    assert gone.exit_code == 2 and "No such option '--db'" in gone.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from leadctl import __version__
@@ -93,7 +94,9 @@ def test_info_on_an_out_of_date_database_reports_instead_of_failing(leadctl: Lea
 def test_info_masks_the_password_even_when_the_database_is_unreachable() -> None:
     url = "postgresql://leadctl:s3cret-pw@127.0.0.1:1/leads"
     result = CliRunner().invoke(cli, ["--db", url, "info", "--format", "json"])
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 1, (
+        result.output
+    )  # unreachable: the record, then a non-zero exit (issue 7 item 17)
     assert "s3cret-pw" not in result.output
     import json
 
@@ -107,3 +110,35 @@ def test_info_creates_a_new_database_like_any_first_use(sqlite_url: str) -> None
     info = Leadctl(sqlite_url).json("info")
     assert info["schema_revision"] == migrate.HEAD
     assert info["campaigns"] == 0
+
+
+def test_info_exits_non_zero_when_the_database_is_unreachable() -> None:
+    url = "postgresql://leadctl@127.0.0.1:1/leads"
+    result = CliRunner().invoke(cli, ["--db", url, "info"])
+    assert result.exit_code == 1
+    assert "database_reachable" in result.stdout  # the record is still shown, for diagnosis
+    assert result.stderr.strip().splitlines()[-1].startswith("Error: cannot open the database:")
+
+
+SECRET_URLS = [
+    # ?password= and ?sslpassword= query parameters
+    (
+        "postgresql://leadctl@127.0.0.1:1/leads?password=qs3cret-x&sslpassword=ssl-s3cret-y",
+        ["qs3cret-x", "ssl-s3cret-y"],
+    ),
+    # a password with an unencoded @: a parser stopping at the first @ takes its tail for the host
+    ("postgresql://leadctl:p4ss@w0rd-tail@127.0.0.1:1/leads", ["p4ss", "w0rd-tail"]),
+]
+
+
+@pytest.mark.parametrize("verbose", [[], ["--verbose"]], ids=["plain", "verbose"])
+@pytest.mark.parametrize("command", [["info"], ["info", "--format", "json"], ["leads", "list"], ["process"]])
+@pytest.mark.parametrize(("url", "secrets"), SECRET_URLS, ids=["query", "at-in-password"])
+def test_secrets_are_masked_in_every_message(
+    url: str, secrets: list[str], command: list[str], verbose: list[str]
+) -> None:
+    result = CliRunner().invoke(cli, [*verbose, "--db", url, *command])
+    assert result.exit_code == 1
+    for secret in secrets:
+        assert secret not in result.stdout and secret not in result.stderr, (secret, result.output)
+    assert "***" in result.stdout + result.stderr or "cannot connect" in result.stderr

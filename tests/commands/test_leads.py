@@ -239,11 +239,12 @@ def test_relative_since_uses_today(leadctl: Leadctl, seeded: Seeded) -> None:
 
 
 def test_bad_dates_are_one_line_errors(leadctl: Leadctl, seeded: Seeded) -> None:
+    # A bad option value is a usage error (exit 2, Click's usage message; issue 6 item 6).
     bad = leadctl("leads", "list", "--since", "last tuesday", ok=False)
-    assert bad.exit_code == 1
-    assert bad.stderr.strip().splitlines() == [
-        "Error: --since: 'last tuesday' is not a date or time (try 2026-03-14 or 2026-03-14T09:30)"
-    ]
+    assert bad.exit_code == 2
+    assert bad.stderr.strip().splitlines()[-1] == (
+        "Error: Invalid value for '--since': 'last tuesday' is not a date or time (try 2026-03-14 or 2026-03-14T09:30)"
+    )
     backwards = leadctl("leads", "list", "--since", "2026-03-20", "--until", "2026-03-01", ok=False)
     assert backwards.exit_code == 1
     assert "--since" in backwards.stderr and "is after --until" in backwards.stderr
@@ -289,16 +290,23 @@ def test_unknown_status_bucket_campaign_rep_and_sort_are_one_line_errors(
             ["--manager", "zed@example.com"],
             "Error: no rep 'zed@example.com' (give its name or id; see 'leadctl rep list')",
         ),
-        (["--status", "new,won"], "Error: --status: 'won' is not one of new, processed, duplicate, rejected"),
     ]
     for args, expected in cases:
         result = leadctl("leads", "list", *args, ok=False)
         assert result.exit_code == 1, args
         assert result.stderr.splitlines() == [expected]
         assert result.stdout == ""
+    # A bad option value is a usage error (exit 2, Click's usage message; issue 6 item 6).
+    status = leadctl("leads", "list", "--status", "new,won", ok=False)
+    assert status.exit_code == 2 and status.stdout == ""
+    assert status.stderr.splitlines()[-1] == (
+        "Error: Invalid value for '--status': 'won' is not one of new, processed, duplicate, rejected"
+    )
     sort = leadctl("leads", "list", "--sort", "raw", ok=False)
-    assert sort.exit_code == 1
-    assert sort.stderr.startswith("Error: --sort: 'raw' is not sortable (choose from id, ")
+    assert sort.exit_code == 2
+    assert sort.stderr.splitlines()[-1].startswith(
+        "Error: Invalid value for '--sort': 'raw' is not sortable (choose from id, "
+    )
 
 
 # ---------------------------------------------------------------- saved view (seed 2)

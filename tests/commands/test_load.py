@@ -436,8 +436,8 @@ def _writing(db_url: str, pid: int) -> bool:
     from sqlalchemy.engine import make_url
 
     dsn = make_url(db_url).set(drivername="postgresql").render_as_string(hide_password=False)
-    with psycopg.connect(dsn) as conn:
-        row = conn.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted").fetchone()
+    with psycopg.connect(dsn) as pg:
+        row = pg.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted").fetchone()
         return bool(row and row[0])
 
 

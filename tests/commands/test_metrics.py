@@ -88,5 +88,5 @@ def test_rates_by_bucket_flag_the_outlier(leadctl: Leadctl, tmp_path: Path) -> N
 
 def test_bad_option_values(leadctl: Leadctl) -> None:
     result = leadctl("metrics", "duplicates", "--since", "last tuesday", ok=False)
-    assert result.exit_code == 1
-    assert result.stderr.startswith("Error: --since: 'last tuesday' is not a date or time")
+    assert result.exit_code == 2  # a usage error (issue 6 item 6)
+    assert "Error: Invalid value for '--since': 'last tuesday' is not a date or time" in result.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -44,7 +45,7 @@ def _setup(
     return path
 
 
-def _leads(leadctl: Leadctl) -> dict[str, dict[str, object]]:
+def _leads(leadctl: Leadctl) -> dict[str, dict[str, Any]]:
     return {r["external_id"]: r for r in leadctl.json("leads", "list", "--limit", "0")}
 
 
@@ -184,8 +185,10 @@ def test_fix_rejects_unknown_field_with_hint(leadctl: Leadctl, tmp_path: Path) -
     _setup(leadctl, tmp_path, ANA)
     lead_id = str(_leads(leadctl)["A-1"]["id"])
     result = leadctl("leads", "fix", lead_id, "--set", "emial=x@y.com", ok=False)
-    assert result.exit_code == 1
-    assert result.stderr.strip() == "Error: --set emial: not a lead field (did you mean 'email'?)"
+    assert result.exit_code == 2  # a usage error (issue 6 item 6)
+    assert result.stderr.strip().splitlines()[-1] == (
+        "Error: Invalid value for '--set': emial: not a lead field (did you mean 'email'?)"
+    )
 
 
 @pytest.mark.parametrize("statuses", ["bogus", "new,nope"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from typing import Any
 
 import pytest
@@ -356,14 +357,15 @@ def test_giant_fuzzy_blocks_are_skipped_with_a_warning() -> None:
 
 
 def test_pairwise_metrics_on_a_hand_labelled_set() -> None:
-    truth = {"a": 1, "b": 1, "c": 1, "d": 2, "e": 2, "f": 3}
-    predicted = {"a": "x", "b": "x", "c": "y", "d": "y"}  # e, f singletons
+    truth: dict[Hashable, Hashable] = {"a": 1, "b": 1, "c": 1, "d": 2, "e": 2, "f": 3}
+    predicted: dict[Hashable, Hashable] = {"a": "x", "b": "x", "c": "y", "d": "y"}  # e, f singletons
     # true pairs: ab ac bc de (4); predicted pairs: ab cd (2); correct: ab
     m = pairwise_metrics(predicted, truth)
     assert (m["tp"], m["fp"], m["fn"]) == (1, 1, 3)
     assert m["precision"] == 0.5 and m["recall"] == 0.25
     assert m["f1"] == pytest.approx(1 / 3)
-    perfect = pairwise_metrics({"a": 0, "b": 0, "c": 0, "d": 1, "e": 1}, truth)
+    perfect_clusters: dict[Hashable, Hashable] = {"a": 0, "b": 0, "c": 0, "d": 1, "e": 1}
+    perfect = pairwise_metrics(perfect_clusters, truth)
     assert perfect["f1"] == 1.0 and perfect["fp"] == 0 and perfect["fn"] == 0
     nothing = pairwise_metrics({}, truth)
     assert nothing["recall"] == 0.0 and nothing["precision"] == 1.0 and nothing["f1"] == 0.0

@@ -1,2 +1,3 @@
-"""Set-up records: ``campaigns``, ``buckets``, ``reps``; ``lookup`` (name-or-id references and
-the one set of name checks); ``common`` (the actor and ORM getters); ``info``."""
+"""Set-up records: ``campaigns``, ``buckets``, ``reps``; ``lookup`` (name-or-id references,
+ORM getters and the one set of name, uniqueness and active checks); ``common`` (the actor);
+``info``."""

@@ -13,8 +13,16 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session
 
-from leadctl.errors import ConflictError, InputError
-from leadctl.services.admin.common import get_bucket, get_campaign, get_rep
+from leadctl.errors import InputError
+from leadctl.services.admin.lookup import (
+    check_name,
+    ensure_free,
+    get_bucket,
+    get_campaign,
+    get_rep,
+    require_active_campaign,
+    require_active_rep,
+)
 from leadctl.storage import schema
 from leadctl.storage.locks import bucket_load_lock
 from leadctl.storage.models import Bucket, Rep
@@ -36,30 +44,8 @@ LIST_COLUMNS = (
 )
 
 
-def _check_name(name: str) -> str:
-    name = name.strip()
-    if not name:
-        raise InputError("bucket name: must not be empty")
-    if name.isdigit():
-        raise InputError(f"bucket name {name!r}: must not be only digits (digits mean an id)")
-    return name
-
-
-def _name_taken(s: Session, name: str, except_id: int | None = None) -> bool:
-    q = select(Bucket.id).where(func.lower(Bucket.name) == name.lower())
-    if except_id is not None:
-        q = q.where(Bucket.id != except_id)
-    return s.scalar(q) is not None
-
-
 def _manager(s: Session, ref: str) -> Rep:
-    rep = get_rep(s, ref)
-    if not rep.active:
-        raise ConflictError(
-            f"rep {rep.email} is deactivated and cannot manage a bucket; "
-            f"reactivate with 'leadctl rep edit {rep.email} --active'"
-        )
-    return rep
+    return require_active_rep(get_rep(s, ref), " and cannot manage a bucket")
 
 
 def _optional(value: str | None) -> str | None:
@@ -119,17 +105,6 @@ def _full_row(s: Session, b: Bucket) -> dict[str, Any]:
     return row
 
 
-def get_active_bucket(s: Session, ref: str | int) -> Bucket:
-    """The bucket new leads go into; ConflictError if it is deactivated (for the loader)."""
-    b = get_bucket(s, ref)
-    if not b.active:
-        raise ConflictError(
-            f"bucket {b.name!r} is deactivated and accepts no new leads; "
-            f"activate it with 'leadctl bucket activate {b.name}'"
-        )
-    return b
-
-
 def create(
     engine: Engine,
     name: str,
@@ -140,15 +115,10 @@ def create(
     label: str | None = None,
 ) -> dict[str, Any]:
     """Create an active bucket feeding ``campaign``; the label defaults to the name."""
-    name = _check_name(name)
+    name = check_name("bucket", name)
     with write_session(engine) as s:
-        if _name_taken(s, name):
-            raise ConflictError(f"bucket {name!r} already exists")
-        c = get_campaign(s, campaign)
-        if not c.active:
-            raise ConflictError(
-                f"campaign {c.name!r} is deactivated; reactivate with 'leadctl campaign edit {c.id} --active'"
-            )
+        ensure_free(s.connection(), "bucket", name)
+        c = require_active_campaign(get_campaign(s, campaign))
         rep = _manager(s, manager) if manager is not None and _optional(manager) else None
         now = utcnow()
         b = Bucket(
@@ -219,10 +189,9 @@ def edit(
         b = get_bucket(s, ref)
         changed: list[str] = []
         if name is not None:
-            new_name = _check_name(name)
+            new_name = check_name("bucket", name)
             if new_name != b.name:
-                if _name_taken(s, new_name, b.id):
-                    raise ConflictError(f"bucket {new_name!r} already exists")
+                ensure_free(s.connection(), "bucket", new_name, except_id=b.id)
                 b.name = new_name
                 changed.append("name")
         if label is not None:
@@ -235,12 +204,7 @@ def edit(
         if campaign is not None:
             c = get_campaign(s, campaign)
             if c.id != b.campaign_id:
-                if not c.active:
-                    raise ConflictError(
-                        f"campaign {c.name!r} is deactivated; reactivate with "
-                        f"'leadctl campaign edit {c.id} --active'"
-                    )
-                b.campaign = c
+                b.campaign = require_active_campaign(c)
                 changed.append("campaign")
         if manager is not None:
             rep = _manager(s, manager) if _optional(manager) else None
@@ -272,10 +236,9 @@ def set_active(engine: Engine, ref: str, active: bool) -> dict[str, Any]:
         s.refresh(b)  # as committed by a load or an edit that held the lock before us
         changed = b.active != active
         if changed:
-            if active and not b.campaign.active:
-                raise ConflictError(
-                    f"bucket {b.name!r} feeds deactivated campaign {b.campaign.name!r}; "
-                    f"reactivate the campaign first or move the bucket with --campaign"
+            if active:
+                require_active_campaign(
+                    b.campaign, f"bucket {b.name!r} feeds deactivated campaign {b.campaign.name!r}"
                 )
             now = utcnow()
             b.active = active

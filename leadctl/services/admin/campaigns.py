@@ -7,8 +7,13 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from leadctl.errors import ConflictError, InputError
-from leadctl.services.admin.common import get_campaign, get_rep
+from leadctl.services.admin.lookup import (
+    check_name,
+    ensure_free,
+    get_campaign,
+    get_rep,
+    require_active_rep,
+)
 from leadctl.storage import schema
 from leadctl.storage.models import Campaign, CampaignRep
 from leadctl.storage.session import read_session, write_session
@@ -30,14 +35,9 @@ def _row(c: Campaign, counts: dict[str, int] | None = None) -> dict[str, Any]:
 
 
 def create(engine: Engine, name: str, description: str | None = None) -> dict[str, Any]:
-    name = name.strip()
-    if not name:
-        raise InputError("campaign name: must not be empty")
-    if name.isdigit():
-        raise InputError(f"campaign name {name!r}: must not be only digits (digits mean an id)")
+    name = check_name("campaign", name)
     with write_session(engine) as s:
-        if s.scalar(select(Campaign).where(func.lower(Campaign.name) == name.lower())):
-            raise ConflictError(f"campaign {name!r} already exists")
+        ensure_free(s.connection(), "campaign", name)
         now = utcnow()
         c = Campaign(name=name, description=description, active=True, created_at=now, updated_at=now)
         s.add(c)
@@ -112,14 +112,8 @@ def edit(
     with write_session(engine) as s:
         c = get_campaign(s, ref)
         if name is not None and name.strip() != c.name:
-            name = name.strip()
-            if not name or name.isdigit():
-                raise InputError(f"campaign name {name!r}: must be non-empty and not only digits")
-            clash = s.scalar(
-                select(Campaign).where(func.lower(Campaign.name) == name.lower(), Campaign.id != c.id)
-            )
-            if clash:
-                raise ConflictError(f"campaign {name!r} already exists")
+            name = check_name("campaign", name)
+            ensure_free(s.connection(), "campaign", name, except_id=c.id)
             c.name = name
         if description is not None:
             c.description = description
@@ -137,11 +131,7 @@ def approve(engine: Engine, campaign_ref: str, rep_refs: list[str]) -> list[dict
         out = []
         now = utcnow()
         for ref in rep_refs:
-            r = get_rep(s, ref)
-            if not r.active:
-                raise ConflictError(
-                    f"rep {r.email} is deactivated; reactivate with 'leadctl rep edit {r.email} --active'"
-                )
+            r = require_active_rep(get_rep(s, ref))
             a = s.get(CampaignRep, (c.id, r.id))
             if a is None:
                 s.add(CampaignRep(campaign_id=c.id, rep_id=r.id, approved_at=now, revoked_at=None))

@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from leadctl import __version__
 from leadctl.errors import LeadctlError
+from leadctl.redact import redact_url, scrub
 from leadctl.storage import schema
 from leadctl.storage.engine import mask_url
 
@@ -43,13 +44,17 @@ def counts(conn: Connection) -> dict[str, int]:
 def info(engine: Engine, rules_file: Path | None, data_dir: Path) -> dict[str, Any]:
     """A flat record; problems appear as ``schema_status``/``rules_status`` text, never as errors.
 
+    ``database_reachable`` is False when the database cannot be opened (the command then
+    exits non-zero after showing the record). Secrets in the URL and messages are masked.
+
     A brand-new empty database is created and migrated, as on any first use.
     """
     from leadctl.storage.migrate import HEAD, ensure_schema, schema_status
 
     record: dict[str, Any] = {
         "version": __version__,
-        "database_url": mask_url(engine.url),
+        "database_url": redact_url(mask_url(engine.url)),
+        "database_reachable": True,
         "database_backend": engine.dialect.name,
         "schema_revision": None,
         "schema_head": HEAD,
@@ -73,7 +78,8 @@ def info(engine: Engine, rules_file: Path | None, data_dir: Path) -> dict[str, A
     except SQLAlchemyError as exc:
         orig = getattr(exc, "orig", None)
         text = str(orig if orig is not None else exc).strip().splitlines()[0]
-        record["schema_status"] = f"cannot open the database: {text}"
+        record["schema_status"] = scrub(f"cannot open the database: {text}")
+        record["database_reachable"] = False
     return record
 
 

@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
-from leadctl.errors import ConflictError, InputError
-from leadctl.services.admin.common import get_rep
+from leadctl.errors import InputError
+from leadctl.services.admin.lookup import ensure_free, get_rep
 from leadctl.storage import schema
 from leadctl.storage.models import Bucket, CampaignRep, Rep
 from leadctl.storage.session import read_session, write_session
@@ -112,13 +112,6 @@ def _remove(current: list[str], remove: Iterable[str], option: str, rep: Rep) ->
     return out
 
 
-def _email_taken(s: Session, email: str, except_id: int | None = None) -> bool:
-    q = select(Rep.id).where(func.lower(Rep.email) == email.lower())
-    if except_id is not None:
-        q = q.where(Rep.id != except_id)
-    return s.scalar(q) is not None
-
-
 # ------------------------------------------------------------------ rows
 
 
@@ -197,14 +190,7 @@ def add(
         "timezone": check_timezone(timezone) if timezone is not None else None,
     }
     with write_session(engine) as s:
-        existing = s.scalar(select(Rep).where(func.lower(Rep.email) == email))
-        if existing is not None:
-            hint = (
-                ""
-                if existing.active
-                else f"; it is deactivated: reactivate with 'leadctl rep edit {email} --active'"
-            )
-            raise ConflictError(f"rep {email} already exists{hint}")
+        ensure_free(s.connection(), "rep", email)
         now = utcnow()
         r = Rep(email=email, active=True, created_at=now, updated_at=now, **values)
         s.add(r)
@@ -272,8 +258,8 @@ def edit(
 
         if email is not None:
             new_email = check_email(email)
-            if new_email != r.email and _email_taken(s, new_email, r.id):
-                raise ConflictError(f"rep {new_email} already exists")
+            if new_email != r.email:
+                ensure_free(s.connection(), "rep", new_email, except_id=r.id)
             put("email", new_email)
         if name is not None:
             put("name", _check_name(name))

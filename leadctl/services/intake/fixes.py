@@ -18,7 +18,7 @@ from leadctl.services.events import Event
 from leadctl.services.intake import records as intake
 from leadctl.storage import schema
 from leadctl.storage.engine import write
-from leadctl.timeutil import now, parse_datetime
+from leadctl.timeutil import now, out_of_range, parse_datetime
 from leadctl.vocab import EventKind
 
 L = schema.lead
@@ -26,7 +26,12 @@ FIXABLE = tuple(f for f in LEAD_FIELDS)
 
 
 def parse_assignments(items: list[str]) -> dict[str, str]:
-    """``field=value`` pairs from ``--set``; ``custom.NAME=value`` sets a custom field."""
+    """``field=value`` pairs from ``--set``; ``custom.NAME=value`` sets a custom field.
+
+    Checked here so ``leads fix`` can refuse a bad ``--set`` as a usage error before opening
+    the database (``commands._options.Assignment``): the field must exist and a
+    ``registered_at`` must be a date leadctl can store.
+    """
     out: dict[str, str] = {}
     for item in items:
         name, sep, value = item.partition("=")
@@ -41,7 +46,15 @@ def parse_assignments(items: list[str]) -> dict[str, str]:
                 else f" (fields: {', '.join(FIXABLE)}, or custom.NAME)"
             )
             raise InputError(f"--set {name}: not a lead field{extra}")
-        out[name] = value.strip()
+        value = value.strip()
+        if name == "registered_at" and value and parse_datetime(value) is None:
+            why = (
+                "is outside the supported dates (years 1 to 9999 in UTC)"
+                if out_of_range(value)
+                else ("is not a date or time")
+            )
+            raise InputError(f"--set registered_at: {value!r} {why}")
+        out[name] = value
     if not out:
         raise InputError("nothing to fix: give at least one --set FIELD=VALUE")
     return out

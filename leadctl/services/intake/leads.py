@@ -4,7 +4,8 @@ This is the read path people and tools hit most, so it stays fast: SQLAlchemy Co
 ``storage.schema`` only (importing ``sqlalchemy.orm`` alone costs ~60 ms), one query with
 joins for the bucket, campaign and manager names, LIMIT/OFFSET in SQL, and a count only
 when the page does not hold every matching lead. Bucket, campaign and rep references are
-resolved here with Core for the same reason (``services.common`` uses the ORM).
+resolved with ``services.admin.lookup``'s Core finders for the same reason. Option values
+arrive parsed (datetimes, ``LeadStatus``; ``commands._options``).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from leadctl.errors import InputError, NotFound
 from leadctl.services.admin.lookup import find_bucket, find_campaign, find_rep
 from leadctl.storage import schema
 from leadctl.storage.engine import read, write
-from leadctl.timeutil import parse_user_datetime
+from leadctl.vocab import LeadStatus
 
 # The stable fields of a lead row in json/jsonl/csv, in this order. Other tools rely on them:
 # add new fields at the end, never rename or reorder.
@@ -150,23 +151,6 @@ class LeadPage:
 # ---------------------------------------------------------------- list
 
 
-def parse_statuses(values: Iterable[str]) -> list[str]:
-    """``--status`` values, repeatable or comma-separated, checked against the known statuses."""
-    out: list[str] = []
-    for value in values:
-        for part in value.split(","):
-            status = part.strip().lower()
-            if not status:
-                continue
-            if status not in schema.LEAD_STATUSES:
-                raise InputError(
-                    f"--status: {part.strip()!r} is not one of {', '.join(schema.LEAD_STATUSES)}"
-                )
-            if status not in out:
-                out.append(status)
-    return out
-
-
 def _order_by(sort: str) -> list[ColumnElement[Any]]:
     """``--sort FIELD`` / ``-FIELD`` as ORDER BY terms, ties broken by id in the same direction."""
     text = sort.strip()
@@ -184,12 +168,6 @@ def _order_by(sort: str) -> list[ColumnElement[Any]]:
     if name != "id":
         order.append(_L.c.id.desc() if descending else _L.c.id.asc())
     return order
-
-
-def _when(value: str | datetime | None, option: str, *, end_of_day: bool = False) -> datetime | None:
-    if value is None or isinstance(value, datetime):
-        return value
-    return parse_user_datetime(value, option, end_of_day=end_of_day)
 
 
 def _search_condition(text: str) -> ColumnElement[bool]:
@@ -264,10 +242,10 @@ def list_leads(
     *,
     bucket: str | None = None,
     campaign: str | None = None,
-    statuses: Iterable[str] = (),
+    statuses: Iterable[LeadStatus] = (),
     manager: str | None = None,
-    since: str | datetime | None = None,
-    until: str | datetime | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
     search: str | None = None,
     unassigned: bool | None = None,
     save_view: bool = False,
@@ -282,10 +260,9 @@ def list_leads(
     stores the choice in effect for ``bucket``. ``limit`` 0 means no limit.
     """
     # Everything that can be wrong with the input is checked before anything is stored.
-    status_list = parse_statuses(statuses)
+    status_list = [LeadStatus(s) for s in statuses]
     order = _order_by(sort)
-    since_at = _when(since, "--since")
-    until_at = _when(until, "--until", end_of_day=True)
+    since_at, until_at = since, until
     if since_at is not None and until_at is not None and since_at > until_at:
         raise InputError(f"--since ({since_at.isoformat()}) is after --until ({until_at.isoformat()})")
     if limit < 0:

@@ -30,7 +30,6 @@ from typing import Any, Protocol
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
-from leadctl.errors import ConflictError
 from leadctl.rules import Rules
 from leadctl.services.admin.common import actor
 from leadctl.services.intake import records as intake
@@ -125,20 +124,10 @@ def _bucket(conn: Connection, ref: str) -> _Bucket:
     """The bucket (name or id), refusing a deactivated bucket or campaign."""
     from sqlalchemy.orm import Session
 
-    from leadctl.services.admin.common import get_bucket
+    from leadctl.services.admin.lookup import get_bucket, require_active_bucket
 
     with Session(bind=conn) as s:
-        b = get_bucket(s, ref)
-        if not b.active:
-            raise ConflictError(
-                f"bucket {b.name!r} is deactivated and accepts no new leads; "
-                f"activate it with 'leadctl bucket activate {b.name}'"
-            )
-        if not b.campaign.active:
-            raise ConflictError(
-                f"bucket {b.name!r} feeds deactivated campaign {b.campaign.name!r}; "
-                f"activate it with 'leadctl campaign edit {b.campaign.name!r} --active'"
-            )
+        b = require_active_bucket(get_bucket(s, ref))
         return _Bucket(b.id, b.name, b.campaign_id, b.source, b.affiliate_id)
 
 

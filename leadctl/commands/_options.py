@@ -1,0 +1,171 @@
+"""Shared Click parameter types: option values are parsed and checked here, at the edge.
+
+A bad option value is a usage error (``self.fail`` → Click's usage message, exit 2), never a
+service error. Services receive typed values: aware UTC datetimes, lists of ``LeadStatus``,
+``(field, value)`` pairs, and reference text that is known not to be blank. Resolving a
+reference to a row needs the database, so it happens in one place on the service side
+(``services.admin.lookup``); the types here only check its syntax.
+
+This module imports only Click and the vocabulary (no SQLAlchemy): commands import it at
+module level and ``leadctl --help`` stays cheap.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
+from typing import Any, TypeVar
+
+import click
+
+from leadctl.timeutil import parse_when
+from leadctl.vocab import LeadStatus
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+STATUSES: tuple[str, ...] = tuple(s.value for s in LeadStatus)
+
+
+class When(click.ParamType):
+    """``--since`` / ``--until``: an aware UTC datetime (``timeutil.parse_when``)."""
+
+    name = "when"
+
+    def __init__(self, *, end_of_day: bool = False) -> None:
+        self.end_of_day = end_of_day
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> datetime:
+        if isinstance(value, datetime):
+            return value
+        try:
+            return parse_when(str(value), end_of_day=self.end_of_day)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+class StatusList(click.ParamType):
+    """``--status new,duplicate`` (repeatable): lead statuses from ``vocab.LeadStatus``."""
+
+    name = "status"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> tuple[LeadStatus, ...]:
+        if isinstance(value, tuple):
+            return value
+        out: list[LeadStatus] = []
+        for part in str(value).split(","):
+            text = part.strip().lower()
+            if not text:
+                continue
+            if text not in STATUSES:
+                self.fail(f"{part.strip()!r} is not one of {', '.join(STATUSES)}", param, ctx)
+            status = LeadStatus(text)
+            if status not in out:
+                out.append(status)
+        return tuple(out)
+
+
+def _flatten_statuses(
+    ctx: click.Context, param: click.Parameter, value: Sequence[tuple[LeadStatus, ...]]
+) -> list[LeadStatus]:
+    out: list[LeadStatus] = []
+    for group in value or ():
+        out += [s for s in group if s not in out]
+    return out
+
+
+def status_option(help: str, metavar: str = "STATUS") -> Callable[[F], F]:
+    """``--status`` (repeatable, comma-separated) → ``statuses: list[LeadStatus]``."""
+    return click.option(
+        "--status",
+        "statuses",
+        multiple=True,
+        type=StatusList(),
+        callback=_flatten_statuses,
+        metavar=metavar,
+        help=help,
+    )
+
+
+class Ref(click.ParamType):
+    """A campaign, bucket or rep given by name (e-mail for reps) or id; resolved by the service."""
+
+    def __init__(self, kind: str, *, blank_ok: bool = False) -> None:
+        self.kind = kind
+        self.name = kind
+        self.blank_ok = blank_ok
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value).strip()
+        if not text and not self.blank_ok:
+            self.fail(f"give the {self.kind}'s name or id, not an empty value", param, ctx)
+        return text
+
+
+def CampaignRef(*, blank_ok: bool = False) -> Ref:  # noqa: N802 (reads like a type)
+    return Ref("campaign", blank_ok=blank_ok)
+
+
+def BucketRef(*, blank_ok: bool = False) -> Ref:  # noqa: N802
+    return Ref("bucket", blank_ok=blank_ok)
+
+
+def RepRef(*, blank_ok: bool = False) -> Ref:  # noqa: N802
+    """A rep by e-mail, name or id; ``blank_ok`` for options where '' means "none"."""
+    return Ref("rep", blank_ok=blank_ok)
+
+
+class Assignment(click.ParamType):
+    """``--set FIELD=VALUE`` → ``(field, value)``, fields checked by ``fixes.parse_assignments``."""
+
+    name = "field=value"
+
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> tuple[str, str]:
+        if isinstance(value, tuple):
+            return value
+        from leadctl.errors import InputError
+        from leadctl.services.intake.fixes import parse_assignments
+
+        try:
+            ((field, text),) = parse_assignments([str(value)]).items()
+        except InputError as exc:
+            self.fail(str(exc).removeprefix("--set "), param, ctx)
+        return field, text
+
+
+class SortKey(click.ParamType):
+    """``--sort FIELD`` or ``-FIELD`` (descending), FIELD one of ``fields``."""
+
+    name = "field"
+
+    def __init__(self, fields: Iterable[str]) -> None:
+        self.fields = tuple(fields)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value).strip()
+        name = text.lstrip("-+").strip().lower()
+        if name not in self.fields:
+            self.fail(
+                f"{text!r} is not sortable (choose from {', '.join(self.fields)}; -FIELD for descending)",
+                param,
+                ctx,
+            )
+        return ("-" if text.startswith("-") else "") + name
+
+
+class Fraction(click.FloatRange):
+    """A number from 0 to 1 (a score threshold); ``nan`` is refused too."""
+
+    name = "0..1"
+
+    def __init__(self) -> None:
+        super().__init__(0.0, 1.0)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if number != number:  # NaN compares unequal to itself and passes any range check
+            self.fail(f"{value!r} is not a number from 0 to 1", param, ctx)
+        return number
