@@ -84,7 +84,7 @@ def test_lock_timeout_is_set_on_every_postgres_connection(pg_url: str, short_tim
     engine = engine_mod.create(pg_url)
     with engine.connect() as conn:
         assert conn.execute(text("SHOW lock_timeout")).scalar() == "400ms"
-        assert conn.execute(text("SHOW search_path")).scalar().startswith("t_")  # the URL's options kept
+        assert str(conn.execute(text("SHOW search_path")).scalar()).startswith("t_")  # the URL's options kept
 
 
 def test_busy_timeout_waits_for_a_holder_that_finishes_in_time(db_url: str) -> None:
