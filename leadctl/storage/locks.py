@@ -11,7 +11,7 @@ _LOAD_CLASS = 714_082_102  # two-key form: (class, bucket id); never overlaps th
 
 
 def intake_lock(conn: Connection) -> None:
-    """Serialise intake processing (process, reprocess, dedupe --apply) until the transaction ends.
+    """Serialise intake processing (process, reprocess, dedupe scan --apply) until the transaction ends.
 
     SQLite: the write transaction already holds the database's single write lock
     (``BEGIN IMMEDIATE``). PostgreSQL: a transaction-scoped advisory lock, so two runs never

@@ -192,7 +192,7 @@ class MatchKey(Base):
 
 
 class Merge(Base):
-    """A reversible `dedupe --apply` merge of clients."""
+    """A reversible `dedupe scan --apply` merge of clients."""
 
     __table__ = schema.merge
 

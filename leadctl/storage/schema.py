@@ -184,7 +184,7 @@ client = Table(
     Column("origin_lead_id", Integer),
     # The source's / CRM's own id for the person (an exact duplicate key when the rules say so).
     Column("external_id", String(200)),
-    # Set when `dedupe --apply` merged this client into another (undone by `dedupe undo`).
+    # Set when `dedupe scan --apply` merged this client into another (undone by `dedupe undo`).
     Column("merged_into_id", Integer, ForeignKey("client.id")),
     *_person_columns(),
     Column("custom", JSONType, nullable=False),
@@ -262,7 +262,7 @@ match_key = Table(
     Index("ix_match_key_client_id", "client_id"),
 )
 
-# A `dedupe --apply` merge, kept so `dedupe undo MERGE_ID` can restore everything it changed.
+# A `dedupe scan --apply` merge, kept so `dedupe undo MERGE_ID` can restore everything it changed.
 merge = Table(
     "merge",
     metadata,

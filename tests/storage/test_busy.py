@@ -1,7 +1,7 @@
 """A lock holder that stops responding: every backend gives up after the busy timeout.
 
 A real second connection takes the lock and then just sits there (as a stopped process or a
-forgotten ``psql`` session would); ``process`` and ``dedupe --apply`` must answer with the
+forgotten ``psql`` session would); ``process`` and ``dedupe scan --apply`` must answer with the
 one-line "busy, try again" error and exit 1 instead of waiting forever.
 """
 
@@ -47,7 +47,7 @@ def short_timeout(monkeypatch: pytest.MonkeyPatch) -> int:
     return 400
 
 
-@pytest.mark.parametrize("command", [("process",), ("dedupe", "--apply")])
+@pytest.mark.parametrize("command", [("process",), ("dedupe", "scan", "--apply")])
 def test_a_stuck_lock_holder_gives_the_busy_error(
     leadctl: Leadctl, db_url: str, short_timeout: int, command: tuple[str, ...]
 ) -> None:
