@@ -1,6 +1,6 @@
 """Loading lead files into a bucket: all-or-nothing, idempotent, fast.
 
-1. Read and parse the WHOLE input first (``intake.read_rows``). A broken file (unclosed
+1. Read and parse the WHOLE input first (``read.read_rows``). A broken file (unclosed
    quote, binary, empty, only a header, duplicate headers, a huge field, no row matching
    the header, …) raises ``InputError`` before anything is written.
 2. Write everything in ONE write transaction: a ``load`` row, then the leads through
@@ -33,7 +33,10 @@ from sqlalchemy.engine import Connection, Engine
 from leadctl.errors import ConflictError
 from leadctl.rules import Rules
 from leadctl.services.admin.common import actor
-from leadctl.services.intake import records as intake
+from leadctl.services.intake.mapping import ColumnMapping, build_mapping
+from leadctl.services.intake.read import ParsedInput, read_rows
+from leadctl.services.intake.rows import RowBuilder
+from leadctl.services.intake.validate import validator
 from leadctl.storage import schema
 from leadctl.storage.bulk import JSONText, insert_ignore
 from leadctl.storage.engine import read, write
@@ -180,8 +183,8 @@ class _Stats:
 
 
 def prepared_chunks(
-    parsed: intake.ParsedInput,
-    mapping: intake.ColumnMapping,
+    parsed: ParsedInput,
+    mapping: ColumnMapping,
     rules: Rules,
     bucket: _Bucket,
     now: datetime,
@@ -195,8 +198,8 @@ def prepared_chunks(
 
     A row repeating an earlier row's content (same hash) is left out and counted in ``stats``.
     """
-    validate = intake.validator(rules)
-    build = intake.RowBuilder(mapping, rules.phones.default_region, parsed.headers)
+    validate = validator(rules)
+    build = RowBuilder(mapping, rules.phones.default_region, parsed.headers)
     checked = build.checked
     bucket_id, campaign_id = bucket.id, bucket.campaign_id
     record_columns = RECORD_COLUMNS
@@ -332,10 +335,8 @@ def _load(
         from leadctl.rules.loader import load_mapping
 
         explicit = load_mapping(mapping_path)
-    parsed = intake.read_rows(
-        path, file_format=file_format, delimiter=delimiter, encoding=encoding, data=data
-    )
-    mapping = intake.build_mapping(parsed.headers, rules, explicit)
+    parsed = read_rows(path, file_format=file_format, delimiter=delimiter, encoding=encoding, data=data)
+    mapping = build_mapping(parsed.headers, rules, explicit)
     summary = LoadSummary(
         load_id=None,
         file=parsed.name,
@@ -370,8 +371,8 @@ def _load(
 
 def _dry_run(
     engine: Engine,
-    parsed: intake.ParsedInput,
-    mapping: intake.ColumnMapping,
+    parsed: ParsedInput,
+    mapping: ColumnMapping,
     rules: Rules,
     bucket: _Bucket,
     summary: LoadSummary,
@@ -394,8 +395,8 @@ def _write(
     engine: Engine,
     bucket_ref: str,
     path: str,
-    parsed: intake.ParsedInput,
-    mapping: intake.ColumnMapping,
+    parsed: ParsedInput,
+    mapping: ColumnMapping,
     rules: Rules,
     summary: LoadSummary,
     bar: ProgressBar | None,
