@@ -68,20 +68,17 @@ def _normalise_trimmed(rec: dict[str, Any], default_region: str) -> dict[str, An
     mobile = rec.get("mobile_phone")
     if business is not None or mobile is not None:
         infos: dict[str, phones.PhoneInfo | None] = {}
-        country = rec.get("country")
-        region = (phones.region_for_country(country) if type(country) is str else None) or default_region
+        region = phones.lead_region(rec.get("country"), default_region)
         tz = None
-        for f, v in (("business_phone", business), ("mobile_phone", mobile)):
-            if type(v) is not str:
-                continue
-            info = phones.analyse(v, region)
-            if (info is None or not info.valid) and region != default_region:
-                other = phones.analyse(v, default_region)
-                if other is not None and other.valid:
-                    info = other
-            infos[f] = info
+        if type(business) is str:
+            info = infos["business_phone"] = phones.analyse_in(business, region, default_region)
             if info is not None and info.valid:
-                rec[f] = info.e164
+                rec["business_phone"] = info.e164
+                tz = info.timezone
+        if type(mobile) is str:
+            info = infos["mobile_phone"] = phones.analyse_in(mobile, region, default_region)
+            if info is not None and info.valid:
+                rec["mobile_phone"] = info.e164
                 if tz is None:
                     tz = info.timezone
         if tz is not None:

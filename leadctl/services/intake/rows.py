@@ -10,12 +10,10 @@ from itertools import chain
 from typing import Any
 
 from leadctl.rules import Rules
-from leadctl.services.intake import phones
 from leadctl.services.intake.mapping import FULL_NAME, ColumnMapping, map_row
 from leadctl.services.intake.normalise import _content, _normalise_trimmed, _text, normalise
 from leadctl.services.intake.read import EXTRA_KEY, RawRow
-from leadctl.services.intake.validate import EMAIL_RE, Validator
-from leadctl.timeutil import parse_datetime
+from leadctl.services.intake.validate import Validator
 
 _HASH_ENCODE = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str).encode
 _SEP, _GROUP = "\x1f", "\x1d"
@@ -95,96 +93,13 @@ class RowBuilder:
     def checked(
         self, raw: RawRow, validate: Validator, now: datetime
     ) -> tuple[dict[str, Any], dict[str, Any], str, list[str]]:
-        """(normalised record, custom fields, row hash, reasons): ``__call__`` + ``validate``.
+        """(normalised record, custom fields, row hash, reasons): ``__call__`` then ``validate``.
 
-        A complete CSV row takes one fused pass (the loading hot path); the tests check that
-        it equals ``validate(normalise(...))`` row for row.
+        There is one definition of each rule (``Validator``) and of the phone reading
+        (``phones.analyse_in``); ``validate`` reuses the phone analyses ``normalise`` made.
         """
-        if type(raw) is not list or not self.fast_ok or validate.shortest_limit < 17:
-            rec, custom, digest = self(raw)
-            return rec, custom, digest, validate(rec, now)
-        rec = {f: s for i, f in self.index_pairs if (s := raw[i].strip())}
-        custom = {h: s for i, h in self.index_custom if (s := raw[i].strip())}
-        digest = _digest(rec, custom)
-        longest = max(map(len, rec.values()), default=0)  # E.164 (≤ 16) never exceeds a limit
-        get = rec.get
-        reasons: list[str] = []
-        add = reasons.append
-        if not all(map(get, validate.required)):
-            for f in validate.required:
-                if not get(f):
-                    add(f"{f}: missing")
-        email = get("email")
-        if email is not None:
-            rec["email"] = email = email.lower()
-        business, mobile = get("business_phone"), get("mobile_phone")
-        binfo = minfo = None
-        if business is not None or mobile is not None:
-            default = self.region
-            country = get("country")
-            region = (phones.region_for_country(country) if country is not None else None) or default
-            analyse = phones.analyse
-            if business is not None:
-                binfo = analyse(business, region)
-                if (binfo is None or not binfo.valid) and region != default:
-                    other = analyse(business, default)
-                    if other is not None and other.valid:
-                        binfo = other
-                if binfo is not None and binfo.valid:
-                    rec["business_phone"] = binfo.e164
-            if mobile is not None:
-                minfo = analyse(mobile, region)
-                if (minfo is None or not minfo.valid) and region != default:
-                    other = analyse(mobile, default)
-                    if other is not None and other.valid:
-                        minfo = other
-                if minfo is not None and minfo.valid:
-                    rec["mobile_phone"] = minfo.e164
-            tz = None
-            if binfo is not None and binfo.valid:
-                tz = binfo.timezone
-            if tz is None and minfo is not None and minfo.valid:
-                tz = minfo.timezone
-            if tz is not None:
-                rec["timezone"] = tz
-        reg = get("registered_at")
-        if reg is not None:
-            parsed = parse_datetime(reg)
-            if parsed is not None:
-                rec["registered_at"] = reg = parsed
-        if longest > validate.shortest_limit:
-            for f, limit in validate.limits.items():
-                v = get(f)
-                if v and limit and len(v) > limit:
-                    add(f"{f}: longer than {limit} characters")
-        if validate.check_email and email is not None and EMAIL_RE.fullmatch(email) is None:
-            add("email: not a valid address")
-        pr = validate.phone_required
-        if pr == "any":
-            if business is None and mobile is None:
-                add("phone: none given")
-        elif pr != "none":
-            if pr in ("business", "both") and business is None:
-                add("business_phone: missing")
-            if pr in ("mobile", "both") and mobile is None:
-                add("mobile_phone: missing")
-        if validate.check_phones or validate.allowed:
-            for f, v, info in (("business_phone", business, binfo), ("mobile_phone", mobile, minfo)):
-                if v is None:
-                    continue
-                if info is None or not info.valid:
-                    if validate.check_phones:
-                        add(f"{f}: not a valid number")
-                elif validate.allowed and info.region not in validate.allowed:
-                    add(f"{f}: region not allowed")
-        if reg is not None:
-            if type(reg) is not datetime:
-                add("registered_at: not a date")
-            elif validate.reject_future and reg > now + validate.future_slack:
-                add("registered_at: in the future")
-        if len(reasons) > 1 and len(set(reasons)) != len(reasons):
-            reasons = list(dict.fromkeys(reasons))
-        return rec, custom, digest, reasons
+        rec, custom, digest = self(raw)
+        return rec, custom, digest, validate(rec, now)
 
     def _slow(self, raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         get = raw.get

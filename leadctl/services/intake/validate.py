@@ -65,16 +65,8 @@ class Validator:
 
     def phone_info(self, rec: Mapping[str, Any], f: str, value: str) -> phones.PhoneInfo | None:
         """The number in ``value`` (of field ``f``), read in the record's country, else the default region."""
-        country = rec.get("country")
-        region = (
-            phones.region_for_country(country) if isinstance(country, str) else None
-        ) or self.default_region
-        info = phones.analyse(value, region)
-        if (info is None or not info.valid) and region != self.default_region:
-            other = phones.analyse(value, self.default_region)
-            if other is not None and other.valid:
-                info = other
-        return info
+        default = self.default_region
+        return phones.analyse_in(value, phones.lead_region(rec.get("country"), default), default)
 
     def __call__(self, rec: Mapping[str, Any], now: datetime | None = None) -> list[str]:
         reasons: list[str] = []
