@@ -43,6 +43,7 @@ from leadctl.storage.engine import read, write
 from leadctl.storage.locks import bucket_load_lock
 from leadctl.storage.sqlfunc import in_chunks
 from leadctl.timeutil import now as _now
+from leadctl.vocab import LeadStatus
 
 L = schema.lead
 PERSON_COLUMNS = schema.PERSON_COLUMNS
@@ -156,6 +157,7 @@ def _clip(values: list[Any]) -> None:
 
 _CLIPPED = tuple((LEAD_COLUMNS.index(c), c) for c in (*RECORD_COLUMNS, "source", "affiliate_id"))
 CHUNK_ROWS = 5000
+NEW, REJECTED = LeadStatus.NEW, LeadStatus.REJECTED  # a loaded row's status
 
 
 class _RawJSON:
@@ -228,7 +230,7 @@ def prepared_chunks(
             campaign_id,
             line_no,
             h,
-            "rejected" if reasons else "new",
+            REJECTED if reasons else NEW,
             reasons,
             *map(get, record_columns),
             get("source") or b_source,
@@ -428,7 +430,7 @@ def _write(
             loaded, n_rejected = stats.valid, len(stats.rejected)
             by_reason = _count_reasons(reasons for _h, reasons in stats.rejected)
         else:  # some were already loaded: count what this load inserted
-            q = select(L.c.reasons).where(L.c.load_id == load_id, L.c.status == "rejected")
+            q = select(L.c.reasons).where(L.c.load_id == load_id, L.c.status == LeadStatus.REJECTED)
             reason_lists = [reasons for (reasons,) in conn.execute(q)]
             n_rejected = len(reason_lists)
             loaded = inserted - n_rejected
