@@ -338,7 +338,7 @@ def _load(
 
         explicit = load_mapping(mapping_path)
     parsed = read_rows(path, file_format=file_format, delimiter=delimiter, encoding=encoding, data=data)
-    mapping = build_mapping(parsed.headers, rules, explicit)
+    mapping = build_mapping(parsed.headers, rules, explicit, alternatives=parsed.file_format == "jsonl")
     summary = LoadSummary(
         load_id=None,
         file=parsed.name,

@@ -14,7 +14,7 @@ from typing import Any
 
 from leadctl.rules import Rules
 from leadctl.rules.schema import LEAD_FIELDS
-from leadctl.services.intake.read import EXTRA_KEY
+from leadctl.services.intake.read import EXTRA_KEY, LINE_KEY
 
 # Targets a mapping may name besides lead fields.
 FULL_NAME = "full_name"
@@ -156,9 +156,19 @@ class ColumnMapping:
 
 
 def build_mapping(
-    headers: list[str], rules: Rules | None, explicit: Mapping[str, str] | None = None
+    headers: list[str],
+    rules: Rules | None,
+    explicit: Mapping[str, str] | None = None,
+    *,
+    alternatives: bool = False,
 ) -> ColumnMapping:
-    """Map headers onto lead fields: explicit mapping > rules ``mapping.aliases`` > built-in."""
+    """Map headers onto lead fields: explicit mapping > rules ``mapping.aliases`` > built-in.
+
+    Two columns mapping to one field: the second is a custom field (with a warning), unless
+    ``alternatives`` (JSON Lines, where each line has its own keys: line 1 "First Name",
+    line 2 "first_name"); then both map, each row takes the first it has, and a second one
+    in the same row is kept as a custom field.
+    """
     explicit = dict(explicit or {})
     explicit_keys = {header_key(h): t for h, t in explicit.items()}
     aliases: dict[str, str] = {}
@@ -188,6 +198,10 @@ def build_mapping(
             custom.append(h)
             origin[h] = source
             continue
+        if target in taken and alternatives:
+            fields[h] = target
+            origin[h] = source
+            continue
         if target in taken:
             warnings.append(
                 f"columns {taken[target]!r} and {h!r} both map to {target}; {h!r} is kept as a custom field"
@@ -198,22 +212,32 @@ def build_mapping(
         taken[target] = h
         fields[h] = target
         origin[h] = source
-    name_col = next((h for h, t in fields.items() if t == FULL_NAME), None)
-    if name_col is not None and ("first_name" in taken or "last_name" in taken):
-        del fields[name_col]
-        custom.append(name_col)
-        origin[name_col] = "custom (first/last name columns exist)"
+    if "first_name" in taken or "last_name" in taken:
+        for name_col in [h for h, t in fields.items() if t == FULL_NAME]:
+            del fields[name_col]
+            custom.append(name_col)
+            origin[name_col] = "custom (first/last name columns exist)"
     for h in explicit:
         if h not in used_explicit:
             warnings.append(f"the mapping names column {h!r}, which the file does not have")
     return ColumnMapping(fields, custom, origin, warnings)
 
 
+def _empty(v: Any) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
+
+
 def map_row(raw: Mapping[str, Any], mapping: ColumnMapping) -> tuple[dict[str, Any], dict[str, Any]]:
     """(mapped fields, custom fields) of a raw row. Custom keeps non-empty values only."""
     get = raw.get
-    mapped = {target: get(h) for h, target in mapping.fields.items()}
+    mapped: dict[str, Any] = {}
     custom: dict[str, Any] = {}
+    for h, target in mapping.fields.items():
+        v = get(h)
+        if target not in mapped or _empty(mapped[target]):
+            mapped[target] = v
+        elif not _empty(v):  # a second spelling of the field in one row (JSON Lines)
+            custom[h] = v.strip() if isinstance(v, str) else v
     for h in mapping.custom:
         v = get(h)
         if v is None:
@@ -223,9 +247,10 @@ def map_row(raw: Mapping[str, Any], mapping: ColumnMapping) -> tuple[dict[str, A
             if not v:
                 continue
         custom[h] = v
-    extra = get(EXTRA_KEY)
-    if extra:
-        custom[EXTRA_KEY] = extra
+    for key in (EXTRA_KEY, LINE_KEY):
+        v = get(key)
+        if v:
+            custom[key] = v
     return mapped, custom
 
 

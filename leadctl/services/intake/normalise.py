@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from leadctl.services.intake import phones
@@ -86,7 +87,28 @@ def _normalise_trimmed(rec: dict[str, Any], default_region: str) -> dict[str, An
         rec["_phones"] = infos
     reg = rec.get("registered_at")
     if type(reg) is str:
-        parsed = parse_datetime(reg)
+        parsed = parse_date(reg)
         if parsed is not None:
             rec["registered_at"] = parsed
     return rec
+
+
+def parse_date(text: str) -> datetime | None:
+    """``registered_at`` as written in a lead file, in UTC; None if not a date or out of range.
+
+    ``date_problem`` says which (``9999-12-31T23:59:59-05:00`` is a date, but not one UTC can hold).
+    """
+    try:
+        return parse_datetime(text)
+    except (OverflowError, ValueError):
+        return None
+
+
+def date_problem(value: Any) -> str:
+    """The reason ``registered_at`` is not a date: "registered_at: not a date" or "…: out of range"."""
+    if type(value) is str:
+        try:
+            parse_datetime(value)
+        except (OverflowError, ValueError):
+            return "registered_at: out of range"
+    return "registered_at: not a date"

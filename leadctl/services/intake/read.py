@@ -4,6 +4,16 @@
 with a warning), sniffs the CSV delimiter from the header and parses CSV, TSV or JSON
 Lines into ``(line_no, raw row, structural problem)``. Anything that makes the whole
 file untrustworthy raises ``InputError`` naming the file and line. Pure: no database.
+
+Limits, so hostile input is refused with one clear line instead of exhausting memory:
+
+* Input size: at most ``LEADCTL_MAX_INPUT_MB`` MiB (default 512) per file or stdin;
+  more is refused before parsing ("split the file and load the parts").
+* A field: at most ``FIELD_LIMIT`` characters (an unclosed quote, or not a lead file).
+* JSON Lines: a line nested more than ``MAX_DEPTH`` levels, holding ``NaN``/``Infinity``,
+  a NUL character or a lone surrogate is a rejected row with that reason.
+* A file that ends inside a quoted field (CSV) or in a line that is not valid JSON, with no
+  final line end, was probably cut off: that row is rejected and a warning names the line.
 """
 
 from __future__ import annotations
@@ -12,6 +22,8 @@ import codecs
 import csv
 import io
 import json
+import os
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +35,9 @@ FORMATS = ("csv", "tsv", "jsonl")
 DELIMITERS = (",", ";", "\t", "|")
 FIELD_LIMIT = csv.field_size_limit()  # 131072 characters: more is a broken file, not a lead
 EXTRA_KEY = "_extra"  # raw: values beyond the header's columns
-LINE_KEY = "_line"  # raw: a JSON Lines line that is not a JSON object
+LINE_KEY = "_line"  # raw: a JSON Lines line that is not a JSON object (or holds bad values)
+MAX_INPUT_MB = 512  # default input cap; LEADCTL_MAX_INPUT_MB overrides it
+MAX_DEPTH = 20  # JSON Lines: deepest nesting of objects and arrays in a row
 
 _EXTENSIONS = {
     ".csv": "csv",
@@ -75,21 +89,55 @@ def format_for(path: str, file_format: str | None) -> str:
     return _EXTENSIONS.get(Path(path).suffix.lower(), "csv")
 
 
+def input_cap() -> int:
+    """The most bytes one input may have (``LEADCTL_MAX_INPUT_MB``, default 512 MiB)."""
+    raw = os.environ.get("LEADCTL_MAX_INPUT_MB", "").strip()
+    try:
+        mb = int(raw) if raw else MAX_INPUT_MB
+    except ValueError:
+        raise InputError(f"LEADCTL_MAX_INPUT_MB: expected a whole number of MiB, got {raw!r}") from None
+    if mb < 1:
+        raise InputError(f"LEADCTL_MAX_INPUT_MB: expected at least 1, got {mb}")
+    return mb * 2**20
+
+
+def _too_big(name: str, cap: int) -> InputError:
+    return InputError(
+        f"{name}: more than {cap // 2**20:,} MiB (the input cap, LEADCTL_MAX_INPUT_MB); "
+        "split the file and load the parts"
+    )
+
+
+def check_size(name: str, data: bytes) -> None:
+    """Refuse content over the input cap."""
+    cap = input_cap()
+    if len(data) > cap:
+        raise _too_big(name, cap)
+
+
 def read_bytes(path: str) -> tuple[str, bytes]:
-    """(display name, content) of a path or ``-`` for stdin."""
+    """(display name, content) of a path or ``-`` for stdin, reading at most the input cap."""
+    cap = input_cap()
     if path == "-":
         import sys
 
-        return "stdin", sys.stdin.buffer.read()
+        data = sys.stdin.buffer.read(cap + 1)
+        if len(data) > cap:
+            raise _too_big("stdin", cap)
+        return "stdin", data
     p = Path(path)
     try:
-        return path, p.read_bytes()
+        with p.open("rb") as f:
+            data = f.read(cap + 1)  # not stat(): /dev/zero and pipes have no size
     except FileNotFoundError:
         raise InputError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise InputError(f"{path}: is a directory, not a lead file") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    if len(data) > cap:
+        raise _too_big(path, cap)
+    return path, data
 
 
 def _line_of(data: bytes | str, offset: int) -> int:
@@ -146,19 +194,51 @@ def decode(name: str, data: bytes, encoding: str | None = None) -> tuple[str, st
             ) from None
     try:
         return data.decode("utf-8"), "utf-8", warnings
-    except UnicodeDecodeError as exc:
-        bad_line, bad_byte = _line_of(data, exc.start), data[exc.start]
-    for fallback in ("cp1252", "latin-1"):
+    except UnicodeDecodeError:
+        pass
+    return _decode_lines(name, data)
+
+
+def _decode_lines(name: str, data: bytes) -> tuple[str, str, list[str]]:
+    """Text that is not all UTF-8: each line as UTF-8 if it is, else cp1252 (latin-1 if not that).
+
+    A file with no UTF-8 beyond ASCII is a cp1252 file (an old Excel export); a UTF-8 file
+    with a few cp1252 lines (pasted from another export) keeps its UTF-8 names, and the
+    warning names the lines read as cp1252.
+    """
+    out: list[str] = []
+    bad: list[tuple[int, int, str]] = []  # (line, first bad byte, codec used)
+    utf8_beyond_ascii = False
+    for line_no, line in enumerate(data.split(b"\n"), 1):
         try:
-            text = data.decode(fallback)
-        except UnicodeDecodeError:
-            continue
-        warnings.append(
-            f"{name} is not UTF-8 (line {bad_line}: byte 0x{bad_byte:02x}); read it as {fallback} — "
+            text = line.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            byte = line[exc.start]
+            try:
+                text, used = line.decode("cp1252"), "cp1252"
+            except UnicodeDecodeError:
+                text, used = line.decode("latin-1"), "latin-1"
+            bad.append((line_no, byte, used))
+        else:
+            utf8_beyond_ascii = utf8_beyond_ascii or not line.isascii()
+        out.append(text)
+    first_line, first_byte, _used = bad[0]
+    codecs_used = {used for _l, _b, used in bad}
+    if not utf8_beyond_ascii:
+        fallback = "cp1252" if codecs_used == {"cp1252"} else "latin-1"
+        warning = (
+            f"{name} is not UTF-8 (line {first_line}: byte 0x{first_byte:02x}); read it as {fallback} — "
             f"check accented names, or give --encoding"
         )
-        return text, fallback, warnings
-    raise AssertionError("latin-1 decodes any bytes")  # pragma: no cover
+        return data.decode(fallback), fallback, [warning]
+    lines = ", ".join(str(n) for n, _b, _u in bad[:5]) + (f" and {len(bad) - 5} more" if len(bad) > 5 else "")
+    shown = "/".join(sorted(codecs_used))
+    warning = (
+        f"{name} is UTF-8 except line{'s' if len(bad) > 1 else ''} {lines} (line {first_line}: byte "
+        f"0x{first_byte:02x}); read {'those lines' if len(bad) > 1 else 'that line'} as {shown} — "
+        f"check accented names there, or give --encoding"
+    )
+    return "\n".join(out), "utf-8", [warning]
 
 
 def sniff_delimiter(header_line: str) -> str:
@@ -208,8 +288,16 @@ class _Counter:
         report(pending)
 
 
+CUT_QUOTE = "cut off (the file ends inside a quoted field)"
+
+
+def _cut_off(text: str, line_no: int) -> bool:
+    """Whether the row starting at ``line_no`` is the file's last line, with no line end."""
+    return not text.endswith(("\n", "\r")) and text.count("\n") + 1 == line_no
+
+
 def _csv_rows(
-    name: str, text: str, delimiter: str, progress: Callable[[int], None] | None
+    name: str, text: str, delimiter: str, progress: Callable[[int], None] | None, warnings: list[str]
 ) -> tuple[list[str], list[tuple[int, RawRow, str | None]]]:
     source: Iterable[str] = io.StringIO(text, newline="")
     if progress is not None:
@@ -252,16 +340,21 @@ def _csv_rows(
                 f"{name} line {start}: a field is longer than {FIELD_LIMIT:,} characters "
                 "(an unclosed quote, or not a lead file)"
             ) from None
-        if "unexpected end of data" in msg:
+        if "unexpected end of data" in msg and headers is not None and _cut_off(text, start):
+            last = text.rsplit("\n", 1)[-1]
+            append((start, {LINE_KEY: last}, f"row: {CUT_QUOTE}"))
+            warnings.append(f"{name} line {start}: the last line is {CUT_QUOTE}")
+        elif "unexpected end of data" in msg:
             raise InputError(
                 f"{name} line {start}: unclosed quote (the quoted field starting here runs to the end of the file)"
             ) from None
-        if "expected after" in msg:
+        elif "expected after" in msg:
             raise InputError(
                 f"{name} line {reader.line_num}: text after a closing quote "
                 '(a quote inside a quoted field must be doubled: "")'
             ) from None
-        raise InputError(f"{name} line {reader.line_num}: not valid CSV ({msg})") from None
+        else:
+            raise InputError(f"{name} line {reader.line_num}: not valid CSV ({msg})") from None
     if headers is None:
         raise InputError(f"{name}: the file is empty (expected a header line and rows)")
     if not rows:
@@ -284,9 +377,53 @@ def _csv_rows(
     return headers, rows
 
 
+class _Constant(ValueError):
+    """NaN, Infinity or -Infinity: Python reads them, JSON (and PostgreSQL) does not."""
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _Constant(name)
+
+
+_DECODE = json.JSONDecoder(parse_constant=_refuse_constant).decode
+_BAD_CHAR = re.compile("[\x00\ud800-\udfff]")
+# Reasons of a JSON Lines row that cannot be kept as it is (its line is kept as text).
+NOT_JSON, NOT_OBJECT = "row: not valid JSON", "row: not a JSON object"
+CONSTANT = "row: NaN or Infinity is not a JSON value"
+NUL_CHAR = "row: a NUL character (\\u0000) in a value"
+SURROGATE = "row: a lone surrogate (\\ud800-\\udfff) in a value"
+TOO_DEEP = f"row: nested more than {MAX_DEPTH} levels deep"
+
+
+def _value_problem(value: Any, depth: int = 1) -> str | None:
+    """Why a parsed JSON value cannot be stored (NUL, lone surrogate, too deep), or None."""
+    if depth > MAX_DEPTH:
+        return TOO_DEEP
+    if type(value) is str:
+        m = _BAD_CHAR.search(value)
+        return None if m is None else (NUL_CHAR if m.group() == "\x00" else SURROGATE)
+    if type(value) is dict:
+        for k, v in value.items():
+            problem = _value_problem(k, depth) or _value_problem(v, depth + 1)
+            if problem:
+                return problem
+    elif type(value) is list:
+        for v in value:
+            problem = _value_problem(v, depth + 1)
+            if problem:
+                return problem
+    return None
+
+
 def _jsonl_rows(
-    name: str, text: str, progress: Callable[[int], None] | None
+    name: str, text: str, progress: Callable[[int], None] | None, warnings: list[str]
 ) -> tuple[list[str], list[tuple[int, RawRow, str | None]]]:
+    """Every non-blank line is a row; a line that is not a storable JSON object keeps its text.
+
+    Such a row's raw is ``{"_line": text}`` and its reason says why, so two different bad
+    lines are two rows (their text is in the row hash) and nothing unstorable reaches the
+    database.
+    """
     stripped = text.lstrip()
     if not stripped:
         raise InputError(f"{name}: the file is empty (expected one JSON object per line)")
@@ -294,9 +431,10 @@ def _jsonl_rows(
     headers: dict[str, None] = {}
     objects = 0
     first_error: str | None = None
-    loads = json.loads
+    loads = _DECODE
     pending = 0
-    for line_no, line in enumerate(text.split("\n"), 1):
+    lines = text.split("\n")
+    for line_no, line in enumerate(lines, 1):
         if progress is not None:
             pending += len(line) + 1
             if pending > 262_144:
@@ -307,16 +445,35 @@ def _jsonl_rows(
             continue
         try:
             obj = loads(s)
+        except _Constant:
+            rows.append((line_no, {LINE_KEY: s}, CONSTANT))
+            first_error = first_error or f"line {line_no}: NaN or Infinity is not JSON"
+            continue
+        except RecursionError:
+            rows.append((line_no, {LINE_KEY: s[:FIELD_LIMIT]}, TOO_DEEP))
+            first_error = first_error or f"line {line_no}: nested more than {MAX_DEPTH} levels deep"
+            continue
         except ValueError as exc:
-            rows.append((line_no, {LINE_KEY: s}, "row: not valid JSON"))
+            rows.append((line_no, {LINE_KEY: s}, NOT_JSON))
             # json.loads raises a plain ValueError (no .msg) for an integer over Python's digit limit
             reason = exc.msg if isinstance(exc, json.JSONDecodeError) else str(exc).split(":")[0]
             first_error = first_error or f"line {line_no}: not valid JSON ({reason})"
+            if line_no == len(lines) and line:
+                warnings.append(
+                    f"{name} line {line_no}: the last line is cut off (no line end, not valid JSON)"
+                )
             continue
         if not isinstance(obj, dict):
-            rows.append((line_no, {LINE_KEY: s}, "row: not a JSON object"))
+            problem = _value_problem(obj, 0) if type(obj) is list else None
+            rows.append((line_no, {LINE_KEY: s}, problem if problem == TOO_DEEP else NOT_OBJECT))
             first_error = first_error or f"line {line_no}: not a JSON object"
             continue
+        if "\\u" in s or "[" in s or s.count("{") > 1:  # escapes or nesting: look closer
+            problem = _value_problem(obj)
+            if problem is not None:
+                rows.append((line_no, {LINE_KEY: s}, problem))
+                first_error = first_error or f"line {line_no}: {problem.removeprefix('row: ')}"
+                continue
         if len(s) > FIELD_LIMIT and any(isinstance(v, str) and len(v) > FIELD_LIMIT for v in obj.values()):
             raise InputError(f"{name} line {line_no}: a value is longer than {FIELD_LIMIT:,} characters")
         objects += 1
@@ -355,9 +512,10 @@ def read_rows(
         name, data = read_bytes(path)
     else:
         name = "stdin" if path == "-" else path
+        check_size(name, data)
     text, used, warnings = decode(name, data, encoding)
     if fmt == "jsonl":
-        headers, rows = _jsonl_rows(name, text, progress)
+        headers, rows = _jsonl_rows(name, text, progress, warnings)
         return ParsedInput(name, fmt, used, None, headers, rows, len(data), warnings)
     if delimiter is not None:
         delimiter = {"tab": "\t", "\\t": "\t", "TAB": "\t"}.get(delimiter, delimiter)
@@ -370,5 +528,5 @@ def read_rows(
         delimiter = sniff_delimiter(first_line)
     if not text.strip():
         raise InputError(f"{name}: the file is empty (expected a header line and rows)")
-    headers, rows = _csv_rows(name, text, delimiter, progress)
+    headers, rows = _csv_rows(name, text, delimiter, progress, warnings)
     return ParsedInput(name, fmt, used, delimiter, headers, rows, len(data), warnings)

@@ -10,9 +10,9 @@ from itertools import chain
 from typing import Any
 
 from leadctl.rules import Rules
-from leadctl.services.intake.mapping import FULL_NAME, ColumnMapping, map_row
+from leadctl.services.intake.mapping import ColumnMapping, map_row
 from leadctl.services.intake.normalise import _content, _normalise_trimmed, _text, normalise
-from leadctl.services.intake.read import EXTRA_KEY, RawRow
+from leadctl.services.intake.read import EXTRA_KEY, LINE_KEY, RawRow
 from leadctl.services.intake.validate import Validator
 
 _HASH_ENCODE = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str).encode
@@ -69,7 +69,8 @@ class RowBuilder:
         self.index_pairs = tuple((position[h], f) for h, f in self.pairs if h in position)
         self.index_custom = tuple((position[h], h) for h in self.custom if h in position)
         self.lists_ok = headers is not None and len(self.index_pairs) == len(self.pairs)
-        self.fast_ok = self.lists_ok and FULL_NAME not in mapping.fields.values()
+        # JSON Lines may map two spellings to one field: then the slow path picks per row.
+        self.alternatives = len(set(mapping.fields.values())) != len(mapping.fields)
 
     def __call__(self, raw: RawRow) -> tuple[dict[str, Any], dict[str, Any], str]:
         """(normalised record, custom fields, row hash)."""
@@ -80,13 +81,16 @@ class RowBuilder:
             custom = {h: v for i, h in self.index_custom if (v := raw[i].strip())}
         else:
             try:  # a complete text row: one comprehension each
+                if self.alternatives:
+                    raise KeyError
                 rec = {f: v for h, f in self.pairs if (v := raw[h].strip())}  # type: ignore[call-overload]
                 custom = {h: v for h in self.custom if (v := raw[h].strip())}  # type: ignore[call-overload]
             except (KeyError, AttributeError):  # missing keys or JSON values
                 rec, custom = self._slow(raw)  # type: ignore[arg-type]
-            if EXTRA_KEY in raw:
-                custom[EXTRA_KEY] = raw[EXTRA_KEY]  # type: ignore[call-overload]
-                custom = dict(sorted(custom.items()))
+            for key in (EXTRA_KEY, LINE_KEY):  # kept whole, and part of the row hash
+                if key in raw:
+                    custom[key] = raw[key]  # type: ignore[call-overload]
+                    custom = dict(sorted(custom.items()))
         digest = _digest(rec, custom)
         return _normalise_trimmed(rec, self.region), custom, digest
 
@@ -104,14 +108,17 @@ class RowBuilder:
     def _slow(self, raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         get = raw.get
         rec: dict[str, Any] = {}
+        custom: dict[str, Any] = {}
         for h, f in self.pairs:
             v = get(h)
             if v is None:
                 continue
             v = v.strip() if type(v) is str else _text(v)
             if v != "":
-                rec[f] = v
-        custom: dict[str, Any] = {}
+                if f in rec:  # a second spelling of the field in one row: kept as custom
+                    custom[h] = v
+                else:
+                    rec[f] = v
         for h in self.custom:
             v = get(h)
             if v is None:
@@ -121,7 +128,7 @@ class RowBuilder:
                 if not v:
                     continue
             custom[h] = v
-        return rec, custom
+        return rec, dict(sorted(custom.items())) if len(custom) > 1 else custom
 
 
 def record_from_raw(

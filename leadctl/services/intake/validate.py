@@ -15,7 +15,7 @@ from typing import Any
 from leadctl.rules import Rules
 from leadctl.rules.schema import LEAD_FIELDS
 from leadctl.services.intake import phones
-from leadctl.services.intake.normalise import PHONE_FIELDS
+from leadctl.services.intake.normalise import PHONE_FIELDS, date_problem
 from leadctl.timeutil import now as _now
 
 
@@ -123,7 +123,7 @@ class Validator:
         reg = get("registered_at")
         if reg is not None:
             if not isinstance(reg, datetime):
-                add("registered_at: not a date")
+                add(date_problem(reg))
             elif self.reject_future and reg > (now or _now()) + self.future_slack:
                 add("registered_at: in the future")
         if len(reasons) > 1 and len(set(reasons)) != len(reasons):
