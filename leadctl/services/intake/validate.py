@@ -38,7 +38,6 @@ MAX_LENGTH = _length_limits()
 _ATOM = r"[^@\s\"(),:;<>\[\]\\.]+"
 EMAIL_RE = re.compile(rf"{_ATOM}(?:\.{_ATOM})*@{_ATOM}(?:\.{_ATOM})*\.[^\W\d_]{{2,}}")
 _TEXT_FIELDS = tuple(f for f in LEAD_FIELDS if f != "registered_at")
-_STR_ONLY = {str}
 _NO_PHONES: dict[str, Any] = {}
 _UNSET: Any = object()
 
@@ -62,11 +61,23 @@ class Validator:
         self.text_fields = tuple(self.limits)
         self.shortest_limit = min((n for n in self.limits.values() if n), default=0)
         self.future_slack = timedelta(days=1)
+        self.phone_checks = self.check_phones or bool(self.allowed)
 
     def phone_info(self, rec: Mapping[str, Any], f: str, value: str) -> phones.PhoneInfo | None:
         """The number in ``value`` (of field ``f``), read in the record's country, else the default region."""
         default = self.default_region
         return phones.analyse_in(value, phones.lead_region(rec.get("country"), default), default)
+
+    def _phone(self, rec: Mapping[str, Any], known: Mapping[str, Any], f: str, v: Any, add: Any) -> None:
+        """The number checks of one phone field (``known``: the analyses ``normalise`` made)."""
+        info = known.get(f, _UNSET)
+        if info is _UNSET or (info is not None and info.valid and info.e164 != v):
+            info = self.phone_info(rec, f, v)
+        if info is None or not info.valid:
+            if self.check_phones:
+                add(f"{f}: not a valid number")
+        elif self.allowed and info.region not in self.allowed:
+            add(f"{f}: region not allowed")
 
     def __call__(self, rec: Mapping[str, Any], now: datetime | None = None) -> list[str]:
         reasons: list[str] = []
@@ -78,17 +89,20 @@ class Validator:
                 if v is None or v == "":
                     add(f"{f}: missing")
         texts = list(filter(None, map(get, self.text_fields)))
-        if texts and not (
-            set(map(type, texts)) == _STR_ONLY and max(map(len, texts)) <= self.shortest_limit
-        ):  # a value that is not text, or long enough to check field by field
-            for f, limit in self.limits.items():
-                v = get(f)
-                if v is None or v == "":
-                    continue
-                if type(v) is not str:
-                    add(f"{f}: not a text value")
-                elif limit and len(v) > limit:
-                    add(f"{f}: longer than {limit} characters")
+        if texts:
+            try:  # all text (join refuses anything else), none long enough to check one by one
+                short = len(max(texts, key=len)) <= self.shortest_limit and "".join(texts) is not None
+            except TypeError:
+                short = False
+            if not short:
+                for f, limit in self.limits.items():
+                    v = get(f)
+                    if v is None or v == "":
+                        continue
+                    if type(v) is not str:
+                        add(f"{f}: not a text value")
+                    elif limit and len(v) > limit:
+                        add(f"{f}: longer than {limit} characters")
         email = get("email")
         if self.check_email and type(email) is str and email and EMAIL_RE.fullmatch(email) is None:
             add("email: not a valid address")
@@ -104,22 +118,12 @@ class Validator:
                 add("business_phone: missing")
             if pr in ("mobile", "both") and not has_mobile:
                 add("mobile_phone: missing")
-        if (self.check_phones or self.allowed) and (has_business or has_mobile):
+        if self.phone_checks and (has_business or has_mobile):
             known = get("_phones") or _NO_PHONES
-            for f, v, has in (
-                ("business_phone", business, has_business),
-                ("mobile_phone", mobile, has_mobile),
-            ):
-                if not has or not isinstance(v, str):
-                    continue
-                info = known.get(f, _UNSET)
-                if info is _UNSET or (info is not None and info.valid and info.e164 != v):
-                    info = self.phone_info(rec, f, v)
-                if info is None or not info.valid:
-                    if self.check_phones:
-                        add(f"{f}: not a valid number")
-                elif self.allowed and info.region not in self.allowed:
-                    add(f"{f}: region not allowed")
+            if has_business:
+                self._phone(rec, known, "business_phone", business, add)
+            if has_mobile:
+                self._phone(rec, known, "mobile_phone", mobile, add)
         reg = get("registered_at")
         if reg is not None:
             if not isinstance(reg, datetime):
