@@ -520,3 +520,127 @@ def test_progress_is_sized_to_the_file_in_bytes(web: Leadctl, tmp_path: Path) ->
         engine.dispose()
     size = path.stat().st_size
     assert bars == [{"length": size, "label": f"Loading {path}", "done": size, "closed": True}]
+
+
+# ------------------------------------------------------------------------------ hostile input (issue 7)
+
+
+def _person(first: str, extra: str = "", key: str = "first_name") -> str:
+    return (
+        f'{{"{key}": "{first}", "last_name": "Lo", "email": "{first.lower()[:2]}@lo.example", '
+        f'"title": "CEO", "company": "Lo", "phone": "+1 212 736 5000"{extra}}}'
+    )
+
+
+def test_json_lines_hostile_lines_are_rejected_rows_each_kept(web: Leadctl, tmp_path: Path) -> None:
+    """Issue 7 item 12: every line that is no object is its own row; hostile values are reasons."""
+    lines = [
+        _person("Ana", key="First Name"),  # line 1 spells it "First Name" …
+        _person("Ben"),  # … line 2 "first_name": both map
+        "[1, 2]",
+        "42",
+        '{"first_name": ',
+        "[3]",
+        _person("Cy", ', "score": NaN'),
+        _person("Di", ', "score": -Infinity'),
+        _person("Ed\\u0000"),
+        _person("Fa\\ud800"),
+        "[" * 100_000 + "]" * 100_000,
+        '{"a": ' * 50 + "1" + "}" * 50,
+    ]
+    path = tmp_path / "hostile.jsonl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    summary = web.json("load", str(path), "--bucket", "web")
+    assert (summary["rows_read"], summary["loaded"], summary["rejected"], summary["already_loaded"]) == (
+        12,
+        2,
+        10,
+        0,
+    )
+    rows = {r["line_no"]: r for r in leads(web)}
+    assert [rows[n]["first_name"] for n in (1, 2)] == ["Ana", "Ben"]
+    assert {n: rows[n]["reasons"] for n in range(3, 13)} == {
+        3: ["row: not a JSON object"],
+        4: ["row: not a JSON object"],
+        5: ["row: not valid JSON"],
+        6: ["row: not a JSON object"],
+        7: ["row: NaN or Infinity is not a JSON value"],
+        8: ["row: NaN or Infinity is not a JSON value"],
+        9: ["row: a NUL character (\\u0000) in a value"],
+        10: ["row: a lone surrogate (\\ud800-\\udfff) in a value"],
+        11: ["row: nested more than 20 levels deep"],
+        12: ["row: nested more than 20 levels deep"],
+    }
+    assert rows[3]["raw"] == {"_line": "[1, 2]"} and rows[6]["raw"] == {"_line": "[3]"}
+    again = web.json("load", str(path), "--bucket", "web")
+    assert (again["loaded"], again["rejected"], again["already_loaded"]) == (0, 0, 12)
+
+
+def test_dates_out_of_range_are_rejected_rows(web: Leadctl, tmp_path: Path) -> None:
+    """Issue 7 item 13: a date that cannot be held in UTC is a rejected row, not OverflowError."""
+    header = "First Name,Last Name,Email,Title,Company,Phone,Created Date\n"
+    body = "".join(
+        f"P{i},Lo,p{i}@lo.example,CEO,Lo,+1 212 736 500{i},{d}\n"
+        for i, d in enumerate(["9999-12-31T23:59:59-05:00", "0001-01-01T00:00:00+05:00", "2024-01-02"])
+    )
+    path = tmp_path / "dates.csv"
+    path.write_text(header + body, encoding="utf-8")
+    summary = web.json("load", str(path), "--bucket", "web")
+    assert (summary["loaded"], summary["rejected"]) == (1, 2)
+    assert summary["rejected_by_reason"] == {"registered_at: out of range": 2}
+    rows = {r["line_no"]: r for r in leads(web)}
+    assert rows[4]["status"] == "new" and rows[2]["status"] == rows[3]["status"] == "rejected"
+
+
+def test_a_utf8_file_with_one_cp1252_line_keeps_the_utf8_names(web: Leadctl, tmp_path: Path) -> None:
+    """Issue 7 item 14: only the cp1252 line is read as cp1252, and the warning names it."""
+    header = b"First Name,Last Name,Email,Title,Company,Phone\n"
+    good = "José,Müller,jm@lo.example,CEO,Lo,+1 212 736 5000\n".encode()
+    bad = "Zoë,Ångström,za@lo.example,CEO,Lo,+1 212 736 5001\n".encode("cp1252")
+    path = tmp_path / "mixed.csv"
+    path.write_bytes(header + good + bad + good.replace(b"jm@", b"j2@"))
+    result = web("load", str(path), "--bucket", "web", "--format", "json")
+    summary = json.loads(result.stdout)
+    assert summary["loaded"] == 3 and summary["encoding"] == "utf-8"
+    names = [(r["first_name"], r["last_name"]) for r in leads(web)]
+    assert names == [("José", "Müller"), ("Zoë", "Ångström"), ("José", "Müller")]
+    assert any("line 3" in w and "cp1252" in w for w in summary["warnings"])
+
+
+def test_input_over_the_size_cap_is_refused(web: Leadctl, tmp_path: Path) -> None:
+    """Issue 7 item 15: unbounded input (``yes | leadctl load -``) stops at a documented cap."""
+    cap = subprocess.run(
+        [str(Path(sys.executable).with_name("leadctl")), "--db", web.db_url, "load", "-", "--bucket", "web"],
+        input=b"Email,Name\n" + b"y,y\n" * 400_000,
+        capture_output=True,
+        env={**os.environ, "LEADCTL_MAX_INPUT_MB": "1"},
+        timeout=120,
+    )
+    assert cap.returncode == 1
+    assert cap.stderr.decode().strip() == (
+        "Error: stdin: more than 1 MiB (the input cap, LEADCTL_MAX_INPUT_MB); "
+        "split the file and load the parts"
+    )
+    assert counts(web) == (0, 0)
+
+
+def test_a_cut_off_last_line_is_rejected_with_a_warning(web: Leadctl, tmp_path: Path) -> None:
+    """Issue 7 item 15: the last line cut off mid-quote is a rejected row and a warning naming it."""
+    path = tmp_path / "cut.csv"
+    path.write_bytes(
+        b"First Name,Last Name,Email,Title,Company,Phone\n"
+        b"Ana,Lo,ana@lo.example,CEO,Lo,+1 212 736 5000\n"
+        b'Ben,Lo,ben@lo.example,"CE'
+    )
+    summary = web.json("load", str(path), "--bucket", "web")
+    assert (summary["loaded"], summary["rejected"]) == (1, 1)
+    assert summary["rejected_by_reason"] == {"row: cut off (the file ends inside a quoted field)": 1}
+    assert (
+        f"{path} line 3: the last line is cut off (the file ends inside a quoted field)"
+        in summary["warnings"]
+    )
+    jsonl = tmp_path / "cut.jsonl"
+    jsonl.write_bytes(_person("Ana").encode() + b'\n{"first_name": "Be')
+    summary = web.json("load", str(jsonl), "--bucket", "web")
+    assert (summary["loaded"], summary["rejected"]) == (1, 1)
+    assert f"{jsonl} line 2: the last line is cut off (no line end, not valid JSON)" in summary["warnings"]

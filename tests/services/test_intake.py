@@ -13,18 +13,22 @@ from leadctl.demo import fakedata
 from leadctl.errors import ConfigError, InputError
 from leadctl.rules import Rules, load_rules
 from leadctl.rules.loader import load_mapping
-from leadctl.services.intake import records as intake
+from leadctl.services.intake import mapping as intake_mapping
+from leadctl.services.intake import normalise as intake_normalise
+from leadctl.services.intake import read as intake_read
+from leadctl.services.intake import rows as intake_rows
+from leadctl.services.intake import validate as intake_validate
 
 DATA = Path(__file__).resolve().parent.parent / "data"
 RULES = load_rules(None)
 
 
-def read(text: str | bytes, name: str = "leads.csv", **kw: object) -> intake.ParsedInput:
+def read(text: str | bytes, name: str = "leads.csv", **kw: object) -> intake_read.ParsedInput:
     data = text.encode("utf-8") if isinstance(text, str) else text
-    return intake.read_rows(name, data=data, **kw)  # type: ignore[arg-type]
+    return intake_read.read_rows(name, data=data, **kw)  # type: ignore[arg-type]
 
 
-def dict_rows(parsed: intake.ParsedInput) -> list[tuple[int, dict[str, object], str | None]]:
+def dict_rows(parsed: intake_read.ParsedInput) -> list[tuple[int, dict[str, object], str | None]]:
     return [(line, parsed.raw_dict(raw), problem) for line, raw, problem in parsed.rows]
 
 
@@ -83,9 +87,9 @@ def test_bom_and_cp1252_fallback() -> None:
 
 
 def test_the_fixture_files_read() -> None:
-    semi = intake.read_rows(str(DATA / "leads_semicolon_bom.csv"))
+    semi = intake_read.read_rows(str(DATA / "leads_semicolon_bom.csv"))
     assert (semi.delimiter, semi.encoding, len(semi.rows)) == (";", "utf-8-sig", 2)
-    old = intake.read_rows(str(DATA / "leads_cp1252.csv"))
+    old = intake_read.read_rows(str(DATA / "leads_cp1252.csv"))
     assert old.encoding == "cp1252" and "Müller" in old.raw_dict(old.rows[0][1]).values()
 
 
@@ -184,11 +188,11 @@ def test_json_lines() -> None:
 
 
 def test_format_comes_from_the_extension_or_the_option() -> None:
-    assert intake.format_for("x.TSV", None) == "tsv"
-    assert intake.format_for("x.ndjson", None) == "jsonl"
-    assert intake.format_for("x.txt", None) == "csv"
-    assert intake.format_for("-", None) == "csv"
-    assert intake.format_for("x.csv", "jsonl") == "jsonl"
+    assert intake_read.format_for("x.TSV", None) == "tsv"
+    assert intake_read.format_for("x.ndjson", None) == "jsonl"
+    assert intake_read.format_for("x.txt", None) == "csv"
+    assert intake_read.format_for("-", None) == "csv"
+    assert intake_read.format_for("x.csv", "jsonl") == "jsonl"
     tsv = read("Name\tNotes\nAna\ta,b\n", "x.tsv")
     assert tsv.delimiter == "\t" and tsv.raw_dict(tsv.rows[0][1]) == {"Name": "Ana", "Notes": "a,b"}
 
@@ -203,7 +207,7 @@ MESSY = [
 
 
 def test_messy_headers_map_and_the_rest_stay_custom() -> None:
-    m = intake.build_mapping(MESSY, RULES)
+    m = intake_mapping.build_mapping(MESSY, RULES)
     assert m.fields == {
         "Lead ID": "external_id",
         "First Name": "first_name",
@@ -225,7 +229,9 @@ def test_messy_headers_map_and_the_rest_stay_custom() -> None:
         "Created Date": "registered_at",
     }
     assert m.custom == ["Last Visited Pricing Page"]
-    other = intake.build_mapping(["first_name", "EMAIL", "Cell", "Work Phone", "Full Name", "Phone"], RULES)
+    other = intake_mapping.build_mapping(
+        ["first_name", "EMAIL", "Cell", "Work Phone", "Full Name", "Phone"], RULES
+    )
     assert other.fields == {
         "first_name": "first_name",
         "EMAIL": "email",
@@ -240,7 +246,7 @@ def test_messy_headers_map_and_the_rest_stay_custom() -> None:
 
 def test_explicit_mapping_and_rules_aliases_come_first(tmp_path: Path) -> None:
     rules = rules_with(tmp_path, 'mapping:\n  aliases: {"Contact Person": full_name, "Tel": mobile_phone}\n')
-    m = intake.build_mapping(
+    m = intake_mapping.build_mapping(
         ["Contact Person", "Tel", "Mail Addr", "E-mail", "Gone"],
         rules,
         {"Mail Addr": "email", "e mail": "custom", "Missing": "title"},
@@ -278,7 +284,7 @@ def test_mapping_file_is_validated_with_file_and_line(tmp_path: Path) -> None:
 
 
 def test_normalise_trims_lowercases_and_writes_phones_in_e164() -> None:
-    rec = intake.normalise(
+    rec = intake_normalise.normalise(
         {
             "full_name": "  Ana Maria Silva ",
             "email": " Ana.Silva@ACME.com ",
@@ -301,7 +307,7 @@ def test_normalise_trims_lowercases_and_writes_phones_in_e164() -> None:
 
 
 def test_business_phone_gives_the_time_zone_and_the_country_gives_the_region() -> None:
-    rec = intake.normalise(
+    rec = intake_normalise.normalise(
         {"business_phone": "020 7946 0018", "mobile_phone": "(312) 658-8552", "country": "United Kingdom"}
     )
     assert (rec["business_phone"], rec["mobile_phone"], rec["timezone"]) == (
@@ -309,15 +315,15 @@ def test_business_phone_gives_the_time_zone_and_the_country_gives_the_region() -
         "+13126588552",  # not a UK number: read in the default region instead
         "Europe/London",
     )
-    kept = intake.normalise({"business_phone": "call me", "registered_at": "last tuesday"})
+    kept = intake_normalise.normalise({"business_phone": "call me", "registered_at": "last tuesday"})
     assert (kept["business_phone"], kept["registered_at"]) == ("call me", "last tuesday")
     assert "timezone" not in kept
 
 
 def test_full_name_splits() -> None:
-    assert intake.split_name("Silva, Ana") == ("Ana", "Silva")
-    assert intake.split_name("Ana") == ("Ana", None)
-    assert intake.split_name("Ana  de  Souza") == ("Ana", "de  Souza")
+    assert intake_mapping.split_name("Silva, Ana") == ("Ana", "Silva")
+    assert intake_mapping.split_name("Ana") == ("Ana", None)
+    assert intake_mapping.split_name("Ana  de  Souza") == ("Ana", "de  Souza")
 
 
 # ------------------------------------------------------------------------------------ validating
@@ -334,7 +340,9 @@ VALID = {
 
 def reasons(**changes: object) -> list[str]:
     mapped = {**VALID, **changes}
-    return intake.validate(intake.normalise({k: v for k, v in mapped.items() if v is not None}), RULES)
+    return intake_validate.validate(
+        intake_normalise.normalise({k: v for k, v in mapped.items() if v is not None}), RULES
+    )
 
 
 @freeze_time("2026-03-20 12:00:00")
@@ -363,14 +371,17 @@ def test_validation_follows_the_rules(tmp_path: Path) -> None:
         "validation:\n  required_fields: [email]\n  phone_required: both\n"
         "  check_email_syntax: false\n  reject_future_registration: false\n",
     )
-    rec = intake.normalise(
+    rec = intake_normalise.normalise(
         {"email": "not-an-email", "business_phone": "+44 20 7946 0018", "registered_at": "2099-01-01"}
     )
-    assert intake.validate(rec, rules) == ["mobile_phone: missing", "business_phone: region not allowed"]
+    assert intake_validate.validate(rec, rules) == [
+        "mobile_phone: missing",
+        "business_phone: region not allowed",
+    ]
     loose = rules_with(
         tmp_path, "validation:\n  required_fields: []\n  phone_required: none\n  check_phone_numbers: false\n"
     )
-    assert intake.validate(intake.normalise({"business_phone": "call me"}), loose) == []
+    assert intake_validate.validate(intake_normalise.normalise({"business_phone": "call me"}), loose) == []
 
 
 def test_validate_works_on_a_lead_read_back_from_the_database() -> None:
@@ -389,24 +400,24 @@ def test_validate_works_on_a_lead_read_back_from_the_database() -> None:
         "custom": {"Notes": "x"},
         "country": None,
     }
-    assert intake.validate(stored, RULES) == []
-    assert intake.validate({**stored, "business_phone": "+11234567890"}, RULES) == [
+    assert intake_validate.validate(stored, RULES) == []
+    assert intake_validate.validate({**stored, "business_phone": "+11234567890"}, RULES) == [
         "business_phone: not a valid number"
     ]
-    assert intake.validate({**stored, "email": ""}, RULES) == ["email: missing"]
+    assert intake_validate.validate({**stored, "email": ""}, RULES) == ["email: missing"]
 
 
 # ------------------------------------------------------------------------------------ rows
 
 
 def test_row_hash_ignores_layout_but_not_content() -> None:
-    a = intake.row_hash({"email": " ana@acme.com", "first_name": "Ana", "title": ""}, {"Notes": "x"})
-    b = intake.row_hash({"first_name": "Ana", "email": "ana@acme.com "}, {"Notes": "x"})
+    a = intake_rows.row_hash({"email": " ana@acme.com", "first_name": "Ana", "title": ""}, {"Notes": "x"})
+    b = intake_rows.row_hash({"first_name": "Ana", "email": "ana@acme.com "}, {"Notes": "x"})
     assert a == b and len(a) == 40
-    assert a != intake.row_hash({"first_name": "Ana", "email": "ana@acme.com"}, {"Notes": "y"})
-    assert a != intake.row_hash({"first_name": "Ana", "email": "ana@acme.com"}, {})
+    assert a != intake_rows.row_hash({"first_name": "Ana", "email": "ana@acme.com"}, {"Notes": "y"})
+    assert a != intake_rows.row_hash({"first_name": "Ana", "email": "ana@acme.com"}, {})
     # Control characters in values cannot make two different rows hash alike.
-    assert intake.row_hash({"a": "x\x1fb\x1fy"}, {}) != intake.row_hash({"a": "x", "b": "y"}, {})
+    assert intake_rows.row_hash({"a": "x\x1fb\x1fy"}, {}) != intake_rows.row_hash({"a": "x", "b": "y"}, {})
 
 
 def test_row_builder_equals_map_hash_normalise() -> None:
@@ -416,14 +427,14 @@ def test_row_builder_equals_map_hash_normalise() -> None:
         values = [lead.record.get(f, "") for f in fakedata.FIELDS] + ["x"]
         path_rows.append(values)
     headers = [fakedata.MESSY_HEADERS[f] for f in fakedata.FIELDS] + ["Notes"]
-    mapping = intake.build_mapping(headers, RULES)
-    build = intake.RowBuilder(mapping, "US", headers)
+    mapping = intake_mapping.build_mapping(headers, RULES)
+    build = intake_rows.RowBuilder(mapping, "US", headers)
     for values in path_rows:
         raw = dict(zip(headers, values, strict=True))
         rec, custom, digest = build(values)
-        mapped, want_custom = intake.map_row(raw, mapping)
-        assert (custom, digest) == (want_custom, intake.row_hash(mapped, want_custom))
-        assert rec == intake.normalise(mapped)
+        mapped, want_custom = intake_mapping.map_row(raw, mapping)
+        assert (custom, digest) == (want_custom, intake_rows.row_hash(mapped, want_custom))
+        assert rec == intake_normalise.normalise(mapped)
         assert build(raw) == (rec, custom, digest)  # the same row as a dict
 
 
@@ -439,7 +450,7 @@ def test_row_builder_equals_map_hash_normalise() -> None:
 )
 def test_fused_check_equals_validate_of_normalise(tmp_path: Path, rules_yaml: str) -> None:
     rules = rules_with(tmp_path, rules_yaml) if rules_yaml else RULES
-    validator = intake.validator(rules)
+    validator = intake_validate.validator(rules)
     headers = [fakedata.MESSY_HEADERS[f] for f in fakedata.FIELDS] + ["Notes"]
     rows = [
         [lead.record.get(f, "") for f in fakedata.FIELDS] + ["x"]
@@ -450,8 +461,8 @@ def test_fused_check_equals_validate_of_normalise(tmp_path: Path, rules_yaml: st
     odd[headers.index("Created Date")] = "2024-11-05"  # in the future
     odd[headers.index("E-mail")] = " "
     rows.append(odd)
-    mapping = intake.build_mapping(headers, rules)
-    build = intake.RowBuilder(mapping, rules.phones.default_region, headers)
+    mapping = intake_mapping.build_mapping(headers, rules)
+    build = intake_rows.RowBuilder(mapping, rules.phones.default_region, headers)
     now = datetime(2024, 11, 1, 12, tzinfo=UTC)
     seen_reasons = set()
     for values in rows:

@@ -159,3 +159,15 @@ def test_region_for_country_reads_what_people_write() -> None:
         None: None,
     }
     assert {k: phones.region_for_country(k) for k in cases} == cases
+
+
+def test_analyse_in_reads_the_leads_region_then_the_default() -> None:
+    """The one fallback: the lead's country's region first, the default region when that fails."""
+    gb = phones.lead_region("United Kingdom", "US")
+    assert gb == "GB" and phones.lead_region("Narnia", "US") == "US" and phones.lead_region(42, "CA") == "CA"
+    uk = phones.analyse_in("020 7946 0000", gb, "US")
+    assert uk is not None and uk.valid and uk.e164 == "+442079460000"
+    us = phones.analyse_in("(415) 555-0134", gb, "US")  # not a UK number: read in the default region
+    assert us is not None and us.valid and us.e164 == "+14155550134"
+    bad = phones.analyse_in("12", gb, "US")
+    assert bad is None or not bad.valid

@@ -15,7 +15,7 @@ from leadctl.rules.schema import LEAD_FIELDS
 from leadctl.services import events as timeline
 from leadctl.services.admin.common import actor
 from leadctl.services.events import Event
-from leadctl.services.intake import records as intake
+from leadctl.services.intake.normalise import normalise, parse_date
 from leadctl.storage import schema
 from leadctl.storage.engine import write
 from leadctl.timeutil import now, out_of_range, parse_datetime
@@ -71,11 +71,13 @@ def fix_lead(engine: Engine, rules: Rules, lead_id: int, changes: dict[str, str]
         fields = {k: v for k, v in changes.items() if not k.startswith("custom.")}
         merged = {**{k: v for k, v in current.items() if v is not None}, **fields}
         if "registered_at" in fields:
-            parsed = parse_datetime(fields["registered_at"])
+            parsed = parse_date(fields["registered_at"])
             if parsed is None:
-                raise InputError(f"--set registered_at: {fields['registered_at']!r} is not a date or time")
+                raise InputError(
+                    f"--set registered_at: {fields['registered_at']!r} is not a date or time (or out of range)"
+                )
             merged["registered_at"] = parsed
-        normalised = intake.normalise(merged, default_region=region)
+        normalised = normalise(merged, default_region=region)
         new_values: dict[str, Any] = {}
         for f in (*FIXABLE, "timezone"):
             if f == "timezone" and not ({"business_phone", "mobile_phone"} & set(fields)):

@@ -1,6 +1,6 @@
 """Loading lead files into a bucket: all-or-nothing, idempotent, fast.
 
-1. Read and parse the WHOLE input first (``intake.read_rows``). A broken file (unclosed
+1. Read and parse the WHOLE input first (``read.read_rows``). A broken file (unclosed
    quote, binary, empty, only a header, duplicate headers, a huge field, no row matching
    the header, …) raises ``InputError`` before anything is written.
 2. Write everything in ONE write transaction: a ``load`` row, then the leads through
@@ -32,13 +32,17 @@ from sqlalchemy.engine import Connection, Engine
 
 from leadctl.rules import Rules
 from leadctl.services.admin.common import actor
-from leadctl.services.intake import records as intake
+from leadctl.services.intake.mapping import ColumnMapping, build_mapping
+from leadctl.services.intake.read import ParsedInput, read_rows
+from leadctl.services.intake.rows import RowBuilder
+from leadctl.services.intake.validate import validator
 from leadctl.storage import schema
 from leadctl.storage.bulk import JSONText, insert_ignore
 from leadctl.storage.engine import read, write
 from leadctl.storage.locks import bucket_load_lock
 from leadctl.storage.sqlfunc import in_chunks
 from leadctl.timeutil import now as _now
+from leadctl.vocab import LeadStatus
 
 L = schema.lead
 PERSON_COLUMNS = schema.PERSON_COLUMNS
@@ -142,6 +146,7 @@ def _clip(values: list[Any]) -> None:
 
 _CLIPPED = tuple((LEAD_COLUMNS.index(c), c) for c in (*RECORD_COLUMNS, "source", "affiliate_id"))
 CHUNK_ROWS = 5000
+NEW, REJECTED = LeadStatus.NEW, LeadStatus.REJECTED  # a loaded row's status
 
 
 class _RawJSON:
@@ -169,8 +174,8 @@ class _Stats:
 
 
 def prepared_chunks(
-    parsed: intake.ParsedInput,
-    mapping: intake.ColumnMapping,
+    parsed: ParsedInput,
+    mapping: ColumnMapping,
     rules: Rules,
     bucket: _Bucket,
     now: datetime,
@@ -184,8 +189,8 @@ def prepared_chunks(
 
     A row repeating an earlier row's content (same hash) is left out and counted in ``stats``.
     """
-    validate = intake.validator(rules)
-    build = intake.RowBuilder(mapping, rules.phones.default_region, parsed.headers)
+    validate = validator(rules)
+    build = RowBuilder(mapping, rules.phones.default_region, parsed.headers)
     checked = build.checked
     bucket_id, campaign_id = bucket.id, bucket.campaign_id
     record_columns = RECORD_COLUMNS
@@ -214,7 +219,7 @@ def prepared_chunks(
             campaign_id,
             line_no,
             h,
-            "rejected" if reasons else "new",
+            REJECTED if reasons else NEW,
             reasons,
             *map(get, record_columns),
             get("source") or b_source,
@@ -321,10 +326,8 @@ def _load(
         from leadctl.rules.loader import load_mapping
 
         explicit = load_mapping(mapping_path)
-    parsed = intake.read_rows(
-        path, file_format=file_format, delimiter=delimiter, encoding=encoding, data=data
-    )
-    mapping = intake.build_mapping(parsed.headers, rules, explicit)
+    parsed = read_rows(path, file_format=file_format, delimiter=delimiter, encoding=encoding, data=data)
+    mapping = build_mapping(parsed.headers, rules, explicit, alternatives=parsed.file_format == "jsonl")
     summary = LoadSummary(
         load_id=None,
         file=parsed.name,
@@ -359,8 +362,8 @@ def _load(
 
 def _dry_run(
     engine: Engine,
-    parsed: intake.ParsedInput,
-    mapping: intake.ColumnMapping,
+    parsed: ParsedInput,
+    mapping: ColumnMapping,
     rules: Rules,
     bucket: _Bucket,
     summary: LoadSummary,
@@ -383,8 +386,8 @@ def _write(
     engine: Engine,
     bucket_ref: str,
     path: str,
-    parsed: intake.ParsedInput,
-    mapping: intake.ColumnMapping,
+    parsed: ParsedInput,
+    mapping: ColumnMapping,
     rules: Rules,
     summary: LoadSummary,
     bar: ProgressBar | None,
@@ -416,7 +419,7 @@ def _write(
             loaded, n_rejected = stats.valid, len(stats.rejected)
             by_reason = _count_reasons(reasons for _h, reasons in stats.rejected)
         else:  # some were already loaded: count what this load inserted
-            q = select(L.c.reasons).where(L.c.load_id == load_id, L.c.status == "rejected")
+            q = select(L.c.reasons).where(L.c.load_id == load_id, L.c.status == LeadStatus.REJECTED)
             reason_lists = [reasons for (reasons,) in conn.execute(q)]
             n_rejected = len(reason_lists)
             loaded = inserted - n_rejected

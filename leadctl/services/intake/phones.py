@@ -399,6 +399,29 @@ def analyse(text: str, region: str) -> PhoneInfo | None:
     return _info(cast(int, num.country_code), national_significant_number(num))
 
 
+def lead_region(country: object, default_region: str) -> str:
+    """The region a lead's numbers are read in: its ``country``'s, else ``default_region``.
+
+    ``country`` is the lead's field as given (text, or anything a JSON Lines row holds).
+    """
+    return (region_for_country(country) if type(country) is str else None) or default_region
+
+
+def analyse_in(text: str, region: str, default_region: str) -> PhoneInfo | None:
+    """``text`` read in ``region`` (the lead's, see ``lead_region``), else in ``default_region``.
+
+    The one definition of the fallback: a number that is not valid in the lead's region (a
+    UK lead giving a US number without +1) is read again in ``default_region``, and that
+    reading is taken when it is valid.
+    """
+    info = analyse(text, region)
+    if region != default_region and (info is None or not info.valid):
+        other = analyse(text, default_region)
+        if other is not None and other.valid:
+            return other
+    return info
+
+
 # ------------------------------------------------------------------ country names
 
 # Country names as people write them in lead files (compared lower-case, without spaces,

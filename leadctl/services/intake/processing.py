@@ -31,7 +31,7 @@ from leadctl.services.admin.common import actor
 from leadctl.services.assign.routing import intake_manager
 from leadctl.services.dedupe import matching
 from leadctl.services.events import Event
-from leadctl.services.intake import records as intake
+from leadctl.services.intake import validate as intake
 from leadctl.storage import bulk, schema
 from leadctl.storage.engine import write
 from leadctl.storage.locks import intake_lock
