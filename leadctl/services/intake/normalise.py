@@ -8,7 +8,7 @@ from typing import Any
 
 from leadctl.services.intake import phones
 from leadctl.services.intake.mapping import FULL_NAME, split_name
-from leadctl.timeutil import parse_datetime
+from leadctl.timeutil import out_of_range, parse_datetime
 
 PHONE_FIELDS = ("business_phone", "mobile_phone")
 
@@ -94,21 +94,13 @@ def _normalise_trimmed(rec: dict[str, Any], default_region: str) -> dict[str, An
 
 
 def parse_date(text: str) -> datetime | None:
-    """``registered_at`` as written in a lead file, in UTC; None if not a date or out of range.
-
-    ``date_problem`` says which (``9999-12-31T23:59:59-05:00`` is a date, but not one UTC can hold).
-    """
-    try:
-        return parse_datetime(text)
-    except (OverflowError, ValueError):
-        return None
+    """``registered_at`` as written in a lead file, in UTC; None if not a date or out of range
+    (``date_problem`` says which)."""
+    return parse_datetime(text)
 
 
 def date_problem(value: Any) -> str:
     """The reason ``registered_at`` is not a date: "registered_at: not a date" or "…: out of range"."""
-    if type(value) is str:
-        try:
-            parse_datetime(value)
-        except (OverflowError, ValueError):
-            return "registered_at: out of range"
+    if type(value) is str and out_of_range(value):
+        return "registered_at: out of range"
     return "registered_at: not a date"
