@@ -53,7 +53,7 @@ def dedupe(
     assert app is not None
     from leadctl.output import heading, message, render, warn
     from leadctl.services.admin.lookup import find_bucket, find_campaign
-    from leadctl.services.dedupe import merges as svc
+    from leadctl.services.dedupe import scan as svc
 
     engine = app.engine()
     with engine.connect() as conn:
@@ -190,7 +190,7 @@ def evaluate_cmd(app: AppContext, truth: Path, fmt: str) -> None:
       leadctl dedupe evaluate labelled-sample.csv
     """
     from leadctl.output import heading, message, render, render_record
-    from leadctl.services.dedupe import merges as svc
+    from leadctl.services.dedupe import truth as svc
 
     report = svc.evaluate(app.engine(), app.rules, truth)
     if fmt != "table":

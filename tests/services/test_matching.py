@@ -9,20 +9,12 @@ import pytest
 from leadctl.demo.fakedata import generate
 from leadctl.errors import ConfigError
 from leadctl.rules import load_rules
-from leadctl.services.dedupe import matching
-from leadctl.services.dedupe.matching import (
-    FieldRule,
-    Index,
-    MatchConfig,
-    blocking_keys,
-    cluster,
-    company_key,
-    compare,
-    normalise,
-    normalise_email,
-    pairwise_metrics,
-    sweep,
-)
+from leadctl.services.dedupe.blocking import Index, ScanStats
+from leadctl.services.dedupe.clustering import assignments, cluster
+from leadctl.services.dedupe.config import FieldRule, MatchConfig
+from leadctl.services.dedupe.evaluation import pairwise_metrics, sweep
+from leadctl.services.dedupe.keys import blocking_keys, company_key, normalise, normalise_email
+from leadctl.services.dedupe.similarity import Comparison, compare
 
 CONFIG = MatchConfig()
 
@@ -43,7 +35,7 @@ def lead(**fields: Any) -> dict[str, Any]:
     return base
 
 
-def cmp(a: dict[str, Any], b: dict[str, Any], config: MatchConfig = CONFIG) -> matching.Comparison:
+def cmp(a: dict[str, Any], b: dict[str, Any], config: MatchConfig = CONFIG) -> Comparison:
     return compare(normalise(a, config), normalise(b, config), config)
 
 
@@ -343,7 +335,7 @@ def test_giant_fuzzy_blocks_are_skipped_with_a_warning() -> None:
         for i, name in enumerate(["Sam", "Sara", "Sean"])
     ]
     warnings: list[str] = []
-    stats = matching.ScanStats()
+    stats = ScanStats()
     clusters = cluster(
         ((i, normalise(r, config)) for i, r in enumerate(rows)),
         config,
@@ -388,7 +380,7 @@ def test_generated_leads_are_deduplicated_accurately() -> None:
     truth = {i: e for i, _r, e in rows}
     norms = [(i, normalise(r, CONFIG)) for i, r, _e in rows]
     clusters = cluster(norms, CONFIG)
-    metrics = pairwise_metrics(matching.assignments(clusters), truth)
+    metrics = pairwise_metrics(assignments(clusters), truth)
     assert metrics["f1"] >= 0.95, metrics
     table = sweep(norms, truth, CONFIG, thresholds=(0.6, 0.8, 0.95))
     assert [row["threshold"] for row in table] == [0.6, 0.8, 0.95]

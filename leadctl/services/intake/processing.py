@@ -17,19 +17,23 @@ by one, so an interrupted run loses nothing and the next run carries on.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import and_, delete, func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.engine import Connection, Engine
 
 from leadctl.rules import Rules
 from leadctl.services import events as timeline
 from leadctl.services.admin.common import actor
 from leadctl.services.assign.routing import intake_manager
-from leadctl.services.dedupe import matching
+from leadctl.services.dedupe.blocking import Index
+from leadctl.services.dedupe.client_keys import fetch_clients, refresh_keys
+from leadctl.services.dedupe.config import MatchConfig
+from leadctl.services.dedupe.keys import blocking_keys, normalise
+from leadctl.services.dedupe.similarity import Comparison, compare, score
 from leadctl.services.events import Event
 from leadctl.services.intake import records as intake
 from leadctl.storage import bulk, schema
@@ -60,15 +64,6 @@ LEAD_COLUMNS = (
     L.c.match_rule,
     *(L.c[f] for f in RECORD_FIELDS),
     L.c.created_at,
-)
-CLIENT_COLUMNS = (
-    C.c.id,
-    C.c.campaign_id,
-    C.c.manager_id,
-    C.c.origin_lead_id,
-    C.c.external_id,
-    C.c.custom,
-    *(C.c[f] for f in PERSON_FIELDS),
 )
 BATCH = 5000
 LEAD_OUTCOME_COLUMNS = (
@@ -253,7 +248,7 @@ def _run(
     reprocess: bool,
     on_batch: Callable[[int], None] | None,
 ) -> ProcessSummary:
-    config = matching.MatchConfig.from_rules(rules.duplicates)
+    config = MatchConfig.from_rules(rules.duplicates)
     summary = ProcessSummary(dry_run=dry_run)
     pipeline = _Pipeline(rules, config, summary, reprocess=reprocess, who=actor())
     last_id = 0
@@ -308,7 +303,7 @@ class _Pipeline:
     def __init__(
         self,
         rules: Rules,
-        config: matching.MatchConfig,
+        config: MatchConfig,
         summary: ProcessSummary,
         *,
         reprocess: bool,
@@ -365,18 +360,18 @@ class _Pipeline:
             if reasons:
                 outcomes.append(Outcome(lead["id"], LeadStatus.REJECTED, reasons=reasons))
                 continue
-            norm = matching.normalise(lead, cfg)
-            valid.append((lead, norm, matching.blocking_keys(norm, cfg)))
+            norm = normalise(lead, cfg)
+            valid.append((lead, norm, blocking_keys(norm, cfg)))
         all_keys = {k for _, _, keys in valid for k in keys}
         by_key = self._candidates(conn, all_keys) if all_keys else {}
         candidate_ids = {cid for v in by_key.values() for cid, _ in v}
         clients = fetch_clients(conn, candidate_ids) if candidate_ids else {}
-        norms = {cid: matching.normalise(c, cfg) for cid, c in clients.items()}
+        norms = {cid: normalise(c, cfg) for cid, c in clients.items()}
 
         # A lead that already created a client keeps it (reprocess never makes a second one).
         own = self._origin_clients(conn, [lead["id"] for lead, _, _ in valid]) if self.reprocess else {}
         # Clients created in this batch: temporary negative ids until inserted.
-        batch_index = matching.Index(cfg)
+        batch_index = Index(cfg)
         new_clients: dict[int, dict[str, Any]] = {}
         for lead, norm, keys in valid:
             own_client = own.get(lead["id"])
@@ -393,11 +388,11 @@ class _Pipeline:
                     seen.add(cid)
                     if not global_scope and camp != lead["campaign_id"]:
                         continue
-                    sc = matching.score(norm, norms[cid], cfg)
+                    sc = score(norm, norms[cid], cfg)
                     if sc >= cfg.threshold and sc > best_score:
                         best_id, best_score = cid, sc
-            best: tuple[int, matching.Comparison] | None = (
-                (best_id, matching.compare(norm, norms[best_id], cfg)) if best_id is not None else None
+            best: tuple[int, Comparison] | None = (
+                (best_id, compare(norm, norms[best_id], cfg)) if best_id is not None else None
             )
             in_batch = batch_index.best_match(norm)
             if in_batch is not None:
@@ -544,26 +539,3 @@ class _Pipeline:
             s.duplicates_by_rule[o.rule or "?"] += 1
         else:
             s.processed += 1
-
-
-def fetch_clients(conn: Connection, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
-    """Active (unmerged) clients by id, in chunks of one parameter each."""
-    out: dict[int, dict[str, Any]] = {}
-    for cond in in_chunks(conn, C.c.id, ids):
-        q = select(*CLIENT_COLUMNS).where(cond, C.c.merged_into_id.is_(None))
-        out.update({r["id"]: dict(r) for r in conn.execute(q).mappings()})
-    return out
-
-
-def refresh_keys(conn: Connection, client_ids: Sequence[int], config: matching.MatchConfig) -> None:
-    """Rewrite the blocking keys of clients under ``config`` (after a merge or its undo, and when
-    reprocessing the leads that created them, so changed duplicate rules reach old clients)."""
-    ids = list(client_ids)
-    for cond in in_chunks(conn, K.c.client_id, ids):
-        conn.execute(delete(K).where(cond))
-    rows = [
-        (key, client["id"], client["campaign_id"])
-        for client in fetch_clients(conn, ids).values()
-        for key in dict.fromkeys(matching.blocking_keys(matching.normalise(client, config), config))
-    ]
-    bulk.insert_rows(conn, K, ["key", "client_id", "campaign_id"], rows)
