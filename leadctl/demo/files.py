@@ -12,6 +12,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from leadctl.rules.schema import LEAD_FIELDS
+from leadctl.vocab import LeadStatus
 
 # The lead fields a generated row carries (all but affiliate_id, which comes from the bucket).
 FIELDS: tuple[str, ...] = tuple(f for f in LEAD_FIELDS if f != "affiliate_id")
@@ -50,7 +51,7 @@ class RowKind(StrEnum):
     """What a generated row is: a person's first row, a later row of theirs, or a bad row."""
 
     ORIGINAL = "original"
-    DUPLICATE = "duplicate"
+    DUPLICATE = LeadStatus.DUPLICATE.value  # what processing should make of the row
     INVALID = "invalid"
 
 
