@@ -407,3 +407,20 @@ def test_a_field_without_compare_gets_one_from_its_name(tmp_path) -> None:
     result = cmp(a, b, config)
     assert result.fields["Office Phone"] == 1.0 and result.fields["personal_email"] == 1.0
     assert result.fields["Notes"] is None
+
+
+def test_long_keys_are_hashed_to_fit_the_key_column() -> None:
+    from leadctl.services.dedupe.keys import MAX_KEY_LENGTH
+    from leadctl.storage import schema
+
+    assert schema.match_key.c.key.type.length >= MAX_KEY_LENGTH  # type: ignore[attr-defined]
+    long_mail = "x" * 220 + "@initech.com"
+    site = "https://www." + "a" * 230 + ".com"
+    a = normalise(lead(email=long_mail, website=site, company="Acme " * 45), CONFIG)
+    keys = blocking_keys(a, CONFIG)
+    assert all(len(k) <= MAX_KEY_LENGTH for k in keys)
+    assert any(k.startswith("e:#") for k in keys) and any(k.startswith("d:#") for k in keys)
+    b = normalise(lead(email=long_mail.upper(), business_phone="+14155550199"), CONFIG)
+    assert set(keys) & set(blocking_keys(b, CONFIG))  # the same long e-mail gives the same key
+    other = normalise(lead(email="y" + long_mail[1:]), CONFIG)
+    assert not {k for k in keys if k.startswith("e:")} & set(blocking_keys(other, CONFIG))

@@ -11,6 +11,7 @@ mobile_phone) and ``domain`` (website, else the e-mail domain unless it is a fre
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Callable, Mapping
@@ -372,6 +373,17 @@ def normalise(record: Mapping[Any, Any], config: MatchConfig) -> NormRecord:
 # --------------------------------------------------------------------------------------------
 
 EXACT_PREFIXES = {"e": "email", "p": "phone", "x": "external_id"}
+# Keys are stored in match_key.key (VARCHAR(200) on PostgreSQL; a test checks they agree). A valid
+# value can be longer (a 231-character e-mail, a long website), so a longer key is stored as its
+# kind prefix and a SHA-256: equal keys still hash equal, and no lead is ever refused for length.
+MAX_KEY_LENGTH = 128
+
+
+def bounded_key(key: str) -> str:
+    """``key`` itself, or ``<kind>:#<sha256 hex>`` when longer than :data:`MAX_KEY_LENGTH`."""
+    if len(key) <= MAX_KEY_LENGTH:
+        return key
+    return f"{key[:2]}#{hashlib.sha256(key.encode()).hexdigest()}"
 
 
 def blocking_keys(norm: NormRecord, config: MatchConfig) -> list[str]:
@@ -380,7 +392,8 @@ def blocking_keys(norm: NormRecord, config: MatchConfig) -> list[str]:
     Exact keys: ``e:<email>``, ``p:<phone>`` (each phone), ``x:<external id>`` (when that exact
     key is on). Fuzzy keys, by ``config.blocking``: ``c:<company>:<initial>`` and
     ``d:<domain>:<initial>`` (one per initial of first/last name), ``s:<last 7 phone digits>``,
-    ``n:<soundex(last)><first initial>`` (and swapped). At most ~10 keys per lead.
+    ``n:<soundex(last)><first initial>`` (and swapped). At most ~10 keys per lead; a key longer
+    than :data:`MAX_KEY_LENGTH` is hashed (:func:`bounded_key`).
     """
     keys: list[str] = []
     if norm.email:
@@ -398,6 +411,8 @@ def blocking_keys(norm: NormRecord, config: MatchConfig) -> list[str]:
         keys.extend(dict.fromkeys(f"s:{p[-7:]}" for p in norm.phones if len(p) >= 7))
     if "name" in kinds:
         keys.extend(f"n:{k}" for k in norm.name_keys)
+    if any(len(k) > MAX_KEY_LENGTH for k in keys):
+        return [bounded_key(k) for k in keys]
     return keys
 
 

@@ -25,6 +25,7 @@ from leadctl.services.events import Event
 from leadctl.storage import schema
 from leadctl.storage.engine import write
 from leadctl.storage.locks import intake_lock
+from leadctl.storage.sqlfunc import in_chunks
 from leadctl.timeutil import now
 from leadctl.vocab import EventKind
 
@@ -119,7 +120,8 @@ def merge_cluster(
 
 
 def undo(engine: Engine, rules: Rules, merge_id: int) -> dict[str, Any]:
-    """Put back everything a merge changed: survivor fields, merged clients, re-pointed leads."""
+    """Put back everything a merge changed: survivor fields, merged clients, re-pointed leads
+    (except leads changed since, which keep their state: ``leads_kept``)."""
     config = plan(rules.duplicates)
     with write(engine) as conn:
         intake_lock(conn)
@@ -140,14 +142,7 @@ def undo(engine: Engine, rules: Rules, merge_id: int) -> dict[str, Any]:
             update(C).where(C.c.id == m["survivor_id"]).values(**m["snapshot"]["survivor"], updated_at=ts)
         )
         conn.execute(update(C).where(C.c.id.in_(m["merged_ids"])).values(merged_into_id=None, updated_at=ts))
-        lead_rows = [
-            {
-                "b_id": int(lid),
-                "client_id": v["client_id"],
-                "duplicate_of_client_id": v["duplicate_of_client_id"],
-            }
-            for lid, v in m["snapshot"]["leads"].items()
-        ]
+        lead_rows, kept = _restorable(conn, m["snapshot"]["leads"], m["survivor_id"], m["merged_ids"])
         if lead_rows:
             conn.execute(
                 update(L)
@@ -178,7 +173,37 @@ def undo(engine: Engine, rules: Rules, merge_id: int) -> dict[str, Any]:
         "survivor_id": m["survivor_id"],
         "restored_clients": m["merged_ids"],
         "leads_restored": len(lead_rows),
+        "leads_kept": kept,
     }
+
+
+def _restorable(
+    conn: Connection, saved: dict[str, dict[str, Any]], survivor_id: int, merged_ids: list[int]
+) -> tuple[list[dict[str, Any]], list[int]]:
+    """The saved lead links that undo may write back, and the leads it keeps as they are.
+
+    A lead whose links are no longer those the merge left (a reprocess or fix since rejected it,
+    or linked it elsewhere) keeps its current, consistent state: writing the saved links over it
+    would leave e.g. a rejected lead with a client.
+    """
+    merged = set(merged_ids)
+
+    def after_merge(cid: int | None) -> int | None:
+        return survivor_id if cid in merged else cid
+
+    now_links: dict[int, tuple[int | None, int | None]] = {}
+    for cond in in_chunks(conn, L.c.id, [int(lid) for lid in saved]):
+        q = select(L.c.id, L.c.client_id, L.c.duplicate_of_client_id).where(cond)
+        now_links.update({lid: (c, d) for lid, c, d in conn.execute(q)})
+    rows: list[dict[str, Any]] = []
+    kept: list[int] = []
+    for lid, v in sorted(saved.items(), key=lambda kv: int(kv[0])):
+        c, d = v["client_id"], v["duplicate_of_client_id"]
+        if now_links.get(int(lid)) == (after_merge(c), after_merge(d)):
+            rows.append({"b_id": int(lid), "client_id": c, "duplicate_of_client_id": d})
+        else:
+            kept.append(int(lid))
+    return rows, kept
 
 
 def history(engine: Engine) -> list[dict[str, Any]]:
