@@ -33,10 +33,11 @@ from leadctl.services import events as timeline
 from leadctl.services.admin.common import actor
 from leadctl.services.assign.routing import intake_manager
 from leadctl.services.dedupe.blocking import Index
+from leadctl.services.dedupe.candidates import best_client
 from leadctl.services.dedupe.client_keys import fetch_clients, refresh_keys, survivors
 from leadctl.services.dedupe.config import MatchConfig
-from leadctl.services.dedupe.keys import EXACT_PREFIXES, NormRecord, blocking_keys, is_exact_key, normalise
-from leadctl.services.dedupe.similarity import Comparison, compare, score
+from leadctl.services.dedupe.keys import blocking_keys, normalise
+from leadctl.services.dedupe.similarity import Comparison, compare
 from leadctl.services.events import Event
 from leadctl.services.intake import records as intake
 from leadctl.storage import bulk, schema
@@ -379,57 +380,6 @@ class _Pipeline:
     def _same_scope(self, lead: dict[str, Any], campaign_id: int) -> bool:
         return self.config.scope == "global" or campaign_id == lead["campaign_id"]
 
-    def _best(
-        self,
-        lead: dict[str, Any],
-        norm: NormRecord,
-        keys: list[str],
-        by_key: dict[str, list[tuple[int, int]]],
-        norms: dict[int, NormRecord],
-        batch_index: Index,
-        new_clients: dict[int, dict[str, Any]],
-    ) -> tuple[int, Comparison] | None:
-        """The client this lead duplicates: the best score at or above the threshold, ties to
-        the oldest client (stored ones by id, then this batch's in creation order), so the
-        choice depends neither on the order of keys nor on the order leads are visited.
-
-        A stored exact key decides on the key itself: the keys of a merged client point to its
-        survivor, whose own fields may no longer hold that e-mail or phone.
-        """
-        cfg = self.config
-        exact_via: dict[int, str] = {}
-        scored: list[tuple[float, tuple[int, int], int]] = []
-        for key in keys:
-            kind = EXACT_PREFIXES[key[0]] if is_exact_key(key, cfg) else ""
-            for cid, camp in by_key.get(key, ()):
-                if cid in norms and self._same_scope(lead, camp) and kind:
-                    exact_via.setdefault(cid, kind)
-        seen: set[int] = set()
-        for key in keys:
-            for cid, camp in by_key.get(key, ()):
-                if cid in seen or cid not in norms or not self._same_scope(lead, camp):
-                    continue
-                seen.add(cid)
-                sc = 1.0 if cid in exact_via else score(norm, norms[cid], cfg)
-                if sc >= cfg.threshold:
-                    scored.append((sc, (0, cid), cid))
-        for tmp_id in batch_index.candidates(norm):
-            tid = cast(int, tmp_id)
-            if self._same_scope(lead, new_clients[tid]["campaign_id"]):
-                sc = score(norm, batch_index.get(tid), cfg)
-                if sc >= cfg.threshold:
-                    scored.append((sc, (1, -tid), tid))
-        if not scored:
-            return None
-        _sc, _order, cid = min(scored, key=lambda t: (-t[0], t[1]))
-        cmp = compare(norm, norms[cid] if cid > 0 else batch_index.get(cid), cfg)
-        if cid in exact_via and not cmp.rule.startswith("exact:"):
-            kind = exact_via[cid]
-            cmp = dataclasses.replace(
-                cmp, score=1.0, rule=f"exact:{kind}", note=f"same {kind} as a client merged into this one"
-            )
-        return cid, cmp
-
     # ---------------------------------------------------------------- the batch
     def run_batch_guarded(self, conn: Connection, leads: list[dict[str, Any]]) -> None:
         """Write one batch; when the database refuses it, write lead by lead, and reject the lead
@@ -493,6 +443,7 @@ class _Pipeline:
         # Clients created in this batch: temporary negative ids until inserted (-1 first).
         batch_index = Index(cfg)
         new_clients: dict[int, dict[str, Any]] = {}
+        campaigns: dict[int, int] = {}  # new client -> its campaign
         # Duplicates decided before some of this batch's clients existed: (outcome, norm, clients then).
         early: list[tuple[int, Any, int]] = []
         for lead, norm, keys in valid:
@@ -500,7 +451,7 @@ class _Pipeline:
             if own_client is not None:
                 outcomes.append(Outcome(lead["id"], LeadStatus.PROCESSED, client_id=own_client))
                 continue
-            found = self._best(lead, norm, keys, by_key, norms, batch_index, new_clients)
+            found = best_client(cfg, lead["campaign_id"], norm, keys, by_key, norms, batch_index, campaigns)
             if found is not None:
                 early.append((len(outcomes), norm, len(new_clients)))
                 outcomes.append(_duplicate(lead["id"], *found))
@@ -509,6 +460,7 @@ class _Pipeline:
             bucket = self._bucket(conn, lead["bucket_id"])
             new_clients[tmp_id] = self._client_row(lead, bucket)
             new_clients[tmp_id]["_keys"] = keys
+            campaigns[tmp_id] = lead["campaign_id"]
             batch_index.add(tmp_id, norm)
             outcomes.append(Outcome(lead["id"], LeadStatus.PROCESSED, client_id=tmp_id, created_client=True))
         # A fixed point: a duplicate visited before a client of this batch was created gets the
