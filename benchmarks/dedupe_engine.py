@@ -102,26 +102,30 @@ def peak_rss_mb() -> float:
 
 def run_engine(leads_path: Path, truth_path: Path, rules: Path | None, sweep: bool) -> dict[str, object]:
     """Read, normalise, cluster and score one file; returns timings, memory and metrics."""
-    from leadctl.services.dedupe import matching
+    from leadctl.services.dedupe.blocking import ScanStats
+    from leadctl.services.dedupe.clustering import assignments, cluster
+    from leadctl.services.dedupe.config import MatchConfig
+    from leadctl.services.dedupe.evaluation import pairwise_metrics, sweep
+    from leadctl.services.dedupe.keys import normalise
 
-    config = matching.MatchConfig()
+    config = MatchConfig()
     if rules is not None:
         from leadctl.rules import load_rules
 
-        config = matching.MatchConfig.from_rules(load_rules(rules).duplicates)
+        config = MatchConfig.from_rules(load_rules(rules).duplicates)
     t0 = time.perf_counter()
 
     def records():
         with leads_path.open(encoding="utf-8", newline="") as fh:
             for row in csv.DictReader(fh):
-                yield row["external_id"], matching.normalise(row, config)
+                yield row["external_id"], normalise(row, config)
 
-    stats = matching.ScanStats()
+    stats = ScanStats()
     warnings: list[str] = []
-    clusters = matching.cluster(records(), config, stats=stats, on_warning=warnings.append)
+    clusters = cluster(records(), config, stats=stats, on_warning=warnings.append)
     seconds = time.perf_counter() - t0
     truth = read_truth(truth_path)
-    metrics = matching.pairwise_metrics(matching.assignments(clusters), truth)
+    metrics = pairwise_metrics(assignments(clusters), truth)
     result: dict[str, object] = {
         "n": stats.records,
         "seconds": round(seconds, 2),
@@ -132,9 +136,9 @@ def run_engine(leads_path: Path, truth_path: Path, rules: Path | None, sweep: bo
         **metrics,
     }
     if sweep:
-        rows = matching.sweep(
+        rows = sweep(
             (
-                (row["external_id"], matching.normalise(row, config))
+                (row["external_id"], normalise(row, config))
                 for row in csv.DictReader(leads_path.open(encoding="utf-8"))
             ),
             truth,

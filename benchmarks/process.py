@@ -45,7 +45,7 @@ def _child(step: str, url: str) -> dict[str, Any]:
         s = processing.process(engine, rules)
         info = {"selected": s.selected, "clients": s.processed, "duplicates": s.duplicate}
     elif step == "dedupe":
-        from leadctl.services.dedupe import merges as dedupe
+        from leadctl.services.dedupe import scan as dedupe
 
         r = dedupe.scan(engine, rules)
         info = {"clusters": len(r.clusters), "comparisons": r.stats.comparisons}
@@ -67,8 +67,8 @@ def _in_child(step: str, url: str) -> dict[str, Any]:
 def _quality(url: str, truth_path: Path) -> dict[str, float]:
     from sqlalchemy import select
 
-    from leadctl.services.dedupe import matching
-    from leadctl.services.dedupe.merges import read_truth
+    from leadctl.services.dedupe.evaluation import pairwise_metrics
+    from leadctl.services.dedupe.truth import read_truth
     from leadctl.storage import schema
     from leadctl.storage.engine import open_engine
 
@@ -77,7 +77,7 @@ def _quality(url: str, truth_path: Path) -> dict[str, float]:
         rows = conn.execute(select(schema.lead.c.external_id, schema.lead.c.client_id)).all()
     predicted = {ext: cid for ext, cid in rows if cid is not None}
     truth = {ext: truth_by_ext[ext] for ext in predicted}
-    return matching.pairwise_metrics(predicted, truth)
+    return pairwise_metrics(predicted, truth)
 
 
 def _database(backend: str, tmp: Path, pg: str | None) -> tuple[str, Any]:

@@ -36,7 +36,7 @@ THRESHOLDS = (0.5, 0.8, 0.9, 0.95, 0.99, 0.999)
 
 
 def _clean_rows(leads_path: Path) -> list[dict[str, Any]]:
-    from leadctl.services.dedupe.matching import company_key, domain_of, normalise_email
+    from leadctl.services.dedupe.keys import company_key, domain_of, normalise_email
     from leadctl.services.dedupe.names import PERSONAL_DOMAINS
 
     def letters(text: str) -> str | None:
@@ -77,7 +77,7 @@ def run_splink(
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
     from benchmarks.dedupe_engine import peak_rss_mb, read_truth
-    from leadctl.services.dedupe.matching import pairwise_metrics
+    from leadctl.services.dedupe.evaluation import pairwise_metrics
 
     logging.getLogger("splink").setLevel(logging.ERROR)
     t0 = time.perf_counter()

@@ -96,7 +96,7 @@ def scan_cmd(
     """
     from leadctl.output import flag, message, render, render_sections
     from leadctl.services.admin.lookup import scope_ids
-    from leadctl.services.dedupe import merges as svc
+    from leadctl.services.dedupe import scan as svc
 
     engine = app.engine()
     bucket_id, campaign_id = scope_ids(engine, bucket, campaign)
@@ -223,7 +223,7 @@ def evaluate_cmd(app: AppContext, truth: Path, fmt: str) -> None:
       leadctl dedupe evaluate labelled-sample.csv
     """
     from leadctl.output import message, render_sections
-    from leadctl.services.dedupe import merges as svc
+    from leadctl.services.dedupe import truth as svc
 
     report = svc.evaluate(app.engine(), app.rules, truth)
     if fmt == "table":

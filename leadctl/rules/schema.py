@@ -73,7 +73,7 @@ def section(doc: str, **fields: Spec) -> Spec:
     return Spec("section", doc=doc, fields=fields)
 
 
-# Duplicate rules (leadctl/services/matching.py reads them; kept here so this module imports nothing).
+# Duplicate rules (leadctl/services/dedupe/config.py reads them; kept here so this module imports nothing).
 DUPLICATE_SCOPES = ("global", "campaign")
 EXACT_KEYS = ("email", "phone", "external_id")
 BLOCKING_KINDS = ("company", "domain", "phone_suffix", "name")

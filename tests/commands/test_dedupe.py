@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from leadctl.storage import schema
-from tests.commands.test_process import ANA, ANA_AGAIN, BOB, BOB_NICK, _leads, _setup
+from tests.commands.test_process import ANA, ANA_AGAIN, BOB, BOB_NICK, HEADER, _leads, _setup
 from tests.conftest import Leadctl
 
 STRICT = "duplicates:\n  threshold: 0.99\n  exact_keys: []\n"
@@ -118,3 +119,190 @@ def test_evaluate_bad_truth_file(leadctl: Leadctl, tmp_path: Path) -> None:
         result.stderr.strip()
         == f"Error: {bad} line 1: expected columns external_id and entity_id, got id, person"
     )
+
+
+# ---------------------------------------------------------------- integrity under merges (issue 7)
+
+ROB = "Robert,Stone,rob.stone@globex.com,CFO,Globex LLC,(212) 555-0143,(917) 555-0101,B-1\n"
+ROB_NICK = "Bob,Stone,bob.stone@globex.com,CFO,Globex,(646) 555-0178,(917) 555-0102,B-2\n"
+# The merged client's person again, after a job change: only the e-mail identifies him.
+ROB_LATER = "Bob,Stone,bob.stone@globex.com,Partner,Stone Ventures,(303) 555-0110,,B-3\n"
+
+
+def _merged_pair(leadctl: Leadctl, tmp_path: Path) -> tuple[int, int]:
+    """Two clients of one person (strict rules), merged by the default rules: (survivor, merged)."""
+    strict = tmp_path / "strict.yaml"
+    strict.write_text(STRICT, encoding="utf-8")
+    _setup(leadctl, tmp_path, ROB + ROB_NICK)
+    leadctl.rules = str(strict)
+    leadctl("process")
+    leadctl.rules = None
+    leadctl("dedupe", "--apply")
+    merged = [c for c in _clients(leadctl).values() if c["merged_into_id"] is not None]
+    assert len(merged) == 1
+    return int(merged[0]["merged_into_id"]), int(merged[0]["id"])  # type: ignore[call-overload]
+
+
+def _consistent(leadctl: Leadctl) -> None:
+    """Every lead's status agrees with its links."""
+    L = schema.lead
+    with leadctl.engine().connect() as conn:
+        rows = conn.execute(select(L.c.external_id, L.c.status, L.c.client_id, L.c.duplicate_of_client_id))
+        leads = {r.external_id: dict(r._mapping) for r in rows}
+    for ext, lead in leads.items():
+        status, cid, dup = lead["status"], lead["client_id"], lead["duplicate_of_client_id"]
+        if status == "rejected" or status == "new":
+            assert cid is None and dup is None, (ext, lead)
+        elif status == "duplicate":
+            assert cid is not None and dup == cid, (ext, lead)
+        else:
+            assert status == "processed" and cid is not None and dup is None, (ext, lead)
+
+
+def test_a_merged_clients_exact_keys_keep_matching_to_the_survivor(leadctl: Leadctl, tmp_path: Path) -> None:
+    survivor, merged = _merged_pair(leadctl, tmp_path)
+    _setup(leadctl, tmp_path, ROB_LATER, bucket="late")
+    summary = json.loads(leadctl("process", "--format", "json").stdout)
+    assert summary["clients_created"] == 0
+    later = _leads(leadctl)["B-3"]
+    assert later["status"] == "duplicate" and later["client_id"] == survivor
+    with leadctl.engine().connect() as conn:
+        rule = conn.execute(
+            select(schema.lead.c.match_rule).where(schema.lead.c.external_id == "B-3")
+        ).scalar_one()
+    assert rule == "exact:email"
+    # Undone, the merged client's keys are its own again.
+    history = leadctl.json("dedupe", "history")
+    leadctl("dedupe", "undo", str(history[0]["merge_id"]))
+    _setup(leadctl, tmp_path, ROB_LATER.replace("B-3", "B-4"), bucket="later")
+    leadctl("process")
+    assert _leads(leadctl)["B-4"]["client_id"] == merged
+    _consistent(leadctl)
+
+
+def test_reprocessing_the_origin_lead_of_a_merged_client_creates_no_client(
+    leadctl: Leadctl, tmp_path: Path
+) -> None:
+    survivor, _merged = _merged_pair(leadctl, tmp_path)
+    before = _leads(leadctl)
+    origin = next(lead for lead in before.values() if lead["external_id"] == "B-2")
+    assert origin["client_id"] == survivor
+    summary = json.loads(
+        leadctl("reprocess", "--lead", str(origin["id"]), "--status", "processed", "--format", "json").stdout
+    )
+    assert summary["clients_created"] == 0
+    assert _leads(leadctl) == before
+    assert len(_clients(leadctl)) == 2
+
+
+def test_undo_never_leaves_a_status_inconsistent_with_its_links(leadctl: Leadctl, tmp_path: Path) -> None:
+    survivor, merged = _merged_pair(leadctl, tmp_path)
+    origin = _leads(leadctl)["B-2"]
+    # After the merge, the merged client's origin lead is fixed into a rejection.
+    leadctl("leads", "fix", str(origin["id"]), "--set", "email=")
+    leadctl("reprocess", "--lead", str(origin["id"]), "--status", "processed")
+    assert _leads(leadctl)["B-2"]["status"] == "rejected"
+    history = leadctl.json("dedupe", "history")
+    result = leadctl.json("dedupe", "undo", str(history[0]["merge_id"]))
+    assert result["leads_kept"] == [origin["id"]]  # type: ignore[index]
+    leads = _leads(leadctl)
+    _consistent(leadctl)
+    assert leads["B-2"]["status"] == "rejected" and leads["B-2"]["client_id"] is None
+    assert leads["B-1"]["client_id"] == survivor
+
+
+# Two share a phone (W-1, W-2), two share an e-mail (W-2, W-3); W-3 is somebody else by name.
+TRIO = (
+    "Dana,Reyes,dana@initech.com,Buyer,Initech,(312) 555-0101,,W-1\n"
+    "Dana,Reyes,d.reyes@initech.com,Buyer,Initech,(312) 555-0101,,W-2\n"
+    "Sam,Ortiz,d.reyes@initech.com,Buyer,Initech,(312) 555-0177,,W-3\n"
+)
+
+
+def test_reprocess_is_a_fixed_point(leadctl: Leadctl, tmp_path: Path) -> None:
+    _setup(leadctl, tmp_path, TRIO)
+    leadctl("process")
+    first = _leads(leadctl)
+    assert first["W-2"]["status"] == "duplicate"
+    leadctl("leads", "fix", str(first["W-3"]["id"]), "--set", "title=CTO")
+    fixed = _leads(leadctl)
+    for _ in range(2):
+        summary = json.loads(leadctl("reprocess", "--bucket", "web", "--format", "json").stdout)
+        assert summary["unchanged"] == summary["selected"], summary
+        assert _leads(leadctl) == fixed
+
+
+def test_reprocess_does_not_depend_on_visiting_order(leadctl: Leadctl, tmp_path: Path) -> None:
+    """A duplicate visited before the lead that creates a better client in the same run ends up
+    where a second run would put it."""
+    # W-2 is a fuzzy duplicate of W-1 (same name and company, other e-mail and phone).
+    rows = (
+        "Dana,Reyes,dana@initech.com,Buyer,Initech,(312) 555-0101,,W-1\n"
+        "Dana,Reyes,d.reyes@initech.com,Buyer,Initech,(312) 555-0166,,W-2\n"
+    )
+    _setup(leadctl, tmp_path, rows)
+    leadctl("process")
+    w1 = _leads(leadctl)["W-1"]
+    assert _leads(leadctl)["W-2"]["client_id"] == w1["client_id"]
+    # W-3 (somebody else by name) is rejected at load, then fixed to W-2's e-mail: the next
+    # reprocess visits W-2 first and only then makes W-3 a client that W-2 matches exactly.
+    path = tmp_path / "late.csv"
+    path.write_text(HEADER + "Sam,Ortiz,not-an-email,Buyer,Initech,(312) 555-0177,,W-3\n", encoding="utf-8")
+    leadctl("load", str(path), "--bucket", "web")
+    leadctl("leads", "fix", str(_leads(leadctl)["W-3"]["id"]), "--set", "email=d.reyes@initech.com")
+    leadctl("reprocess", "--bucket", "web")
+    once = _leads(leadctl)
+    assert once["W-3"]["status"] == "processed"
+    assert once["W-2"]["client_id"] == once["W-3"]["client_id"]
+    summary = json.loads(leadctl("reprocess", "--bucket", "web", "--format", "json").stdout)
+    assert summary["unchanged"] == summary["selected"], summary
+    assert _leads(leadctl) == once
+    _consistent(leadctl)
+
+
+LONG_SITE = "https://www." + "a" * 230 + ".com"
+
+
+@pytest.fixture
+def leadctl_pg(pg_url: str) -> Leadctl:
+    return Leadctl(pg_url)
+
+
+def test_postgresql_keys_of_any_length(leadctl_pg: Leadctl, tmp_path: Path) -> None:
+    long_mail = "x" * 220 + "@initech.com"
+    rows = (
+        f"Dana,Reyes,{long_mail},Buyer,Initech,(312) 555-0101,,W-1\n"
+        f"Ana,Silva,ana@example.com,Buyer,{'Acme ' * 45}Inc,(415) 555-0102,,W-2\n"
+        "Bob,Stone,bob@globex.com,CFO,Globex,(212) 555-0103,,W-3\n"
+        f"Dana,Reyes,{long_mail},Buyer,Initech,(312) 555-0199,,W-4\n"
+    )
+    _setup(leadctl_pg, tmp_path, rows)
+    with leadctl_pg.engine().begin() as conn:
+        conn.execute(schema.lead.update().where(schema.lead.c.external_id == "W-3").values(website=LONG_SITE))
+    leadctl_pg("process")
+    leads = _leads(leadctl_pg)
+    assert {ext: lead["status"] for ext, lead in leads.items()} == {
+        "W-1": "processed",
+        "W-2": "processed",
+        "W-3": "processed",
+        "W-4": "duplicate",
+    }
+    assert leads["W-4"]["client_id"] == leads["W-1"]["client_id"]  # the hashed e-mail key matches
+
+
+def test_postgresql_one_bad_lead_never_holds_back_a_batch(leadctl_pg: Leadctl, tmp_path: Path) -> None:
+    from sqlalchemy import text
+
+    rows = "".join(
+        f"P{i},Person,p{i}@example{i}.com,Buyer,Company {i},(312) 555-01{i:02d},,X-{i}\n" for i in range(10)
+    )
+    _setup(leadctl_pg, tmp_path, rows)
+    # A value the database refuses when its client is written (a real PostgreSQL error).
+    with leadctl_pg.engine().begin() as conn:
+        conn.execute(text("ALTER TABLE client ADD CONSTRAINT refuse_p3 CHECK (email <> 'p3@example3.com')"))
+    leadctl_pg("process")
+    leads = _leads(leadctl_pg)
+    assert leads["X-3"]["status"] == "rejected"
+    assert any("could not be stored" in r for r in leads["X-3"]["reasons"])  # type: ignore[union-attr,attr-defined]
+    assert all(lead["status"] == "processed" for ext, lead in leads.items() if ext != "X-3")
+    _consistent(leadctl_pg)

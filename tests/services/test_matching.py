@@ -10,20 +10,12 @@ import pytest
 from leadctl.demo.fakedata import generate
 from leadctl.errors import ConfigError
 from leadctl.rules import load_rules
-from leadctl.services.dedupe import matching
-from leadctl.services.dedupe.matching import (
-    FieldRule,
-    Index,
-    MatchConfig,
-    blocking_keys,
-    cluster,
-    company_key,
-    compare,
-    normalise,
-    normalise_email,
-    pairwise_metrics,
-    sweep,
-)
+from leadctl.services.dedupe.blocking import Index, ScanStats
+from leadctl.services.dedupe.clustering import assignments, cluster
+from leadctl.services.dedupe.config import FieldRule, MatchConfig
+from leadctl.services.dedupe.evaluation import pairwise_metrics, sweep
+from leadctl.services.dedupe.keys import blocking_keys, company_key, normalise, normalise_email
+from leadctl.services.dedupe.similarity import Comparison, compare
 
 CONFIG = MatchConfig()
 
@@ -44,7 +36,7 @@ def lead(**fields: Any) -> dict[str, Any]:
     return base
 
 
-def cmp(a: dict[str, Any], b: dict[str, Any], config: MatchConfig = CONFIG) -> matching.Comparison:
+def cmp(a: dict[str, Any], b: dict[str, Any], config: MatchConfig = CONFIG) -> Comparison:
     return compare(normalise(a, config), normalise(b, config), config)
 
 
@@ -344,7 +336,7 @@ def test_giant_fuzzy_blocks_are_skipped_with_a_warning() -> None:
         for i, name in enumerate(["Sam", "Sara", "Sean"])
     ]
     warnings: list[str] = []
-    stats = matching.ScanStats()
+    stats = ScanStats()
     clusters = cluster(
         ((i, normalise(r, config)) for i, r in enumerate(rows)),
         config,
@@ -390,7 +382,7 @@ def test_generated_leads_are_deduplicated_accurately() -> None:
     truth = {i: e for i, _r, e in rows}
     norms = [(i, normalise(r, CONFIG)) for i, r, _e in rows]
     clusters = cluster(norms, CONFIG)
-    metrics = pairwise_metrics(matching.assignments(clusters), truth)
+    metrics = pairwise_metrics(assignments(clusters), truth)
     assert metrics["f1"] >= 0.95, metrics
     table = sweep(norms, truth, CONFIG, thresholds=(0.6, 0.8, 0.95))
     assert [row["threshold"] for row in table] == [0.6, 0.8, 0.95]
@@ -417,3 +409,20 @@ def test_a_field_without_compare_gets_one_from_its_name(tmp_path) -> None:
     result = cmp(a, b, config)
     assert result.fields["Office Phone"] == 1.0 and result.fields["personal_email"] == 1.0
     assert result.fields["Notes"] is None
+
+
+def test_long_keys_are_hashed_to_fit_the_key_column() -> None:
+    from leadctl.services.dedupe.keys import MAX_KEY_LENGTH
+    from leadctl.storage import schema
+
+    assert schema.match_key.c.key.type.length >= MAX_KEY_LENGTH  # type: ignore[attr-defined]
+    long_mail = "x" * 220 + "@initech.com"
+    site = "https://www." + "a" * 230 + ".com"
+    a = normalise(lead(email=long_mail, website=site, company="Acme " * 45), CONFIG)
+    keys = blocking_keys(a, CONFIG)
+    assert all(len(k) <= MAX_KEY_LENGTH for k in keys)
+    assert any(k.startswith("e:#") for k in keys) and any(k.startswith("d:#") for k in keys)
+    b = normalise(lead(email=long_mail.upper(), business_phone="+14155550199"), CONFIG)
+    assert set(keys) & set(blocking_keys(b, CONFIG))  # the same long e-mail gives the same key
+    other = normalise(lead(email="y" + long_mail[1:]), CONFIG)
+    assert not {k for k in keys if k.startswith("e:")} & set(blocking_keys(other, CONFIG))

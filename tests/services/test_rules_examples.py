@@ -10,7 +10,7 @@ from leadctl.errors import ConfigError
 from leadctl.rules import load_rules, validate_file
 from leadctl.rules.loader import DEFAULT_FILE
 from leadctl.rules.schema import SCHEMA
-from leadctl.services.dedupe.matching import MatchConfig
+from leadctl.services.dedupe.config import MatchConfig
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((ROOT / "examples" / "configs").glob("*.yaml"))

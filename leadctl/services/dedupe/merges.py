@@ -1,141 +1,50 @@
-"""Duplicate scans over existing clients, reversible merges, and evaluation against truth.
+"""Reversible merges of duplicate clients, their undo, and the merge history.
 
-Survivor rule (documented in README): of a cluster's clients, the survivor is the one with
-the most filled-in contact and business fields; ties go to the earliest created (lowest
-id). Field rule: the survivor keeps every value it has; each empty field is filled from
-the other members in the same order (most complete first); custom fields are merged the
-same way key by key. Nothing is deleted: merged clients stay, marked ``merged_into_id``,
-their leads are re-pointed to the survivor, and the merge row keeps everything needed for
-``dedupe undo`` to put it all back.
+Field rule: the survivor (a cluster's first member, see :mod:`.scan`) keeps every value it
+has; each empty field is filled from the other members in order (most complete first); custom
+fields are merged the same way key by key. Nothing is deleted: merged clients stay, marked
+``merged_into_id``, their leads are re-pointed to the survivor, and the merge row keeps
+everything needed for ``dedupe undo`` to put it all back.
 """
 
 from __future__ import annotations
 
-import csv
-import dataclasses
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
-from leadctl.errors import ConflictError, InputError, NotFound
+from leadctl.errors import ConflictError, NotFound
 from leadctl.rules import Rules
 from leadctl.services import events as timeline
 from leadctl.services.admin.common import actor
-from leadctl.services.dedupe import matching
+from leadctl.services.dedupe.client_keys import refresh_keys
+from leadctl.services.dedupe.clustering import Cluster
+from leadctl.services.dedupe.config import MatchConfig, plan
 from leadctl.services.events import Event
-from leadctl.services.intake.processing import CLIENT_COLUMNS, PERSON_FIELDS, fetch_clients, refresh_keys
 from leadctl.storage import schema
 from leadctl.storage.engine import write
 from leadctl.storage.locks import intake_lock
+from leadctl.storage.sqlfunc import in_chunks
 from leadctl.timeutil import now
 from leadctl.vocab import EventKind
 
 C = schema.client
 L = schema.lead
 M = schema.merge
-SWEEP = matching.DEFAULT_SWEEP
+PERSON_FIELDS = schema.PERSON_COLUMNS
 # Client fields a merge fills in from the other members (custom fields merge key by key).
 MERGED_FIELDS = (*PERSON_FIELDS, "external_id")
 
 
-@dataclass
-class ScanResult:
-    clusters: list[matching.Cluster]
-    clients: dict[int, dict[str, Any]]
-    stats: matching.ScanStats
-    warnings: list[str] = field(default_factory=list)
-    merges: list[dict[str, Any]] = field(default_factory=list)
-
-
-def _config(rules: Rules, threshold: float | None) -> matching.MatchConfig:
-    section = rules.duplicates
-    if threshold is not None:
-        if not 0 <= threshold <= 1:
-            raise InputError(f"--threshold: expected a number from 0 to 1, got {threshold}")
-        section = dataclasses.replace(section, threshold=threshold)
-    return matching.MatchConfig.from_rules(section)
-
-
-def _client_query(campaign_id: int | None, bucket_id: int | None) -> Any:
-    q = select(*CLIENT_COLUMNS).where(C.c.merged_into_id.is_(None))
-    if campaign_id is not None:
-        q = q.where(C.c.campaign_id == campaign_id)
-    if bucket_id is not None:
-        q = q.where(C.c.origin_lead_id.in_(select(L.c.id).where(L.c.bucket_id == bucket_id)))
-    return q.order_by(C.c.id)
-
-
-def _ids(cluster: matching.Cluster) -> list[int]:
-    """A cluster's members as client ids (the engine is generic over hashable ids)."""
-    return [cast(int, m) for m in cluster.members]
-
-
-def _completeness(client: dict[str, Any]) -> int:
-    return sum(1 for f in PERSON_FIELDS if client.get(f) not in (None, ""))
-
-
-def _ordered(members: list[int], clients: dict[int, dict[str, Any]]) -> list[int]:
-    """Survivor first: most complete, then earliest (lowest id)."""
-    return sorted(members, key=lambda cid: (-_completeness(clients[cid]), cid))
-
-
-def scan(
-    engine: Engine,
-    rules: Rules,
-    *,
-    campaign_id: int | None = None,
-    bucket_id: int | None = None,
-    threshold: float | None = None,
-    apply: bool = False,
-    on_warning: Callable[[str], None] | None = None,
-) -> ScanResult:
-    """Duplicate clusters among active clients; with ``apply``, merge each cluster (reversibly)."""
-    config = _config(rules, threshold)
-    stats = matching.ScanStats()
-    warnings: list[str] = []
-
-    def warn(text: str) -> None:
-        warnings.append(text)
-        if on_warning is not None:
-            on_warning(text)
-
-    def run(conn: Connection) -> ScanResult:
-        def records() -> Iterator[tuple[int, matching.NormRecord]]:
-            for r in conn.execute(_client_query(campaign_id, bucket_id)).mappings():
-                yield r["id"], matching.normalise(r, config)
-
-        clusters = matching.cluster(records(), config, on_warning=warn, stats=stats)
-        # Only cluster members are kept in full (a scan of a million clients stays small).
-        clients = fetch_clients(conn, [cid for c in clusters for cid in _ids(c)])
-        for c in clusters:
-            c.members[:] = _ordered(_ids(c), clients)
-        result = ScanResult(clusters, clients, stats, warnings)
-        if apply:
-            who = actor()
-            for c in clusters:
-                result.merges.append(_merge(conn, c, clients, config, who))
-        return result
-
-    if apply:
-        with write(engine) as conn:
-            intake_lock(conn)
-            return run(conn)
-    with engine.connect() as conn:
-        return run(conn)
-
-
-def _merge(
+def merge_cluster(
     conn: Connection,
-    cluster: matching.Cluster,
+    cluster: Cluster,
     clients: dict[int, dict[str, Any]],
-    config: matching.MatchConfig,
+    config: MatchConfig,
     who: str,
 ) -> dict[str, Any]:
-    survivor_id, *others = _ids(cluster)
+    survivor_id, *others = [cast(int, m) for m in cluster.members]
     survivor = clients[survivor_id]
     before: dict[str, Any] = {f: survivor.get(f) for f in MERGED_FIELDS} | {
         "custom": dict(survivor.get("custom") or {})
@@ -211,8 +120,9 @@ def _merge(
 
 
 def undo(engine: Engine, rules: Rules, merge_id: int) -> dict[str, Any]:
-    """Put back everything a merge changed: survivor fields, merged clients, re-pointed leads."""
-    config = _config(rules, None)
+    """Put back everything a merge changed: survivor fields, merged clients, re-pointed leads
+    (except leads changed since, which keep their state: ``leads_kept``)."""
+    config = plan(rules.duplicates)
     with write(engine) as conn:
         intake_lock(conn)
         m = conn.execute(select(M).where(M.c.id == merge_id)).mappings().first()
@@ -232,14 +142,7 @@ def undo(engine: Engine, rules: Rules, merge_id: int) -> dict[str, Any]:
             update(C).where(C.c.id == m["survivor_id"]).values(**m["snapshot"]["survivor"], updated_at=ts)
         )
         conn.execute(update(C).where(C.c.id.in_(m["merged_ids"])).values(merged_into_id=None, updated_at=ts))
-        lead_rows = [
-            {
-                "b_id": int(lid),
-                "client_id": v["client_id"],
-                "duplicate_of_client_id": v["duplicate_of_client_id"],
-            }
-            for lid, v in m["snapshot"]["leads"].items()
-        ]
+        lead_rows, kept = _restorable(conn, m["snapshot"]["leads"], m["survivor_id"], m["merged_ids"])
         if lead_rows:
             conn.execute(
                 update(L)
@@ -270,7 +173,37 @@ def undo(engine: Engine, rules: Rules, merge_id: int) -> dict[str, Any]:
         "survivor_id": m["survivor_id"],
         "restored_clients": m["merged_ids"],
         "leads_restored": len(lead_rows),
+        "leads_kept": kept,
     }
+
+
+def _restorable(
+    conn: Connection, saved: dict[str, dict[str, Any]], survivor_id: int, merged_ids: list[int]
+) -> tuple[list[dict[str, Any]], list[int]]:
+    """The saved lead links that undo may write back, and the leads it keeps as they are.
+
+    A lead whose links are no longer those the merge left (a reprocess or fix since rejected it,
+    or linked it elsewhere) keeps its current, consistent state: writing the saved links over it
+    would leave e.g. a rejected lead with a client.
+    """
+    merged = set(merged_ids)
+
+    def after_merge(cid: int | None) -> int | None:
+        return survivor_id if cid in merged else cid
+
+    now_links: dict[int, tuple[int | None, int | None]] = {}
+    for cond in in_chunks(conn, L.c.id, [int(lid) for lid in saved]):
+        q = select(L.c.id, L.c.client_id, L.c.duplicate_of_client_id).where(cond)
+        now_links.update({lid: (c, d) for lid, c, d in conn.execute(q)})
+    rows: list[dict[str, Any]] = []
+    kept: list[int] = []
+    for lid, v in sorted(saved.items(), key=lambda kv: int(kv[0])):
+        c, d = v["client_id"], v["duplicate_of_client_id"]
+        if now_links.get(int(lid)) == (after_merge(c), after_merge(d)):
+            rows.append({"b_id": int(lid), "client_id": c, "duplicate_of_client_id": d})
+        else:
+            kept.append(int(lid))
+    return rows, kept
 
 
 def history(engine: Engine) -> list[dict[str, Any]]:
@@ -289,76 +222,3 @@ def history(engine: Engine) -> list[dict[str, Any]]:
         }
         for r in rows
     ]
-
-
-# ---------------------------------------------------------------- evaluation
-
-
-def read_truth(path: Path) -> dict[str, str]:
-    """A labelled file: CSV with columns external_id and entity_id (true person id)."""
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as f:
-            reader = csv.DictReader(f)
-            fields = reader.fieldnames or []
-            if "external_id" not in fields or "entity_id" not in fields:
-                raise InputError(
-                    f"{path} line 1: expected columns external_id and entity_id, got {', '.join(fields)}"
-                )
-            truth: dict[str, str] = {}
-            for n, row in enumerate(reader, start=2):
-                ext, ent = (row.get("external_id") or "").strip(), (row.get("entity_id") or "").strip()
-                if not ext or not ent:
-                    raise InputError(f"{path} line {n}: external_id and entity_id must both be given")
-                truth[ext] = ent
-    except FileNotFoundError:
-        raise InputError(f"{path}: file not found") from None
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise InputError(f"{path}: cannot read as CSV ({exc})") from None
-    if not truth:
-        raise InputError(f"{path}: no labelled rows")
-    return truth
-
-
-def evaluate(
-    engine: Engine, rules: Rules, truth_path: Path, thresholds: tuple[float, ...] = SWEEP
-) -> dict[str, Any]:
-    """Score the rules against labelled leads: the stored outcome, and a threshold sweep."""
-    truth_by_ext = read_truth(truth_path)
-    config = _config(rules, None)
-    q = select(
-        L.c.id, L.c.external_id, L.c.client_id, L.c.campaign_id, *(L.c[f] for f in PERSON_FIELDS), L.c.custom
-    ).where(L.c.external_id.in_(bindparam("ext", expanding=True)))
-    leads: list[dict[str, Any]] = []
-    ext_list = list(truth_by_ext)
-    with engine.connect() as conn:
-        for i in range(0, len(ext_list), 500):
-            leads += [dict(r) for r in conn.execute(q, {"ext": ext_list[i : i + 500]}).mappings()]
-        merged = dict(
-            conn.execute(select(C.c.id, C.c.merged_into_id).where(C.c.merged_into_id.is_not(None))).all()
-        )
-    if not leads:
-        raise InputError(
-            f"{truth_path}: none of its external_id values match a lead (load the labelled file first)"
-        )
-
-    def final(cid: int) -> int:
-        while cid in merged:
-            cid = merged[cid]
-        return cid
-
-    # Rejected and unprocessed leads have no outcome to score: both views use processed leads.
-    decided = [lead for lead in leads if lead["client_id"] is not None]
-    truth = {lead["id"]: truth_by_ext[lead["external_id"]] for lead in decided}
-    stored = {lead["id"]: final(lead["client_id"]) for lead in decided}
-    current = matching.pairwise_metrics(stored, truth)
-    rows = matching.sweep(
-        ((lead["id"], matching.normalise(lead, config)) for lead in decided), truth, config, thresholds
-    )
-    return {
-        "labelled_rows": len(truth_by_ext),
-        "leads_found": len(leads),
-        "leads_with_client": len(decided),
-        "threshold": config.threshold,
-        "stored_outcome": current,
-        "sweep": rows,
-    }

@@ -16,20 +16,28 @@ by one, so an interrupted run loses nothing and the next run carries on.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import and_, delete, func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
 from leadctl.rules import Rules
 from leadctl.services import events as timeline
 from leadctl.services.admin.common import actor
 from leadctl.services.assign.routing import intake_manager
-from leadctl.services.dedupe import matching
+from leadctl.services.dedupe.blocking import Index
+from leadctl.services.dedupe.candidates import best_client
+from leadctl.services.dedupe.client_keys import fetch_clients, refresh_keys, survivors
+from leadctl.services.dedupe.config import MatchConfig
+from leadctl.services.dedupe.keys import blocking_keys, normalise
+from leadctl.services.dedupe.similarity import Comparison, compare
 from leadctl.services.events import Event
 from leadctl.services.intake import validate as intake
 from leadctl.storage import bulk, schema
@@ -60,15 +68,6 @@ LEAD_COLUMNS = (
     L.c.match_rule,
     *(L.c[f] for f in RECORD_FIELDS),
     L.c.created_at,
-)
-CLIENT_COLUMNS = (
-    C.c.id,
-    C.c.campaign_id,
-    C.c.manager_id,
-    C.c.origin_lead_id,
-    C.c.external_id,
-    C.c.custom,
-    *(C.c[f] for f in PERSON_FIELDS),
 )
 BATCH = 5000
 LEAD_OUTCOME_COLUMNS = (
@@ -163,6 +162,33 @@ def _unparsed_registration(lead: dict[str, Any]) -> bool:
     return BAD_DATE in (lead.get("reasons") or []) and lead.get("registered_at") == lead.get("created_at")
 
 
+def _duplicate(lead_id: int, client_id: int, cmp: Comparison) -> Outcome:
+    fields = {k: round(v, 3) for k, v in cmp.fields.items() if v is not None}
+    return Outcome(
+        lead_id,
+        LeadStatus.DUPLICATE,
+        client_id=client_id,
+        score=round(cmp.score, 4),
+        rule=cmp.rule,
+        fields=fields,
+    )
+
+
+def _data_errors(conn: Connection) -> tuple[type[BaseException], ...]:
+    """Errors that mean "the database refuses this data", wrapped by SQLAlchemy or raised by the
+    driver itself (the bulk COPY path talks to psycopg directly)."""
+    dbapi = conn.dialect.dbapi
+    raw = tuple(getattr(dbapi, n) for n in ("DataError", "IntegrityError") if hasattr(dbapi, n))
+    return (DataError, IntegrityError, *raw)
+
+
+def _first_line(exc: BaseException) -> str:
+    """The database's own message, first line, without the driver's class name."""
+    orig = exc.orig if isinstance(exc, DBAPIError) else exc
+    text = str(orig).strip().splitlines()
+    return (text[0] if text else type(orig).__name__)[:160]
+
+
 class _Rollback(Exception):
     """Raised to roll back a dry run after computing everything."""
 
@@ -253,7 +279,7 @@ def _run(
     reprocess: bool,
     on_batch: Callable[[int], None] | None,
 ) -> ProcessSummary:
-    config = matching.MatchConfig.from_rules(rules.duplicates)
+    config = MatchConfig.from_rules(rules.duplicates)
     summary = ProcessSummary(dry_run=dry_run)
     pipeline = _Pipeline(rules, config, summary, reprocess=reprocess, who=actor())
     last_id = 0
@@ -281,7 +307,7 @@ def _run(
         last_id = leads[-1]["id"]
         if remaining is not None:
             remaining -= len(leads)
-        pipeline.run_batch(conn, leads, write_changes=True)
+        pipeline.run_batch_guarded(conn, leads)
         summary.batches += 1
         if on_batch is not None:
             on_batch(len(leads))
@@ -308,7 +334,7 @@ class _Pipeline:
     def __init__(
         self,
         rules: Rules,
-        config: matching.MatchConfig,
+        config: MatchConfig,
         summary: ProcessSummary,
         *,
         reprocess: bool,
@@ -342,22 +368,60 @@ class _Pipeline:
         return {k: v for k, v in found.items() if len(v) <= cap}
 
     def _origin_clients(self, conn: Connection, lead_ids: list[int]) -> dict[int, int]:
-        """lead id -> the (unmerged) client it created, for leads that created one."""
-        out: dict[int, int] = {}
+        """lead id -> the client it created, or the active client that one was merged into."""
+        created: dict[int, int] = {}
         for cond in in_chunks(conn, C.c.origin_lead_id, lead_ids):
-            q = select(C.c.origin_lead_id, C.c.id).where(cond, C.c.merged_into_id.is_(None))
-            out.update({lead_id: cid for lead_id, cid in conn.execute(q)})
-        return out
+            q = select(C.c.origin_lead_id, C.c.id).where(cond).order_by(C.c.id)
+            for lead_id, cid in conn.execute(q):
+                created.setdefault(lead_id, cid)
+        active = survivors(conn, created.values())
+        return {lead_id: active.get(cid, cid) for lead_id, cid in created.items()}
+
+    def _same_scope(self, lead: dict[str, Any], campaign_id: int) -> bool:
+        return self.config.scope == "global" or campaign_id == lead["campaign_id"]
 
     # ---------------------------------------------------------------- the batch
+    def run_batch_guarded(self, conn: Connection, leads: list[dict[str, Any]]) -> None:
+        """Write one batch; when the database refuses it, write lead by lead, and reject the lead
+        it refuses with a reason, so one bad lead never holds back the others (or later runs).
+
+        Only data errors count (a value too long, a constraint); "busy", connection errors and
+        programming errors still stop the run.
+        """
+        refused = _data_errors(conn)
+        saved = copy.deepcopy(self.summary)
+        try:
+            with conn.begin_nested():
+                self.run_batch(conn, leads, write_changes=True)
+            return
+        except refused:
+            self._restore(saved)
+        for lead in leads:
+            saved = copy.deepcopy(self.summary)
+            try:
+                with conn.begin_nested():
+                    self.run_batch(conn, [lead], write_changes=True)
+            except refused as exc:
+                self._restore(saved)
+                reason = f"could not be stored: {_first_line(exc)}"
+                with conn.begin_nested():
+                    self._write(
+                        conn, [lead], [Outcome(lead["id"], LeadStatus.REJECTED, reasons=[reason])], {}, {}
+                    )
+
+    def _restore(self, saved: ProcessSummary) -> None:
+        for f in dataclasses.fields(saved):
+            setattr(self.summary, f.name, getattr(saved, f.name))
+
     def run_batch(
         self, conn: Connection, leads: list[dict[str, Any]], *, write_changes: bool
     ) -> list[Outcome]:
         cfg = self.config
-        global_scope = cfg.scope == "global"
+
         valid: list[tuple[dict[str, Any], Any, list[str]]] = []
         outcomes: list[Outcome] = []
         validate = intake.validator(self.rules)
+        by_lead = {lead["id"]: lead for lead in leads}
         for lead in leads:
             reasons = validate(lead)
             if _unparsed_registration(lead) and BAD_DATE not in reasons:
@@ -365,66 +429,52 @@ class _Pipeline:
             if reasons:
                 outcomes.append(Outcome(lead["id"], LeadStatus.REJECTED, reasons=reasons))
                 continue
-            norm = matching.normalise(lead, cfg)
-            valid.append((lead, norm, matching.blocking_keys(norm, cfg)))
+            norm = normalise(lead, cfg)
+            valid.append((lead, norm, blocking_keys(norm, cfg)))
         all_keys = {k for _, _, keys in valid for k in keys}
         by_key = self._candidates(conn, all_keys) if all_keys else {}
         candidate_ids = {cid for v in by_key.values() for cid, _ in v}
         clients = fetch_clients(conn, candidate_ids) if candidate_ids else {}
-        norms = {cid: matching.normalise(c, cfg) for cid, c in clients.items()}
+        norms = {cid: normalise(c, cfg) for cid, c in clients.items()}
 
-        # A lead that already created a client keeps it (reprocess never makes a second one).
+        # A lead that already created a client keeps it, or the client that one was merged
+        # into (reprocess never makes a second one).
         own = self._origin_clients(conn, [lead["id"] for lead, _, _ in valid]) if self.reprocess else {}
-        # Clients created in this batch: temporary negative ids until inserted.
-        batch_index = matching.Index(cfg)
+        # Clients created in this batch: temporary negative ids until inserted (-1 first).
+        batch_index = Index(cfg)
         new_clients: dict[int, dict[str, Any]] = {}
+        campaigns: dict[int, int] = {}  # new client -> its campaign
+        # Duplicates decided before some of this batch's clients existed: (outcome, norm, clients then).
+        early: list[tuple[int, Any, int]] = []
         for lead, norm, keys in valid:
             own_client = own.get(lead["id"])
             if own_client is not None:
                 outcomes.append(Outcome(lead["id"], LeadStatus.PROCESSED, client_id=own_client))
                 continue
-            best_id: int | None = None
-            best_score = -1.0
-            seen: set[int] = set()
-            for key in keys:
-                for cid, camp in by_key.get(key, ()):
-                    if cid in seen or cid not in norms:
-                        continue
-                    seen.add(cid)
-                    if not global_scope and camp != lead["campaign_id"]:
-                        continue
-                    sc = matching.score(norm, norms[cid], cfg)
-                    if sc >= cfg.threshold and sc > best_score:
-                        best_id, best_score = cid, sc
-            best: tuple[int, matching.Comparison] | None = (
-                (best_id, matching.compare(norm, norms[best_id], cfg)) if best_id is not None else None
-            )
-            in_batch = batch_index.best_match(norm)
-            if in_batch is not None:
-                tmp_id, cmp = cast(int, in_batch[0]), in_batch[1]
-                same_scope = global_scope or new_clients[tmp_id]["campaign_id"] == lead["campaign_id"]
-                if same_scope and (best is None or cmp.score > best[1].score):
-                    best = (tmp_id, cmp)
-            if best is not None:
-                cid, cmp = best
-                fields = {k: round(v, 3) for k, v in cmp.fields.items() if v is not None}
-                outcomes.append(
-                    Outcome(
-                        lead["id"],
-                        LeadStatus.DUPLICATE,
-                        client_id=cid,
-                        score=round(cmp.score, 4),
-                        rule=cmp.rule,
-                        fields=fields,
-                    )
-                )
+            found = best_client(cfg, lead["campaign_id"], norm, keys, by_key, norms, batch_index, campaigns)
+            if found is not None:
+                early.append((len(outcomes), norm, len(new_clients)))
+                outcomes.append(_duplicate(lead["id"], *found))
                 continue
             tmp_id = -(len(new_clients) + 1)
             bucket = self._bucket(conn, lead["bucket_id"])
             new_clients[tmp_id] = self._client_row(lead, bucket)
             new_clients[tmp_id]["_keys"] = keys
+            campaigns[tmp_id] = lead["campaign_id"]
             batch_index.add(tmp_id, norm)
             outcomes.append(Outcome(lead["id"], LeadStatus.PROCESSED, client_id=tmp_id, created_client=True))
+        # A fixed point: a duplicate visited before a client of this batch was created gets the
+        # client a second run would give it (a later client wins only with a strictly better score).
+        for at, norm, seen_clients in early:
+            o = outcomes[at]
+            lead = by_lead[o.lead_id]
+            for later in batch_index.candidates(norm):
+                tid = cast(int, later)
+                if -tid <= seen_clients or not self._same_scope(lead, new_clients[tid]["campaign_id"]):
+                    continue
+                cmp = compare(norm, batch_index.get(tid), cfg)
+                if cmp.score >= cfg.threshold and cmp.score > (o.score or 0.0):
+                    outcomes[at] = o = _duplicate(o.lead_id, tid, cmp)
 
         if write_changes:
             managers = {cid: c["manager_id"] for cid, c in clients.items()}
@@ -544,26 +594,3 @@ class _Pipeline:
             s.duplicates_by_rule[o.rule or "?"] += 1
         else:
             s.processed += 1
-
-
-def fetch_clients(conn: Connection, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
-    """Active (unmerged) clients by id, in chunks of one parameter each."""
-    out: dict[int, dict[str, Any]] = {}
-    for cond in in_chunks(conn, C.c.id, ids):
-        q = select(*CLIENT_COLUMNS).where(cond, C.c.merged_into_id.is_(None))
-        out.update({r["id"]: dict(r) for r in conn.execute(q).mappings()})
-    return out
-
-
-def refresh_keys(conn: Connection, client_ids: Sequence[int], config: matching.MatchConfig) -> None:
-    """Rewrite the blocking keys of clients under ``config`` (after a merge or its undo, and when
-    reprocessing the leads that created them, so changed duplicate rules reach old clients)."""
-    ids = list(client_ids)
-    for cond in in_chunks(conn, K.c.client_id, ids):
-        conn.execute(delete(K).where(cond))
-    rows = [
-        (key, client["id"], client["campaign_id"])
-        for client in fetch_clients(conn, ids).values()
-        for key in dict.fromkeys(matching.blocking_keys(matching.normalise(client, config), config))
-    ]
-    bulk.insert_rows(conn, K, ["key", "client_id", "campaign_id"], rows)

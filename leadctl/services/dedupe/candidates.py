@@ -1,0 +1,73 @@
+"""The choice of the client a new lead duplicates, as intake processing makes it.
+
+Deterministic, so that reprocessing is a fixed point: the best score at or above the threshold
+wins, ties go to the oldest client, and a stored exact key decides on the key itself.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import cast
+
+from leadctl.services.dedupe.blocking import Index
+from leadctl.services.dedupe.config import MatchConfig
+from leadctl.services.dedupe.keys import EXACT_PREFIXES, NormRecord, is_exact_key
+from leadctl.services.dedupe.similarity import Comparison, compare, score
+
+
+def best_client(
+    cfg: MatchConfig,
+    campaign_id: int,
+    norm: NormRecord,
+    keys: list[str],
+    by_key: Mapping[str, list[tuple[int, int]]],
+    norms: Mapping[int, NormRecord],
+    batch_index: Index,
+    batch_campaigns: Mapping[int, int],
+) -> tuple[int, Comparison] | None:
+    """The client a lead (``norm``, its ``keys``) duplicates, among stored clients (``by_key``:
+    key -> [(client id, campaign id)], ``norms`` by client id) and this batch's new clients
+    (``batch_index``, negative ids, ``batch_campaigns``): the best score at or above the threshold, ties to
+    the oldest client (stored ones by id, then this batch's in creation order), so the
+    choice depends neither on the order of keys nor on the order leads are visited.
+
+    A stored exact key decides on the key itself: the keys of a merged client point to its
+    survivor, whose own fields may no longer hold that e-mail or phone.
+    """
+
+    def same_scope(camp: int) -> bool:
+        return cfg.scope == "global" or camp == campaign_id
+
+    exact_via: dict[int, str] = {}
+    scored: list[tuple[float, tuple[int, int], int]] = []
+    for key in keys:
+        kind = EXACT_PREFIXES[key[0]] if is_exact_key(key, cfg) else ""
+        for cid, camp in by_key.get(key, ()):
+            if cid in norms and same_scope(camp) and kind:
+                exact_via.setdefault(cid, kind)
+    seen: set[int] = set()
+    for key in keys:
+        for cid, camp in by_key.get(key, ()):
+            if cid in seen or cid not in norms or not same_scope(camp):
+                continue
+            seen.add(cid)
+            sc = 1.0 if cid in exact_via else score(norm, norms[cid], cfg)
+            if sc >= cfg.threshold:
+                scored.append((sc, (0, cid), cid))
+    for tmp_id in batch_index.candidates(norm):
+        tid = cast(int, tmp_id)
+        if same_scope(batch_campaigns[tid]):
+            sc = score(norm, batch_index.get(tid), cfg)
+            if sc >= cfg.threshold:
+                scored.append((sc, (1, -tid), tid))
+    if not scored:
+        return None
+    _sc, _order, cid = min(scored, key=lambda t: (-t[0], t[1]))
+    cmp = compare(norm, norms[cid] if cid > 0 else batch_index.get(cid), cfg)
+    if cid in exact_via and not cmp.rule.startswith("exact:"):
+        kind = exact_via[cid]
+        cmp = dataclasses.replace(
+            cmp, score=1.0, rule=f"exact:{kind}", note=f"same {kind} as a client merged into this one"
+        )
+    return cid, cmp

@@ -1,0 +1,107 @@
+"""Duplicate scans over active clients (``leadctl dedupe scan``), optionally merging each cluster.
+
+Survivor rule (documented in README): of a cluster's clients, the survivor is the one with
+the most filled-in contact and business fields; ties go to the earliest created (lowest id).
+The merge itself (reversible) is :func:`leadctl.services.dedupe.merges.merge_cluster`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any, cast
+
+from sqlalchemy import select
+from sqlalchemy.engine import Connection, Engine
+
+from leadctl.rules import Rules
+from leadctl.services.admin.common import actor
+from leadctl.services.dedupe.blocking import ScanStats
+from leadctl.services.dedupe.client_keys import CLIENT_COLUMNS, fetch_clients
+from leadctl.services.dedupe.clustering import Cluster, cluster
+from leadctl.services.dedupe.config import plan
+from leadctl.services.dedupe.keys import NormRecord, normalise
+from leadctl.services.dedupe.merges import PERSON_FIELDS, merge_cluster
+from leadctl.storage import schema
+from leadctl.storage.engine import write
+from leadctl.storage.locks import intake_lock
+
+C = schema.client
+L = schema.lead
+
+
+@dataclass
+class ScanResult:
+    clusters: list[Cluster]
+    clients: dict[int, dict[str, Any]]
+    stats: ScanStats
+    warnings: list[str] = field(default_factory=list)
+    merges: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _client_query(campaign_id: int | None, bucket_id: int | None) -> Any:
+    q = select(*CLIENT_COLUMNS).where(C.c.merged_into_id.is_(None))
+    if campaign_id is not None:
+        q = q.where(C.c.campaign_id == campaign_id)
+    if bucket_id is not None:
+        q = q.where(C.c.origin_lead_id.in_(select(L.c.id).where(L.c.bucket_id == bucket_id)))
+    return q.order_by(C.c.id)
+
+
+def _ids(cluster: Cluster) -> list[int]:
+    """A cluster's members as client ids (the engine is generic over hashable ids)."""
+    return [cast(int, m) for m in cluster.members]
+
+
+def _completeness(client: dict[str, Any]) -> int:
+    return sum(1 for f in PERSON_FIELDS if client.get(f) not in (None, ""))
+
+
+def _ordered(members: list[int], clients: dict[int, dict[str, Any]]) -> list[int]:
+    """Survivor first: most complete, then earliest (lowest id)."""
+    return sorted(members, key=lambda cid: (-_completeness(clients[cid]), cid))
+
+
+def scan(
+    engine: Engine,
+    rules: Rules,
+    *,
+    campaign_id: int | None = None,
+    bucket_id: int | None = None,
+    threshold: float | None = None,
+    apply: bool = False,
+    on_warning: Callable[[str], None] | None = None,
+) -> ScanResult:
+    """Duplicate clusters among active clients; with ``apply``, merge each cluster (reversibly)."""
+    config = plan(rules.duplicates, threshold)
+    stats = ScanStats()
+    warnings: list[str] = []
+
+    def warn(text: str) -> None:
+        warnings.append(text)
+        if on_warning is not None:
+            on_warning(text)
+
+    def run(conn: Connection) -> ScanResult:
+        def records() -> Iterator[tuple[int, NormRecord]]:
+            for r in conn.execute(_client_query(campaign_id, bucket_id)).mappings():
+                yield r["id"], normalise(r, config)
+
+        clusters = cluster(records(), config, on_warning=warn, stats=stats)
+        # Only cluster members are kept in full (a scan of a million clients stays small).
+        clients = fetch_clients(conn, [cid for c in clusters for cid in _ids(c)])
+        for c in clusters:
+            c.members[:] = _ordered(_ids(c), clients)
+        result = ScanResult(clusters, clients, stats, warnings)
+        if apply:
+            who = actor()
+            for c in clusters:
+                result.merges.append(merge_cluster(conn, c, clients, config, who))
+        return result
+
+    if apply:
+        with write(engine) as conn:
+            intake_lock(conn)
+            return run(conn)
+    with engine.connect() as conn:
+        return run(conn)

@@ -1,0 +1,89 @@
+"""``dedupe evaluate``: the rules scored against a labelled file of leads (external_id, entity_id)."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+
+from leadctl.errors import InputError
+from leadctl.rules import Rules
+from leadctl.services.dedupe.config import plan
+from leadctl.services.dedupe.evaluation import DEFAULT_SWEEP, pairwise_metrics, sweep
+from leadctl.services.dedupe.keys import normalise
+from leadctl.storage import schema
+from leadctl.storage.sqlfunc import in_chunks
+
+C = schema.client
+L = schema.lead
+PERSON_FIELDS = schema.PERSON_COLUMNS
+
+
+def read_truth(path: Path) -> dict[str, str]:
+    """A labelled file: CSV with columns external_id and entity_id (true person id)."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as f:
+            reader = csv.DictReader(f)
+            fields = reader.fieldnames or []
+            if "external_id" not in fields or "entity_id" not in fields:
+                raise InputError(
+                    f"{path} line 1: expected columns external_id and entity_id, got {', '.join(fields)}"
+                )
+            truth: dict[str, str] = {}
+            for n, row in enumerate(reader, start=2):
+                ext, ent = (row.get("external_id") or "").strip(), (row.get("entity_id") or "").strip()
+                if not ext or not ent:
+                    raise InputError(f"{path} line {n}: external_id and entity_id must both be given")
+                truth[ext] = ent
+    except FileNotFoundError:
+        raise InputError(f"{path}: file not found") from None
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise InputError(f"{path}: cannot read as CSV ({exc})") from None
+    if not truth:
+        raise InputError(f"{path}: no labelled rows")
+    return truth
+
+
+def evaluate(
+    engine: Engine, rules: Rules, truth_path: Path, thresholds: tuple[float, ...] = DEFAULT_SWEEP
+) -> dict[str, Any]:
+    """Score the rules against labelled leads: the stored outcome, and a threshold sweep."""
+    truth_by_ext = read_truth(truth_path)
+    config = plan(rules.duplicates)
+    q = select(
+        L.c.id, L.c.external_id, L.c.client_id, L.c.campaign_id, *(L.c[f] for f in PERSON_FIELDS), L.c.custom
+    )
+    leads: list[dict[str, Any]] = []
+    with engine.connect() as conn:
+        for cond in in_chunks(conn, L.c.external_id, truth_by_ext):
+            leads += [dict(r) for r in conn.execute(q.where(cond)).mappings()]
+        merged = dict(
+            conn.execute(select(C.c.id, C.c.merged_into_id).where(C.c.merged_into_id.is_not(None))).all()
+        )
+    if not leads:
+        raise InputError(
+            f"{truth_path}: none of its external_id values match a lead (load the labelled file first)"
+        )
+
+    def final(cid: int) -> int:
+        while cid in merged:
+            cid = merged[cid]
+        return cid
+
+    # Rejected and unprocessed leads have no outcome to score: both views use processed leads.
+    decided = [lead for lead in leads if lead["client_id"] is not None]
+    truth = {lead["id"]: truth_by_ext[lead["external_id"]] for lead in decided}
+    stored = {lead["id"]: final(lead["client_id"]) for lead in decided}
+    current = pairwise_metrics(stored, truth)
+    rows = sweep(((lead["id"], normalise(lead, config)) for lead in decided), truth, config, thresholds)
+    return {
+        "labelled_rows": len(truth_by_ext),
+        "leads_found": len(leads),
+        "leads_with_client": len(decided),
+        "threshold": config.threshold,
+        "stored_outcome": current,
+        "sweep": rows,
+    }
