@@ -63,13 +63,18 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Find and merge duplicate clients (reversibly); evaluate rules.",
         "Intake",
     ),
+    "clients": (
+        "leadctl.commands.clients:clients",
+        "Browse clients: list with filters, show history and activities.",
+        "Work",
+    ),
     "metrics": (
         "leadctl.commands.metrics:metrics",
         "Metric tables: duplicate and rejection rates, spikes.",
         "Metrics",
     ),
 }
-SECTIONS = ("Getting started", "Set-up", "Intake", "Metrics")
+SECTIONS = ("Getting started", "Set-up", "Intake", "Work", "Metrics")
 
 
 @dataclass
