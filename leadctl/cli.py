@@ -68,6 +68,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Browse clients: list with filters, show history and activities.",
         "Work",
     ),
+    "activity": (
+        "leadctl.commands.activity:activity",
+        "Log or import calls, e-mails, meetings and dispositions.",
+        "Work",
+    ),
     "metrics": (
         "leadctl.commands.metrics:metrics",
         "Metric tables: duplicate and rejection rates, spikes.",
