@@ -28,7 +28,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -72,8 +72,8 @@ COLUMNS = (
     "actor",
     "created_at",
 )
-_TRUE = frozenset({"1", "true", "t", "yes", "y"})
-_FALSE = frozenset({"", "0", "false", "f", "no", "n"})
+_TRUE = frozenset({"1", "true", "t", "yes", "y", "True", "TRUE", "Yes", "YES"})
+_FALSE = frozenset({"", "0", "false", "f", "no", "n", "False", "FALSE", "No", "NO"})
 _TYPES = {t.value: t for t in ActivityType}
 _FITS = {t.value: {o.value for o in outs} for t, outs in OUTCOMES_BY_TYPE.items()}
 _OUTCOMES = {o.value for o in ActivityOutcome}
@@ -99,6 +99,7 @@ class ImportSummary:
     stages_changed: int = 0
     assignments_ended: int = 0
     ignored_columns: list[str] = field(default_factory=list)
+    headers: list[str] = field(default_factory=list)  # a CSV file's header (rejected rows name values by it)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -155,13 +156,23 @@ class Parsed:
 def _text(v: Any) -> str | None:
     if v is None:
         return None
-    s = str(v).strip()
+    s = (v if type(v) is str else str(v)).strip()
     return s or None
 
 
+_WORDS: dict[str, str | None] = {}  # type/outcome spellings seen -> normal form
+
+
 def _word(v: Any) -> str | None:
-    s = _text(v)
-    return None if s is None else s.lower().replace("-", "_").replace(" ", "_")
+    if v is None:
+        return None
+    w = _WORDS.get(v)
+    if w is None and v not in _WORDS:
+        s = str(v).strip()
+        w = s.lower().replace("-", "_").replace(" ", "_") if s else None
+        if len(_WORDS) < 10_000:
+            _WORDS[v] = w
+    return w
 
 
 def _time(v: Any, name: str, reasons: list[str], required: bool = False) -> datetime | None:
@@ -170,18 +181,25 @@ def _time(v: Any, name: str, reasons: list[str], required: bool = False) -> date
         if required:
             reasons.append(f"{name}: missing")
         return None
-    t = parse_datetime(s)
+    t: datetime | None = None
+    if s[:4].isdigit() and not s.isdigit():  # ISO 8601, the dialer's usual form: the fast path
+        try:
+            t = datetime.fromisoformat(s)
+            t = t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
+        except ValueError:
+            t = None
+    if t is None:
+        t = parse_datetime(s)
     if t is None:
         reasons.append(f"{name}: not a date/time")
     return t
 
 
-def parse_row(line: int, values: list[Any], raw: Any) -> Parsed | list[str]:
-    """A checked row, or the reasons it is rejected."""
-    if not values:
-        return ["row: not a JSON object"]
-    if isinstance(raw, dict) and "_fields" in raw:
-        return ["row: field count differs from the header"]
+def parse_row(line: int, values: Any, raw: Any) -> Parsed | list[str]:
+    """A checked row (``values`` in FIELDS order), or the reasons it is rejected; ``values``
+    is the reason itself for a structurally broken row."""
+    if type(values) is str:
+        return [values]
     reasons: list[str] = []
     activity_id, at, rep, client_id, lead_id, email, typ, outcome, verified, dur, cb, mt, note = values
     activity_id = _text(activity_id)
@@ -214,8 +232,12 @@ def parse_row(line: int, values: list[Any], raw: Any) -> Parsed | list[str]:
             reasons.append("client: missing (give client_id, lead_id or email)")
         else:
             target = ("email", e.lower())
-    if verified is None or isinstance(verified, bool):
+    if verified is None or type(verified) is bool:
         flag = bool(verified)
+    elif verified in _TRUE:
+        flag = True
+    elif verified in _FALSE:
+        flag = False
     else:
         v = str(verified).strip().lower()
         flag = v in _TRUE
@@ -413,6 +435,12 @@ def _reject(
     summary.rejected_by_reason.update(reasons)
     if len(summary.rejections) < MAX_SHOWN_REJECTIONS:
         summary.rejections.append(f"{summary.source} line {line}: {'; '.join(reasons)}")
+    if type(raw) is list:  # a CSV row: header -> value, values beyond the header under _extra
+        headers = summary.headers
+        row: dict[str, Any] = dict(zip(headers, raw, strict=False))
+        if len(raw) > len(headers) + (raw[-1] is None):
+            row["_extra"] = [v for v in raw[len(headers) :] if v is not None]
+        raw = row
     rejected.append((COMMAND, summary.source, line, raw, reasons, who, ts))
 
 

@@ -14,6 +14,7 @@ import io
 import json
 import sys
 from collections.abc import Iterable, Iterator
+from operator import itemgetter
 from typing import IO, Any, Protocol
 
 from leadctl.errors import InputError
@@ -21,6 +22,7 @@ from leadctl.errors import InputError
 
 class _Summary(Protocol):
     ignored_columns: list[str]
+    headers: list[str]
 
 
 # The fields a file may carry, in the order rows are parsed, and the headers understood for
@@ -96,8 +98,12 @@ def _mapping(name: str, headers: Iterable[str], line: int) -> tuple[list[str | N
     return fields, ignored
 
 
-def records(name: str, stream: IO[str], summary: _Summary) -> Iterator[tuple[int, list[Any], Any]]:
-    """(line, values in FIELDS order, raw row) for every non-blank row of a CSV or JSONL stream."""
+def records(name: str, stream: IO[str], summary: _Summary) -> Iterator[tuple[int, Any, Any]]:
+    """(line, values in FIELDS order, raw row) for every non-blank row of a CSV or JSONL stream.
+
+    For a structurally broken row the values are the reason (a str) instead. A CSV row's raw
+    form is its list of values (``summary.headers`` names them), a JSON line's its object.
+    """
     try:
         first = stream.readline()
         line = 1
@@ -115,25 +121,31 @@ def records(name: str, stream: IO[str], summary: _Summary) -> Iterator[tuple[int
         headers = [h.strip() for h in next(reader)]
         fields, ignored = _mapping(name, headers, line)
         summary.ignored_columns = ignored
-        pos = [(i, index[f]) for i, f in enumerate(fields) if f is not None]
+        summary.headers = headers
         width = len(headers)
+        # FIELDS position -> header position; width (the None appended to each row) when absent
+        src = [fields.index(f) if f in fields else width for f in FIELDS]
+        pick = itemgetter(*src)
         start = line + 1
         for values in reader:
             line_no, start = start, line + reader.line_num
-            if not values or (len(values) == 1 and not values[0].strip()):
+            n = len(values)
+            if n == width:
+                values.append(None)  # type: ignore[arg-type]
+                yield line_no, pick(values), values
                 continue
-            out: list[Any] = [None] * len(FIELDS)
-            for i, j in pos:
-                if i < len(values):
-                    out[j] = values[i]
-            raw: dict[str, Any] = dict(zip(headers, values, strict=False))
-            if len(values) != width:
-                raw["_fields"] = len(values)
-            yield line_no, out, raw
+            if n == 0 or (n == 1 and not values[0].strip()):
+                continue
+            if n > width and not any(v.strip() for v in values[width:]):
+                del values[width:]  # trailing empty fields (a trailing delimiter): nothing is lost
+                values.append(None)  # type: ignore[arg-type]
+                yield line_no, pick(values), values
+                continue
+            yield line_no, f"row: {n} fields but the header has {width}", values
     except UnicodeDecodeError as exc:
         raise InputError(f"{name}: not UTF-8 text ({exc.reason}); save it as UTF-8") from None
     except csv.Error as exc:
-        raise InputError(f"{name}: not valid CSV ({exc})") from None
+        raise InputError(f"{name} line {reader.line_num}: not valid CSV ({exc})") from None
 
 
 def _chain(first: str, stream: IO[str]) -> Iterator[str]:
@@ -143,7 +155,7 @@ def _chain(first: str, stream: IO[str]) -> Iterator[str]:
 
 def _jsonl(
     name: str, first: str, line: int, stream: IO[str], index: dict[str, int], summary: _Summary
-) -> Iterator[tuple[int, list[Any], Any]]:
+) -> Iterator[tuple[int, Any, Any]]:
     layouts: dict[tuple[str, ...], list[tuple[str, int]]] = {}
     ignored: dict[str, None] = {}
     for line_no, text in enumerate(_chain(first, stream), line):
@@ -155,7 +167,7 @@ def _jsonl(
         except ValueError:
             obj = None
         if not isinstance(obj, dict):
-            yield line_no, [], {"_line": s[:1000]}
+            yield line_no, "row: not a JSON object", {"_line": s[:1000]}
             continue
         keys = tuple(obj)
         layout = layouts.get(keys)
