@@ -73,6 +73,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Log or import calls, e-mails, meetings and dispositions.",
         "Work",
     ),
+    "dnc": (
+        "leadctl.commands.dnc:dnc",
+        "Do-not-contact list: suppress e-mails and phones everywhere.",
+        "Work",
+    ),
     "metrics": (
         "leadctl.commands.metrics:metrics",
         "Metric tables: duplicate and rejection rates, spikes.",
