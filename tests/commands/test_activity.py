@@ -246,3 +246,10 @@ def test_a_broken_file_changes_nothing(leadctl: Leadctl, tmp_path: Path) -> None
     missing = leadctl("activity", "import", str(tmp_path / "nope.csv"), ok=False)
     assert missing.exit_code == 1 and "no such file" in missing.stderr
     assert _count(engine, schema.activity) == 0 and _count(engine, schema.rejected_row) == 0
+
+
+def test_the_command_lists_the_vocabulary_types() -> None:
+    from leadctl.commands.activity import TYPES
+    from leadctl.vocab import ActivityType, values
+
+    assert TYPES == values(ActivityType)
