@@ -32,6 +32,7 @@ import shutil
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -225,37 +226,44 @@ def _peer_row(target: str, tool: str, n: int, seconds: float, ours: dict[str, An
     }
 
 
-def run(n: int, pg_url: str | None, clients: int = 100_000) -> list[dict[str, Any]]:
+def run(
+    n: int,
+    pg_url: str | None,
+    clients: int = 100_000,
+    backends: tuple[str, ...] = ("sqlite", "postgresql"),
+    report: Callable[[list[dict[str, Any]]], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Rows of the table; ``report`` gets each backend's rows as soon as they are measured."""
     tmp = Path(tempfile.mkdtemp(prefix="leadctl-bench-activities-"))
     results: list[dict[str, Any]] = []
+
+    def done(rows: list[dict[str, Any]]) -> None:
+        results.extend(rows)
+        if report is not None:
+            report(rows)
+
     try:
         path = _input(tmp, n, clients)
-        url = f"sqlite:///{tmp / 'leadctl.db'}"
-        ours, repeat = _measure("SQLite", url, path, n, clients)
-        columns, rows = _stored_rows(url)
-        peer = _peer_row(
-            "SQLite",
-            "sqlite3 executemany (peer)",
-            len(rows),
-            _sqlite_peer(tmp / "peer.db", clients, columns, rows),
-            ours,
-        )
-        results += [ours, repeat, peer]
-        if pg_url:
+        if "sqlite" in backends:
+            url = f"sqlite:///{tmp / 'leadctl.db'}"
+            ours, repeat = _measure("SQLite", url, path, n, clients)
+            columns, rows = _stored_rows(url)
+            seconds = _sqlite_peer(tmp / "peer.db", clients, columns, rows)
+            del rows
+            done([ours, repeat, _peer_row("SQLite", "sqlite3 executemany (peer)", n, seconds, ours)])
+        if pg_url and "postgresql" in backends:
             db_url, drop = _pg_database(pg_url)
-            peer_url, drop_peer = _pg_database(pg_url)
             try:
                 ours, repeat = _measure("PostgreSQL", db_url, path, n, clients)
                 columns, rows = _stored_rows(db_url)
-                seconds = _pg_peer(peer_url, clients, columns, rows)
-                results += [
-                    ours,
-                    repeat,
-                    _peer_row("PostgreSQL", "psycopg COPY (peer)", len(rows), seconds, ours),
-                ]
             finally:
                 drop()
+            peer_url, drop_peer = _pg_database(pg_url)
+            try:
+                seconds = _pg_peer(peer_url, clients, columns, rows)
+            finally:
                 drop_peer()
+            done([ours, repeat, _peer_row("PostgreSQL", "psycopg COPY (peer)", len(rows), seconds, ours)])
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return results
@@ -274,10 +282,14 @@ def main(argv: list[str] | None = None) -> None:
         default=os.environ.get("LEADCTL_BENCH_POSTGRES_URL") or os.environ.get("LEADCTL_TEST_POSTGRES_URL"),
         help="PostgreSQL server URL (a database is created and dropped on it)",
     )
+    parser.add_argument("--backends", default="sqlite,postgresql", help="comma-separated subset")
     args = parser.parse_args(argv)
     from tabulate import tabulate
 
-    print(tabulate(run(args.n, args.pg_url, args.clients), headers="keys", disable_numparse=True))
+    def report(rows: list[dict[str, Any]]) -> None:
+        print(tabulate(rows, headers="keys", disable_numparse=True), end="\n\n", flush=True)
+
+    run(args.n, args.pg_url, args.clients, tuple(args.backends.split(",")), report)
 
 
 if __name__ == "__main__":

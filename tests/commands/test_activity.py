@@ -252,4 +252,4 @@ def test_the_command_lists_the_vocabulary_types() -> None:
     from leadctl.commands.activity import TYPES
     from leadctl.vocab import ActivityType, values
 
-    assert TYPES == values(ActivityType)
+    assert values(ActivityType) == TYPES
