@@ -1,6 +1,6 @@
 """All benchmarks, one command, one table each::
 
-    python -m benchmarks [--n 100000] [--n 1000000] [--pg URL] [--no-splink] [--only startup,load,process,dedupe]
+    python -m benchmarks [--n 100000] [--n 1000000] [--pg URL] [--no-splink] [--only startup,load,process,dedupe,activities]
                          [--hard-rate 0.3]
 
 - startup: `leadctl --help` and `leadctl leads list --limit 1 --format json` vs `import sqlalchemy`
@@ -8,6 +8,8 @@
 - process: `process` and `dedupe` wall time, peak memory and F1 against the truth, both backends
 - dedupe: the matching engine alone vs splink (DuckDB, EM-trained) on the same generated file;
   --hard-rate makes that share of its duplicates share no e-mail or phone (default 0)
+- activities: `activity import` rows/s of a generated dialer file (--n rows, 100,000 clients) on
+  SQLite and PostgreSQL vs plain sqlite3 executemany / psycopg COPY of the same rows
 
 PostgreSQL runs when --pg (or LEADCTL_TEST_POSTGRES_URL) names a server; a throwaway
 database is created and dropped there. Splink is a benchmark-only dependency
@@ -111,7 +113,9 @@ def main(argv: list[str] | None = None) -> None:
         "--pg", default=os.environ.get("LEADCTL_TEST_POSTGRES_URL"), help="PostgreSQL server URL"
     )
     parser.add_argument("--no-splink", action="store_true", help="skip the splink peer")
-    parser.add_argument("--only", default="startup,load,process,dedupe", help="comma-separated subset")
+    parser.add_argument(
+        "--only", default="startup,load,process,dedupe,activities", help="comma-separated subset"
+    )
     parser.add_argument(
         "--hard-rate",
         type=float,
@@ -135,6 +139,11 @@ def main(argv: list[str] | None = None) -> None:
         _table("Intake processing and dedupe scan", process.run(ns, args.pg))
     if "dedupe" in only:
         _table("Duplicate matching vs splink", _engine_vs_splink(ns, not args.no_splink, args.hard_rate))
+    if "activities" in only:
+        from benchmarks import activities
+
+        for n in ns:
+            _table(f"Activity import {n:,} rows", activities.run(n, args.pg))
 
 
 if __name__ == "__main__":

@@ -64,13 +64,28 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Find and merge duplicate clients (reversibly); evaluate rules.",
         "Intake",
     ),
+    "clients": (
+        "leadctl.commands.clients:clients",
+        "Browse clients: list with filters, show history and activities.",
+        "Work",
+    ),
+    "activity": (
+        "leadctl.commands.activity:activity",
+        "Log or import calls, e-mails, meetings and dispositions.",
+        "Work",
+    ),
+    "dnc": (
+        "leadctl.commands.dnc:dnc",
+        "Do-not-contact list: suppress e-mails and phones everywhere.",
+        "Work",
+    ),
     "metrics": (
         "leadctl.commands.metrics:metrics",
         "Metric tables: duplicate and rejection rates, spikes.",
         "Metrics",
     ),
 }
-SECTIONS = ("Getting started", "Set-up", "Intake", "Metrics")
+SECTIONS = ("Getting started", "Set-up", "Intake", "Work", "Metrics")
 
 
 @dataclass

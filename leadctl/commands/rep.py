@@ -247,3 +247,31 @@ def deactivate_cmd(app: AppContext, rep_ref: str, fmt: str) -> None:
             f"change it with 'leadctl bucket edit BUCKET --manager REP'."
         )
     render_record(row, fmt)
+
+
+@rep.command("import")
+@click.argument("path", metavar="FILE|-")
+@format_option
+@pass_app
+def import_cmd(app: AppContext, path: str, fmt: str) -> None:
+    """Onboard a team from CSV: create new reps, update existing ones.
+
+    Columns: email, name, role, skills, territories, capacity, timezone; skills and
+    territories are ';'-separated lists. Reps are matched by e-mail (any case); an empty
+    cell keeps the stored value. Importing the same file again changes nothing. Bad rows
+    are reported with their line and reason; the others are imported (one transaction).
+
+    \b
+    Example:
+      leadctl rep import team.csv
+      leadctl rep import team.csv --format json
+    """
+    from leadctl.services.admin import rep_import
+
+    result = rep_import.import_reps(app.engine(), path)
+    for line in result.rejected:
+        warn(f"rejected: {line}")
+    if fmt == "table":
+        render(result.rows(), fmt, ["result", "reps", "emails"])
+    else:
+        render_record(result.as_dict(), fmt)

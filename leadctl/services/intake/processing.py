@@ -40,6 +40,7 @@ from leadctl.services.dedupe.keys import blocking_keys, normalise
 from leadctl.services.dedupe.similarity import Comparison, compare
 from leadctl.services.events import Event
 from leadctl.services.intake import validate as intake
+from leadctl.services.work import suppression
 from leadctl.storage import bulk, schema
 from leadctl.storage.engine import write
 from leadctl.storage.locks import intake_lock
@@ -510,7 +511,11 @@ class _Pipeline:
         s = self.summary
         ts = now()
         id_map: dict[int, int] = {}
+        screened: dict[int, Any] = {}
         if new_clients:
+            # Do-not-contact: a new client matching an active suppression is still created,
+            # but with no manager, then moved to stage do_not_contact (services/work/suppression).
+            screened = suppression.screen_new_clients(conn, new_clients)
             tmp_ids = list(new_clients)
             id_map = dict(zip(tmp_ids, bulk.allocate_ids(conn, C, len(tmp_ids)), strict=True))
             cols = [c for c in CLIENT_INSERT_COLUMNS]
@@ -525,6 +530,7 @@ class _Pipeline:
             bulk.insert_rows(conn, K, ["key", "client_id", "campaign_id"], key_rows)
             for t in tmp_ids:
                 known_managers[id_map[t]] = new_clients[t]["manager_id"]
+            suppression.record_screened(conn, {id_map[t]: e for t, e in screened.items()}, self.who, ts)
         missing = {
             id_map.get(o.client_id, o.client_id)
             for o in outcomes

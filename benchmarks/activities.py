@@ -1,0 +1,296 @@
+"""Activity import speed: `leadctl activity import` rows/s on SQLite and PostgreSQL, next to a peer.
+
+Usage::
+
+    python benchmarks/activities.py                     # 1,000,000 rows; PostgreSQL from the env
+    python benchmarks/activities.py --n 100000 --clients 20000 --pg-url postgresql+psycopg://postgres@127.0.0.1:5432/test
+    python -m benchmarks --only activities --n 1000000
+
+The database holds one campaign, 200 reps and ``--clients`` clients (default 100,000). The
+generated CSV (like a dialer export) has ``--n`` rows: an activity id, a time over the last 60
+days, a rep e-mail, the client by id (85%), by lead id (5%) or by e-mail (10%), a type and an
+outcome fitting it, verified dial, duration and sometimes a note; ~0.5% of rows are bad (an
+outcome that does not fit, an unknown client) and are rejected. Each run goes end to end
+through the service (``activities.import_file``: read, parse, resolve, insert, reject) into a
+fresh database, then imports the same file again (idempotence: nothing added).
+
+The peer, measured in the same run on the same machine: the same rows as leadctl stored them,
+inserted by plain ``sqlite3`` ``executemany`` in one transaction (SQLite) or one psycopg
+``COPY`` (PostgreSQL) into a fresh activity table with the same schema and indexes — no
+parsing, resolving or checking at all. ``leadctl_cpu_s`` is the CPU time of the leadctl
+process alone (on a shared machine wall time also counts other processes' load; on
+PostgreSQL the server's work is not in it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import random
+import shutil
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.load import _pg_database  # noqa: E402
+from leadctl.services.work import activities  # noqa: E402
+from leadctl.storage import bulk, schema  # noqa: E402
+from leadctl.storage.engine import open_engine, write  # noqa: E402
+from leadctl.vocab import OUTCOMES_BY_TYPE, ActivityType  # noqa: E402
+
+TARGET = "≥ 20,000 rows/s"
+REPS = 200
+T0 = datetime(2026, 3, 1, tzinfo=UTC)
+
+
+def _populate(url: str, clients: int) -> None:
+    """One campaign, REPS reps, ``clients`` clients each with one processed lead."""
+    engine = open_engine(url)
+    try:
+        with write(engine) as conn:
+            conn.execute(schema.campaign.insert().values(id=1, name="Bench", created_at=T0, updated_at=T0))
+            conn.execute(
+                schema.bucket.insert().values(
+                    id=1, name="bench", label="Bench", campaign_id=1, created_at=T0, updated_at=T0
+                )
+            )
+            bulk.insert_rows(
+                conn,
+                schema.rep,
+                ("id", "email", "name", "skills", "territories", "created_at", "updated_at"),
+                [(i, f"rep{i}@example.com", f"Rep {i}", [], [], T0, T0) for i in range(1, REPS + 1)],
+            )
+            bulk.insert_rows(
+                conn,
+                schema.client,
+                ("id", "campaign_id", "email", "first_name", "custom", "created_at", "updated_at"),
+                [(i, 1, f"p{i}@example.com", f"P{i}", {}, T0, T0) for i in range(1, clients + 1)],
+            )
+            bulk.insert_rows(
+                conn,
+                schema.lead,
+                ("id", "bucket_id", "campaign_id", "row_hash", "status", "reasons", "client_id")
+                + ("registered_at", "custom", "raw", "created_at", "updated_at"),
+                [(i, 1, 1, f"h{i}", "processed", [], i, T0, {}, {}, T0, T0) for i in range(1, clients + 1)],
+            )
+            if conn.dialect.name == "postgresql":
+                for t in ("campaign", "bucket", "rep", "client", "lead"):
+                    conn.exec_driver_sql(
+                        f"SELECT setval(pg_get_serial_sequence('{t}', 'id'), (SELECT max(id) FROM {t}))"
+                    )
+                conn.exec_driver_sql("ANALYZE")
+    finally:
+        engine.dispose()
+
+
+def _input(tmp: Path, n: int, clients: int) -> Path:
+    path = tmp / f"activities-{n}.csv"
+    rnd = random.Random(20260320)
+    pairs = [(t.value, o.value) for t in ActivityType for o in OUTCOMES_BY_TYPE[t]]
+    weights = [30 if t == "call" else 10 if t == "email" else 3 for t, _ in pairs]
+    choices = rnd.choices(pairs, weights, k=n)
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(
+            ["activity_id", "at", "rep", "client_id", "lead_id", "email", "type", "outcome"]
+            + ["verified_dial", "duration_s", "note"]
+        )
+        for i in range(n):
+            t, o = choices[i]
+            c = rnd.randint(1, clients)
+            pick = rnd.random()
+            who = (
+                (str(c), "", "")
+                if pick < 0.85
+                else ("", str(c), "")
+                if pick < 0.90
+                else ("", "", f"p{c}@example.com")
+            )
+            if i % 200 == 7:
+                o = "booked" if t == "call" else "no_answer"  # does not fit
+            if i % 200 == 11:
+                who = (str(clients + 10 + i), "", "")  # no such client
+            at = T0 + timedelta(seconds=rnd.randint(0, 60 * 86400))
+            w.writerow(
+                [
+                    f"dialer-{i}",
+                    at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    f"rep{rnd.randint(1, REPS)}@example.com",
+                    *who,
+                ]
+                + [t, o, "true" if t == "call" and rnd.random() < 0.7 else "false"]
+                + [rnd.randint(0, 900) if t == "call" else "", "left a message" if i % 9 == 0 else ""]
+            )
+    return path
+
+
+def _stored_rows(url: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    columns = list(activities.COLUMNS)
+    engine = open_engine(url)
+    try:
+        with engine.connect() as conn:
+            cur = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+            cur.execute(f"SELECT {', '.join(columns)} FROM activity ORDER BY id")
+            return columns, [tuple(r) for r in cur.fetchall()]
+    finally:
+        engine.dispose()
+
+
+def _sqlite_peer(db: Path, clients: int, columns: list[str], rows: list[tuple[Any, ...]]) -> float:
+    import sqlite3
+
+    _populate(f"sqlite:///{db}", clients)
+    conn = sqlite3.connect(db, isolation_level=None)
+    for pragma in ("journal_mode = WAL", "synchronous = NORMAL", "foreign_keys = ON", "cache_size = -65536"):
+        conn.execute(f"PRAGMA {pragma}")
+    sql = f"INSERT INTO activity ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
+    start = time.perf_counter()
+    conn.execute("BEGIN IMMEDIATE")
+    conn.executemany(sql, rows)
+    conn.execute("COMMIT")
+    elapsed = time.perf_counter() - start
+    conn.close()
+    return elapsed
+
+
+def _pg_peer(url: str, clients: int, columns: list[str], rows: list[tuple[Any, ...]]) -> float:
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    _populate(url, clients)
+    dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn) as conn:
+        start = time.perf_counter()
+        with conn.cursor() as cur, cur.copy(f"COPY activity ({', '.join(columns)}) FROM STDIN") as copy:
+            for r in rows:
+                copy.write_row(r)
+        conn.commit()
+        return time.perf_counter() - start
+
+
+def _measure(
+    target: str, url: str, path: Path, n: int, clients: int
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    _populate(url, clients)
+    engine = open_engine(url)
+    try:
+        start, cpu = time.perf_counter(), time.process_time()
+        first = activities.import_file(engine, str(path))
+        seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+        start = time.perf_counter()
+        again = activities.import_file(engine, str(path))
+        again_s = time.perf_counter() - start
+    finally:
+        engine.dispose()
+    row = {
+        "target": target,
+        "tool": "leadctl activity import",
+        "rows": n,
+        "seconds": round(seconds, 2),
+        "rows_per_s": round(n / seconds),
+        "leadctl_cpu_s": round(cpu, 2),
+        "goal": TARGET,
+        "imported": first.imported,
+        "rejected": first.rejected,
+    }
+    repeat = {
+        "target": target,
+        "tool": "same file again (idempotent)",
+        "rows": n,
+        "seconds": round(again_s, 2),
+        "rows_per_s": round(n / again_s),
+        "imported": again.imported,
+        "rejected": again.rejected,
+    }
+    return row, repeat
+
+
+def _peer_row(target: str, tool: str, n: int, seconds: float, ours: dict[str, Any]) -> dict[str, Any]:
+    ours["peer_rows_per_s"] = round(n / seconds)
+    ours["vs_peer"] = round(seconds / ours["seconds"], 2)
+    return {
+        "target": target,
+        "tool": tool,
+        "rows": n,
+        "seconds": round(seconds, 2),
+        "rows_per_s": round(n / seconds),
+    }
+
+
+def run(
+    n: int,
+    pg_url: str | None,
+    clients: int = 100_000,
+    backends: tuple[str, ...] = ("sqlite", "postgresql"),
+    report: Callable[[list[dict[str, Any]]], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Rows of the table; ``report`` gets each backend's rows as soon as they are measured."""
+    tmp = Path(tempfile.mkdtemp(prefix="leadctl-bench-activities-"))
+    results: list[dict[str, Any]] = []
+
+    def done(rows: list[dict[str, Any]]) -> None:
+        results.extend(rows)
+        if report is not None:
+            report(rows)
+
+    try:
+        path = _input(tmp, n, clients)
+        if "sqlite" in backends:
+            url = f"sqlite:///{tmp / 'leadctl.db'}"
+            ours, repeat = _measure("SQLite", url, path, n, clients)
+            columns, rows = _stored_rows(url)
+            seconds = _sqlite_peer(tmp / "peer.db", clients, columns, rows)
+            del rows
+            done([ours, repeat, _peer_row("SQLite", "sqlite3 executemany (peer)", n, seconds, ours)])
+        if pg_url and "postgresql" in backends:
+            db_url, drop = _pg_database(pg_url)
+            try:
+                ours, repeat = _measure("PostgreSQL", db_url, path, n, clients)
+                columns, rows = _stored_rows(db_url)
+            finally:
+                drop()
+            peer_url, drop_peer = _pg_database(pg_url)
+            try:
+                seconds = _pg_peer(peer_url, clients, columns, rows)
+            finally:
+                drop_peer()
+            done([ours, repeat, _peer_row("PostgreSQL", "psycopg COPY (peer)", len(rows), seconds, ours)])
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return results
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--n", type=int, default=1_000_000, help="rows in the generated file (default 1000000)"
+    )
+    parser.add_argument(
+        "--clients", type=int, default=100_000, help="clients in the database (default 100000)"
+    )
+    parser.add_argument(
+        "--pg-url",
+        default=os.environ.get("LEADCTL_BENCH_POSTGRES_URL") or os.environ.get("LEADCTL_TEST_POSTGRES_URL"),
+        help="PostgreSQL server URL (a database is created and dropped on it)",
+    )
+    parser.add_argument("--backends", default="sqlite,postgresql", help="comma-separated subset")
+    args = parser.parse_args(argv)
+    from tabulate import tabulate
+
+    def report(rows: list[dict[str, Any]]) -> None:
+        print(tabulate(rows, headers="keys", disable_numparse=True), end="\n\n", flush=True)
+
+    run(args.n, args.pg_url, args.clients, tuple(args.backends.split(",")), report)
+
+
+if __name__ == "__main__":
+    main()

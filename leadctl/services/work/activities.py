@@ -1,0 +1,563 @@
+"""Activities — calls, e-mails, meetings, dispositions: the facts assignment ranks by.
+
+``log_activity`` records one (``leadctl activity log``); ``import_file`` reads a CSV or JSON
+Lines file from a dialer or e-mail tool (``leadctl activity import FILE|-``), streaming, in
+chunks of ``CHUNK_ROWS``:
+
+1. each row is parsed on its own (type, outcome fitting the type — ``OUTCOMES_BY_TYPE`` —,
+   time, flags, numbers); a bad row gets short, countable reasons ("outcome: does not fit
+   the type") and is kept in ``rejected_row`` with the file, line and the row as read;
+2. whom it is about is resolved set-based per chunk, with caches across chunks: a
+   ``client_id`` (a merged client resolves to its survivor), a ``lead_id`` (its client; a
+   lead that is not a client yet is an error naming the row), or an ``email`` (the one
+   unmerged client with it; none or several reject the row). Reps by e-mail or id;
+3. rows are inserted with ``storage.bulk.insert_ignore`` on ``activity_key`` — the source's
+   ``activity_id``, else ``sha1:`` of the row's resolved content — so importing the same
+   file again adds nothing;
+4. a disposition ``disqualified`` / ``do_not_contact`` moves the client to that terminal
+   stage (``stage_changed`` event, cause = the activity key) and ends its active assignment
+   through the ledger (``AssignmentEnd.SUPPRESSED``). ``do_not_contact`` is never downgraded
+   to ``disqualified``.
+
+Everything happens in one write transaction: a failed import leaves the database as it was.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Connection, Engine
+
+from leadctl.errors import InputError, NotFound
+from leadctl.services import events as timeline
+from leadctl.services.admin.common import actor as current_actor
+from leadctl.services.assign import ledger
+from leadctl.services.events import Event
+from leadctl.services.work.activity_files import open_source, records
+from leadctl.storage import bulk, schema
+from leadctl.storage.engine import write
+from leadctl.storage.sqlfunc import in_chunks
+from leadctl.timeutil import now, parse_datetime
+from leadctl.vocab import OUTCOMES_BY_TYPE, ActivityOutcome, ActivityType, AssignmentEnd, EventKind, Stage
+
+ACT = schema.activity
+C = schema.client
+L = schema.lead
+R = schema.rep
+REJ = schema.rejected_row
+
+CHUNK_ROWS = 20_000
+COMMAND = "activity import"
+COLUMNS = (
+    "activity_key",
+    "client_id",
+    "rep_id",
+    "campaign_id",
+    "type",
+    "outcome",
+    "at",
+    "verified_dial",
+    "duration_s",
+    "callback_at",
+    "meeting_at",
+    "note",
+    "source",
+    "actor",
+    "created_at",
+)
+_TRUE = frozenset({"1", "true", "t", "yes", "y", "True", "TRUE", "Yes", "YES"})
+_FALSE = frozenset({"", "0", "false", "f", "no", "n", "False", "FALSE", "No", "NO"})
+_TYPES = {t.value: t for t in ActivityType}
+_FITS = {t.value: {o.value for o in outs} for t, outs in OUTCOMES_BY_TYPE.items()}
+_OUTCOMES = {o.value for o in ActivityOutcome}
+TERMINAL_OUTCOMES: dict[str, Stage] = {
+    ActivityOutcome.DISQUALIFIED.value: Stage.DISQUALIFIED,
+    ActivityOutcome.DO_NOT_CONTACT.value: Stage.DO_NOT_CONTACT,
+}
+MAX_KEY = 200
+MAX_SHOWN_REJECTIONS = 20
+
+
+@dataclass
+class ImportSummary:
+    """What an import did; ``rejections`` holds the first rejected rows as ``FILE line N: why``."""
+
+    source: str
+    rows_read: int = 0
+    imported: int = 0
+    already_imported: int = 0
+    rejected: int = 0
+    rejected_by_reason: Counter[str] = field(default_factory=Counter)
+    rejections: list[str] = field(default_factory=list)
+    stages_changed: int = 0
+    assignments_ended: int = 0
+    ignored_columns: list[str] = field(default_factory=list)
+    headers: list[str] = field(default_factory=list)  # a CSV file's header (rejected rows name values by it)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "rows_read": self.rows_read,
+            "imported": self.imported,
+            "already_imported": self.already_imported,
+            "rejected": self.rejected,
+            "rejected_by_reason": dict(self.rejected_by_reason.most_common()),
+            "stages_changed": self.stages_changed,
+            "assignments_ended": self.assignments_ended,
+            "ignored_columns": self.ignored_columns,
+        }
+
+    def rows(self) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = [
+            {"result": "read", "reason": "", "rows": self.rows_read},
+            {"result": "imported", "reason": "", "rows": self.imported},
+            {"result": "already imported", "reason": "", "rows": self.already_imported},
+            {"result": "rejected", "reason": "", "rows": self.rejected},
+        ]
+        out += [
+            {"result": "rejected", "reason": r, "rows": n} for r, n in self.rejected_by_reason.most_common()
+        ]
+        if self.stages_changed:
+            out.append({"result": "stage changed", "reason": "disposition", "rows": self.stages_changed})
+        if self.assignments_ended:
+            out.append({"result": "unassigned", "reason": "suppressed", "rows": self.assignments_ended})
+        return out
+
+
+# ------------------------------------------------------------------ parsing one row
+
+
+@dataclass(slots=True)
+class Parsed:
+    """One row's values, checked; ``target`` is ("client_id"|"lead_id"|"email", value)."""
+
+    line: int
+    raw: Any
+    activity_id: str | None
+    target: tuple[str, Any] | None
+    rep: str | None
+    type: str
+    outcome: str
+    at: datetime
+    verified_dial: bool
+    duration_s: int | None
+    callback_at: datetime | None
+    meeting_at: datetime | None
+    note: str | None
+
+
+def _text(v: Any) -> str | None:
+    if v is None:
+        return None
+    s = (v if type(v) is str else str(v)).strip()
+    return s or None
+
+
+_WORDS: dict[str, str | None] = {}  # type/outcome spellings seen -> normal form
+
+
+def _word(v: Any) -> str | None:
+    if v is None:
+        return None
+    w = _WORDS.get(v)
+    if w is None and v not in _WORDS:
+        s = str(v).strip()
+        w = s.lower().replace("-", "_").replace(" ", "_") if s else None
+        if len(_WORDS) < 10_000:
+            _WORDS[v] = w
+    return w
+
+
+def _time(v: Any, name: str, reasons: list[str], required: bool = False) -> datetime | None:
+    s = _text(v)
+    if s is None:
+        if required:
+            reasons.append(f"{name}: missing")
+        return None
+    t: datetime | None = None
+    if s[:4].isdigit() and not s.isdigit():  # ISO 8601, the dialer's usual form: the fast path
+        try:
+            t = datetime.fromisoformat(s)
+            t = t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
+        except ValueError:
+            t = None
+    if t is None:
+        t = parse_datetime(s)
+    if t is None:
+        reasons.append(f"{name}: not a date/time")
+    return t
+
+
+def parse_row(line: int, values: Any, raw: Any) -> Parsed | list[str]:
+    """A checked row (``values`` in FIELDS order), or the reasons it is rejected; ``values``
+    is the reason itself for a structurally broken row."""
+    if type(values) is str:
+        return [values]
+    reasons: list[str] = []
+    activity_id, at, rep, client_id, lead_id, email, typ, outcome, verified, dur, cb, mt, note = values
+    activity_id = _text(activity_id)
+    if activity_id is not None and len(activity_id) > MAX_KEY:
+        reasons.append(f"activity_id: longer than {MAX_KEY} characters")
+    when = _time(at, "at", reasons, required=True)
+    t = _word(typ)
+    o = _word(outcome)
+    if t is None:
+        reasons.append("type: missing")
+    elif t not in _TYPES:
+        reasons.append("type: not one of call, email, meeting, disposition")
+    if o is None:
+        reasons.append("outcome: missing")
+    elif o not in _OUTCOMES:
+        reasons.append("outcome: unknown")
+    elif t in _FITS and o not in _FITS[t]:
+        reasons.append("outcome: does not fit the type")
+    target: tuple[str, Any] | None = None
+    for kind, value in (("client_id", client_id), ("lead_id", lead_id)):
+        s = _text(value)
+        if s is not None and target is None:
+            s = s.removeprefix("#").removeprefix(f"{kind[:-3]}:")
+            if not (s.isdigit() and len(s) <= 18):
+                reasons.append(f"{kind}: not a number")
+            target = (kind, int(s) if s.isdigit() and len(s) <= 18 else None)
+    if target is None:
+        e = _text(email)
+        if e is None:
+            reasons.append("client: missing (give client_id, lead_id or email)")
+        else:
+            target = ("email", e.lower())
+    if verified is None or type(verified) is bool:
+        flag = bool(verified)
+    elif verified in _TRUE:
+        flag = True
+    elif verified in _FALSE:
+        flag = False
+    else:
+        v = str(verified).strip().lower()
+        flag = v in _TRUE
+        if not flag and v not in _FALSE:
+            reasons.append("verified_dial: not true/false")
+    duration: int | None = None
+    d = _text(dur)
+    if d is not None:
+        try:
+            duration = int(float(d)) if "." in d else int(d)
+        except ValueError:
+            duration = -1
+        if duration < 0 or duration > 10**7:
+            reasons.append("duration_s: not a whole number of seconds (0 or more)")
+    callback = _time(cb, "callback_at", reasons)
+    meeting = _time(mt, "meeting_at", reasons)
+    if reasons:
+        return reasons
+    assert when is not None and t is not None and o is not None
+    return Parsed(
+        line, raw, activity_id, target, _text(rep), t, o, when, flag, duration, callback, meeting, _text(note)
+    )
+
+
+# ------------------------------------------------------------------ resolving
+
+
+class _Resolver:
+    """Reps, clients, leads and e-mails → ids, set-based per chunk, cached across chunks."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.reps: dict[str, int] = {}
+        for rid, email in conn.execute(select(R.c.id, R.c.email)):
+            self.reps[str(rid)] = rid
+            self.reps[email.lower()] = rid
+        self.clients: dict[int, tuple[int, int] | None] = {}  # id -> (unmerged id, campaign)
+        self.leads: dict[int, int | None] = {}  # lead id -> client id (None: not a client yet)
+        self.emails: dict[str, list[tuple[int, int]]] = {}
+
+    def _load_clients(self, ids: Iterable[int]) -> None:
+        todo = {i for i in ids if i not in self.clients}
+        merged: dict[int, int] = {}
+        for _ in range(10):  # merge chains are short; this bounds a corrupt cycle
+            if not todo:
+                break
+            found: dict[int, tuple[int, int | None]] = {}
+            for cond in in_chunks(self.conn, C.c.id, todo):
+                q = select(C.c.id, C.c.campaign_id, C.c.merged_into_id).where(cond)
+                found.update({cid: (camp, into) for cid, camp, into in self.conn.execute(q)})
+            nxt: set[int] = set()
+            for cid in todo:
+                hit = found.get(cid)
+                if hit is None:
+                    self.clients[cid] = None
+                elif hit[1] is None:
+                    self.clients[cid] = (cid, hit[0])
+                else:
+                    merged[cid] = hit[1]
+                    if hit[1] not in self.clients:
+                        nxt.add(hit[1])
+            todo = nxt
+        for cid in merged:
+            end = cid
+            for _ in range(10):
+                end = merged.get(end, end)
+            self.clients[cid] = self.clients.get(end)
+
+    def resolve(self, rows: list[Parsed]) -> list[tuple[Parsed, tuple[int, int] | str]]:
+        """Each row with (client id, campaign id) or the reason it cannot be resolved."""
+        want_leads = {r.target[1] for r in rows if r.target and r.target[0] == "lead_id"} - self.leads.keys()
+        for cond in in_chunks(self.conn, L.c.id, want_leads):
+            self.leads.update(dict(self.conn.execute(select(L.c.id, L.c.client_id).where(cond)).all()))
+        for lid in want_leads:
+            self.leads.setdefault(lid, -1)  # -1: no such lead
+        want_emails = {r.target[1] for r in rows if r.target and r.target[0] == "email"} - self.emails.keys()
+        if want_emails:
+            for e in want_emails:
+                self.emails[e] = []
+            for cond in in_chunks(self.conn, C.c.email, want_emails):
+                q = select(C.c.email, C.c.id, C.c.campaign_id).where(cond, C.c.merged_into_id.is_(None))
+                for e, cid, camp in self.conn.execute(q):
+                    self.emails[e].append((cid, camp))
+        ids = {r.target[1] for r in rows if r.target and r.target[0] == "client_id"}
+        ids |= {
+            c
+            for c in (self.leads.get(r.target[1]) for r in rows if r.target and r.target[0] == "lead_id")
+            if c
+        }
+        self._load_clients(i for i in ids if i is not None and i > 0)
+        out: list[tuple[Parsed, tuple[int, int] | str]] = []
+        for r in rows:
+            kind, value = r.target  # type: ignore[misc]
+            hit: tuple[int, int] | str
+            if kind == "client_id":
+                c = self.clients.get(value)
+                hit = c if c is not None else "client_id: no such client"
+            elif kind == "lead_id":
+                cid = self.leads.get(value)
+                if cid == -1:
+                    hit = "lead_id: no such lead"
+                elif cid is None:
+                    hit = "lead_id: the lead is not a client yet (process it first)"
+                else:
+                    c = self.clients.get(cid)
+                    hit = c if c is not None else "lead_id: its client no longer exists"
+            else:
+                found = self.emails.get(value, [])
+                hit = (
+                    found[0]
+                    if len(found) == 1
+                    else (
+                        "email: no client has this e-mail"
+                        if not found
+                        else "email: several clients have this e-mail"
+                    )
+                )
+            if not isinstance(hit, str) and r.rep is not None and r.rep.lower() not in self.reps:
+                hit = "rep: no such rep"
+            out.append((r, hit))
+        return out
+
+
+def activity_key(r: Parsed, client_id: int, rep_id: int | None) -> str:
+    """The source's activity id, else a hash of the resolved content (same row → same key)."""
+    if r.activity_id is not None:
+        return r.activity_id
+    parts = (
+        client_id,
+        rep_id,
+        r.type,
+        r.outcome,
+        r.at.isoformat(),
+        r.verified_dial,
+        r.duration_s,
+        r.callback_at.isoformat() if r.callback_at else None,
+        r.meeting_at.isoformat() if r.meeting_at else None,
+        r.note,
+    )
+    return "sha1:" + hashlib.sha1(repr(parts).encode()).hexdigest()
+
+
+# ------------------------------------------------------------------ terminal dispositions
+
+
+def move_to_terminal(
+    conn: Connection, targets: Mapping[int, tuple[Stage, str]], *, actor: str, at: datetime
+) -> tuple[list[int], int]:
+    """Move clients to a terminal stage (``disqualified``/``do_not_contact``) with a
+    ``stage_changed`` event (cause given per client) and end their active assignments
+    (``SUPPRESSED``). Clients already there, and do-not-contact ones asked to become
+    disqualified, are left alone. Returns (moved client ids, assignments ended)."""
+    current: dict[int, str] = {}
+    for cond in in_chunks(conn, C.c.id, targets):
+        current.update(dict(conn.execute(select(C.c.id, C.c.stage).where(cond)).all()))
+    moves: dict[Stage, list[int]] = {}
+    events: list[Event] = []
+    for cid, (stage, cause) in targets.items():
+        before = current.get(cid)
+        if before is None or before == stage or before == Stage.DO_NOT_CONTACT:
+            continue
+        moves.setdefault(stage, []).append(cid)
+        events.append(
+            Event(
+                EventKind.STAGE_CHANGED,
+                at,
+                actor,
+                client_id=cid,
+                data={"from": before, "to": stage.value, "cause": cause},
+            )
+        )
+    moved: list[int] = []
+    for stage, ids in moves.items():
+        for cond in in_chunks(conn, C.c.id, ids):
+            conn.execute(update(C).where(cond).values(stage=stage, stage_at=at, updated_at=at))
+        moved += ids
+    timeline.append(conn, events)
+    ended = ledger.end(conn, list(targets), AssignmentEnd.SUPPRESSED, actor=actor, at=at) if targets else {}
+    return moved, len(ended)
+
+
+# ------------------------------------------------------------------ import and log
+
+
+def _reject(
+    summary: ImportSummary,
+    rejected: list[tuple[Any, ...]],
+    line: int,
+    raw: Any,
+    reasons: list[str],
+    who: str,
+    ts: datetime,
+) -> None:
+    summary.rejected += 1
+    summary.rejected_by_reason.update(reasons)
+    if len(summary.rejections) < MAX_SHOWN_REJECTIONS:
+        summary.rejections.append(f"{summary.source} line {line}: {'; '.join(reasons)}")
+    if type(raw) is list:  # a CSV row: header -> value, values beyond the header under _extra
+        headers = summary.headers
+        row: dict[str, Any] = dict(zip(headers, raw, strict=False))
+        if len(raw) > len(headers) + (raw[-1] is None):
+            row["_extra"] = [v for v in raw[len(headers) :] if v is not None]
+        raw = row
+    rejected.append((COMMAND, summary.source, line, raw, reasons, who, ts))
+
+
+def _write_chunk(
+    conn: Connection,
+    resolver: _Resolver,
+    parsed: list[Parsed],
+    summary: ImportSummary,
+    rejected: list[tuple[Any, ...]],
+    terminal: dict[int, tuple[Stage, str]],
+    source: str,
+    who: str,
+    ts: datetime,
+) -> None:
+    rows: list[tuple[Any, ...]] = []
+    reps = resolver.reps
+    for r, hit in resolver.resolve(parsed):
+        if isinstance(hit, str):
+            _reject(summary, rejected, r.line, r.raw, [hit], who, ts)
+            continue
+        cid, campaign = hit
+        rep_id = reps[r.rep.lower()] if r.rep is not None else None
+        key = activity_key(r, cid, rep_id)
+        rows.append(
+            (key, cid, rep_id, campaign, r.type, r.outcome, r.at, r.verified_dial, r.duration_s)
+            + (r.callback_at, r.meeting_at, r.note, source, who, ts)
+        )
+        stage = TERMINAL_OUTCOMES.get(r.outcome)
+        if stage is not None:
+            prev = terminal.get(cid)
+            if prev is None or prev[0] != Stage.DO_NOT_CONTACT:
+                terminal[cid] = (stage, f"activity:{key}")
+    inserted = bulk.insert_ignore(conn, ACT, COLUMNS, [rows], ("activity_key",)) if rows else 0
+    summary.imported += inserted
+    summary.already_imported += len(rows) - inserted
+    if rejected:
+        bulk.insert_rows(
+            conn, REJ, ("command", "source", "line_no", "raw", "reasons", "actor", "created_at"), rejected
+        )
+        rejected.clear()
+
+
+def import_file(engine: Engine, path: str, *, chunk_rows: int = CHUNK_ROWS) -> ImportSummary:
+    """Import activities from a CSV or JSON Lines file (``-``: stdin); see the module docstring."""
+    name, stream = open_source(path)
+    source = name if name == "stdin" else str(Path(name).resolve())
+    summary = ImportSummary(source=name)
+    who, ts = current_actor(), now()
+    with stream, write(engine) as conn:
+        resolver = _Resolver(conn)
+        terminal: dict[int, tuple[Stage, str]] = {}
+        rejected: list[tuple[Any, ...]] = []
+        chunk: list[Parsed] = []
+        for line, values, raw in records(name, stream, summary):
+            summary.rows_read += 1
+            p = parse_row(line, values, raw)
+            if isinstance(p, list):
+                _reject(summary, rejected, line, raw, p, who, ts)
+                continue
+            chunk.append(p)
+            if len(chunk) >= chunk_rows:
+                _write_chunk(conn, resolver, chunk, summary, rejected, terminal, source, who, ts)
+                chunk = []
+        _write_chunk(conn, resolver, chunk, summary, rejected, terminal, source, who, ts)
+        if terminal:
+            moved, ended = move_to_terminal(conn, terminal, actor=who, at=ts)
+            summary.stages_changed, summary.assignments_ended = len(moved), ended
+    return summary
+
+
+def log_activity(
+    engine: Engine,
+    *,
+    client: int | None = None,
+    lead: int | None = None,
+    rep: str,
+    type: str,
+    outcome: str,
+    at: datetime | None = None,
+    verified_dial: bool = False,
+    duration_s: int | None = None,
+    callback_at: datetime | None = None,
+    meeting_at: datetime | None = None,
+    note: str | None = None,
+) -> dict[str, Any]:
+    """Record one activity; InputError/NotFound name the field. Returns the stored row plus
+    ``recorded`` (False when the same activity was already recorded) and ``stage``."""
+    if (client is None) == (lead is None):
+        raise InputError("give exactly one of client or lead")
+    who, ts = current_actor(), now()
+    values = [None, at or ts, rep, client, lead, None, type, outcome, verified_dial, duration_s]
+    values += [callback_at, meeting_at, note]
+    p = parse_row(0, [v if v is None or isinstance(v, str | bool) else _plain(v) for v in values], None)
+    if isinstance(p, list):
+        raise InputError("; ".join(p))
+    with write(engine) as conn:
+        resolver = _Resolver(conn)
+        if rep.strip().lower() not in resolver.reps:
+            raise NotFound(f"no rep {rep!r} (give its e-mail or id; see 'leadctl rep list')")
+        ((_, hit),) = resolver.resolve([p])
+        if isinstance(hit, str):
+            raise NotFound(hit.replace("client_id", f"client {client}").replace("lead_id", f"lead {lead}"))
+        cid, campaign = hit
+        rep_id = resolver.reps[rep.strip().lower()]
+        key = activity_key(p, cid, rep_id)
+        row: tuple[Any, ...] = (key, cid, rep_id, campaign, p.type, p.outcome, p.at, p.verified_dial)
+        row += (p.duration_s,)
+        row += (p.callback_at, p.meeting_at, p.note, "log", who, ts)
+        recorded = bulk.insert_ignore(conn, ACT, COLUMNS, [[row]], ("activity_key",)) == 1
+        stage = TERMINAL_OUTCOMES.get(p.outcome)
+        if stage is not None and recorded:
+            move_to_terminal(conn, {cid: (stage, f"activity:{key}")}, actor=who, at=ts)
+        current = conn.execute(select(C.c.stage).where(C.c.id == cid)).scalar_one()
+    out = dict(zip(COLUMNS, row, strict=True))
+    out.update(rep=rep.strip().lower(), recorded=recorded, stage=current)
+    return out
+
+
+def _plain(v: Any) -> str:
+    return v.isoformat() if isinstance(v, datetime) else str(v)

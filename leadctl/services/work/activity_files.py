@@ -1,0 +1,188 @@
+"""Reading activity files: CSV (delimiter sniffed) or JSON Lines, streamed row by row.
+
+Headers are matched to activity fields case-insensitively, ignoring spaces, dashes,
+underscores and dots ("Activity ID", "activity_id" and "activityId" are one column); other
+columns are ignored (and reported). A file that cannot be trusted at all (empty, not UTF-8,
+missing a needed column, broken CSV quoting) raises InputError naming the file and line; a
+bad row is yielded with a marker so the importer rejects just that row.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sys
+from collections.abc import Iterable, Iterator
+from operator import itemgetter
+from typing import IO, Any, Protocol
+
+from leadctl.errors import InputError
+
+
+class _Summary(Protocol):
+    ignored_columns: list[str]
+    headers: list[str]
+
+
+# The fields a file may carry, in the order rows are parsed, and the headers understood for
+# each (compared lower-case without spaces, dashes, underscores or dots).
+FIELDS = (
+    "activity_id",
+    "at",
+    "rep",
+    "client_id",
+    "lead_id",
+    "email",
+    "type",
+    "outcome",
+    "verified_dial",
+    "duration_s",
+    "callback_at",
+    "meeting_at",
+    "note",
+)
+HEADER_ALIASES: dict[str, str] = {
+    **{k: "activity_id" for k in ("activityid", "activity", "id", "externalid", "callid")},
+    **{k: "at" for k in ("at", "time", "timestamp", "occurredat", "date", "datetime", "when")},
+    **{k: "rep" for k in ("rep", "repemail", "agent", "agentemail", "user", "owner")},
+    **{k: "client_id" for k in ("clientid", "client")},
+    **{k: "lead_id" for k in ("leadid", "lead")},
+    **{k: "email" for k in ("email", "emailaddress", "contactemail", "e-mail")},
+    **{k: "type" for k in ("type", "activitytype", "kind", "channel")},
+    **{k: "outcome" for k in ("outcome", "result", "disposition", "status")},
+    **{k: "verified_dial" for k in ("verifieddial", "verified", "dialverified")},
+    **{k: "duration_s" for k in ("durations", "duration", "seconds", "durationseconds")},
+    **{k: "callback_at" for k in ("callbackat", "callback", "callbacktime")},
+    **{k: "meeting_at" for k in ("meetingat", "meeting", "meetingtime")},
+    **{k: "note" for k in ("note", "notes", "comment", "comments")},
+}
+
+
+def _key(header: str) -> str:
+    return "".join(ch for ch in header.lower() if ch not in " -_.\t")
+
+
+def open_source(path: str) -> tuple[str, IO[str]]:
+    if path == "-":
+        return "stdin", io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", newline="")
+    try:
+        return path, open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 - closed by the caller
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{path}: is a directory, not an activity file") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+
+
+def _mapping(name: str, headers: Iterable[str], line: int) -> tuple[list[str | None], list[str]]:
+    """Header position -> field (None: ignored) and the ignored headers."""
+    fields: list[str | None] = []
+    ignored: list[str] = []
+    taken: dict[str, str] = {}
+    for h in headers:
+        f = HEADER_ALIASES.get(_key(h))
+        if f is not None and f in taken:
+            raise InputError(f"{name} line {line}: columns {taken[f]!r} and {h!r} both mean {f}")
+        if f is None:
+            ignored.append(h)
+        else:
+            taken[f] = h
+        fields.append(f)
+    missing = [f for f in ("at", "type", "outcome") if f not in taken]
+    if not any(f in taken for f in ("client_id", "lead_id", "email")):
+        missing.append("client_id | lead_id | email")
+    if missing:
+        raise InputError(f"{name} line {line}: missing column(s) {', '.join(missing)}")
+    return fields, ignored
+
+
+def records(name: str, stream: IO[str], summary: _Summary) -> Iterator[tuple[int, Any, Any]]:
+    """(line, values in FIELDS order, raw row) for every non-blank row of a CSV or JSONL stream.
+
+    For a structurally broken row the values are the reason (a str) instead. A CSV row's raw
+    form is its list of values (``summary.headers`` names them), a JSON line's its object.
+    """
+    try:
+        first = stream.readline()
+        line = 1
+        while first and not first.strip():
+            first = stream.readline()
+            line += 1
+        if not first:
+            raise InputError(f"{name}: the file is empty (expected a header line or JSON objects)")
+        index = {f: i for i, f in enumerate(FIELDS)}
+        if first.lstrip().startswith("{"):
+            yield from _jsonl(name, first, line, stream, index, summary)
+            return
+        delimiter = max((",", ";", "\t", "|"), key=first.count)
+        reader = csv.reader(_chain(first, stream), delimiter=delimiter)
+        headers = [h.strip() for h in next(reader)]
+        fields, ignored = _mapping(name, headers, line)
+        summary.ignored_columns = ignored
+        summary.headers = headers
+        width = len(headers)
+        # FIELDS position -> header position; width (the None appended to each row) when absent
+        src = [fields.index(f) if f in fields else width for f in FIELDS]
+        pick = itemgetter(*src)
+        start = line + 1
+        for values in reader:
+            line_no, start = start, line + reader.line_num
+            n = len(values)
+            if n == width:
+                values.append(None)  # type: ignore[arg-type]
+                yield line_no, pick(values), values
+                continue
+            if n == 0 or (n == 1 and not values[0].strip()):
+                continue
+            if n > width and not any(v.strip() for v in values[width:]):
+                del values[width:]  # trailing empty fields (a trailing delimiter): nothing is lost
+                values.append(None)  # type: ignore[arg-type]
+                yield line_no, pick(values), values
+                continue
+            yield line_no, f"row: {n} fields but the header has {width}", values
+    except UnicodeDecodeError as exc:
+        raise InputError(f"{name}: not UTF-8 text ({exc.reason}); save it as UTF-8") from None
+    except csv.Error as exc:
+        raise InputError(f"{name} line {reader.line_num}: not valid CSV ({exc})") from None
+
+
+def _chain(first: str, stream: IO[str]) -> Iterator[str]:
+    yield first
+    yield from stream
+
+
+def _jsonl(
+    name: str, first: str, line: int, stream: IO[str], index: dict[str, int], summary: _Summary
+) -> Iterator[tuple[int, Any, Any]]:
+    layouts: dict[tuple[str, ...], list[tuple[str, int]]] = {}
+    ignored: dict[str, None] = {}
+    for line_no, text in enumerate(_chain(first, stream), line):
+        s = text.strip()
+        if not s:
+            continue
+        try:
+            obj = json.loads(s)
+        except ValueError:
+            obj = None
+        if not isinstance(obj, dict):
+            yield line_no, "row: not a JSON object", {"_line": s[:1000]}
+            continue
+        keys = tuple(obj)
+        layout = layouts.get(keys)
+        if layout is None:
+            layout = []
+            for k in keys:
+                f = HEADER_ALIASES.get(_key(k))
+                if f is None:
+                    ignored.setdefault(k, None)
+                else:
+                    layout.append((k, index[f]))
+            layouts[keys] = layout
+        out: list[Any] = [None] * len(FIELDS)
+        for k, j in layout:
+            v = obj[k]
+            out[j] = v if v is None or isinstance(v, str | bool) else str(v)
+        yield line_no, out, obj
+    summary.ignored_columns = list(ignored)

@@ -1,0 +1,255 @@
+"""leadctl activity log|import on SQLite and PostgreSQL: outcomes fit types, leads resolve to
+clients, bad rows rejected with file/line/reason and kept, re-import adds nothing, terminal
+dispositions take the client out of every list."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from freezegun import freeze_time
+from sqlalchemy import func, select
+
+from leadctl.services.assign import ledger
+from leadctl.services.assign.ledger import NewAssignment
+from leadctl.storage import schema
+from leadctl.storage.engine import read, write
+from leadctl.vocab import AssignmentRule
+from tests.commands.leads_fixtures import NOW, T0, Seeded, seed_leads
+from tests.conftest import Leadctl
+
+
+def _seed(leadctl: Leadctl) -> tuple[Seeded, Any]:
+    engine = leadctl.engine()
+    s = seed_leads(engine)
+    with write(engine) as conn:
+        ledger.start(
+            conn,
+            [NewAssignment(s.client["maria"], s.rep["ana"], s.campaign["Outbound Q1"], AssignmentRule.RANK)],
+            actor="cron",
+            at=T0,
+        )
+    return s, engine
+
+
+def _count(engine: Any, table: Any) -> int:
+    with read(engine) as conn:
+        return int(conn.execute(select(func.count()).select_from(table)).scalar_one())
+
+
+def test_log_by_client_and_by_lead(leadctl: Leadctl) -> None:
+    s, engine = _seed(leadctl)
+    with freeze_time(NOW):
+        row = leadctl.json(
+            "activity",
+            "log",
+            "--client",
+            str(s.client["maria"]),
+            "--rep",
+            "ana@example.com",
+            "--type",
+            "call",
+            "--outcome",
+            "no_answer",
+            "--verified-dial",
+            "--duration",
+            "35",
+        )
+    assert isinstance(row, dict)
+    assert (row["client_id"], row["type"], row["outcome"], row["verified_dial"], row["duration_s"]) == (
+        s.client["maria"],
+        "call",
+        "no_answer",
+        True,
+        35,
+    )
+    assert row["at"].startswith("2026-03-20T12:00:00") and row["recorded"] is True
+    by_lead = leadctl.json(
+        "activity",
+        "log",
+        "--lead",
+        str(s.lead["olu"]),
+        "--rep",
+        "ben@example.com",
+        "--type",
+        "email",
+        "--outcome",
+        "replied",
+        "--at",
+        "2026-03-18T10:00",
+    )
+    assert by_lead["client_id"] == s.client["olu"]  # type: ignore[index]
+    again = leadctl(
+        "activity",
+        "log",
+        "--lead",
+        str(s.lead["olu"]),
+        "--rep",
+        "ben@example.com",
+        "--type",
+        "email",
+        "--outcome",
+        "replied",
+        "--at",
+        "2026-03-18T10:00",
+    )
+    assert "Already recorded" in again.stderr
+    assert _count(engine, schema.activity) == 2
+
+
+def test_log_errors_name_the_field(leadctl: Leadctl) -> None:
+    s, engine = _seed(leadctl)
+    base = ["activity", "log", "--rep", "ana@example.com", "--type", "call"]
+    cases = [
+        (
+            [*base, "--client", str(s.client["maria"]), "--outcome", "booked"],
+            "outcome: does not fit the type",
+        ),
+        (
+            [*base, "--lead", str(s.lead["john"]), "--outcome", "no_answer"],
+            f"lead {s.lead['john']}: the lead is not a client yet",
+        ),
+        ([*base, "--client", "99999", "--outcome", "no_answer"], "client 99999: no such client"),
+        (
+            ["activity", "log", "--rep", "zed@example.com", "--type", "call", "--outcome", "voicemail"]
+            + ["--client", str(s.client["maria"])],
+            "no rep 'zed@example.com'",
+        ),
+    ]
+    for args, text in cases:
+        result = leadctl(*args, ok=False)
+        assert result.exit_code == 1, result.stderr
+        assert result.stderr.startswith("Error: ") and text in result.stderr, result.stderr
+    usage = leadctl(*base, "--outcome", "no_answer", ok=False)
+    assert usage.exit_code == 2 and "exactly one of --client ID or --lead ID" in usage.stderr
+    assert _count(engine, schema.activity) == 0
+
+
+def _csv(tmp_path: Path, s: Seeded) -> Path:
+    maria, olu = s.client["maria"], s.client["olu"]
+    lines = [
+        "Activity ID,At,Rep,Client ID,Lead ID,Email,Type,Outcome,Verified Dial,Duration,Note,Extra",
+        f"c-1,2026-03-19T10:00:00Z,ana@example.com,{maria},,,call,no_answer,true,20,,x",
+        f"c-2,2026-03-19T11:00:00Z,ana@example.com,,{s.lead['maria']},,call,conversation,yes,300,good talk,",
+        ",2026-03-19T12:00:00Z,ben@example.com,,,OLU@umbrella.org,email,opened,,,,",
+        f"c-4,2026-03-19T13:00:00Z,ana@example.com,{maria},,,call,booked,,,,",  # outcome misfit
+        f"c-5,yesterday-ish,ana@example.com,{maria},,,call,no_answer,,,,",  # bad time
+        f"c-6,2026-03-19T13:00:00Z,ana@example.com,,{s.lead['john']},,call,no_answer,,,,",  # not a client
+        "c-7,2026-03-19T13:00:00Z,ana@example.com,,,nobody@example.com,call,no_answer,,,,",
+        f"c-8,2026-03-19T13:00:00Z,ana@example.com,{olu},,,fax,sent,,,,",
+        f"c-9,2026-03-19T14:00:00Z,ben@example.com,{olu},,,disposition,do-not-contact,,,asked us to stop,",
+        f"c-10,2026-03-19T15:00:00Z,ana@example.com,{maria},,,disposition,disqualified,,,,",
+    ]
+    path = tmp_path / "dialer.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_import_rejects_bad_rows_keeps_them_and_is_idempotent(leadctl: Leadctl, tmp_path: Path) -> None:
+    s, engine = _seed(leadctl)
+    path = _csv(tmp_path, s)
+    result = leadctl("activity", "import", str(path), "--format", "json")
+    summary = json.loads(result.stdout)
+    assert (summary["rows_read"], summary["imported"], summary["already_imported"], summary["rejected"]) == (
+        10,
+        5,
+        0,
+        5,
+    )
+    assert summary["rejected_by_reason"] == {
+        "outcome: does not fit the type": 1,
+        "at: not a date/time": 1,
+        "lead_id: the lead is not a client yet (process it first)": 1,
+        "email: no client has this e-mail": 1,
+        "type: not one of call, email, meeting, disposition": 1,
+    }
+    assert summary["ignored_columns"] == ["Extra"]
+    assert summary["stages_changed"] == 2 and summary["assignments_ended"] == 1
+    assert f"rejected: {path} line 5: outcome: does not fit the type" in result.stderr
+    assert f"{path} line 7: lead_id: the lead is not a client yet" in result.stderr
+    with read(engine) as conn:
+        rej = schema.rejected_row
+        kept = conn.execute(select(rej.c.line_no, rej.c.raw, rej.c.reasons).order_by(rej.c.line_no)).all()
+        assert [k.line_no for k in kept] == [5, 6, 7, 8, 9]
+        assert kept[0].raw["Activity ID"] == "c-4"
+        C = schema.client
+        stages = dict(conn.execute(select(C.c.id, C.c.stage)).all())
+        assert stages == {s.client["maria"]: "disqualified", s.client["olu"]: "do_not_contact"}
+        assert ledger.active(conn, [s.client["maria"]]) == {}
+        E = schema.lead_event
+        changed = conn.execute(
+            select(E.c.client_id, E.c.data).where(E.c.kind == "stage_changed").order_by(E.c.client_id)
+        ).all()
+        assert [(c.client_id, c.data["to"], c.data["cause"]) for c in changed] == [
+            (s.client["maria"], "disqualified", "activity:c-10"),
+            (s.client["olu"], "do_not_contact", "activity:c-9"),
+        ]
+        A = schema.activity
+        by_email = conn.execute(select(A.c.client_id, A.c.activity_key).where(A.c.type == "email")).one()
+        assert by_email.client_id == s.client["olu"] and by_email.activity_key.startswith("sha1:")
+        lead_row = conn.execute(select(A.c.client_id).where(A.c.activity_key == "c-2")).scalar_one()
+        assert lead_row == s.client["maria"]
+
+    again = json.loads(leadctl("activity", "import", str(path), "--format", "json").stdout)
+    assert (again["imported"], again["already_imported"], again["rejected"]) == (0, 5, 5)
+    assert again["stages_changed"] == 0
+    assert _count(engine, schema.activity) == 5
+    table = leadctl("activity", "import", str(path)).stdout
+    assert "already imported" in table
+
+
+def test_import_jsonl_from_stdin_and_ambiguous_email(leadctl: Leadctl) -> None:
+    s, engine = _seed(leadctl)
+    with write(engine) as conn:  # a second client with olu's e-mail: e-mail no longer identifies one
+        conn.execute(
+            schema.client.insert().values(
+                campaign_id=s.campaign["Inbound"],
+                email="olu@umbrella.org",
+                custom={},
+                created_at=T0,
+                updated_at=T0,
+            )
+        )
+    rows = [
+        {
+            "activity_id": 1,
+            "at": "2026-03-19T10:00:00+01:00",
+            "client_id": s.client["maria"],
+            "type": "meeting",
+        }
+        | {"outcome": "held_qualified", "rep": s.rep["ana"], "meeting_at": "2026-03-19T09:00:00Z"},
+        {"at": "2026-03-19T10:00:00Z", "email": "olu@umbrella.org", "type": "call", "outcome": "voicemail"},
+        [1, 2],
+    ]
+    text = "\n".join(json.dumps(r) for r in rows) + "\n"
+    summary = json.loads(leadctl("activity", "import", "-", "--format", "json", input=text).stdout)
+    assert (summary["imported"], summary["rejected"]) == (1, 2)
+    assert summary["rejected_by_reason"] == {
+        "email: several clients have this e-mail": 1,
+        "row: not a JSON object": 1,
+    }
+    with read(engine) as conn:
+        A = schema.activity
+        row = conn.execute(select(A.c.activity_key, A.c.at, A.c.rep_id, A.c.meeting_at)).one()
+        assert row.activity_key == "1" and row.rep_id == s.rep["ana"]
+        assert row.at.isoformat() == "2026-03-19T09:00:00+00:00"
+
+
+def test_a_broken_file_changes_nothing(leadctl: Leadctl, tmp_path: Path) -> None:
+    s, engine = _seed(leadctl)
+    path = tmp_path / "bad.csv"
+    path.write_text("at,type,result\n2026-03-19,call,no_answer\n", encoding="utf-8")
+    result = leadctl("activity", "import", str(path), ok=False)
+    assert result.exit_code == 1
+    assert result.stderr.strip() == f"Error: {path} line 1: missing column(s) client_id | lead_id | email"
+    missing = leadctl("activity", "import", str(tmp_path / "nope.csv"), ok=False)
+    assert missing.exit_code == 1 and "no such file" in missing.stderr
+    assert _count(engine, schema.activity) == 0 and _count(engine, schema.rejected_row) == 0
+
+
+def test_the_command_lists_the_vocabulary_types() -> None:
+    from leadctl.commands.activity import TYPES
+    from leadctl.vocab import ActivityType, values
+
+    assert values(ActivityType) == TYPES
