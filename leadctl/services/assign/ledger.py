@@ -100,6 +100,7 @@ def start(
     actor: str,
     at: datetime,
     run_id: int | None = None,
+    set_managers: bool = True,
 ) -> int:
     """Record new active assignments (the clients must have none: the unique index refuses a
     second one); update the managers shown on clients and leads; return how many."""
@@ -110,11 +111,12 @@ def start(
         for a in assignments
     ]
     bulk.insert_rows(conn, A, COLUMNS, rows)
-    by_rep: dict[int, list[int]] = {}
-    for a in assignments:
-        by_rep.setdefault(a.rep_id, []).append(a.client_id)
-    for rep_id, ids in by_rep.items():
-        _set_manager(conn, ids, rep_id, at)
+    if set_managers:  # False: the caller wrote the managers itself (new clients at intake)
+        by_rep: dict[int, list[int]] = {}
+        for a in assignments:
+            by_rep.setdefault(a.rep_id, []).append(a.client_id)
+        for rep_id, ids in by_rep.items():
+            _set_manager(conn, ids, rep_id, at)
     timeline.append(
         conn,
         (

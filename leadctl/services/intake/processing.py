@@ -28,7 +28,7 @@ from sqlalchemy.engine import Connection, Engine
 from leadctl.rules import Rules
 from leadctl.services import events as timeline
 from leadctl.services.admin.common import actor
-from leadctl.services.assign.routing import intake_manager
+from leadctl.services.assign import routing
 from leadctl.services.dedupe import matching
 from leadctl.services.events import Event
 from leadctl.services.intake import records as intake
@@ -320,6 +320,7 @@ class _Pipeline:
         self.reprocess = reprocess
         self.who = who
         self._buckets: dict[int, dict[str, Any]] = {}
+        self._routes: dict[int, routing.Decision] = {}
 
     # ---------------------------------------------------------------- helpers
     def _bucket(self, conn: Connection, bucket_id: int) -> dict[str, Any]:
@@ -423,9 +424,14 @@ class _Pipeline:
             bucket = self._bucket(conn, lead["bucket_id"])
             new_clients[tmp_id] = self._client_row(lead, bucket)
             new_clients[tmp_id]["_keys"] = keys
+            new_clients[tmp_id]["bucket_manager_id"] = bucket.get("manager_id")
             batch_index.add(tmp_id, norm)
             outcomes.append(Outcome(lead["id"], LeadStatus.PROCESSED, client_id=tmp_id, created_client=True))
 
+        # Routing over the whole batch (rules.routing.models), recorded through the ledger in _write.
+        self._routes = routing.route_batch(conn, self.rules, new_clients, now())
+        for tmp, decision in self._routes.items():
+            new_clients[tmp]["manager_id"] = decision.rep_id
         if write_changes:
             managers = {cid: c["manager_id"] for cid, c in clients.items()}
             self._write(conn, leads, outcomes, new_clients, managers)
@@ -438,7 +444,7 @@ class _Pipeline:
         row = {f: lead.get(f) for f in PERSON_FIELDS}
         row.update(
             campaign_id=lead["campaign_id"],
-            manager_id=intake_manager(lead, bucket, self.rules),
+            manager_id=None,  # set by routing over the whole batch
             bucket_label=bucket["label"],
             affiliate_id=lead.get("affiliate_id") or bucket.get("affiliate_id"),
             origin_lead_id=lead["id"],
@@ -475,6 +481,14 @@ class _Pipeline:
             bulk.insert_rows(conn, K, ["key", "client_id", "campaign_id"], key_rows)
             for t in tmp_ids:
                 known_managers[id_map[t]] = new_clients[t]["manager_id"]
+            routing.record(
+                conn,
+                {id_map[t]: d for t, d in self._routes.items()},
+                {id_map[t]: new_clients[t]["campaign_id"] for t in tmp_ids},
+                actor=self.who,
+                at=ts,
+                managers_set=True,
+            )
         missing = {
             id_map.get(o.client_id, o.client_id)
             for o in outcomes
