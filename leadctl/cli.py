@@ -63,13 +63,28 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Find and merge duplicate clients (reversibly); evaluate rules.",
         "Intake",
     ),
+    "assign": (
+        "leadctl.commands.assign:assign",
+        "Assign unassigned clients to stack-ranked reps (safe from cron).",
+        "Assignment",
+    ),
+    "topup": (
+        "leadctl.commands.assign:topup",
+        "Top a rep up with clients from reps inactive on the campaign.",
+        "Assignment",
+    ),
+    "reassign": (
+        "leadctl.commands.assign:reassign",
+        "Move clients to another rep by hand (recorded as manual).",
+        "Assignment",
+    ),
     "metrics": (
         "leadctl.commands.metrics:metrics",
         "Metric tables: duplicate and rejection rates, spikes.",
         "Metrics",
     ),
 }
-SECTIONS = ("Getting started", "Set-up", "Intake", "Metrics")
+SECTIONS = ("Getting started", "Set-up", "Intake", "Assignment", "Metrics")
 
 
 @dataclass

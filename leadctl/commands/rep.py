@@ -250,3 +250,60 @@ def deactivate_cmd(app: AppContext, rep_ref: str, fmt: str) -> None:
             f"change it with 'leadctl bucket edit BUCKET --manager REP'."
         )
     render_record(row, fmt)
+
+
+@rep.command("away")
+@click.argument("rep_ref", metavar="REP")
+@click.option("--from", "starts", required=True, metavar="D", help="First day away (date or date-time).")
+@click.option("--until", "ends", required=True, metavar="D", help="Last day away (a date means its end).")
+@click.option("--reason", help="Why (vacation, training …).")
+@format_option
+@pass_app
+def away_cmd(app: AppContext, rep_ref: str, starts: str, ends: str, reason: str | None, fmt: str) -> None:
+    """Mark a rep away: routing and assign give them nothing meanwhile.
+
+    \b
+    Example:
+      leadctl rep away ana@example.com --from 2026-07-01 --until 2026-07-14 --reason vacation
+    """
+    from leadctl.services.admin.common import actor
+    from leadctl.services.assign import manual
+    from leadctl.timeutil import parse_user_datetime
+
+    row = manual.away(
+        app.engine(),
+        rep_ref,
+        parse_user_datetime(starts, "--from"),
+        parse_user_datetime(ends, "--until", end_of_day=True),
+        reason,
+        actor(),
+    )
+    message(f"{row['rep']} is away from {row['from']:%Y-%m-%d} until {row['until']:%Y-%m-%d}.")
+    render_record(row, fmt)
+
+
+@rep.command("leave")
+@click.argument("rep_ref", metavar="REP")
+@click.option("--reassign", "reassign_by_rules", is_flag=True, help="Hand their clients out again (assign).")
+@click.option("-n", "--dry-run", is_flag=True, help="Preview: how many clients, on which campaigns.")
+@format_option
+@pass_app
+def leave_cmd(app: AppContext, rep_ref: str, reassign_by_rules: bool, dry_run: bool, fmt: str) -> None:
+    """Offboard a rep: deactivate; their open clients return to the pool.
+
+    With --reassign the clients are handed out again by the assignment rules.
+
+    \b
+    Example:
+      leadctl rep leave ben@example.com --dry-run
+      leadctl rep leave ben@example.com --reassign
+    """
+    from leadctl.services.admin.common import actor
+    from leadctl.services.assign import manual
+
+    out = manual.leave(
+        app.engine(), app.rules, rep_ref, reassign_by_rules=reassign_by_rules, dry_run=dry_run, actor=actor()
+    )
+    verb = "would return" if dry_run else "returned"
+    message(f"{out['rep']}: {verb} {out['open_clients']} open client(s), then {out['then']}.")
+    render_record(out, fmt)

@@ -94,6 +94,7 @@ class World:
                 actor="test",
                 created_at=r["at"],
                 verified_dial=False,
+                duration_s=None,
                 campaign_id=r.get("campaign_id") or next(iter(self.campaign.values())),
             )
             row.update(r)

@@ -1,0 +1,168 @@
+"""Stack-ranking a campaign's reps by the nine factors of seed 4, set-based.
+
+Two grouped queries over ``activity`` (the lookback window by rep; all-time qualified meetings
+on the campaign) and one over active assignments give every raw number; each factor is scaled
+to 0..1 across the campaign's reps (higher = should receive more) and the score is the
+weighted mean with ``rules.assignment.weights``. Rates are smoothed (a rep with two calls is
+not the best caller in the team), so new reps rank low but never zero.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, func, select
+from sqlalchemy.engine import Connection
+
+from leadctl.errors import ConfigError
+from leadctl.rules import Rules
+from leadctl.rules.schema import RANK_FACTORS
+from leadctl.services.assign.calendar import BusinessCalendar
+from leadctl.services.assign.eligibility import RepInfo
+from leadctl.storage import schema
+from leadctl.storage.sqlfunc import in_chunks
+from leadctl.vocab import ActivityOutcome, ActivityType, Stage
+
+ACT = schema.activity
+A = schema.assignment
+C = schema.client
+OC = ActivityOutcome
+
+
+@dataclass
+class Ranked:
+    rep: RepInfo
+    rank: int
+    score: float
+    components: dict[str, float]
+    raw: dict[str, Any]
+
+
+def check_weights(rules: Rules) -> None:
+    if sum(rules.assignment.weights.values()) <= 0:
+        raise ConfigError(
+            "assignment.weights: all nine ranking weights are 0; give at least one factor a weight above 0"
+        )
+
+
+def _flag(cond: Any) -> Any:
+    return func.sum(case((cond, 1), else_=0))
+
+
+def raw_numbers(
+    conn: Connection, campaign_id: int, rep_ids: Sequence[int], since: datetime
+) -> dict[int, dict[str, Any]]:
+    here = ACT.c.campaign_id == campaign_id
+    out: dict[int, dict[str, Any]] = {r: {} for r in rep_ids}
+    for cond in in_chunks(conn, ACT.c.rep_id, rep_ids):
+        q = (
+            select(
+                ACT.c.rep_id,
+                func.sum(case((here, func.coalesce(ACT.c.duration_s, 0)), else_=0)).label("talk_s"),
+                _flag(here).label("acts_here"),
+                _flag(~here).label("acts_elsewhere"),
+                _flag(and_(here, ACT.c.type == ActivityType.CALL)).label("calls"),
+                _flag(and_(here, ACT.c.outcome == OC.CONVERSATION)).label("conversations"),
+                _flag(and_(here, ACT.c.outcome == OC.BOOKED)).label("booked"),
+                _flag(and_(here, ACT.c.outcome == OC.HELD_QUALIFIED)).label("held_qualified"),
+                func.max(case((here, ACT.c.at), else_=None)).label("last_here"),
+            )
+            .where(cond, ACT.c.at >= since)
+            .group_by(ACT.c.rep_id)
+        )
+        for row in conn.execute(q).mappings():
+            out[row["rep_id"]].update({k: v for k, v in row.items() if k != "rep_id"})
+        q2 = (
+            select(ACT.c.rep_id, func.count())
+            .where(cond, here, ACT.c.outcome == OC.HELD_QUALIFIED)
+            .group_by(ACT.c.rep_id)
+        )
+        for rid, n in conn.execute(q2):
+            out[rid]["qualified_all_time"] = n
+    q3 = (
+        select(A.c.rep_id, func.count())
+        .select_from(A.join(C, C.c.id == A.c.client_id))
+        .where(
+            A.c.ended_at.is_(None),
+            A.c.campaign_id == campaign_id,
+            C.c.stage == Stage.UNTOUCHED,
+        )
+        .group_by(A.c.rep_id)
+    )
+    for rid, n in conn.execute(q3):
+        if rid in out:
+            out[rid]["untouched_here"] = n
+    return out
+
+
+def rank(
+    conn: Connection,
+    campaign_id: int,
+    reps: Sequence[RepInfo],
+    rules: Rules,
+    cal: BusinessCalendar,
+    at: datetime,
+) -> list[Ranked]:
+    """The reps, best first, with score components (0..1 each) and the raw numbers behind them."""
+    check_weights(rules)
+    ar = rules.assignment
+    if not reps:
+        return []
+    raw = raw_numbers(conn, campaign_id, [r.id for r in reps], at - timedelta(days=ar.lookback_days))
+
+    def num(r: RepInfo, k: str) -> float:
+        return float(raw[r.id].get(k) or 0)
+
+    def scaled(values: Mapping[int, float]) -> dict[int, float]:
+        top = max(values.values(), default=0.0)
+        return {k: (v / top if top > 0 else 0.0) for k, v in values.items()}
+
+    talk = {r.id: num(r, "talk_s") or num(r, "acts_here") * 60 for r in reps}
+    c2c = {r.id: (num(r, "conversations") + 0.5) / (num(r, "calls") + 5) for r in reps}
+    c2b = {r.id: (num(r, "booked") + 0.5) / (num(r, "conversations") + 5) for r in reps}
+    hold = {r.id: (num(r, "held_qualified") + 0.5) / (num(r, "booked") + 2) for r in reps}
+    qual = {r.id: num(r, "qualified_all_time") for r in reps}
+    held_max = max((r.open_total for r in reps), default=0)
+    comps: dict[str, dict[int, float]] = {
+        "time_on_campaign": scaled(talk),
+        "call_to_conversation": scaled(c2c),
+        "conversation_to_booked": scaled(c2b),
+        "hold_rate": scaled(hold),
+        "qualified_meetings": scaled(qual),
+        "leads_held": {r.id: (1 - r.open_total / held_max) if held_max else 1.0 for r in reps},
+        "other_campaigns": {},
+        "recency": {},
+        "leads_available": {},
+    }
+    for r in reps:
+        here, elsewhere = num(r, "acts_here"), num(r, "acts_elsewhere")
+        comps["other_campaigns"][r.id] = here / (here + elsewhere) if here + elsewhere else 0.0
+        last = raw[r.id].get("last_here")
+        if last is None:
+            comps["recency"][r.id] = 0.0
+        else:
+            if isinstance(last, str):
+                last = datetime.fromisoformat(last)
+            if last.tzinfo is None:
+                from datetime import UTC
+
+                last = last.replace(tzinfo=UTC)
+            days = cal.business_days_between(last, at)
+            extra = max(days - ar.recent_business_days, 0)
+            comps["recency"][r.id] = ar.recency_decay**extra
+        cap = r.capacity if r.capacity is not None else ar.default_capacity
+        untouched = num(r, "untouched_here")
+        comps["leads_available"][r.id] = max(0.0, 1 - untouched / cap) if cap else 0.0
+    wsum = sum(ar.weights.values())
+    out = []
+    for r in reps:
+        c = {f: round(comps[f][r.id], 4) for f in RANK_FACTORS}
+        score = sum(ar.weights[f] * c[f] for f in RANK_FACTORS) / wsum
+        out.append(Ranked(r, 0, round(score, 4), c, {k: v for k, v in raw[r.id].items() if k != "last_here"}))
+    out.sort(key=lambda x: (-x.score, x.rep.id))
+    for i, x in enumerate(out, 1):
+        x.rank = i
+    return out
