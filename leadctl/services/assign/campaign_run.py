@@ -202,19 +202,23 @@ def plan(
     picks: dict[int, int] = {}
     groups: dict[Any, list[int]] = {}
     pending: list[tuple[int, Any]] = []
+    dims_key: dict[tuple[Any, ...], Any] = {}
     for row in rest:
         if not order:
             explain[row[0]] = NO_REP
             continue
         key: Any = None
         if ar.respect_territories:
-            dims = eligibility.client_dimensions(
-                {"country": row[2], "state": row[3], "industry": row[4], "headcount": row[5]},
-                rules.routing.segments,
-            )
-            key = tuple(sorted((k, tuple(sorted(v))) for k, v in dims.items()))
-            if key not in groups:
-                groups[key] = [r for r in order if eligibility.covers(roster.reps[r].territory, dims)]
+            raw_key = (row[2], row[3], row[4], row[5])
+            key = dims_key.get(raw_key)
+            if key is None:
+                dims = eligibility.client_dimensions(
+                    {"country": row[2], "state": row[3], "industry": row[4], "headcount": row[5]},
+                    rules.routing.segments,
+                )
+                key = dims_key[raw_key] = tuple(sorted((k, tuple(sorted(v))) for k, v in dims.items()))
+                if key not in groups:
+                    groups[key] = [r for r in order if eligibility.covers(roster.reps[r].territory, dims)]
         pending.append((row[0], key))
     # Pass 1 by quota (proportional to score); pass 2 fills leftover headroom of covering reps.
     for budget in (quota, left):

@@ -23,7 +23,6 @@ from leadctl.rules.schema import RANK_FACTORS
 from leadctl.services.assign.calendar import BusinessCalendar
 from leadctl.services.assign.eligibility import RepInfo
 from leadctl.storage import schema
-from leadctl.storage.sqlfunc import in_chunks
 from leadctl.vocab import ActivityOutcome, ActivityType, Stage
 
 ACT = schema.activity
@@ -56,32 +55,28 @@ def raw_numbers(
     conn: Connection, campaign_id: int, rep_ids: Sequence[int], since: datetime
 ) -> dict[int, dict[str, Any]]:
     here = ACT.c.campaign_id == campaign_id
+    recent = ACT.c.at >= since
     out: dict[int, dict[str, Any]] = {r: {} for r in rep_ids}
-    for cond in in_chunks(conn, ACT.c.rep_id, rep_ids):
-        q = (
-            select(
-                ACT.c.rep_id,
-                func.sum(case((here, func.coalesce(ACT.c.duration_s, 0)), else_=0)).label("talk_s"),
-                _flag(here).label("acts_here"),
-                _flag(~here).label("acts_elsewhere"),
-                _flag(and_(here, ACT.c.type == ActivityType.CALL)).label("calls"),
-                _flag(and_(here, ACT.c.outcome == OC.CONVERSATION)).label("conversations"),
-                _flag(and_(here, ACT.c.outcome == OC.BOOKED)).label("booked"),
-                _flag(and_(here, ACT.c.outcome == OC.HELD_QUALIFIED)).label("held_qualified"),
-                func.max(case((here, ACT.c.at), else_=None)).label("last_here"),
-            )
-            .where(cond, ACT.c.at >= since)
-            .group_by(ACT.c.rep_id)
+    # One scan: the lookback window's numbers and the all-time qualified meetings together.
+    q = (
+        select(
+            ACT.c.rep_id,
+            func.sum(case((and_(here, recent), func.coalesce(ACT.c.duration_s, 0)), else_=0)).label("talk_s"),
+            _flag(and_(here, recent)).label("acts_here"),
+            _flag(and_(~here, recent)).label("acts_elsewhere"),
+            _flag(and_(here, recent, ACT.c.type == ActivityType.CALL)).label("calls"),
+            _flag(and_(here, recent, ACT.c.outcome == OC.CONVERSATION)).label("conversations"),
+            _flag(and_(here, recent, ACT.c.outcome == OC.BOOKED)).label("booked"),
+            _flag(and_(here, recent, ACT.c.outcome == OC.HELD_QUALIFIED)).label("held_qualified"),
+            _flag(and_(here, ACT.c.outcome == OC.HELD_QUALIFIED)).label("qualified_all_time"),
+            func.max(case((and_(here, recent), ACT.c.at), else_=None)).label("last_here"),
         )
-        for row in conn.execute(q).mappings():
+        .where(ACT.c.rep_id.is_not(None))
+        .group_by(ACT.c.rep_id)
+    )
+    for row in conn.execute(q).mappings():
+        if row["rep_id"] in out:
             out[row["rep_id"]].update({k: v for k, v in row.items() if k != "rep_id"})
-        q2 = (
-            select(ACT.c.rep_id, func.count())
-            .where(cond, here, ACT.c.outcome == OC.HELD_QUALIFIED)
-            .group_by(ACT.c.rep_id)
-        )
-        for rid, n in conn.execute(q2):
-            out[rid]["qualified_all_time"] = n
     q3 = (
         select(A.c.rep_id, func.count())
         .select_from(A.join(C, C.c.id == A.c.client_id))
