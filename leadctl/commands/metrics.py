@@ -95,3 +95,30 @@ def duplicates_cmd(
 
 def _pct(value: float | None) -> str:
     return "" if value is None else f"{value * 100:.1f}%"
+
+
+@metrics.command("assignment")
+@click.option(
+    "--since", default="30d", show_default=True, help="Assignments made since (date, 30d, yesterday)."
+)
+@click.option("--campaign", "campaign_ref", metavar="C", help="Only this campaign.")
+@format_option
+@pass_app
+def assignment_cmd(app: AppContext, since: str, campaign_ref: str | None, fmt: str) -> None:
+    """Clients received per rep vs their rank and score (a fairness ledger).
+
+    \b
+    Example:
+      leadctl metrics assignment --since 7d --campaign "Outbound Q1"
+    """
+    from leadctl.output import render
+    from leadctl.services.assign.fairness import assignment_metrics
+    from leadctl.timeutil import parse_user_datetime
+
+    rows = assignment_metrics(app.engine(), parse_user_datetime(since, "--since"), campaign_ref)
+    render(
+        rows,
+        fmt,
+        ["campaign", "rep", "received", "share", "avg_rank", "avg_score", "runs", "by_rule"],
+        empty="No assignments in the period.",
+    )

@@ -365,6 +365,8 @@ def run(
                 )
         wanted = set(explain_clients)
         if rep_email is not None:
+            if not any(r["rep"] == rep_email for r in (*res.reps, *res.skipped_reps)):
+                res.skipped_reps.append({"rep": rep_email, "reason": "not approved on this campaign"})
             res.reps = [r for r in res.reps if r["rep"] == rep_email]
             res.skipped_reps = [r for r in res.skipped_reps if r["rep"] == rep_email]
             res.clients = [c for c in res.clients if c["rep"] == rep_email]
