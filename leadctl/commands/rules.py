@@ -107,7 +107,8 @@ def lint_cmd(app: AppContext, no_db: bool) -> None:
 
     \b
     Example:
-      leadctl --rules rules.yaml rules lint
+      leadctl rules lint
+      leadctl --rules new-rules.yaml rules lint --no-db
     """
     from leadctl.output import render
     from leadctl.services.assign.lint import lint
