@@ -7,7 +7,7 @@ import sys
 import click
 
 from leadctl.cli import AppContext, pass_app
-from leadctl.output import format_option, heading, message, render, render_record
+from leadctl.output import format_option, heading, message, render, render_record, warn
 
 
 @click.command("assign")
@@ -74,6 +74,9 @@ def assign(
             render(dicts, fmt)
         return
     for r in results:
+        if r.error:
+            warn(f"{r.campaign}: not assigned: {r.error}")
+            continue
         verb = "would assign" if r.dry_run else "assigned"
         message(
             f"{r.campaign}: {verb} {r.assigned} of {r.candidates} unassigned clients (seed {r.seed}"

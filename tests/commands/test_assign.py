@@ -150,6 +150,14 @@ def test_assign_edge_configurations_are_clear_errors(leadctl: Leadctl, tmp_path:
     w.add_clients("Far", 2, country="DE")
     r = leadctl("assign", "--campaign", "Far", ok=False)
     assert "territory covers any of its" in r.stderr
+    # From cron (every campaign) one campaign's problem is reported and never blocks the others.
+    w.add_campaign("Fine")
+    w.add_rep("ok", campaigns=["Fine"])
+    w.add_clients("Fine", 10)
+    out = leadctl.json("assign", "--format", "json")
+    by_name = {c["campaign"]: c for c in out["campaigns"]}  # type: ignore[index]
+    assert "capacity 0" in by_name["Empty"]["error"] and "territory" in by_name["Far"]["error"]
+    assert by_name["Fine"]["assigned"] == 9 and by_name["Fine"]["error"] is None
 
 
 def test_topup_takes_from_inactive_reps_never_appointments_nurture_reserved(leadctl: Leadctl) -> None:

@@ -124,3 +124,22 @@ def test_territory_skill_wait_bucket_manager_and_account_owner(db_url: str) -> N
     assert got[-4].rep_id is None and "waiting_for_skills" in got[-4].reason  # waits for a skilled rep
     assert got[-5].rep_id == mgr  # waited long enough: falls through
     assert got[-6].rep_id == owner and got[-6].rule == "account_owner"
+
+
+def test_territory_tokens() -> None:
+    from leadctl.services.assign.eligibility import client_dimensions, covers, parse_territories
+
+    west = parse_territories(["US-West", "industry:Healthcare"])
+    segs = {"smb": 1, "enterprise": 1000}
+    assert covers(
+        west, client_dimensions({"country": "United States", "state": "CA", "industry": "Healthcare"}, segs)
+    )
+    assert not covers(
+        west, client_dimensions({"country": "US", "state": "NY", "industry": "Healthcare"}, segs)
+    )
+    assert not covers(west, client_dimensions({"country": "US", "state": "CA", "industry": "Retail"}, segs))
+    assert covers(west, client_dimensions({}, segs))  # nothing known: anyone may take it
+    assert covers(
+        parse_territories(["segment:enterprise"]), client_dimensions({"headcount": "1,001-5,000"}, segs)
+    )
+    assert covers(parse_territories([]), client_dimensions({"country": "DE"}, segs))

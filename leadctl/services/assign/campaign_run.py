@@ -66,6 +66,7 @@ class AssignResult:
     reps: list[dict[str, Any]] = field(default_factory=list)
     skipped_reps: list[dict[str, Any]] = field(default_factory=list)
     clients: list[dict[str, Any]] = field(default_factory=list)  # explain rows
+    error: str | None = None  # all-campaign runs: why this campaign could not be assigned
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -326,51 +327,73 @@ def run(
     wait = 0 if rules.assignment.if_running == "fail" else rules.assignment.wait_seconds
     for camp in campaigns:
         at = now()
-        if dry_run:
-            with read(engine) as conn:
-                res, _ = plan(conn, rules, camp, at, seed)
-        else:
-            what = f"assign of campaign {camp['name']!r}"
-            with claims.exclusive(engine, f"assign:{camp['id']}", wait, what) as conn:
-                res, new = plan(conn, rules, camp, at, seed)
-                res.dry_run = False
-                got = claims.claim(conn, C, [a.client_id for a in new], ~active_assignment())
-                if len(got) < len(new):
-                    for row in res.clients:
-                        if row["rep"] is not None and row["client_id"] not in got:
-                            row.update(rep=None, why=TAKEN)
-                    new = [a for a in new if a.client_id in got]
-                    res.not_assigned[TAKEN] = res.assigned - len(new)
-                    res.assigned = len(new)
-                run_id = conn.execute(
-                    insert(RUN).values(
-                        command="assign",
-                        campaign_id=camp["id"],
-                        seed=seed,
-                        actor=actor,
-                        started_at=at,
-                        summary={},
-                    )
-                ).inserted_primary_key[0]  # type: ignore[index]
-                res.run_id = int(run_id)
-                ledger.start(conn, new, actor=actor, at=at, run_id=res.run_id)
-                summary = {
-                    "assigned": res.assigned,
-                    "candidates": res.candidates,
-                    "not_assigned": res.not_assigned,
-                    "reps": [{k: r[k] for k in ("rank", "rep", "score", "received")} for r in res.reps],
-                }
-                conn.execute(
-                    update(RUN).where(RUN.c.id == res.run_id).values(summary=summary, finished_at=now())
+        if campaign_ref is None:  # every campaign (cron): one campaign's problem never blocks the others
+            try:
+                results.append(
+                    _one(engine, rules, camp, at, seed, dry_run, wait, actor, rep_email, set(explain_clients))
                 )
-        wanted = set(explain_clients)
-        if rep_email is not None:
-            if not any(r["rep"] == rep_email for r in (*res.reps, *res.skipped_reps)):
-                res.skipped_reps.append({"rep": rep_email, "reason": "not approved on this campaign"})
-            res.reps = [r for r in res.reps if r["rep"] == rep_email]
-            res.skipped_reps = [r for r in res.skipped_reps if r["rep"] == rep_email]
-            res.clients = [c for c in res.clients if c["rep"] == rep_email]
-        if wanted:
-            res.clients = [c for c in res.clients if c["client_id"] in wanted]
-        results.append(res)
+            except ConflictError as exc:
+                results.append(AssignResult(camp["name"], camp["id"], seed, dry_run, error=str(exc)))
+        else:
+            results.append(
+                _one(engine, rules, camp, at, seed, dry_run, wait, actor, rep_email, set(explain_clients))
+            )
     return results
+
+
+def _one(
+    engine: Engine,
+    rules: Rules,
+    camp: dict[str, Any],
+    at: datetime,
+    seed: int,
+    dry_run: bool,
+    wait: float,
+    actor: str,
+    rep_email: str | None,
+    wanted: set[int],
+) -> AssignResult:
+    if dry_run:
+        with read(engine) as conn:
+            res, _ = plan(conn, rules, camp, at, seed)
+    else:
+        what = f"assign of campaign {camp['name']!r}"
+        with claims.exclusive(engine, f"assign:{camp['id']}", wait, what) as conn:
+            res, new = plan(conn, rules, camp, at, seed)
+            res.dry_run = False
+            got = claims.claim(conn, C, [a.client_id for a in new], ~active_assignment())
+            if len(got) < len(new):
+                for row in res.clients:
+                    if row["rep"] is not None and row["client_id"] not in got:
+                        row.update(rep=None, why=TAKEN)
+                new = [a for a in new if a.client_id in got]
+                res.not_assigned[TAKEN] = res.assigned - len(new)
+                res.assigned = len(new)
+            run_id = conn.execute(
+                insert(RUN).values(
+                    command="assign",
+                    campaign_id=camp["id"],
+                    seed=seed,
+                    actor=actor,
+                    started_at=at,
+                    summary={},
+                )
+            ).inserted_primary_key[0]  # type: ignore[index]
+            res.run_id = int(run_id)
+            ledger.start(conn, new, actor=actor, at=at, run_id=res.run_id)
+            summary = {
+                "assigned": res.assigned,
+                "candidates": res.candidates,
+                "not_assigned": res.not_assigned,
+                "reps": [{k: r[k] for k in ("rank", "rep", "score", "received")} for r in res.reps],
+            }
+            conn.execute(update(RUN).where(RUN.c.id == res.run_id).values(summary=summary, finished_at=now()))
+    if rep_email is not None:
+        if not any(r["rep"] == rep_email for r in (*res.reps, *res.skipped_reps)):
+            res.skipped_reps.append({"rep": rep_email, "reason": "not approved on this campaign"})
+        res.reps = [r for r in res.reps if r["rep"] == rep_email]
+        res.skipped_reps = [r for r in res.skipped_reps if r["rep"] == rep_email]
+        res.clients = [c for c in res.clients if c["rep"] == rep_email]
+    if wanted:
+        res.clients = [c for c in res.clients if c["client_id"] in wanted]
+    return res

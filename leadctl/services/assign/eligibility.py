@@ -43,6 +43,23 @@ _COUNTRY_ALIASES = {
 
 Territory = Mapping[str, frozenset[str]]
 
+# US regions a territory may name ("US-West"), as the states they cover (census regions).
+_US_REGIONS = {
+    "west": "ak az ca co hi id mt nv nm or ut wa wy",
+    "central": "il in ia ks mi mn mo ne nd oh sd wi",
+    "midwest": "il in ia ks mi mn mo ne nd oh sd wi",
+    "south": "al ar de fl ga ky la md ms nc ok sc tn tx va wv dc",
+    "east": "ct me ma nh nj ny pa ri vt",
+    "northeast": "ct me ma nh nj ny pa ri vt",
+}
+
+
+def _geo_tokens(token: str) -> set[str]:
+    country, sep, region = token.partition("-")
+    if sep and country == "us" and region in _US_REGIONS:
+        return {f"us-{st}" for st in _US_REGIONS[region].split()}
+    return {_COUNTRY_ALIASES.get(token, token)}
+
 
 def parse_territories(tokens: Iterable[str]) -> dict[str, frozenset[str]]:
     """A rep's territory list as dimension -> allowed values (lower-case)."""
@@ -55,7 +72,7 @@ def parse_territories(tokens: Iterable[str]) -> dict[str, frozenset[str]]:
         if sep and dim in DIMENSIONS:
             out.setdefault(dim, set()).add(value.strip())
         else:
-            out.setdefault("geo", set()).add(_COUNTRY_ALIASES.get(token, token))
+            out.setdefault("geo", set()).update(_geo_tokens(token))
     return {k: frozenset(v) for k, v in out.items()}
 
 
