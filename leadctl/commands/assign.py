@@ -64,10 +64,7 @@ def assign(
         explain_clients=client_ids,
     )
     if fmt != "table":
-        dicts = [r.as_dict() for r in results]
-        if not explain:
-            for d in dicts:
-                d.pop("clients")
+        dicts = [r.as_dict(clients=explain) for r in results]
         if fmt == "json":
             render_record({"campaigns": dicts}, fmt)
         else:

@@ -32,28 +32,31 @@ class BusinessCalendar:
         self._public: set[date] = set()
 
     @cached_property
-    def _lib(self) -> Any:
+    def _country(self) -> Any:
+        """The holidays library's class for the country (its module alone is imported:
+        ``country_holidays()``/``list_supported_countries()`` import all ~200, ~1 s)."""
         if self.country in ("", "NONE"):
             return None
         import holidays
 
-        if self.country not in holidays.list_supported_countries():
+        cls = getattr(holidays, self.country, None) if self.country.isalpha() else None
+        if cls is None:
             raise ConfigError(
                 f"calendar.country: {self.country!r} is not a country the holidays library knows"
             )
-        return holidays
+        return cls
 
     def _load(self, year: int) -> None:
         if year in self._years:
             return
         self._years.add(year)
-        lib = self._lib
-        if lib is None:
+        cls = self._country
+        if cls is None:
             return
         try:
-            self._public.update(lib.country_holidays(self.country, years=year).keys())
+            self._public.update(cls(years=year).keys())
             for sub in self.subdivisions:
-                self._public.update(lib.country_holidays(self.country, subdiv=sub, years=year).keys())
+                self._public.update(cls(subdiv=sub, years=year).keys())
         except NotImplementedError as exc:
             raise ConfigError(f"calendar.subdivisions: {exc}") from None
 

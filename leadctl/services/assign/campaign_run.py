@@ -23,7 +23,7 @@ import math
 import random
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -68,8 +68,12 @@ class AssignResult:
     clients: list[dict[str, Any]] = field(default_factory=list)  # explain rows
     error: str | None = None  # all-campaign runs: why this campaign could not be assigned
 
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+    def as_dict(self, *, clients: bool = True) -> dict[str, Any]:
+        """The result as plain data (shallow: no deep copy of 100,000 explain rows)."""
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        if not clients:
+            out.pop("clients")
+        return out
 
 
 def active_assignment() -> Any:

@@ -121,7 +121,13 @@ def start(
                 at,
                 actor,
                 client_id=a.client_id,
-                data={"rep_id": a.rep_id, "rule": a.rule.value, "run_id": run_id, **dict(a.reason)},
+                # the reason without its score components (kept once, on the assignment row)
+                data={
+                    "rep_id": a.rep_id,
+                    "rule": a.rule.value,
+                    "run_id": run_id,
+                    **{k: v for k, v in a.reason.items() if k != "components"},
+                },
             )
             for a in assignments
         ),

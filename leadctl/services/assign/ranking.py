@@ -11,10 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from leadctl.errors import ConfigError
@@ -47,36 +47,64 @@ def check_weights(rules: Rules) -> None:
         )
 
 
-def _flag(cond: Any) -> Any:
-    return func.sum(case((cond, 1), else_=0))
+def _aware(value: Any) -> datetime:
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def raw_numbers(
     conn: Connection, campaign_id: int, rep_ids: Sequence[int], since: datetime
 ) -> dict[int, dict[str, Any]]:
-    here = ACT.c.campaign_id == campaign_id
-    recent = ACT.c.at >= since
+    here = (ACT.c.campaign_id == campaign_id).label("here")
     out: dict[int, dict[str, Any]] = {r: {} for r in rep_ids}
-    # One scan: the lookback window's numbers and the all-time qualified meetings together.
+    # The lookback window grouped by (rep, this campaign?, type, outcome): few output rows, no
+    # per-row CASE arithmetic; the rest is summed in Python.
     q = (
         select(
             ACT.c.rep_id,
-            func.sum(case((and_(here, recent), func.coalesce(ACT.c.duration_s, 0)), else_=0)).label("talk_s"),
-            _flag(and_(here, recent)).label("acts_here"),
-            _flag(and_(~here, recent)).label("acts_elsewhere"),
-            _flag(and_(here, recent, ACT.c.type == ActivityType.CALL)).label("calls"),
-            _flag(and_(here, recent, ACT.c.outcome == OC.CONVERSATION)).label("conversations"),
-            _flag(and_(here, recent, ACT.c.outcome == OC.BOOKED)).label("booked"),
-            _flag(and_(here, recent, ACT.c.outcome == OC.HELD_QUALIFIED)).label("held_qualified"),
-            _flag(and_(here, ACT.c.outcome == OC.HELD_QUALIFIED)).label("qualified_all_time"),
-            func.max(case((and_(here, recent), ACT.c.at), else_=None)).label("last_here"),
+            here,
+            ACT.c.type,
+            ACT.c.outcome,
+            func.count(),
+            func.sum(func.coalesce(ACT.c.duration_s, 0)),
+            func.max(ACT.c.at),
         )
-        .where(ACT.c.rep_id.is_not(None))
+        .where(ACT.c.at >= since, ACT.c.rep_id.is_not(None))
+        .group_by(ACT.c.rep_id, here, ACT.c.type, ACT.c.outcome)
+    )
+    for rid, is_here, kind, outcome, n, talk, last in conn.execute(q):
+        d = out.get(rid)
+        if d is None:
+            continue
+        if not is_here:
+            d["acts_elsewhere"] = d.get("acts_elsewhere", 0) + n
+            continue
+        d["acts_here"] = d.get("acts_here", 0) + n
+        d["talk_s"] = d.get("talk_s", 0) + (talk or 0)
+        last = _aware(last)
+        if d.get("last_here") is None or last > d["last_here"]:
+            d["last_here"] = last
+        if kind == ActivityType.CALL:
+            d["calls"] = d.get("calls", 0) + n
+        for key, value in (
+            ("conversations", OC.CONVERSATION),
+            ("booked", OC.BOOKED),
+            ("held_qualified", OC.HELD_QUALIFIED),
+        ):
+            if outcome == value:
+                d[key] = d.get(key, 0) + n
+    for d in out.values():
+        d["qualified_all_time"] = d.get("held_qualified", 0)
+    # Qualified meetings before the window (all-time count), on this campaign only.
+    q2 = (
+        select(ACT.c.rep_id, func.count())
+        .where(ACT.c.campaign_id == campaign_id, ACT.c.at < since, ACT.c.outcome == OC.HELD_QUALIFIED)
         .group_by(ACT.c.rep_id)
     )
-    for row in conn.execute(q).mappings():
-        if row["rep_id"] in out:
-            out[row["rep_id"]].update({k: v for k, v in row.items() if k != "rep_id"})
+    for rid, n in conn.execute(q2):
+        if rid in out:
+            out[rid]["qualified_all_time"] += n
     q3 = (
         select(A.c.rep_id, func.count())
         .select_from(A.join(C, C.c.id == A.c.client_id))
@@ -139,12 +167,6 @@ def rank(
         if last is None:
             comps["recency"][r.id] = 0.0
         else:
-            if isinstance(last, str):
-                last = datetime.fromisoformat(last)
-            if last.tzinfo is None:
-                from datetime import UTC
-
-                last = last.replace(tzinfo=UTC)
             days = cal.business_days_between(last, at)
             extra = max(days - ar.recent_business_days, 0)
             comps["recency"][r.id] = ar.recency_decay**extra
