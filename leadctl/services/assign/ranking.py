@@ -23,6 +23,7 @@ from leadctl.rules.schema import RANK_FACTORS
 from leadctl.services.assign.calendar import BusinessCalendar
 from leadctl.services.assign.eligibility import RepInfo
 from leadctl.storage import schema
+from leadctl.storage.sqlfunc import member_of
 from leadctl.vocab import ActivityOutcome, ActivityType, Stage
 
 ACT = schema.activity
@@ -70,7 +71,7 @@ def raw_numbers(
             func.sum(func.coalesce(ACT.c.duration_s, 0)),
             func.max(ACT.c.at),
         )
-        .where(ACT.c.at >= since, ACT.c.rep_id.is_not(None))
+        .where(ACT.c.at >= since, member_of(ACT.c.rep_id, list(rep_ids), conn.dialect.name))
         .group_by(ACT.c.rep_id, here, ACT.c.type, ACT.c.outcome)
     )
     for rid, is_here, kind, outcome, n, talk, last in conn.execute(q):
@@ -99,7 +100,12 @@ def raw_numbers(
     # Qualified meetings before the window (all-time count), on this campaign only.
     q2 = (
         select(ACT.c.rep_id, func.count())
-        .where(ACT.c.campaign_id == campaign_id, ACT.c.at < since, ACT.c.outcome == OC.HELD_QUALIFIED)
+        .where(
+            ACT.c.campaign_id == campaign_id,
+            ACT.c.at < since,
+            ACT.c.outcome == OC.HELD_QUALIFIED,
+            member_of(ACT.c.rep_id, list(rep_ids), conn.dialect.name),
+        )
         .group_by(ACT.c.rep_id)
     )
     for rid, n in conn.execute(q2):

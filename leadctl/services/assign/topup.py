@@ -25,6 +25,7 @@ from leadctl.services.assign import calendar, eligibility, ledger, ranking
 from leadctl.services.assign.ledger import NewAssignment
 from leadctl.storage import claims, schema
 from leadctl.storage.engine import read
+from leadctl.storage.sqlfunc import member_of
 from leadctl.timeutil import now
 from leadctl.vocab import ActivityOutcome, AssignmentEnd, AssignmentRule, Stage
 
@@ -117,11 +118,19 @@ def topup(
                 .group_by(A.c.rep_id)
             ).all()
         )
+        reserve_cut = at - timedelta(days=rules.nurture.reserve_days)
+        # Last activity on the campaign, looked up only as far back as anything depends on it
+        # (inactivity and nurture reservation): absent = nothing since that far back.
+        since = min(cutoff, reserve_cut)
         last = {
             rid: _aware(t)
             for rid, t in conn.execute(
                 select(ACT.c.rep_id, func.max(ACT.c.at))
-                .where(ACT.c.campaign_id == cid, ACT.c.rep_id.in_(list(holders) or [-1]))
+                .where(
+                    ACT.c.campaign_id == cid,
+                    ACT.c.at >= since,
+                    member_of(ACT.c.rep_id, list(holders), conn.dialect.name),
+                )
                 .group_by(ACT.c.rep_id)
             )
         }
@@ -138,7 +147,6 @@ def topup(
         ranked = ranking.rank(conn, cid, donors_info, rules, cal, at)
         if tr.order == "worst_first":
             ranked.reverse()
-        reserve_cut = at - timedelta(days=rules.nurture.reserve_days)
         # Movable clients of all donors at once: active, not booked, not terminal.
         booked = exists_outcome(BOOKED)
         q = (
@@ -180,6 +188,7 @@ def topup(
                     "rep": x.rep.email,
                     "rank": x.rank,
                     "score": x.score,
+                    # None: no activity on the campaign since the look-back (reserve_days / inactivity)
                     "last_active": last.get(rid).isoformat() if last.get(rid) else None,  # type: ignore[union-attr]
                     "holds": holders[rid],
                     "movable": len(mine),
