@@ -6,6 +6,7 @@
 - startup: `leadctl --help` and `leadctl leads list --limit 1 --format json` vs `import sqlalchemy`
 - load: leadctl load rows/s into SQLite and PostgreSQL vs the practical limit and sqlite-utils
 - process: `process` and `dedupe` wall time, peak memory and F1 against the truth, both backends
+- assign: full `assign`, `topup` and `assign --explain --rep` over N clients, 200 reps, 10N activities
 - dedupe: the matching engine alone vs splink (DuckDB, EM-trained) on the same generated file;
   --hard-rate makes that share of its duplicates share no e-mail or phone (default 0)
 - activities: `activity import` rows/s of a generated dialer file (--n rows, 100,000 clients) on
@@ -137,6 +138,10 @@ def main(argv: list[str] | None = None) -> None:
         from benchmarks import process
 
         _table("Intake processing and dedupe scan", process.run(ns, args.pg))
+    if "assign" in only:
+        from benchmarks import assign
+
+        _table("Assignment (assign, topup, explain one rep)", assign.run(ns, args.pg))
     if "dedupe" in only:
         _table("Duplicate matching vs splink", _engine_vs_splink(ns, not args.no_splink, args.hard_rate))
     if "activities" in only:

@@ -79,13 +79,28 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Do-not-contact list: suppress e-mails and phones everywhere.",
         "Work",
     ),
+    "assign": (
+        "leadctl.commands.assign:assign",
+        "Assign unassigned clients to stack-ranked reps (safe from cron).",
+        "Assignment",
+    ),
+    "topup": (
+        "leadctl.commands.assign:topup",
+        "Top a rep up with clients from reps inactive on the campaign.",
+        "Assignment",
+    ),
+    "reassign": (
+        "leadctl.commands.assign:reassign",
+        "Move clients to another rep by hand (recorded as manual).",
+        "Assignment",
+    ),
     "metrics": (
         "leadctl.commands.metrics:metrics",
         "Metric tables: duplicate and rejection rates, spikes.",
         "Metrics",
     ),
 }
-SECTIONS = ("Getting started", "Set-up", "Intake", "Work", "Metrics")
+SECTIONS = ("Getting started", "Set-up", "Intake", "Assignment", "Work", "Metrics")
 
 
 @dataclass

@@ -92,3 +92,35 @@ def duplicates_cmd(
         )
         if fail_on_spike:
             raise SystemExit(SPIKE_EXIT)
+
+
+@metrics.command("assignment")
+@click.option(
+    "--since",
+    type=When(),
+    default="30d",
+    show_default=True,
+    metavar="WHEN",
+    help="Assignments made since (date, 30d, yesterday).",
+)
+@click.option("--campaign", "campaign_ref", metavar="C", help="Only this campaign.")
+@format_option
+@pass_app
+def assignment_cmd(app: AppContext, since: datetime, campaign_ref: str | None, fmt: str) -> None:
+    """Clients received per rep vs their rank and score (a fairness ledger).
+
+    \b
+    Example:
+      leadctl metrics assignment --since 7d --campaign "Outbound Q1"
+    """
+    from leadctl.output import render
+    from leadctl.services.assign.fairness import assignment_metrics
+
+    rows = assignment_metrics(app.engine(), since, campaign_ref)
+    render(
+        rows,
+        fmt,
+        ["campaign", "rep", "received", "share", "avg_rank", "avg_score", "runs", "by_rule"],
+        empty="No assignments in the period.",
+        display={"share": percent},
+    )

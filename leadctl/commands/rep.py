@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import click
 
 from leadctl.cli import AppContext, pass_app
-from leadctl.commands._options import RepRef
+from leadctl.commands._options import RepRef, When
 from leadctl.output import Section, format_option, message, render, render_record, render_sections, warn
 from leadctl.vocab import RepRole
 
@@ -275,3 +277,70 @@ def import_cmd(app: AppContext, path: str, fmt: str) -> None:
         render(result.rows(), fmt, ["result", "reps", "emails"])
     else:
         render_record(result.as_dict(), fmt)
+
+
+@rep.command("away")
+@click.argument("rep_ref", metavar="REP")
+@click.option(
+    "--from", "starts", required=True, type=When(), metavar="D", help="First day away (date or date-time)."
+)
+@click.option(
+    "--until",
+    "ends",
+    required=True,
+    type=When(end_of_day=True),
+    metavar="D",
+    help="Last day away (a date means its end).",
+)
+@click.option("--reason", help="Why (vacation, training …).")
+@format_option
+@pass_app
+def away_cmd(
+    app: AppContext, rep_ref: str, starts: datetime, ends: datetime, reason: str | None, fmt: str
+) -> None:
+    """Mark a rep away: routing and assign give them nothing meanwhile.
+
+    \b
+    Example:
+      leadctl rep away ana@example.com --from 2026-07-01 --until 2026-07-14 --reason vacation
+    """
+    from leadctl.services.admin.common import actor
+    from leadctl.services.assign import manual
+
+    row = manual.away(
+        app.engine(),
+        rep_ref,
+        starts,
+        ends,
+        reason,
+        actor(),
+    )
+    message(f"{row['rep']} is away from {row['from']:%Y-%m-%d} until {row['until']:%Y-%m-%d}.")
+    render_record(row, fmt)
+
+
+@rep.command("leave")
+@click.argument("rep_ref", metavar="REP")
+@click.option("--reassign", "reassign_by_rules", is_flag=True, help="Hand their clients out again (assign).")
+@click.option("-n", "--dry-run", is_flag=True, help="Preview: how many clients, on which campaigns.")
+@format_option
+@pass_app
+def leave_cmd(app: AppContext, rep_ref: str, reassign_by_rules: bool, dry_run: bool, fmt: str) -> None:
+    """Offboard a rep: deactivate; their open clients return to the pool.
+
+    With --reassign the clients are handed out again by the assignment rules.
+
+    \b
+    Example:
+      leadctl rep leave ben@example.com --dry-run
+      leadctl rep leave ben@example.com --reassign
+    """
+    from leadctl.services.admin.common import actor
+    from leadctl.services.assign import manual
+
+    out = manual.leave(
+        app.engine(), app.rules, rep_ref, reassign_by_rules=reassign_by_rules, dry_run=dry_run, actor=actor()
+    )
+    verb = "would return" if dry_run else "returned"
+    message(f"{out['rep']}: {verb} {out['open_clients']} open client(s), then {out['then']}.")
+    render_record(out, fmt)

@@ -95,3 +95,30 @@ def show_cmd(app: AppContext, key: str | None, fmt: str) -> None:
         render_record(value, "json")
     else:
         render_yaml(value)
+
+
+@rules.command("lint")
+@click.option("--no-db", is_flag=True, help="Check the file alone, without looking at reps and campaigns.")
+@pass_app
+def lint_cmd(app: AppContext, no_db: bool) -> None:
+    """Flag unreachable or overlapping routing rules, zero-capacity pools, empty eligibility.
+
+    Exits 1 when an error (not a warning) is found.
+
+    \b
+    Example:
+      leadctl rules lint
+      leadctl --rules new-rules.yaml rules lint --no-db
+    """
+    from leadctl.output import render
+    from leadctl.services.assign.lint import lint
+
+    rows = lint(app.rules, None if no_db else app.engine())
+    if not rows:
+        message(f"{app.rules.source}: no problems found")
+        return
+    render(rows, "table", ["level", "key", "problem"])
+    errors = [r for r in rows if r["level"] == "error"]
+    if errors:
+        error(f"{len(errors)} error(s) in the rules")
+        raise SystemExit(1)

@@ -142,6 +142,7 @@ class DemoResult:
     files: list[dict[str, Any]] = field(default_factory=list)
     processing: dict[str, Any] = field(default_factory=dict)
     duplicates: list[dict[str, Any]] = field(default_factory=list)
+    assignment: dict[str, Any] = field(default_factory=dict)
 
 
 def has_data(engine: Engine) -> bool:
@@ -213,6 +214,7 @@ def build(
         f"Processed {processed.selected} leads: {processed.processed} clients, {processed.duplicate} duplicates."
     )
     result.duplicates = _duplicate_examples(engine)
+    result.assignment = _assignment_demo(engine, rules, seed, say)
     return result
 
 
@@ -220,6 +222,114 @@ def _private_file(path: Path) -> None:
     """Create (or truncate) ``path`` as 0600 before the generator writes it: fake or not, a
     lead file holds names, e-mails and phone numbers, never readable by other local users."""
     os.close(open_private(path))
+
+
+# Per-rep performance for the generated activity history: (share of calls that become a
+# conversation, share of conversations booked, days since last active).
+_PROFILES = ((0.35, 0.4, 0), (0.2, 0.25, 1), (0.1, 0.1, 2), (0.25, 0.3, 12), (0.05, 0.05, 15))
+
+
+def _assignment_demo(engine: Engine, rules: Rules, seed: int, say: Callable[[str], None]) -> dict[str, Any]:
+    """Activity history over the last weeks (reps of varied performance, some gone quiet), then
+    a campaign assignment run and a top-up, as cron and support staff would run them."""
+    import random
+    from datetime import timedelta
+
+    from leadctl.services.assign import campaign_run, topup
+    from leadctl.storage import bulk
+    from leadctl.storage.engine import write
+    from leadctl.timeutil import now
+    from leadctl.vocab import ActivityOutcome as O  # noqa: N814
+    from leadctl.vocab import ActivityType as T  # noqa: N814
+
+    rng = random.Random(seed)
+    at = now()
+    A = schema.assignment
+    with engine.begin() as conn:
+        held = conn.execute(
+            select(A.c.client_id, A.c.rep_id, A.c.campaign_id).where(A.c.ended_at.is_(None))
+        ).all()
+    profile = {rid: _PROFILES[i % len(_PROFILES)] for i, rid in enumerate(sorted({r for _, r, _ in held}))}
+    rows: list[tuple[Any, ...]] = []
+    for n, (client_id, rep_id, campaign_id) in enumerate(held):
+        conv, book, quiet = profile[rep_id]
+        for k in range(rng.randrange(0, 4)):
+            when = at - timedelta(days=quiet + rng.uniform(0.3, 20))
+            outcome = O.CONVERSATION if rng.random() < conv else rng.choice((O.NO_ANSWER, O.VOICEMAIL))
+            rows.append(
+                (
+                    f"demo-{n}-{k}",
+                    client_id,
+                    rep_id,
+                    campaign_id,
+                    T.CALL.value,
+                    outcome.value,
+                    when,
+                    True,
+                    rng.randrange(20, 600),
+                    "demo",
+                    "demo",
+                    at,
+                )
+            )
+            if outcome is O.CONVERSATION and rng.random() < book:
+                rows.append(
+                    (
+                        f"demo-{n}-{k}-m",
+                        client_id,
+                        rep_id,
+                        campaign_id,
+                        T.MEETING.value,
+                        O.HELD_QUALIFIED.value,
+                        when + timedelta(days=2),
+                        False,
+                        None,
+                        "demo",
+                        "demo",
+                        at,
+                    )
+                )
+    cols = [
+        "activity_key",
+        "client_id",
+        "rep_id",
+        "campaign_id",
+        "type",
+        "outcome",
+        "at",
+        "verified_dial",
+        "duration_s",
+        "source",
+        "actor",
+        "created_at",
+    ]
+    with write(engine) as conn:
+        bulk.insert_rows(conn, schema.activity, cols, rows)
+        # Clients of the reps over capacity at intake wait in the pool; hand some back too.
+        quiet_rep = max(profile, key=lambda r: profile[r][2]) if profile else None
+        if quiet_rep is not None:
+            from leadctl.services.assign import ledger
+            from leadctl.vocab import AssignmentEnd
+
+            ids = [c for c, r, _ in held if r == quiet_rep][::3]
+            ledger.end(conn, ids, AssignmentEnd.RETURNED_TO_POOL, actor="demo", at=at)
+    say(f"Logged {len(rows)} activities over the last weeks (reps of varied performance, two gone quiet).")
+    out: dict[str, Any] = {"activities": len(rows), "assign": [], "topup": None}
+    for res in campaign_run.run(engine, rules, None, seed=seed, actor="demo"):
+        if res.error:
+            say(f"assign {res.campaign}: {res.error}")
+            continue
+        top = ", ".join(f"{r['rep']} {r['received']}" for r in res.reps[:3])
+        say(f"assign {res.campaign}: {res.assigned} of {res.candidates} unassigned clients assigned ({top}).")
+        out["assign"].append(
+            {"campaign": res.campaign, "assigned": res.assigned, "not_assigned": res.not_assigned}
+        )
+    active_rep = REPS[2][0]  # a setter approved on the first campaign, with room to spare
+    if active_rep:
+        t = topup.topup(engine, rules, active_rep, CAMPAIGNS[0][0], target=150, actor="demo")
+        say(f"topup {active_rep}: moved {len(t['moved'])}; {t['reason']}.")
+        out["topup"] = {"rep": active_rep, "moved": len(t["moved"]), "reason": t["reason"]}
+    return out
 
 
 def _duplicate_examples(engine: Engine, n: int = 5) -> list[dict[str, Any]]:

@@ -17,10 +17,16 @@ from leadctl.errors import ConfigError
 from leadctl.rules.schema import LEAD_FIELDS, SCHEMA, Spec
 from leadctl.rules.sections import (
     SECTIONS,
+    AssignmentRules,
+    CalendarRules,
+    CooldownRules,
     DuplicateRules,
     MappingRules,
     MonitoringRules,
+    NurtureRules,
     PhoneRules,
+    RoutingRules,
+    TopupRules,
     ValidationRules,
 )
 
@@ -43,6 +49,12 @@ class Rules:
     mapping: MappingRules
     duplicates: DuplicateRules
     monitoring: MonitoringRules
+    routing: RoutingRules
+    assignment: AssignmentRules
+    topup: TopupRules
+    nurture: NurtureRules
+    cooldown: CooldownRules
+    calendar: CalendarRules
 
     @classmethod
     def build(cls, data: dict[str, Any], path: Path | None = None) -> Rules:

@@ -79,6 +79,20 @@ EXACT_KEYS = ("email", "phone", "external_id")
 BLOCKING_KINDS = ("company", "domain", "phone_suffix", "name")
 COMPARATORS = ("exact", "fuzzy", "name", "company", "phone", "email", "domain")
 
+ROUTING_MODELS = ("account_owner", "territory", "skill", "round_robin", "bucket_manager", "pool")
+RANK_FACTORS = (
+    "time_on_campaign",
+    "recency",
+    "other_campaigns",
+    "leads_held",
+    "call_to_conversation",
+    "conversation_to_booked",
+    "hold_rate",
+    "qualified_meetings",
+    "leads_available",
+)
+NURTURE_OUTCOMES = ("nurture", "callback", "feedback")
+
 REGION = Spec("region", doc="two-letter region code (ISO 3166-1), e.g. US, CA, GB")
 
 SCHEMA = section(
@@ -129,6 +143,57 @@ SCHEMA = section(
                 required=Spec("bool", doc="both leads must have the field for a fuzzy match"),
             ),
         ),
+    ),
+    routing=section(
+        "how a new client reaches a rep at intake (leadctl/services/assign/routing.py)",
+        models=Spec(
+            "list", item=Spec("str", choices=ROUTING_MODELS), doc="tried in order; pool is the catch-all"
+        ),
+        segments=Spec("map", item=Spec("int", minimum=0), doc="segment name -> smallest headcount"),
+        skills=Spec(
+            "map",
+            item=Spec("map", item=Spec("str")),
+            doc="client field -> {value: skill the rep needs}",
+        ),
+        skill_wait_minutes=Spec("int", minimum=0, doc="wait for a skilled rep before falling through"),
+        weights=Spec("map", item=Spec("float", minimum=0), doc="round-robin weight by rep e-mail"),
+        default_weight=Spec("float", minimum=0),
+        cap_per_day=Spec("int", minimum=0, doc="most clients a rep receives per day; 0 = no cap"),
+        cap_per_week=Spec("int", minimum=0, doc="most clients a rep receives per week; 0 = no cap"),
+    ),
+    assignment=section(
+        "campaign assignment (leadctl assign)",
+        shared_pool_share=Spec("float", minimum=0, maximum=1),
+        shared_pool_count=Spec("int", minimum=0),
+        default_capacity=Spec("int", minimum=0, doc="open clients a rep without a capacity may hold"),
+        max_per_rep_per_run=Spec("int", minimum=0, doc="0 = no limit"),
+        lookback_days=Spec("int", minimum=1),
+        recent_business_days=Spec("int", minimum=0),
+        recency_decay=Spec("float", minimum=0, maximum=1),
+        respect_territories=Spec("bool"),
+        if_running=Spec("str", choices=("wait", "fail")),
+        wait_seconds=Spec("int", minimum=0),
+        weights=section("ranking factor weights", **{f: Spec("float", minimum=0) for f in RANK_FACTORS}),
+    ),
+    topup=section(
+        "leadctl topup",
+        target=Spec("int", minimum=1),
+        inactive_business_days=Spec("int", minimum=1),
+        take_share=Spec("float", minimum=0, maximum=1),
+        order=Spec("str", choices=("worst_first", "best_first")),
+    ),
+    nurture=section(
+        "clients a rep saved for later",
+        outcomes=Spec("list", item=Spec("str", choices=NURTURE_OUTCOMES)),
+        reserve_days=Spec("int", minimum=0),
+    ),
+    cooldown=section("after a call", after_call_hours=Spec("float", minimum=0)),
+    calendar=section(
+        "business days",
+        country=Spec("str"),
+        subdivisions=Spec("list", item=Spec("str")),
+        company_holidays=Spec("list", item=Spec("str")),
+        weekend=Spec("list", item=Spec("int", minimum=0, maximum=6)),
     ),
     monitoring=section(
         "data-quality alerts (leadctl metrics duplicates)",

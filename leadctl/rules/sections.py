@@ -11,8 +11,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 from types import MappingProxyType
 from typing import Any
+
+from leadctl.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,123 @@ class MonitoringRules:
         )
 
 
+@dataclass(frozen=True)
+class RoutingRules:
+    models: tuple[str, ...]
+    segments: Mapping[str, int]
+    skills: Mapping[str, Mapping[str, str]]
+    skill_wait_minutes: int
+    weights: Mapping[str, float]
+    default_weight: float
+    cap_per_day: int
+    cap_per_week: int
+
+    @classmethod
+    def build(cls, d: Mapping[str, Any]) -> RoutingRules:
+        models = tuple(dict.fromkeys(d["models"] or ()))
+        skills = {
+            str(f): MappingProxyType({str(k).lower(): v for k, v in (m or {}).items()})
+            for f, m in (d["skills"] or {}).items()
+        }
+        return cls(
+            models,
+            MappingProxyType(dict(d["segments"] or {})),
+            MappingProxyType(skills),
+            int(d["skill_wait_minutes"]),
+            MappingProxyType({str(k).lower(): float(v) for k, v in (d["weights"] or {}).items()}),
+            float(d["default_weight"]),
+            int(d["cap_per_day"]),
+            int(d["cap_per_week"]),
+        )
+
+
+@dataclass(frozen=True)
+class AssignmentRules:
+    shared_pool_share: float
+    shared_pool_count: int
+    default_capacity: int
+    max_per_rep_per_run: int
+    lookback_days: int
+    recent_business_days: int
+    recency_decay: float
+    respect_territories: bool
+    if_running: str
+    wait_seconds: int
+    weights: Mapping[str, float]
+
+    @classmethod
+    def build(cls, d: Mapping[str, Any]) -> AssignmentRules:
+        return cls(
+            float(d["shared_pool_share"]),
+            int(d["shared_pool_count"]),
+            int(d["default_capacity"]),
+            int(d["max_per_rep_per_run"]),
+            int(d["lookback_days"]),
+            int(d["recent_business_days"]),
+            float(d["recency_decay"]),
+            bool(d["respect_territories"]),
+            d["if_running"],
+            int(d["wait_seconds"]),
+            MappingProxyType({k: float(v) for k, v in d["weights"].items()}),
+        )
+
+
+@dataclass(frozen=True)
+class TopupRules:
+    target: int
+    inactive_business_days: int
+    take_share: float
+    order: str
+
+    @classmethod
+    def build(cls, d: Mapping[str, Any]) -> TopupRules:
+        return cls(int(d["target"]), int(d["inactive_business_days"]), float(d["take_share"]), d["order"])
+
+
+@dataclass(frozen=True)
+class NurtureRules:
+    outcomes: tuple[str, ...]
+    reserve_days: int
+
+    @classmethod
+    def build(cls, d: Mapping[str, Any]) -> NurtureRules:
+        return cls(tuple(dict.fromkeys(d["outcomes"] or ())), int(d["reserve_days"]))
+
+
+@dataclass(frozen=True)
+class CooldownRules:
+    after_call_hours: float
+
+    @classmethod
+    def build(cls, d: Mapping[str, Any]) -> CooldownRules:
+        return cls(float(d["after_call_hours"]))
+
+
+@dataclass(frozen=True)
+class CalendarRules:
+    country: str
+    subdivisions: tuple[str, ...]
+    company_holidays: tuple[date, ...]
+    weekend: tuple[int, ...]
+
+    @classmethod
+    def build(cls, d: Mapping[str, Any]) -> CalendarRules:
+        days: list[date] = []
+        for i, text in enumerate(d["company_holidays"] or ()):
+            try:
+                days.append(date.fromisoformat(str(text)))
+            except ValueError:
+                raise ConfigError(
+                    f"calendar.company_holidays[{i}]: expected a date YYYY-MM-DD, got {text!r}"
+                ) from None
+        return cls(
+            str(d["country"]),
+            tuple(str(s) for s in d["subdivisions"] or ()),
+            tuple(days),
+            tuple(int(w) for w in d["weekend"] or ()),
+        )
+
+
 # section name in the rules file -> its typed class (``Rules`` gets one attribute each).
 SECTIONS: dict[str, Any] = {
     "phones": PhoneRules,
@@ -123,4 +243,10 @@ SECTIONS: dict[str, Any] = {
     "mapping": MappingRules,
     "duplicates": DuplicateRules,
     "monitoring": MonitoringRules,
+    "routing": RoutingRules,
+    "assignment": AssignmentRules,
+    "topup": TopupRules,
+    "nurture": NurtureRules,
+    "cooldown": CooldownRules,
+    "calendar": CalendarRules,
 }

@@ -100,6 +100,7 @@ def start(
     actor: str,
     at: datetime,
     run_id: int | None = None,
+    set_managers: bool = True,
 ) -> int:
     """Record new active assignments (the clients must have none: the unique index refuses a
     second one); update the managers shown on clients and leads; return how many."""
@@ -110,11 +111,8 @@ def start(
         for a in assignments
     ]
     bulk.insert_rows(conn, A, COLUMNS, rows)
-    by_rep: dict[int, list[int]] = {}
-    for a in assignments:
-        by_rep.setdefault(a.rep_id, []).append(a.client_id)
-    for rep_id, ids in by_rep.items():
-        _set_manager(conn, ids, rep_id, at)
+    if set_managers:  # False: the caller wrote the managers itself (new clients at intake)
+        _follow_ledger(conn, [a.client_id for a in assignments], at)
     timeline.append(
         conn,
         (
@@ -123,7 +121,13 @@ def start(
                 at,
                 actor,
                 client_id=a.client_id,
-                data={"rep_id": a.rep_id, "rule": a.rule.value, "run_id": run_id, **dict(a.reason)},
+                # the reason without its score components (kept once, on the assignment row)
+                data={
+                    "rep_id": a.rep_id,
+                    "rule": a.rule.value,
+                    "run_id": run_id,
+                    **{k: v for k, v in a.reason.items() if k != "components"},
+                },
             )
             for a in assignments
         ),
@@ -137,3 +141,15 @@ def _set_manager(conn: Connection, client_ids: Iterable[int], rep_id: int | None
         conn.execute(update(C).where(cond).values(manager_id=rep_id, updated_at=at))
     for cond in in_chunks(conn, L.c.client_id, ids):
         conn.execute(update(L).where(cond).values(manager_id=rep_id))
+
+
+def _follow_ledger(conn: Connection, client_ids: Iterable[int], at: datetime) -> None:
+    """Set the managers of clients (and their leads) to their active assignment's rep: two
+    set-based statements per chunk, whatever the number of reps."""
+    ids = list(client_ids)
+    active_rep = select(A.c.rep_id).where(A.c.client_id == C.c.id, A.c.ended_at.is_(None)).scalar_subquery()
+    for cond in in_chunks(conn, C.c.id, ids):
+        conn.execute(update(C).where(cond).values(manager_id=active_rep, updated_at=at))
+    client_manager = select(C.c.manager_id).where(C.c.id == L.c.client_id).scalar_subquery()
+    for cond in in_chunks(conn, L.c.client_id, ids):
+        conn.execute(update(L).where(cond).values(manager_id=client_manager))

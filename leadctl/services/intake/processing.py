@@ -31,7 +31,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from leadctl.rules import Rules
 from leadctl.services import events as timeline
 from leadctl.services.admin.common import actor
-from leadctl.services.assign.routing import intake_manager
+from leadctl.services.assign import routing
 from leadctl.services.dedupe.blocking import Index
 from leadctl.services.dedupe.candidates import best_client
 from leadctl.services.dedupe.client_keys import fetch_clients, refresh_keys, survivors
@@ -347,6 +347,8 @@ class _Pipeline:
         self.reprocess = reprocess
         self.who = who
         self._buckets: dict[int, dict[str, Any]] = {}
+        self._routes: dict[int, routing.Decision] = {}
+        self._screened: dict[int, Any] = {}
 
     # ---------------------------------------------------------------- helpers
     def _bucket(self, conn: Connection, bucket_id: int) -> dict[str, Any]:
@@ -462,6 +464,7 @@ class _Pipeline:
             new_clients[tmp_id] = self._client_row(lead, bucket)
             new_clients[tmp_id]["_keys"] = keys
             campaigns[tmp_id] = lead["campaign_id"]
+            new_clients[tmp_id]["bucket_manager_id"] = bucket.get("manager_id")
             batch_index.add(tmp_id, norm)
             outcomes.append(Outcome(lead["id"], LeadStatus.PROCESSED, client_id=tmp_id, created_client=True))
         # A fixed point: a duplicate visited before a client of this batch was created gets the
@@ -477,6 +480,14 @@ class _Pipeline:
                 if cmp.score >= cfg.threshold and cmp.score > (o.score or 0.0):
                     outcomes[at] = o = _duplicate(o.lead_id, tid, cmp)
 
+        # Do-not-contact: a new client matching an active suppression is still created, but never
+        # routed, then moved to stage do_not_contact (services/work/suppression) in _write.
+        self._screened = suppression.screen_new_clients(conn, new_clients) if new_clients else {}
+        # Routing over the whole batch (rules.routing.models), recorded through the ledger in _write.
+        routable = {t: c for t, c in new_clients.items() if t not in self._screened}
+        self._routes = routing.route_batch(conn, self.rules, routable, now())
+        for tmp, decision in self._routes.items():
+            new_clients[tmp]["manager_id"] = decision.rep_id
         if write_changes:
             managers = {cid: c["manager_id"] for cid, c in clients.items()}
             self._write(conn, leads, outcomes, new_clients, managers)
@@ -489,7 +500,7 @@ class _Pipeline:
         row = {f: lead.get(f) for f in PERSON_FIELDS}
         row.update(
             campaign_id=lead["campaign_id"],
-            manager_id=intake_manager(lead, bucket, self.rules),
+            manager_id=None,  # set by routing over the whole batch
             bucket_label=bucket["label"],
             affiliate_id=lead.get("affiliate_id") or bucket.get("affiliate_id"),
             origin_lead_id=lead["id"],
@@ -511,11 +522,8 @@ class _Pipeline:
         s = self.summary
         ts = now()
         id_map: dict[int, int] = {}
-        screened: dict[int, Any] = {}
+        screened = self._screened
         if new_clients:
-            # Do-not-contact: a new client matching an active suppression is still created,
-            # but with no manager, then moved to stage do_not_contact (services/work/suppression).
-            screened = suppression.screen_new_clients(conn, new_clients)
             tmp_ids = list(new_clients)
             id_map = dict(zip(tmp_ids, bulk.allocate_ids(conn, C, len(tmp_ids)), strict=True))
             cols = [c for c in CLIENT_INSERT_COLUMNS]
@@ -531,6 +539,14 @@ class _Pipeline:
             for t in tmp_ids:
                 known_managers[id_map[t]] = new_clients[t]["manager_id"]
             suppression.record_screened(conn, {id_map[t]: e for t, e in screened.items()}, self.who, ts)
+            routing.record(
+                conn,
+                {id_map[t]: d for t, d in self._routes.items()},
+                {id_map[t]: new_clients[t]["campaign_id"] for t in tmp_ids},
+                actor=self.who,
+                at=ts,
+                managers_set=True,
+            )
         missing = {
             id_map.get(o.client_id, o.client_id)
             for o in outcomes

@@ -1,0 +1,403 @@
+"""`leadctl assign`: hand a campaign's unassigned clients to its stack-ranked reps.
+
+Per campaign, in one exclusive write transaction (``storage.claims.exclusive``: a second assign
+of the same campaign waits ``assignment.wait_seconds`` or fails with "already running"):
+
+1. the roster: approved, active reps who are not away, with their headroom (capacity, caps);
+2. the ranking (``ranking.rank``: nine weighted factors);
+3. the candidates, set-based: the campaign's clients without an active assignment; terminal
+   stages (disqualified, do-not-contact, converted) and clients in the after-call cooldown are
+   explained and left alone; a seeded shuffle orders the rest (``--seed`` reproduces a run);
+4. the shared pool keeps its share/count; the rest is split in proportion to score
+   (higher-ranked reps get more), never beyond headroom, and only to reps whose territory
+   covers the client (``assignment.respect_territories``);
+5. the chosen clients are claimed (``claims.claim``) and written through the ledger, each with
+   its rank and score components; the run is recorded in ``assign_run`` (the fairness ledger).
+
+Every client not assigned gets a reason; every rep skipped gets one too (``--explain``).
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, fields
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import exists, func, insert, select, update
+from sqlalchemy.engine import Connection, Engine
+
+from leadctl.errors import ConflictError
+from leadctl.rules import Rules
+from leadctl.services.admin.lookup import find_campaign, find_rep
+from leadctl.services.assign import calendar, eligibility, ledger, ranking
+from leadctl.services.assign.eligibility import RepInfo
+from leadctl.services.assign.ledger import NewAssignment
+from leadctl.storage import claims, schema
+from leadctl.storage.engine import read
+from leadctl.timeutil import now
+from leadctl.vocab import TERMINAL_STAGES, ActivityType, AssignmentRule
+
+A = schema.assignment
+C = schema.client
+ACT = schema.activity
+RUN = schema.assign_run
+
+POOL = "held in the shared pool"
+OUTSIDE = "outside every territory (no eligible rep covers it)"
+AT_CAP = "all eligible reps at capacity"
+NO_REP = "no eligible rep"
+TAKEN = "taken by another run meanwhile"
+
+
+@dataclass
+class AssignResult:
+    campaign: str
+    campaign_id: int
+    seed: int
+    dry_run: bool
+    run_id: int | None = None
+    assigned: int = 0
+    candidates: int = 0
+    not_assigned: dict[str, int] = field(default_factory=dict)
+    reps: list[dict[str, Any]] = field(default_factory=list)
+    skipped_reps: list[dict[str, Any]] = field(default_factory=list)
+    clients: list[dict[str, Any]] = field(default_factory=list)  # explain rows
+    error: str | None = None  # all-campaign runs: why this campaign could not be assigned
+
+    def as_dict(self, *, clients: bool = True) -> dict[str, Any]:
+        """The result as plain data (shallow: no deep copy of 100,000 explain rows)."""
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        if not clients:
+            out.pop("clients")
+        return out
+
+
+def active_assignment() -> Any:
+    return exists().where(A.c.client_id == C.c.id, A.c.ended_at.is_(None))
+
+
+def candidates(conn: Connection, campaign_id: int) -> list[tuple[Any, ...]]:
+    q = select(C.c.id, C.c.stage, C.c.country, C.c.state, C.c.industry, C.c.headcount).where(
+        C.c.campaign_id == campaign_id, C.c.merged_into_id.is_(None), ~active_assignment()
+    )
+    return list(conn.execute(q))
+
+
+def cooling(conn: Connection, campaign_id: int, rules: Rules, at: datetime) -> dict[int, datetime]:
+    """client id -> when its cooldown ends, for clients called within the cooldown."""
+    hours = rules.cooldown.after_call_hours
+    if hours <= 0:
+        return {}
+    since = at - timedelta(hours=hours)
+    q = (
+        select(ACT.c.client_id, func.max(ACT.c.at))
+        .where(ACT.c.campaign_id == campaign_id, ACT.c.type == ActivityType.CALL, ACT.c.at >= since)
+        .group_by(ACT.c.client_id)
+    )
+    out = {}
+    for cid, last in conn.execute(q):
+        if isinstance(last, str):
+            last = datetime.fromisoformat(last)
+        if last.tzinfo is None:
+            from datetime import UTC
+
+            last = last.replace(tzinfo=UTC)
+        out[cid] = last + timedelta(hours=hours)
+    return out
+
+
+def quotas(n: int, weights: Sequence[tuple[int, float]], heads: dict[int, int]) -> dict[int, int]:
+    """Split ``n`` over reps (rank order) in proportion to weight, never above headroom."""
+    quota = {rid: 0 for rid, _ in weights}
+    w = dict(weights)
+    if all(v <= 0 for v in w.values()):
+        w = {k: 1.0 for k in w}
+    active = [rid for rid, _ in weights if heads.get(rid, 0) > 0 and w[rid] > 0]
+    remaining = n
+    while remaining > 0 and active:
+        total = sum(w[r] for r in active)
+        alloc = {r: min(heads[r] - quota[r], math.floor(remaining * w[r] / total)) for r in active}
+        given = sum(alloc.values())
+        if given == 0:
+            for r in active:
+                if remaining == 0:
+                    break
+                quota[r] += 1
+                remaining -= 1
+        else:
+            for r, k in alloc.items():
+                quota[r] += k
+            remaining -= given
+        active = [r for r in active if quota[r] < heads[r]]
+    return quota
+
+
+def _headroom(rep: RepInfo, rules: Rules) -> int:
+    room = rep.headroom(rules, rules.assignment.default_capacity)
+    if rules.assignment.max_per_rep_per_run:
+        room = min(room, rules.assignment.max_per_rep_per_run)
+    return room
+
+
+def plan(
+    conn: Connection, rules: Rules, campaign: dict[str, Any], at: datetime, seed: int
+) -> tuple[AssignResult, list[NewAssignment]]:
+    cid = campaign["id"]
+    res = AssignResult(campaign["name"], cid, seed, True)
+    ranking.check_weights(rules)
+    roster = eligibility.roster(conn, [cid], at)
+    reps = [roster.reps[r] for r in roster.eligible[cid]]
+    res.skipped_reps = list(roster.skipped[cid])
+    if not reps and not res.skipped_reps:
+        raise ConflictError(
+            f"campaign {campaign['name']!r} has no approved rep; approve one with "
+            f"'leadctl campaign approve {campaign['name']!r} REP'"
+        )
+    ar = rules.assignment
+    caps = [r.capacity if r.capacity is not None else ar.default_capacity for r in reps]
+    if reps and all(c == 0 for c in caps):
+        raise ConflictError(
+            f"campaign {campaign['name']!r}: every eligible rep has capacity 0 "
+            "(set one with 'leadctl rep edit REP --capacity N' or assignment.default_capacity)"
+        )
+    cal = calendar.from_rules(rules.calendar)
+    ranked = ranking.rank(conn, cid, reps, rules, cal, at)
+    heads = {x.rep.id: _headroom(x.rep, rules) for x in ranked}
+    for x in ranked:
+        if heads[x.rep.id] == 0:
+            cap = x.rep.capacity if x.rep.capacity is not None else ar.default_capacity
+            res.skipped_reps.append(
+                {
+                    "rep": x.rep.email,
+                    "reason": f"at capacity ({x.rep.open_total} open of {cap}, caps per day/week)",
+                }
+            )
+    rows = candidates(conn, cid)
+    res.candidates = len(rows)
+    cool = cooling(conn, cid, rules, at)
+    rows.sort(key=lambda r: r[0])
+    random.Random(seed).shuffle(rows)
+    explain: dict[int, str] = {}
+    assignable = []
+    for row in rows:
+        if row[1] in TERMINAL_STAGES:
+            explain[row[0]] = f"stage {row[1]} (never handed out)"
+        elif row[0] in cool:
+            explain[row[0]] = f"in cooldown after a call until {cool[row[0]].isoformat()}"
+        else:
+            assignable.append(row)
+    # The pool is a share of the campaign's workable clients (held + free), so it is not eroded
+    # by each run taking a share of what the previous run left.
+    held = conn.execute(
+        select(func.count()).where(A.c.campaign_id == cid, A.c.ended_at.is_(None))
+    ).scalar_one()
+    share_n = round(ar.shared_pool_share * (len(assignable) + held))
+    pool_n = ar.shared_pool_count if ar.shared_pool_count > 0 else share_n
+    pool_n = min(pool_n, len(assignable))
+    for row in assignable[:pool_n]:
+        explain[row[0]] = POOL
+    rest = assignable[pool_n:]
+    order = [x.rep.id for x in ranked]
+    quota = quotas(len(rest), [(x.rep.id, x.score) for x in ranked], heads)
+    left = dict(heads)
+    picks: dict[int, int] = {}
+    groups: dict[Any, list[int]] = {}
+    pending: list[tuple[int, Any]] = []
+    dims_key: dict[tuple[Any, ...], Any] = {}
+    for row in rest:
+        if not order:
+            explain[row[0]] = NO_REP
+            continue
+        key: Any = None
+        if ar.respect_territories:
+            raw_key = (row[2], row[3], row[4], row[5])
+            key = dims_key.get(raw_key)
+            if key is None:
+                dims = eligibility.client_dimensions(
+                    {"country": row[2], "state": row[3], "industry": row[4], "headcount": row[5]},
+                    rules.routing.segments,
+                )
+                key = dims_key[raw_key] = tuple(sorted((k, tuple(sorted(v))) for k, v in dims.items()))
+                if key not in groups:
+                    groups[key] = [r for r in order if eligibility.covers(roster.reps[r].territory, dims)]
+        pending.append((row[0], key))
+    # Pass 1 by quota (proportional to score); pass 2 fills leftover headroom of covering reps.
+    for budget in (quota, left):
+        pointer: dict[Any, int] = {}
+        still = []
+        for client_id, key in pending:
+            reps_for = groups[key] if key is not None else order
+            i = pointer.get(key, 0)
+            while i < len(reps_for) and (budget[reps_for[i]] <= 0 or left[reps_for[i]] <= 0):
+                i += 1
+            pointer[key] = i
+            if i == len(reps_for):
+                still.append((client_id, key))
+                continue
+            rid = reps_for[i]
+            picks[client_id] = rid
+            budget[rid] -= 1
+            if budget is not left:
+                left[rid] -= 1
+        pending = still
+    for client_id, key in pending:
+        reps_for = groups[key] if key is not None else order
+        explain[client_id] = OUTSIDE if not reps_for else AT_CAP
+    if ar.respect_territories and rest and not picks and all(explain.get(c) == OUTSIDE for c, _ in pending):
+        raise ConflictError(
+            f"campaign {campaign['name']!r}: no eligible rep's territory covers any of its {len(rest)} "
+            "assignable clients (see 'leadctl rep edit --add-territory' or assignment.respect_territories)"
+        )
+    by_rank = {x.rep.id: x for x in ranked}
+    new = [
+        NewAssignment(
+            client_id,
+            rid,
+            cid,
+            AssignmentRule.RANK,
+            {
+                "rank": by_rank[rid].rank,
+                "score": by_rank[rid].score,
+                "components": by_rank[rid].components,
+                "seed": seed,
+            },
+        )
+        for client_id, rid in picks.items()
+    ]
+    received = Counter(picks.values())
+    res.reps = [
+        {
+            "rank": x.rank,
+            "rep": x.rep.email,
+            "score": x.score,
+            "received": received.get(x.rep.id, 0),
+            "headroom": heads[x.rep.id],
+            "open": x.rep.open_total,
+            **x.components,
+        }
+        for x in ranked
+    ]
+    res.not_assigned = dict(Counter(_reason_class(r) for r in explain.values()))
+    email = {x.rep.id: x.rep.email for x in ranked}
+    res.clients = [
+        {
+            "client_id": c,
+            "rep": email[r],
+            "why": f"rank {by_rank[r].rank} of {len(ranked)} (score {by_rank[r].score})",
+        }
+        for c, r in picks.items()
+    ] + [{"client_id": c, "rep": None, "why": why} for c, why in explain.items()]
+    res.assigned = len(new)
+    return res, new
+
+
+def _reason_class(text: str) -> str:
+    if text.startswith("in cooldown"):
+        return "in cooldown"
+    return text
+
+
+def run(
+    engine: Engine,
+    rules: Rules,
+    campaign_ref: str | None = None,
+    *,
+    dry_run: bool = False,
+    seed: int | None = None,
+    actor: str = "leadctl",
+    explain_rep: str | None = None,
+    explain_clients: Iterable[int] = (),
+) -> list[AssignResult]:
+    """Assign one campaign (or every active campaign with approved reps); see the module docs."""
+    if seed is None:
+        seed = random.SystemRandom().randrange(2**31)
+    with read(engine) as conn:
+        if campaign_ref is not None:
+            campaigns = [find_campaign(conn, campaign_ref)]
+        else:
+            q = select(schema.campaign).where(
+                schema.campaign.c.active.is_(True),
+                exists().where(schema.campaign_rep.c.campaign_id == schema.campaign.c.id),
+            )
+            campaigns = [dict(r) for r in conn.execute(q.order_by(schema.campaign.c.id)).mappings()]
+            if not campaigns:
+                raise ConflictError("no active campaign has an approved rep (see 'leadctl campaign approve')")
+        rep_email = find_rep(conn, explain_rep)["email"] if explain_rep else None
+    results = []
+    wait = 0 if rules.assignment.if_running == "fail" else rules.assignment.wait_seconds
+    for camp in campaigns:
+        at = now()
+        if campaign_ref is None:  # every campaign (cron): one campaign's problem never blocks the others
+            try:
+                results.append(
+                    _one(engine, rules, camp, at, seed, dry_run, wait, actor, rep_email, set(explain_clients))
+                )
+            except ConflictError as exc:
+                results.append(AssignResult(camp["name"], camp["id"], seed, dry_run, error=str(exc)))
+        else:
+            results.append(
+                _one(engine, rules, camp, at, seed, dry_run, wait, actor, rep_email, set(explain_clients))
+            )
+    return results
+
+
+def _one(
+    engine: Engine,
+    rules: Rules,
+    camp: dict[str, Any],
+    at: datetime,
+    seed: int,
+    dry_run: bool,
+    wait: float,
+    actor: str,
+    rep_email: str | None,
+    wanted: set[int],
+) -> AssignResult:
+    if dry_run:
+        with read(engine) as conn:
+            res, _ = plan(conn, rules, camp, at, seed)
+    else:
+        what = f"assign of campaign {camp['name']!r}"
+        with claims.exclusive(engine, f"assign:{camp['id']}", wait, what) as conn:
+            res, new = plan(conn, rules, camp, at, seed)
+            res.dry_run = False
+            got = claims.claim(conn, C, [a.client_id for a in new], ~active_assignment())
+            if len(got) < len(new):
+                for row in res.clients:
+                    if row["rep"] is not None and row["client_id"] not in got:
+                        row.update(rep=None, why=TAKEN)
+                new = [a for a in new if a.client_id in got]
+                res.not_assigned[TAKEN] = res.assigned - len(new)
+                res.assigned = len(new)
+            run_id = conn.execute(
+                insert(RUN).values(
+                    command="assign",
+                    campaign_id=camp["id"],
+                    seed=seed,
+                    actor=actor,
+                    started_at=at,
+                    summary={},
+                )
+            ).inserted_primary_key[0]  # type: ignore[index]
+            res.run_id = int(run_id)
+            ledger.start(conn, new, actor=actor, at=at, run_id=res.run_id)
+            summary = {
+                "assigned": res.assigned,
+                "candidates": res.candidates,
+                "not_assigned": res.not_assigned,
+                "reps": [{k: r[k] for k in ("rank", "rep", "score", "received")} for r in res.reps],
+            }
+            conn.execute(update(RUN).where(RUN.c.id == res.run_id).values(summary=summary, finished_at=now()))
+    if rep_email is not None:
+        if not any(r["rep"] == rep_email for r in (*res.reps, *res.skipped_reps)):
+            res.skipped_reps.append({"rep": rep_email, "reason": "not approved on this campaign"})
+        res.reps = [r for r in res.reps if r["rep"] == rep_email]
+        res.skipped_reps = [r for r in res.skipped_reps if r["rep"] == rep_email]
+        res.clients = [c for c in res.clients if c["rep"] == rep_email]
+    if wanted:
+        res.clients = [c for c in res.clients if c["client_id"] in wanted]
+    return res
