@@ -9,10 +9,11 @@ import click
 from leadctl.cli import AppContext, pass_app
 from leadctl.commands._options import BucketRef, CampaignRef, RepRef
 from leadctl.output import format_option, message, render, render_record
+from leadctl.vocab import LeadStatus, values
 
 SHOW_KEYS = (
     "id", "name", "label", "campaign", "manager", "affiliate_id", "source", "active",
-    "new", "processed", "duplicate", "rejected", "leads", "loads", "last_load_at",
+    *values(LeadStatus), "leads", "loads", "last_load_at",
     "created_at", "updated_at", "deactivated_at",
 )  # fmt: skip
 

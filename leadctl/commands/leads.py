@@ -213,7 +213,7 @@ def fix_cmd(app: AppContext, lead_id: int, assignments: tuple[tuple[str, str], .
     render(
         rows, fmt, ["field", "before", "after"], empty="Nothing changed: the lead already has these values."
     )
-    if rows and result["status"] != "processed":
+    if rows and result["status"] != LeadStatus.PROCESSED:
         message(
             f"Lead {lead_id} is {result['status']}: run 'leadctl reprocess --lead {lead_id}' to process it again."
         )

@@ -72,8 +72,8 @@ def load(
     read in the row's country, else the rules' phones.default_region); the contact's time
     zone comes from the business phone, else the mobile.
 
-    Valid rows become leads with status "new". Invalid rows are stored too, with status
-    "rejected" and their reasons ("email: missing", "business_phone: not a valid
+    Valid rows become leads with status new. Invalid rows are stored too, with status
+    rejected and their reasons ("email: missing", "business_phone: not a valid
     number", …), so they can be fixed and reprocessed. A row with more or fewer fields
     than the header, or a JSON Lines line that is not a JSON object, is rejected the same
     way with its text kept.

@@ -37,7 +37,7 @@ def process(
 ) -> None:
     """Process new leads: validate, detect duplicates, create clients.
 
-    Each lead with status "new" is validated against the rules (→ rejected, with reasons),
+    Each lead with status new is validated against the rules (→ rejected, with reasons),
     checked against the central duplicate rules (→ duplicate, linked to the client it
     matches, with the score and the rule that fired), or becomes a client (→ processed)
     that inherits the campaign, the manager, the bucket label and the affiliate id.

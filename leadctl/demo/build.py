@@ -25,6 +25,7 @@ from leadctl.rules import Rules
 from leadctl.services.admin import buckets, campaigns, reps
 from leadctl.services.intake import loading, processing
 from leadctl.storage import schema
+from leadctl.vocab import LeadStatus
 
 CAMPAIGNS = (
     ("Outbound Mid-Market US", "Appointment setting into US mid-market sales leaders"),
@@ -350,7 +351,7 @@ def _duplicate_examples(engine: Engine, n: int = 5) -> list[dict[str, Any]]:
         )
         .join(B, B.c.id == L.c.bucket_id)
         .join(C, C.c.id == L.c.duplicate_of_client_id)
-        .where(L.c.status == "duplicate")
+        .where(L.c.status == LeadStatus.DUPLICATE)
         .order_by(L.c.match_score, L.c.id)
         .limit(n)
     )

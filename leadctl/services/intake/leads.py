@@ -22,7 +22,7 @@ from leadctl.errors import InputError, NotFound
 from leadctl.services.admin.lookup import find_bucket, find_campaign, find_rep
 from leadctl.storage import schema
 from leadctl.storage.engine import read, write
-from leadctl.vocab import LeadStatus
+from leadctl.vocab import EventKind, LeadStatus
 
 # The stable fields of a lead row in json/jsonl/csv, in this order. Other tools rely on them:
 # add new fields at the end, never rename or reorder.
@@ -375,7 +375,7 @@ def show_lead(engine: Engine, ref: str | int) -> dict[str, Any]:
         loaded_data = {"file": r["load_filename"], "line": r["line_no"], "load_id": r["load_id"]}
     loaded = {
         "at": r["created_at"] or r["load_started_at"],
-        "kind": "loaded",
+        "kind": EventKind.LOADED,
         "actor": r["load_actor"],
         "data": loaded_data,
     }
