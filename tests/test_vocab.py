@@ -52,3 +52,12 @@ def test_check_constraints_are_generated_from_the_vocabulary() -> None:
     kinds = _check(schema.lead_event, "ck_lead_event_kind")
     assert all(f"'{k}'" in kinds for k in STORED_EVENT_KINDS)
     assert "'loaded'" not in kinds
+
+
+def test_every_event_kind_has_a_documented_payload_and_a_readme_entry() -> None:
+    from leadctl.services.events import PAYLOADS
+
+    readme = (PACKAGE.parent / "README.md").read_text(encoding="utf-8")
+    for kind in EventKind:
+        assert kind in PAYLOADS, kind
+        assert f"`{kind.value}`" in readme, kind
