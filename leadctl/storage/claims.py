@@ -27,7 +27,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.sql.expression import ColumnElement
 
 from leadctl.errors import BusyError
-from leadctl.storage.engine import busy_timeout_ms, write
+from leadctl.storage.engine import busy_error, busy_timeout_ms, write
 from leadctl.storage.sqlfunc import in_chunks
 
 _RUN_CLASS = 714_082_103  # advisory-lock class for exclusive runs (two-key form)
@@ -74,8 +74,8 @@ def exclusive(engine: Engine, name: str, wait_seconds: float, what: str) -> Iter
             try:
                 try:
                     tx = conn.execution_options(leadctl_write=True).begin()
-                except OperationalError as exc:
-                    if "locked" in str(exc) or "busy" in str(exc):
+                except (OperationalError, BusyError) as exc:
+                    if isinstance(exc, BusyError) or busy_error(exc) is not None:
                         raise busy from None
                     raise
                 raw.execute(f"PRAGMA busy_timeout = {busy_timeout_ms()}")

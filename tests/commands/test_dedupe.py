@@ -137,7 +137,7 @@ def _merged_pair(leadctl: Leadctl, tmp_path: Path) -> tuple[int, int]:
     leadctl.rules = str(strict)
     leadctl("process")
     leadctl.rules = None
-    leadctl("dedupe", "--apply")
+    leadctl("dedupe", "scan", "--apply")
     merged = [c for c in _clients(leadctl).values() if c["merged_into_id"] is not None]
     assert len(merged) == 1
     return int(merged[0]["merged_into_id"]), int(merged[0]["id"])  # type: ignore[call-overload]
