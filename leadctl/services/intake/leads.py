@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, Table, func, or_, select, update
 from sqlalchemy.engine import Engine, RowMapping
 
 from leadctl.errors import InputError, NotFound
@@ -170,19 +170,22 @@ def _order_by(sort: str) -> list[ColumnElement[Any]]:
     return order
 
 
-def _search_condition(text: str) -> ColumnElement[bool]:
-    """E-mail, id/external id or name (first, last or "first last"), case-insensitive."""
+def person_search(table: Table, text: str, *, also: Sequence[str] = ()) -> ColumnElement[bool]:
+    """The one person search of leads and clients: e-mail, name (first, last or "first last")
+    and the ``also`` columns contain the text, case-insensitive; or it is the id / external id."""
     needle = " ".join(text.split()).lower()
-    full_name = func.coalesce(_L.c.first_name, "") + " " + func.coalesce(_L.c.last_name, "")
+    c = table.c
+    full_name = func.coalesce(c.first_name, "") + " " + func.coalesce(c.last_name, "")
     conditions: list[ColumnElement[bool]] = [
-        func.lower(_L.c.email).contains(needle, autoescape=True),
-        func.lower(_L.c.first_name).contains(needle, autoescape=True),
-        func.lower(_L.c.last_name).contains(needle, autoescape=True),
+        func.lower(c.email).contains(needle, autoescape=True),
+        func.lower(c.first_name).contains(needle, autoescape=True),
+        func.lower(c.last_name).contains(needle, autoescape=True),
         func.lower(full_name).contains(needle, autoescape=True),
-        func.lower(_L.c.external_id) == needle,
+        *(func.lower(c[name]).contains(needle, autoescape=True) for name in also),
+        func.lower(c.external_id) == needle,
     ]
     if needle.isdigit() and len(needle) <= 18:
-        conditions.append(_L.c.id == int(needle))
+        conditions.append(c.id == int(needle))
     return or_(*conditions)
 
 
@@ -307,7 +310,7 @@ def list_leads(
         if until_at is not None:
             conditions.append(_L.c.registered_at <= until_at)
         if search is not None and search.strip():
-            conditions.append(_search_condition(search))
+            conditions.append(person_search(_L, search))
 
         query = _select().where(*conditions).order_by(*order)
         if limit:

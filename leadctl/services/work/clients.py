@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from leadctl.errors import InputError, NotFound
 from leadctl.services.admin.lookup import find_bucket, find_campaign, find_rep
+from leadctl.services.intake.leads import person_search
 from leadctl.storage import schema
 from leadctl.storage.engine import read
 from leadctl.vocab import Stage, values
@@ -123,21 +124,12 @@ def parse_stages(given: Iterable[str]) -> list[str]:
 
 
 def _search(text: str) -> ColumnElement[bool]:
+    """``person_search`` over clients, also matching the company and either phone (E.164)."""
     needle = " ".join(text.split()).lower()
-    full = func.coalesce(C.c.first_name, "") + " " + func.coalesce(C.c.last_name, "")
-    conditions: list[ColumnElement[bool]] = [
-        func.lower(C.c.email).contains(needle, autoescape=True),
-        func.lower(C.c.first_name).contains(needle, autoescape=True),
-        func.lower(C.c.last_name).contains(needle, autoescape=True),
-        func.lower(full).contains(needle, autoescape=True),
-        func.lower(C.c.company).contains(needle, autoescape=True),
-        func.lower(C.c.external_id) == needle,
-    ]
-    if needle.isdigit() and len(needle) <= 18:
-        conditions.append(C.c.id == int(needle))
+    found = person_search(C, text, also=("company",))
     if needle.startswith("+") and needle[1:].isdigit():
-        conditions += [C.c.business_phone == needle, C.c.mobile_phone == needle]
-    return or_(*conditions)
+        return or_(found, C.c.business_phone == needle, C.c.mobile_phone == needle)
+    return found
 
 
 def _active_assignment() -> Any:
