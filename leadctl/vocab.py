@@ -46,6 +46,14 @@ class EventKind(StrEnum):
     SUPPRESSED = "suppressed"
     UNSUPPRESSED = "unsuppressed"
     ESCALATED = "escalated"
+    # the rep's work, SLAs and compliance (payloads: leadctl.services.events.PAYLOADS)
+    CLIENT_UPDATED = "client_updated"  # a lead's corrected identity fields flowed to its client
+    RETIRED = "retired"  # a client whose every lead was rejected or moved away; absorbs nothing
+    LISTED = "listed"  # added to a custom list
+    UNLISTED = "unlisted"  # removed from a custom list
+    CLAIMED = "claimed"  # handed to a rep's dialer by `leadctl next` (a lease)
+    CALL_BLOCKED = "call_blocked"  # an attempt refused: calling window, call cap, do-not-contact, cooldown
+    CALL_VIOLATION = "call_violation"  # a logged call that broke a calling rule
 
 
 # Kinds written as ``lead_event`` rows (the schema's check constraint lists exactly these).
@@ -79,6 +87,7 @@ class ActivityType(StrEnum):
     EMAIL = "email"
     MEETING = "meeting"
     DISPOSITION = "disposition"
+    INTENT = "intent"  # a demo request, pricing-page visit or inbound contact (real-time intent)
 
 
 class ActivityOutcome(StrEnum):
@@ -93,6 +102,7 @@ class ActivityOutcome(StrEnum):
     SENT = "sent"
     OPENED = "opened"
     REPLIED = "replied"
+    CLICKED = "clicked"
     # meetings
     BOOKED = "booked"
     CONFIRMED = "confirmed"
@@ -106,12 +116,18 @@ class ActivityOutcome(StrEnum):
     DISQUALIFIED = "disqualified"
     DO_NOT_CONTACT = "do_not_contact"
     FEEDBACK = "feedback"
+    CONVERTED = "converted"  # won: the client became a customer
+    LOST = "lost"  # a deal was lost (6-9 months later the client is worth re-engaging)
+    # intent (recorded by a web or marketing tool)
+    DEMO_REQUEST = "demo_request"
+    PRICING_VISIT = "pricing_visit"
+    INBOUND = "inbound"  # the client called or wrote in
 
 
 _O = ActivityOutcome
 OUTCOMES_BY_TYPE: dict[ActivityType, tuple[ActivityOutcome, ...]] = {
     ActivityType.CALL: (_O.NO_ANSWER, _O.VOICEMAIL, _O.WRONG_NUMBER, _O.CONVERSATION),
-    ActivityType.EMAIL: (_O.SENT, _O.OPENED, _O.REPLIED),
+    ActivityType.EMAIL: (_O.SENT, _O.OPENED, _O.CLICKED, _O.REPLIED),
     ActivityType.MEETING: (
         _O.BOOKED,
         _O.CONFIRMED,
@@ -120,7 +136,16 @@ OUTCOMES_BY_TYPE: dict[ActivityType, tuple[ActivityOutcome, ...]] = {
         _O.NO_SHOW,
         _O.CANCELLED,
     ),
-    ActivityType.DISPOSITION: (_O.CALLBACK, _O.NURTURE, _O.DISQUALIFIED, _O.DO_NOT_CONTACT, _O.FEEDBACK),
+    ActivityType.DISPOSITION: (
+        _O.CALLBACK,
+        _O.NURTURE,
+        _O.DISQUALIFIED,
+        _O.DO_NOT_CONTACT,
+        _O.FEEDBACK,
+        _O.CONVERTED,
+        _O.LOST,
+    ),
+    ActivityType.INTENT: (_O.DEMO_REQUEST, _O.PRICING_VISIT, _O.INBOUND),
 }
 
 

@@ -38,7 +38,14 @@ PAYLOADS: dict[EventKind, str] = {
     EventKind.STAGE_CHANGED: "from, to (vocab.Stage), cause (the activity id or rule that moved it)",
     EventKind.SUPPRESSED: "suppression_id, kind (email|phone), value, reason",
     EventKind.UNSUPPRESSED: "suppression_id, kind, value",
-    EventKind.ESCALATED: "level, deadline, action (the SLA escalation that fired)",
+    EventKind.ESCALATED: "sla (first_contact|follow_up), level, deadline, action (raise_priority|notify|reassign), to_rep_id",
+    EventKind.CLIENT_UPDATED: "lead_id (the corrected lead), before: {field: value}, after: {field: value}",
+    EventKind.RETIRED: "reason (why the client absorbs no more leads), lead_id (the lead that caused it)",
+    EventKind.LISTED: "list_id, list (its name)",
+    EventKind.UNLISTED: "list_id, list (its name)",
+    EventKind.CLAIMED: "rep_id, lease_until, tier (the queue tier it was served from)",
+    EventKind.CALL_BLOCKED: "rep_id, reason (calling_window|call_cap|do_not_contact|cooldown), until (when callable)",
+    EventKind.CALL_VIOLATION: "rep_id, activity_id, rule (calling_window|call_cap|do_not_contact|cooldown)",
 }
 
 COLUMNS = ("lead_id", "client_id", "at", "kind", "actor", "data")
