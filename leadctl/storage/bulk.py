@@ -25,10 +25,10 @@ from contextlib import ExitStack, contextmanager, suppress
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Table
+from sqlalchemy import Table
 from sqlalchemy.engine import Connection
 
-from leadctl.storage.types import UTCDateTime
+from leadctl.storage.types import UTCDateTime, is_json
 
 Row = Sequence[Any]
 _SQLITE_CACHE_KIB = 65_536  # page cache for a big insert into a table with many indexes
@@ -72,7 +72,7 @@ def _names(conn: Connection, columns: Sequence[str]) -> str:
 
 
 def _json_positions(table: Table, columns: Sequence[str]) -> list[int]:
-    return [i for i, c in enumerate(columns) if isinstance(table.c[c].type, JSON)]
+    return [i for i, c in enumerate(columns) if is_json(table.c[c].type)]
 
 
 @contextmanager
@@ -147,7 +147,7 @@ class _Converter:
         self.other: list[tuple[int, Callable[[Any], Any]]] = []
         for i, name in enumerate(columns):
             col_type = table.c[name].type
-            if isinstance(col_type, JSON):
+            if is_json(col_type):
                 self.json.append(i)
             elif isinstance(col_type, UTCDateTime):
                 self.times.append(i)

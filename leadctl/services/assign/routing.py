@@ -124,6 +124,8 @@ def company_key(name: Any) -> str | None:
 
 @register("account_owner")
 def _account_owner(ctx: Context, client: Mapping[str, Any]) -> Decision | None:
+    if not ctx.owners:  # nobody owns an account: skip deriving this client's keys
+        return None
     camp = client["campaign_id"]
     for key, kind in ((domain_of(client), "domain"), (company_key(client.get("company")), "company")):
         if key is None:

@@ -38,18 +38,22 @@ class Index:
     def get(self, id_: Id) -> NormRecord:
         return self._norms[id_]
 
-    def add(self, id_: Id, norm: NormRecord) -> None:
+    def add(self, id_: Id, norm: NormRecord, keys: Iterable[str] | None = None) -> None:
+        """Index ``norm`` under its blocking keys (``keys`` when the caller already has them)."""
         if id_ in self._norms:
             raise ValueError(f"id {id_!r} is already in the index")
         self._norms[id_] = norm
-        for key in blocking_keys(norm, self.config):
+        for key in blocking_keys(norm, self.config) if keys is None else keys:
             self._keys.setdefault(key, []).append(id_)
 
-    def candidates(self, norm: NormRecord) -> list[Id]:
-        """Ids sharing a blocking key with ``norm``, oldest first; huge fuzzy blocks: newest only."""
+    def candidates(self, norm: NormRecord, keys: Iterable[str] | None = None) -> list[Id]:
+        """Ids sharing a blocking key with ``norm`` (its ``keys`` when the caller has them), oldest
+        first; huge fuzzy blocks: newest only."""
+        if not self._keys:
+            return []
         seen: dict[Id, None] = {}
         limit = self.config.max_block_size
-        for key in blocking_keys(norm, self.config):
+        for key in blocking_keys(norm, self.config) if keys is None else keys:
             ids = self._keys.get(key)
             if not ids:
                 continue

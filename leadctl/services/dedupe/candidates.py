@@ -41,21 +41,24 @@ def best_client(
 
     exact_via: dict[int, str] = {}
     scored: list[tuple[float, tuple[int, int], int]] = []
-    for key in keys:
-        kind = EXACT_PREFIXES[key[0]] if is_exact_key(key, cfg) else ""
-        for cid, camp in by_key.get(key, ()):
-            if cid in norms and same_scope(camp) and kind:
+    found = [(key, hits) for key in keys if (hits := by_key.get(key))]
+    for key, hits in found:
+        if not is_exact_key(key, cfg):
+            continue
+        kind = EXACT_PREFIXES[key[0]]
+        for cid, camp in hits:
+            if cid in norms and same_scope(camp):
                 exact_via.setdefault(cid, kind)
     seen: set[int] = set()
-    for key in keys:
-        for cid, camp in by_key.get(key, ()):
+    for _key, hits in found:
+        for cid, camp in hits:
             if cid in seen or cid not in norms or not same_scope(camp):
                 continue
             seen.add(cid)
             sc = 1.0 if cid in exact_via else score(norm, norms[cid], cfg)
             if sc >= cfg.threshold:
                 scored.append((sc, (0, cid), cid))
-    for tmp_id in batch_index.candidates(norm):
+    for tmp_id in batch_index.candidates(norm, keys):
         tid = cast(int, tmp_id)
         if same_scope(batch_campaigns[tid]):
             sc = score(norm, batch_index.get(tid), cfg)

@@ -448,7 +448,7 @@ class _Pipeline:
         new_clients: dict[int, dict[str, Any]] = {}
         campaigns: dict[int, int] = {}  # new client -> its campaign
         # Duplicates decided before some of this batch's clients existed: (outcome, norm, clients then).
-        early: list[tuple[int, Any, int]] = []
+        early: list[tuple[int, Any, list[str], int]] = []
         for lead, norm, keys in valid:
             own_client = own.get(lead["id"])
             if own_client is not None:
@@ -456,7 +456,7 @@ class _Pipeline:
                 continue
             found = best_client(cfg, lead["campaign_id"], norm, keys, by_key, norms, batch_index, campaigns)
             if found is not None:
-                early.append((len(outcomes), norm, len(new_clients)))
+                early.append((len(outcomes), norm, keys, len(new_clients)))
                 outcomes.append(_duplicate(lead["id"], *found))
                 continue
             tmp_id = -(len(new_clients) + 1)
@@ -465,14 +465,14 @@ class _Pipeline:
             new_clients[tmp_id]["_keys"] = keys
             campaigns[tmp_id] = lead["campaign_id"]
             new_clients[tmp_id]["bucket_manager_id"] = bucket.get("manager_id")
-            batch_index.add(tmp_id, norm)
+            batch_index.add(tmp_id, norm, keys)
             outcomes.append(Outcome(lead["id"], LeadStatus.PROCESSED, client_id=tmp_id, created_client=True))
         # A fixed point: a duplicate visited before a client of this batch was created gets the
         # client a second run would give it (a later client wins only with a strictly better score).
-        for at, norm, seen_clients in early:
+        for at, norm, keys, seen_clients in early:
             o = outcomes[at]
             lead = by_lead[o.lead_id]
-            for later in batch_index.candidates(norm):
+            for later in batch_index.candidates(norm, keys):
                 tid = cast(int, later)
                 if -tid <= seen_clients or not self._same_scope(lead, new_clients[tid]["campaign_id"]):
                     continue
