@@ -73,7 +73,7 @@ L = schema.lead
 R = schema.rep
 CAMP = schema.campaign
 
-HORIZON = timedelta(days=400)  # the day table reaches this far past now (deadlines ahead)
+HORIZON = timedelta(days=45)  # the day table reaches this far past now (deadlines ahead)
 OPEN_ONLY = sorted(s.value for s in TERMINAL_STAGES)
 NO_FOLLOW_UP = sorted([Stage.APPOINTMENT.value, *OPEN_ONLY])
 
@@ -177,9 +177,16 @@ def _state(
     rep_id: int | None = None,
     min_share: float | None = None,
 ) -> list[SlaRow]:
-    """Every open SLA (optionally of some clients / campaign / rep, at or past ``min_share``)."""
+    """Every open SLA (optionally of some clients / campaign / rep, at or past ``min_share``).
+
+    Three nested selects, each fenced with ``OFFSET 0`` so the database evaluates it once per
+    row instead of copying its expressions into the next (SQLite runs them as co-routines):
+    per client its calls, last touch, SLA kind and allowance; then the start's epoch; then
+    ``B(start)`` from one join with the day table; the outer query filters on the share.
+    """
     clock, sla = days.clock, rules.sla
     now_b = clock.b(at)
+    dialect = conn.dialect.name
     is_call = ACT.c.type == ActivityType.CALL
     acts = (
         select(
@@ -190,23 +197,17 @@ def _state(
         .where(ACT.c.at <= at)
         .group_by(ACT.c.client_id)
     )
-    dialect = conn.dialect.name
     if client_ids is not None:
         acts = acts.where(member_of(ACT.c.client_id, list(client_ids), dialect))
     acts_q = acts.subquery("acts")
     calls = func.coalesce(acts_q.c.calls, 0)
-    fu = sla.follow_up
+    fu, fc = sla.follow_up, sla.first_contact
     whens: list[Any] = [(calls == 0, literal(SlaKind.FIRST_CONTACT.value))]
     if fu.steps_business_days:
         whens.append(
             (and_(calls < fu.max_attempts, C.c.stage.not_in(NO_FOLLOW_UP)), literal(SlaKind.FOLLOW_UP.value))
         )
     kind = case(*whens, else_=null())
-    capture_e, last_e = epoch_seconds(C.c.created_at), epoch_seconds(acts_q.c.last)
-    d1, on1 = days.join(capture_e)
-    d2, on2 = days.join(func.coalesce(last_e, capture_e))
-    start_b = case((calls == 0, days.b(d1, capture_e)), else_=days.b(d2, func.coalesce(last_e, capture_e)))
-    fc = sla.first_contact
     src = None
     fc_minutes: ColumnElement[Any] = literal(fc.minutes)
     if fc.by_bucket:
@@ -224,29 +225,12 @@ def _state(
         *((calls == i + 1, literal(int(s * day))) for i, s in enumerate(steps[:-1])),
         else_=literal(int(steps[-1] * day)),
     )
-    allowed = case((calls == 0, func.round(fc_minutes * 60)), else_=fu_allowed)
-    away_rows = _away_table(conn, days, at)
-    away: ColumnElement[Any] = literal(0)
-    if away_rows is not None:
-        aw = away_rows
-        away = func.coalesce(
-            select(
-                func.sum(greatest(literal(0), least(aw.c.be, literal(now_b)) - greatest(aw.c.bs, start_b)))
-            )
-            .where(aw.c.rep_id == A.c.rep_id)
-            .scalar_subquery(),
-            0,
-        )
-    elapsed = literal(now_b) - start_b - away
-    source: Any = (
-        C.outerjoin(acts_q, acts_q.c.client_id == C.c.id)
-        .outerjoin(A, and_(A.c.client_id == C.c.id, A.c.ended_at.is_(None)))
-        .join(d1, on1)
-        .join(d2, on2)
+    source: Any = C.outerjoin(acts_q, acts_q.c.client_id == C.c.id).outerjoin(
+        A, and_(A.c.client_id == C.c.id, A.c.ended_at.is_(None))
     )
     if src is not None:
         source = source.outerjoin(src, src.c.id == C.c.origin_lead_id)
-    q = (
+    base = (
         select(
             C.c.id,
             C.c.campaign_id,
@@ -256,40 +240,64 @@ def _state(
             case((calls == 0, C.c.created_at), else_=func.coalesce(acts_q.c.last, C.c.created_at)).label(
                 "started"
             ),
-            start_b.label("start_b"),
-            allowed.label("allowed"),
-            elapsed.label("elapsed"),
-            away.label("away"),
+            case((calls == 0, func.round(fc_minutes * 60)), else_=fu_allowed).label("allowed"),
         )
         .select_from(source)
-        .where(C.c.merged_into_id.is_(None), C.c.stage.not_in(OPEN_ONLY), kind.is_not(None))
-        .where(C.c.created_at <= at)
+        .where(C.c.merged_into_id.is_(None), C.c.stage.not_in(OPEN_ONLY), C.c.created_at <= at)
     )
     if client_ids is not None:
-        q = q.where(member_of(C.c.id, list(client_ids), dialect))
+        base = base.where(member_of(C.c.id, list(client_ids), dialect))
     if campaign_id is not None:
-        q = q.where(C.c.campaign_id == campaign_id)
+        base = base.where(C.c.campaign_id == campaign_id)
     if rep_id is not None:
-        q = q.where(A.c.rep_id == rep_id)
-    if min_share is not None:
-        q = q.where(elapsed >= allowed * min_share)
-    out = []
-    for r in conn.execute(q):
-        out.append(
-            SlaRow(
-                int(r.id),
-                int(r.campaign_id),
-                r.rep_id,
-                SlaKind(r.sla),
-                int(r.calls),
-                r.started,
-                int(r.start_b),
-                int(r.allowed),
-                int(r.elapsed),
-                int(r.away or 0),
+        base = base.where(A.c.rep_id == rep_id)
+    s1 = base.offset(0).subquery("s1")
+    s2 = (
+        select(s1, epoch_seconds(s1.c.started).label("start_e"))
+        .where(s1.c.sla.is_not(None))
+        .offset(0)
+        .subquery("s2")
+    )
+    d, on = days.join(s2.c.start_e)
+    s3 = (
+        select(s2, days.b(d, s2.c.start_e).label("start_b"))
+        .select_from(s2.join(d, on))
+        .offset(0)
+        .subquery("s3")
+    )
+    away: ColumnElement[Any] = literal(0)
+    aw = _away_table(conn, days, at)
+    if aw is not None:
+        away = func.coalesce(
+            select(
+                func.sum(
+                    greatest(literal(0), least(aw.c.be, literal(now_b)) - greatest(aw.c.bs, s3.c.start_b))
+                )
             )
+            .where(aw.c.rep_id == s3.c.rep_id)
+            .scalar_subquery(),
+            0,
         )
-    return out
+    elapsed = literal(now_b) - s3.c.start_b - away
+    q = select(
+        s3.c.id,
+        s3.c.campaign_id,
+        s3.c.rep_id,
+        s3.c.sla,
+        s3.c.calls,
+        s3.c.started,
+        s3.c.start_b,
+        s3.c.allowed,
+        elapsed.label("elapsed"),
+        away.label("away"),
+    )
+    if min_share is not None:
+        q = q.where(elapsed >= s3.c.allowed * min_share)
+    kinds = {k.value: k for k in SlaKind}
+    return [
+        SlaRow(cid, camp, rid, kinds[k], calls_n, started, int(sb), int(al), int(el), int(aw_s or 0))
+        for cid, camp, rid, k, calls_n, started, sb, al, el, aw_s in conn.execute(q)
+    ]
 
 
 def _away_table(conn: Connection, days: DayTable, at: datetime) -> Table | None:
