@@ -127,7 +127,9 @@ def business_days(
             insert(table), [{"k": r.key, "o": r.open, "c": r.close, "cum": r.cum, "s": r.start} for r in rows]
         )
         yield DayTable(table, clock, rows[0].key, rows[-1].key)
-    finally:
+    except BaseException:
+        raise  # the transaction is rolled back: the temporary table goes with it
+    else:
         table.drop(conn)
 
 
