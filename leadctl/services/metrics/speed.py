@@ -8,7 +8,8 @@ Three measures per client, each in clock seconds and business seconds (``Busines
   (a client first called before its current assignment is left out of this measure).
 
 A client not yet reached is counted as ``open`` (and ``open_past_sla`` when its first-contact SLA
-has run out), never dropped. Percentiles are nearest-rank over a histogram computed in SQL
+has run out), never dropped. A call logged before the client's capture (imported history)
+counts as immediate (0). Percentiles are nearest-rank over a histogram computed in SQL
 (one GROUP BY, then window sums), reported at the histogram's resolution: the bin's lower edge,
 1 minute below 1 hour, 15 minutes below 24 hours, 6 hours beyond. Bands (0–5, 5–15, 15–60, 60+
 minutes, within 24 h, clock time) are shares of every client of the group, open ones included.
@@ -32,7 +33,7 @@ from sqlalchemy.sql.expression import ColumnElement
 from leadctl.errors import InputError
 from leadctl.rules import Rules
 from leadctl.storage import schema
-from leadctl.storage.sqlfunc import day_of, epoch_seconds, utc_week
+from leadctl.storage.sqlfunc import day_of, epoch_seconds, greatest, utc_week
 from leadctl.vocab import ActivityOutcome, ActivityType
 
 C = schema.client
@@ -181,10 +182,14 @@ def client_facts(
 def _measure(facts: Any, name: str) -> tuple[ColumnElement[Any], ColumnElement[Any], ColumnElement[Any]]:
     """(clock seconds, business seconds, start B) of a measure; NULL seconds = not reached."""
     f = facts.c
+
+    def nonneg(v: ColumnElement[Any]) -> ColumnElement[Any]:  # NULL stays NULL on both backends
+        return case((v.is_(None), null()), else_=greatest(literal_column("0"), v))
+
     if name == "to_attempt":
-        return f.call_e - f.cap_e, f.call_b - f.cap_b, f.cap_b
+        return nonneg(f.call_e - f.cap_e), nonneg(f.call_b - f.cap_b), f.cap_b
     if name == "to_conversation":
-        return f.conv_e - f.cap_e, f.conv_b - f.cap_b, f.cap_b
+        return nonneg(f.conv_e - f.cap_e), nonneg(f.conv_b - f.cap_b), f.cap_b
     responded = and_(f.asg_e.is_not(None), f.call_e >= f.asg_e)
     return (
         case((responded, f.call_e - f.asg_e), else_=null()),

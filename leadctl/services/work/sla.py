@@ -651,3 +651,14 @@ def urgency(conn: Connection, rules: Rules, client_ids: Sequence[int], now: date
             for r in _state(conn, rules, days, now, client_ids=ids[i : i + 5000]):
                 out[r.client_id] = round(r.share, 4)
     return out
+
+
+def demo_step(engine: Engine, rules: Rules, say: Any) -> dict[str, Any]:
+    """The demo's SLA step: what `sla check` finds in the demo data, and what to try next."""
+    result = check(engine, rules)
+    worst = result.rows[0]["client_id"] if result.rows else None
+    say(
+        f"SLAs: {result.breached} breached, {result.at_risk} about to breach — try `leadctl sla check`"
+        + (f" and `leadctl sla explain {worst}`." if worst else ".")
+    )
+    return {"breached": result.breached, "at_risk": result.at_risk, "worst_client": worst}
