@@ -214,6 +214,7 @@ def run(ns: list[int], pg: str | None) -> list[dict[str, Any]]:
                     limit = _limit(url)
                     for name, args in (
                         ("sla check", ("sla", "check", "--format", "jsonl")),
+                        ("sla check", ("sla", "check", "--rep", "rep7@bench.example", "--format", "jsonl")),
                         ("metrics speed", ("metrics", "speed", "--by", "rep", "--format", "json")),
                         ("metrics sla", ("metrics", "sla", "--by", "rep", "--format", "json")),
                     ):
@@ -223,7 +224,7 @@ def run(ns: list[int], pg: str | None) -> list[dict[str, Any]]:
                                 "backend": backend,
                                 "clients": n,
                                 "activities": n_acts,
-                                "command": name,
+                                "command": " ".join(args[:4]) if "--rep" in args else name,
                                 "seconds": f"{secs:.2f}",
                                 "beyond start-up": f"{secs - start:.2f}",
                                 "target": f"≤ {TARGETS[name]:g} s",

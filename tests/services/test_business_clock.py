@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time
+from pathlib import Path
 
 import pytest
 
@@ -83,3 +84,50 @@ def test_bad_zone_is_a_config_error() -> None:
 
     with pytest.raises(ConfigError, match="business_hours.timezone"):
         BusinessClock(BusinessCalendar("US"), "Mars/Olympus", NINE_TO_FIVE)
+
+
+@pytest.mark.parametrize(
+    ("yaml_text", "message"),
+    [
+        ('business_hours:\n  hours: {mon: "9-5"}\n', "business_hours.hours.mon: expected a time HH:MM"),
+        ('business_hours:\n  hours: {mon: "17:00-09:00"}\n', "closing after opening"),
+        (
+            'business_hours:\n  hours: {monday: "09:00-17:00"}\n',
+            "business_hours.hours.monday: expected a weekday",
+        ),
+        ("business_hours:\n  after_hours: sometimes\n", "business_hours.after_hours"),
+        ("sla:\n  levels: {warn: {at: 0.5, action: shout}}\n", "sla.levels.warn.action"),
+    ],
+)
+def test_bad_business_hours_and_sla_rules_name_the_key(tmp_path: Path, yaml_text: str, message: str) -> None:
+    from leadctl.errors import ConfigError
+    from leadctl.rules import load_rules
+
+    path = tmp_path / "rules.yaml"
+    path.write_text(yaml_text, encoding="utf-8")
+    with pytest.raises(ConfigError, match=message):
+        load_rules(path)
+
+
+def test_rules_sections_build_the_clock_and_a_closed_day(tmp_path: Path) -> None:
+    from leadctl.rules import load_rules
+    from leadctl.services.assign.calendar import clock_from_rules
+
+    path = tmp_path / "rules.yaml"
+    path.write_text(
+        'business_hours:\n  timezone: Europe/London\n  hours: {fri: closed, sat: "10:00-14:00"}\n'
+        "calendar:\n  country: GB\n  weekend: [6]\n",
+        encoding="utf-8",
+    )
+    c = clock_from_rules(load_rules(path))
+    # Thursday 16:30 London (GMT) + 1 h: 30 min Thursday, Friday closed, 30 min from Saturday 10:00
+    span = c.add_business_time(utc(2026, 3, 5, 16, 30), 3600)
+    assert span.end == utc(2026, 3, 7, 10, 30)
+    assert span.skipped.hours()["weekends"] == 24  # a day without opening hours counts as weekend
+
+
+def test_a_clock_without_any_opening_is_refused() -> None:
+    from leadctl.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="business_hours.hours"):
+        BusinessClock(BusinessCalendar("US"), "America/New_York", {5: (time(9), time(12))})

@@ -191,6 +191,8 @@ class BusinessClock:
         self.calendar = calendar
         self.hours = dict(hours)
         self.always = after_hours == "from_capture"
+        if not self.always and not any(d not in calendar.weekend for d in self.hours):
+            raise ConfigError("business_hours.hours: no weekday outside calendar.weekend has opening hours")
         jan = datetime(2001, 1, 1, 12, tzinfo=self.zone).utcoffset()
         self.offset = int(jan.total_seconds()) if jan is not None else 0
         self._rows: list[DayRow] = []
@@ -262,8 +264,12 @@ class BusinessClock:
             self._extend(
                 self.key_of(datetime.now(UTC).timestamp()), self.key_of(datetime.now(UTC).timestamp())
             )
-        while self._ends[-1] < b:
+        for _ in range(50):
+            if self._ends[-1] >= b:
+                break
             self._extend(self._rows[0].key, self._rows[-1].key + 366)
+        else:
+            raise ConfigError("business_hours: no business time in the next 50 years (every day closed?)")
         i = bisect_left(self._ends, b)
         while i < len(self._rows) - 1 and self._rows[i].close == self._rows[i].open:
             i += 1
