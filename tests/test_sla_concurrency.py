@@ -10,12 +10,13 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select
 
 from leadctl.storage import schema
-from leadctl.storage.engine import open_engine, write
+from leadctl.storage.engine import open_engine
 from leadctl.vocab import AssignmentRule, EventKind
 from tests.services.assign_factory import World
+from tests.services.test_sla import captured_by
 
 LEADCTL = str(Path(sys.executable).with_name("leadctl"))
 
@@ -26,24 +27,7 @@ def test_concurrent_escalation_runs_fire_each_level_once(db_url: str) -> None:
     for key in ("r1", "r2", "r3"):
         w.add_rep(key, campaigns=["C"])
     ids = w.add_clients("C", 300)
-    captured = datetime.now(UTC) - timedelta(days=20)  # far past every level, whatever the hour
-    with write(w.engine) as conn:
-        conn.execute(update(schema.client).values(created_at=captured, manager_id=w.rep["r1"]))
-        conn.execute(
-            insert(schema.assignment),
-            [
-                dict(
-                    client_id=c,
-                    rep_id=w.rep["r1"],
-                    campaign_id=w.campaign["C"],
-                    rule="manual",
-                    reason={},
-                    actor="t",
-                    started_at=captured,
-                )
-                for c in ids
-            ],
-        )
+    captured_by(w, ids, "r1", datetime.now(UTC) - timedelta(days=20))  # far past every level
     procs = [
         subprocess.Popen(
             [LEADCTL, "--db", db_url, "sla", "check", "--escalate", "--format", "jsonl"],

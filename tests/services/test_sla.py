@@ -25,30 +25,37 @@ H = timedelta(hours=1)
 M = timedelta(minutes=1)
 
 
-def world(url: str, n: int = 3, captured: datetime = FRI_1630) -> World:
-    w = World(open_engine(url))
-    w.add_campaign("C")
-    w.add_rep("r1", campaigns=["C"])
-    w.add_rep("r2", campaigns=["C"])
-    ids = w.add_clients("C", n)
+def captured_by(w: World, ids: list[int], rep: str, at: datetime) -> None:
+    """Clients ``ids`` captured at ``at`` and assigned to ``rep`` then."""
     with write(w.engine) as conn:
-        conn.execute(update(schema.client).values(created_at=captured))
+        conn.execute(
+            update(schema.client)
+            .where(schema.client.c.id.in_(ids))
+            .values(created_at=at, manager_id=w.rep[rep])
+        )
         conn.execute(
             insert(schema.assignment),
             [
                 dict(
                     client_id=c,
-                    rep_id=w.rep["r1"],
+                    rep_id=w.rep[rep],
                     campaign_id=w.campaign["C"],
                     rule="manual",
                     reason={},
                     actor="t",
-                    started_at=captured,
+                    started_at=at,
                 )
                 for c in ids
             ],
         )
-        conn.execute(update(schema.client).values(manager_id=w.rep["r1"]))
+
+
+def world(url: str, n: int = 3, captured: datetime = FRI_1630) -> World:
+    w = World(open_engine(url))
+    w.add_campaign("C")
+    w.add_rep("r1", campaigns=["C"])
+    w.add_rep("r2", campaigns=["C"])
+    captured_by(w, w.add_clients("C", n), "r1", captured)
     return w
 
 
