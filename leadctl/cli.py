@@ -94,6 +94,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Move clients to another rep by hand (recorded as manual).",
         "Assignment",
     ),
+    "sla": (
+        "leadctl.commands.sla:sla",
+        "SLA deadlines in business time: check, escalate, explain.",
+        "Work",
+    ),
     "metrics": (
         "leadctl.commands.metrics:metrics",
         "Metric tables: duplicate and rejection rates, spikes.",

@@ -181,6 +181,30 @@ class SuppressionKind(StrEnum):
     PHONE = "phone"
 
 
+class SlaKind(StrEnum):
+    """Which service level a deadline belongs to (``sla check``, ``sla_escalation.sla``)."""
+
+    FIRST_CONTACT = "first_contact"  # capture -> first call attempt
+    FOLLOW_UP = "follow_up"  # last touch -> next touch (the cadence)
+
+
+class EscalationAction(StrEnum):
+    """What an SLA escalation level does (rules ``sla.levels.*.action``)."""
+
+    RAISE_PRIORITY = "raise_priority"
+    NOTIFY = "notify"
+    REASSIGN = "reassign"
+
+
+class SlaStatus(StrEnum):
+    """Where a client's SLA stands (``sla check``, ``metrics sla``)."""
+
+    MET = "met"
+    RUNNING = "running"  # not yet due
+    AT_RISK = "at_risk"  # running, past sla.about_to_breach of its time
+    BREACHED = "breached"
+
+
 def values(enum: type[StrEnum]) -> tuple[str, ...]:
     """The plain string values of an enum, in declaration order (for choices and constraints)."""
     return tuple(m.value for m in enum)

@@ -169,3 +169,29 @@ class Fraction(click.FloatRange):
         if number != number:  # NaN compares unequal to itself and passes any range check
             self.fail(f"{value!r} is not a number from 0 to 1", param, ctx)
         return number
+
+
+def metric_options(groupings: Sequence[str], default: str) -> Callable[[F], F]:
+    """``--by``, ``--since``, ``--until``, ``--campaign`` for a metric table."""
+
+    def deco(f: F) -> F:
+        f = click.option(
+            "--campaign", "campaign_ref", type=Ref("campaign"), metavar="C", help="Only this campaign."
+        )(f)
+        f = click.option(
+            "--until",
+            type=When(end_of_day=True),
+            metavar="WHEN",
+            help="Only clients captured until this date.",
+        )(f)
+        f = click.option(
+            "--since",
+            type=When(),
+            metavar="WHEN",
+            help="Only clients captured since this date (2026-11-01, 30d).",
+        )(f)
+        return click.option(
+            "--by", type=click.Choice(tuple(groupings)), default=default, show_default=True, help="Group by."
+        )(f)
+
+    return deco

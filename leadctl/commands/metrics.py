@@ -7,8 +7,8 @@ from datetime import datetime
 import click
 
 from leadctl.cli import AppContext, pass_app
-from leadctl.commands._options import When
-from leadctl.output import flag, format_option, percent
+from leadctl.commands._options import When, metric_options
+from leadctl.output import fixed, flag, format_option, percent
 
 SPIKE_EXIT = 3
 # Tables show rates as percentages and flag spikes; json/jsonl/csv keep the raw ratios.
@@ -124,3 +124,84 @@ def assignment_cmd(app: AppContext, since: datetime, campaign_ref: str | None, f
         empty="No assignments in the period.",
         display={"share": percent},
     )
+
+
+# ------------------------------------------------------------------ speed and sla (issue 11)
+
+SLA_BREACH_EXIT = 3
+MINUTES = fixed(1)
+
+
+@metrics.command("speed")
+@metric_options(("rep", "source", "bucket", "campaign", "day", "week"), "campaign")
+@format_option
+@pass_app
+def speed_cmd(
+    app: AppContext,
+    by: str,
+    since: datetime | None,
+    until: datetime | None,
+    campaign_ref: str | None,
+    fmt: str,
+) -> None:
+    """Speed-to-lead and rep response: percentiles and bands, clock and business time.
+
+    Per group, three measures: to_attempt (capture -> first call), to_conversation (capture
+    -> first conversation) and rep_response (first assignment -> first call). p50/p90/p95
+    are minutes of clock time (_min) and of business time (_bmin, opening hours only);
+    shares are of every client of the group, not-yet-reached ones included (share_open),
+    and open_past_sla counts those whose first-contact SLA has run out.
+
+    \b
+    Example:
+      leadctl metrics speed --by rep --since 30d
+      leadctl metrics speed --by week --format csv
+    """
+    from leadctl.output import render
+    from leadctl.services.metrics.speed import COLUMNS, speed_rows
+
+    rows = speed_rows(app.engine(), by=by, since=since, until=until, campaign=campaign_ref, rules=app.rules)
+    shares = {c: percent for c in COLUMNS if c.startswith("share_")}
+    render(rows, fmt, [by, *COLUMNS], empty="No clients in that period.", display=shares)
+
+
+@metrics.command("sla")
+@metric_options(("rep", "source", "bucket", "campaign", "day", "week", "hour", "weekday"), "rep")
+@click.option(
+    "--fail-on-breach",
+    is_flag=True,
+    help=f"Exit {SLA_BREACH_EXIT} when any first-contact SLA in the period was breached (for cron).",
+)
+@format_option
+@pass_app
+def sla_cmd(
+    app: AppContext,
+    by: str,
+    since: datetime | None,
+    until: datetime | None,
+    campaign_ref: str | None,
+    fail_on_breach: bool,
+    fmt: str,
+) -> None:
+    """First-contact SLA compliance: met / (met + breached), running SLAs left out.
+
+    A client's first-contact SLA is met when its first call came within sla.first_contact
+    (business minutes from capture), breached when later or still missing past it. Group by
+    rep, source, bucket, campaign, day, week, or the hour of day / weekday of capture (in
+    the business hours' zone).
+
+    \b
+    Example:
+      leadctl metrics sla --by hour --since 30d
+      leadctl metrics sla --since 1d --fail-on-breach --format json
+    """
+    from leadctl.output import message, render
+    from leadctl.services.metrics.sla import COLUMNS, sla_rows
+
+    rows = sla_rows(app.engine(), by=by, since=since, until=until, campaign=campaign_ref, rules=app.rules)
+    render(rows, fmt, [by, *COLUMNS], empty="No clients in that period.", display={"compliance": percent})
+    breached = sum(r["breached"] for r in rows)
+    if breached:
+        message(f"{breached} first-contact SLA(s) breached")
+        if fail_on_breach:
+            raise SystemExit(SLA_BREACH_EXIT)

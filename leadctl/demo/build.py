@@ -216,6 +216,9 @@ def build(
     )
     result.duplicates = _duplicate_examples(engine)
     result.assignment = _assignment_demo(engine, rules, seed, say)
+    from leadctl.services.work.sla import demo_step
+
+    demo_step(engine, rules, say)
     return result
 
 

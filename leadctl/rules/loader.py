@@ -18,6 +18,7 @@ from leadctl.rules.schema import LEAD_FIELDS, SCHEMA, Spec
 from leadctl.rules.sections import (
     SECTIONS,
     AssignmentRules,
+    BusinessHoursRules,
     CalendarRules,
     CooldownRules,
     DuplicateRules,
@@ -26,6 +27,7 @@ from leadctl.rules.sections import (
     NurtureRules,
     PhoneRules,
     RoutingRules,
+    SlaRules,
     TopupRules,
     ValidationRules,
 )
@@ -55,6 +57,8 @@ class Rules:
     nurture: NurtureRules
     cooldown: CooldownRules
     calendar: CalendarRules
+    business_hours: BusinessHoursRules
+    sla: SlaRules
 
     @classmethod
     def build(cls, data: dict[str, Any], path: Path | None = None) -> Rules:

@@ -195,6 +195,35 @@ SCHEMA = section(
         company_holidays=Spec("list", item=Spec("str")),
         weekend=Spec("list", item=Spec("int", minimum=0, maximum=6)),
     ),
+    business_hours=section(
+        "opening hours: business time for SLAs and metrics (with calendar's weekends and holidays)",
+        timezone=Spec("str", doc="IANA time zone of the opening hours"),
+        hours=Spec("map", item=Spec("str"), doc="weekday (mon … sun) -> HH:MM-HH:MM or closed"),
+        after_hours=Spec("str", choices=("from_opening", "from_capture")),
+    ),
+    sla=section(
+        "service levels: leadctl sla check",
+        first_contact=section(
+            "capture -> first attempt",
+            minutes=Spec("float", minimum=1, doc="business minutes"),
+            by_source=Spec("map", item=Spec("float", minimum=1), doc="lead source -> minutes"),
+            by_bucket=Spec("map", item=Spec("float", minimum=1), doc="bucket label -> minutes"),
+        ),
+        follow_up=section(
+            "last touch -> next touch",
+            steps_business_days=Spec("list", item=Spec("float", minimum=0.01)),
+            max_attempts=Spec("int", minimum=1),
+        ),
+        levels=Spec(
+            "map",
+            item=section(
+                "one escalation level",
+                at=Spec("float", minimum=0.01, doc="share of the SLA elapsed (1 = the deadline)"),
+                action=Spec("str", choices=("raise_priority", "notify", "reassign")),
+            ),
+        ),
+        about_to_breach=Spec("float", minimum=0.01, maximum=1),
+    ),
     monitoring=section(
         "data-quality alerts (leadctl metrics duplicates)",
         spike_factor=Spec("float", minimum=1.0),

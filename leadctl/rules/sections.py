@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, time
 from types import MappingProxyType
 from typing import Any
 
@@ -236,6 +236,87 @@ class CalendarRules:
         )
 
 
+def _clock(text: str, where: str) -> time:
+    try:
+        hh, mm = text.strip().split(":")
+        if hh == "24" and mm == "00":
+            return time(23, 59, 59)
+        return time(int(hh), int(mm))
+    except ValueError:
+        raise ConfigError(f"{where}: expected a time HH:MM, got {text!r}") from None
+
+
+@dataclass(frozen=True)
+class BusinessHoursRules:
+    timezone: str
+    hours: Mapping[int, tuple[time, time]]  # weekday (0 = Monday) -> (opens, closes); absent: closed
+    after_hours: str
+
+    @classmethod
+    def build(cls, d: Mapping[str, Any]) -> BusinessHoursRules:
+        days = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+        hours: dict[int, tuple[time, time]] = {}
+        for name, text in (d["hours"] or {}).items():
+            where = f"business_hours.hours.{name}"
+            if str(name).lower() not in days:
+                raise ConfigError(f"{where}: expected a weekday ({', '.join(days)})")
+            value = str(text or "").strip().lower()
+            if value in ("", "closed"):
+                continue
+            opens, sep, closes = value.partition("-")
+            a, b = _clock(opens, where), _clock(closes, where) if sep else None
+            if b is None or b <= a:
+                raise ConfigError(f"{where}: expected HH:MM-HH:MM with closing after opening, got {text!r}")
+            hours[days.index(str(name).lower())] = (a, b)
+        return cls(str(d["timezone"]), MappingProxyType(hours), d["after_hours"])
+
+
+@dataclass(frozen=True)
+class EscalationLevel:
+    name: str
+    at: float  # share of the SLA elapsed (1.0 = the deadline)
+    action: str  # raise_priority | notify | reassign
+
+
+@dataclass(frozen=True)
+class FirstContactSla:
+    minutes: float  # business minutes from capture to the first attempt
+    by_source: Mapping[str, float]
+    by_bucket: Mapping[str, float]
+
+
+@dataclass(frozen=True)
+class FollowUpSla:
+    steps_business_days: tuple[float, ...]  # allowed after attempt 1, 2, … (the last repeats)
+    max_attempts: int
+
+
+@dataclass(frozen=True)
+class SlaRules:
+    first_contact: FirstContactSla
+    follow_up: FollowUpSla
+    levels: tuple[EscalationLevel, ...]  # by ``at``, ascending
+    about_to_breach: float
+
+    @classmethod
+    def build(cls, d: Mapping[str, Any]) -> SlaRules:
+        fc, fu = d["first_contact"], d["follow_up"]
+        levels = sorted(
+            (EscalationLevel(str(n), float(v["at"]), v["action"]) for n, v in (d["levels"] or {}).items()),
+            key=lambda lv: (lv.at, lv.name),
+        )
+        return cls(
+            FirstContactSla(
+                float(fc["minutes"]),
+                MappingProxyType({str(k): float(v) for k, v in (fc["by_source"] or {}).items()}),
+                MappingProxyType({str(k): float(v) for k, v in (fc["by_bucket"] or {}).items()}),
+            ),
+            FollowUpSla(tuple(float(x) for x in fu["steps_business_days"] or ()), int(fu["max_attempts"])),
+            tuple(levels),
+            float(d["about_to_breach"]),
+        )
+
+
 # section name in the rules file -> its typed class (``Rules`` gets one attribute each).
 SECTIONS: dict[str, Any] = {
     "phones": PhoneRules,
@@ -249,4 +330,6 @@ SECTIONS: dict[str, Any] = {
     "nurture": NurtureRules,
     "cooldown": CooldownRules,
     "calendar": CalendarRules,
+    "business_hours": BusinessHoursRules,
+    "sla": SlaRules,
 }

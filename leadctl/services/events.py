@@ -38,7 +38,10 @@ PAYLOADS: dict[EventKind, str] = {
     EventKind.STAGE_CHANGED: "from, to (vocab.Stage), cause (the activity id or rule that moved it)",
     EventKind.SUPPRESSED: "suppression_id, kind (email|phone), value, reason",
     EventKind.UNSUPPRESSED: "suppression_id, kind, value",
-    EventKind.ESCALATED: "sla (first_contact|follow_up), level, deadline, action (raise_priority|notify|reassign), to_rep_id",
+    EventKind.ESCALATED: (
+        "sla (first_contact|follow_up), level, deadline, action (raise_priority|notify|reassign), "
+        "to_rep_id, share (of the SLA elapsed when it fired)"
+    ),
     EventKind.CLIENT_UPDATED: "lead_id (the corrected lead), before: {field: value}, after: {field: value}",
     EventKind.RETIRED: "reason (why the client absorbs no more leads), lead_id (the lead that caused it)",
     EventKind.LISTED: "list_id, list (its name)",

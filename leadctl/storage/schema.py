@@ -34,8 +34,10 @@ from leadctl.vocab import (
     ActivityType,
     AssignmentEnd,
     AssignmentRule,
+    EscalationAction,
     LeadStatus,
     RepRole,
+    SlaKind,
     Stage,
     SuppressionKind,
     values,
@@ -427,4 +429,27 @@ routing_state = Table(
     Column("credit", Float, nullable=False, default=0.0, server_default="0"),
     Column("assigned", Integer, nullable=False, default=0, server_default="0"),
     Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# One row per SLA escalation level fired (`sla check --escalate`): the unique key makes each
+# level fire exactly once per (client, SLA, deadline), under cron and concurrent runs alike.
+# ``run`` tells a run which of its inserts won (the others existed already).
+sla_escalation = Table(
+    "sla_escalation",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("client_id", Integer, ForeignKey("client.id"), nullable=False),
+    Column("sla", String(20), nullable=False),  # vocab.SlaKind
+    Column("level", String(40), nullable=False),  # the rules' level name
+    Column("deadline", UTCDateTime, nullable=False),
+    Column("action", String(20), nullable=False),  # vocab.EscalationAction
+    Column("rep_id", Integer, ForeignKey("rep.id")),  # the client's rep when it fired
+    Column("to_rep_id", Integer, ForeignKey("rep.id")),  # reassign: the new rep
+    Column("share", Float, nullable=False),  # share of the SLA elapsed when it fired
+    Column("run", String(32), nullable=False, index=True),
+    Column("actor", String(200), nullable=False),
+    Column("fired_at", UTCDateTime, nullable=False),
+    UniqueConstraint("client_id", "sla", "level", "deadline"),
+    one_of("sla", values(SlaKind)),
+    one_of("action", values(EscalationAction)),
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import String, bindparam, func, literal_column, select
+from sqlalchemy import BigInteger, String, bindparam, func, literal_column, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement
@@ -78,3 +78,75 @@ def refresh_statistics(conn: Connection, *tables: str) -> None:
     """
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql(f"ANALYZE {', '.join(tables)}")
+
+
+# ------------------------------------------------------------------ business time (SLA, metrics)
+
+
+class epoch_seconds(FunctionElement[int]):  # noqa: N801 - reads like a SQL function
+    """Whole seconds since 1970-01-01 UTC of a stored timestamp (an integer on both backends,
+    so ``(epoch + offset) / 86400`` is integer division on both)."""
+
+    type = BigInteger()
+    inherit_cache = True
+
+
+@compiles(epoch_seconds, "sqlite")
+def _epoch_sqlite(element: epoch_seconds, compiler: Any, **kw: Any) -> str:
+    return f"CAST(strftime('%s', {compiler.process(element.clauses, **kw)}) AS INTEGER)"
+
+
+@compiles(epoch_seconds, "postgresql")
+def _epoch_pg(element: epoch_seconds, compiler: Any, **kw: Any) -> str:
+    return f"CAST(floor(extract(epoch FROM {compiler.process(element.clauses, **kw)})) AS BIGINT)"
+
+
+class greatest(FunctionElement[Any]):  # noqa: N801
+    """The largest of its arguments (SQLite's multi-argument ``max``)."""
+
+    inherit_cache = True
+
+
+class least(FunctionElement[Any]):  # noqa: N801
+    """The smallest of its arguments (SQLite's multi-argument ``min``)."""
+
+    inherit_cache = True
+
+
+@compiles(greatest, "sqlite")
+def _greatest_sqlite(element: greatest, compiler: Any, **kw: Any) -> str:
+    return f"max({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(greatest, "postgresql")
+def _greatest_pg(element: greatest, compiler: Any, **kw: Any) -> str:
+    return f"GREATEST({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(least, "sqlite")
+def _least_sqlite(element: least, compiler: Any, **kw: Any) -> str:
+    return f"min({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(least, "postgresql")
+def _least_pg(element: least, compiler: Any, **kw: Any) -> str:
+    return f"LEAST({compiler.process(element.clauses, **kw)})"
+
+
+class utc_week(FunctionElement[str]):  # noqa: N801
+    """The Monday (``YYYY-MM-DD``, UTC) of a stored timestamp's ISO week."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(utc_week, "sqlite")
+def _utc_week_sqlite(element: utc_week, compiler: Any, **kw: Any) -> str:
+    arg = compiler.process(element.clauses, **kw)
+    return f"date(substr({arg}, 1, 10), '-' || ((CAST(strftime('%w', {arg}) AS INTEGER) + 6) % 7) || ' days')"
+
+
+@compiles(utc_week, "postgresql")
+def _utc_week_pg(element: utc_week, compiler: Any, **kw: Any) -> str:
+    arg = compiler.process(element.clauses, **kw)
+    return f"to_char(date_trunc('week', ({arg}) AT TIME ZONE 'UTC'), 'YYYY-MM-DD')"

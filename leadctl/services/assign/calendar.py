@@ -1,14 +1,17 @@
-"""Business days: weekends, public holidays of a country (and its states) and company holidays.
+"""Business days and business hours: weekends, public and company holidays, opening hours.
 
 Public holidays come from the ``holidays`` library (imported lazily, on the first look-up, so
 start-up never pays for it), never hand-written dates. One ``BusinessCalendar`` answers "is this
 a business day?" and "when did the Nth business day before this moment begin?" — what recency
-in ranking, top-up inactivity and nurture reservation count in.
+in ranking, top-up inactivity and nurture reservation count in. ``BusinessClock`` adds opening
+hours per weekday in one zone: business seconds between two moments and deadlines (SLAs, the
+"business time" of metrics), each explaining what it skipped (nights, weekends, holidays).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cached_property
 from typing import Any
@@ -98,3 +101,212 @@ class BusinessCalendar:
 def from_rules(section: Any) -> BusinessCalendar:
     """The calendar of ``rules.calendar`` (a ``CalendarRules``)."""
     return BusinessCalendar(section.country, section.subdivisions, section.company_holidays, section.weekend)
+
+
+# ------------------------------------------------------------------ business hours
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+DAY = 86_400
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """Clock time between two moments that is not business time, and why (seconds)."""
+
+    nights: float = 0.0  # outside opening hours on a business day
+    weekends: float = 0.0  # weekend days and days without opening hours
+    holidays: float = 0.0  # public and company holidays
+    away: float = 0.0  # business time the rep was away (shifts due dates)
+
+    def __add__(self, other: Skipped) -> Skipped:
+        return Skipped(
+            self.nights + other.nights,
+            self.weekends + other.weekends,
+            self.holidays + other.holidays,
+            self.away + other.away,
+        )
+
+    def hours(self) -> dict[str, float]:
+        return {k: round(getattr(self, k) / 3600, 2) for k in ("nights", "weekends", "holidays", "away")}
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """``business_seconds_between`` / ``add_business_time``: the result and what was skipped."""
+
+    start: datetime
+    end: datetime
+    business_seconds: float
+    skipped: Skipped
+
+    @property
+    def clock_seconds(self) -> float:
+        return (self.end - self.start).total_seconds()
+
+
+@dataclass(frozen=True, slots=True)
+class DayRow:
+    """One local calendar day of the business clock, in epoch seconds (what SQL joins on).
+
+    ``key`` is the day number ``(epoch + std_offset) // 86400``: its boundaries fall at local
+    midnight (standard time) or 01:00 (daylight time), always outside opening hours, so a
+    timestamp's key picks its local day without time-zone support in the database.
+    """
+
+    key: int
+    open: int
+    close: int
+    cum: int  # business seconds of all earlier days (from the clock's origin)
+    why_closed: str | None  # weekend | holiday | None (open)
+    start: int  # local midnight (what ``explain`` attributes skipped time by)
+    end: int  # the next local midnight
+
+
+class BusinessClock:
+    """Business time: opening hours per weekday in one zone, minus weekends and holidays.
+
+    ``B(t)`` = business seconds from a fixed origin to ``t`` is monotonic, so business time
+    between two moments is ``B(end) - B(start)`` and a deadline is ``B⁻¹(B(start) + s)``.
+    ``day_rows`` gives the per-day table SQL needs to compute ``B`` set-based (one equality
+    join on the day key), so SQL and Python agree to the second.
+
+    ``after_hours = "from_capture"``: the clock never stops (24/7 coverage: overnight and
+    weekend time counts, deadlines are clock time); ``"from_opening"``: time outside opening
+    hours does not count (a lead captured at 23:00 starts counting at the next opening).
+    """
+
+    def __init__(
+        self,
+        calendar: BusinessCalendar,
+        zone: str,
+        hours: Mapping[int, tuple[time, time]],
+        after_hours: str = "from_opening",
+    ) -> None:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            self.zone = ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"business_hours.timezone: {zone!r} is not an IANA time zone") from None
+        self.calendar = calendar
+        self.hours = dict(hours)
+        self.always = after_hours == "from_capture"
+        if not self.always and not any(d not in calendar.weekend for d in self.hours):
+            raise ConfigError("business_hours.hours: no weekday outside calendar.weekend has opening hours")
+        jan = datetime(2001, 1, 1, 12, tzinfo=self.zone).utcoffset()
+        self.offset = int(jan.total_seconds()) if jan is not None else 0
+        self._rows: list[DayRow] = []
+        self._by_key: dict[int, int] = {}
+        self._ends: list[int] = []  # cum + business length of each day (for B⁻¹)
+
+    # -- the day table
+    def key_of(self, epoch: float) -> int:
+        return int((epoch + self.offset) // DAY)
+
+    def _day(self, key: int, cum: int) -> DayRow:
+        local = date.fromordinal(date(1970, 1, 1).toordinal() + key)
+        start = int(datetime.combine(local, time(0), tzinfo=self.zone).timestamp())
+        end = int(datetime.combine(local + timedelta(days=1), time(0), tzinfo=self.zone).timestamp())
+        if self.always:
+            return DayRow(key, key * DAY - self.offset, (key + 1) * DAY - self.offset, cum, None, start, end)
+        why = None
+        if local.weekday() in self.calendar.weekend or local.weekday() not in self.hours:
+            why = "weekend"
+        elif self.calendar.is_holiday(local):
+            why = "holiday"
+        if why:
+            return DayRow(key, start, start, cum, why, start, end)
+        a, b = self.hours[local.weekday()]
+        o = int(datetime.combine(local, a, tzinfo=self.zone).timestamp())
+        c = int(datetime.combine(local, b, tzinfo=self.zone).timestamp())
+        return DayRow(key, o, c, cum, None, start, end)
+
+    def _extend(self, first: int, last: int) -> None:
+        """Make the table cover day keys ``first..last`` (it only ever grows at either end)."""
+        if not self._rows:
+            self._rows = [self._day(first, 0)]
+        while self._rows[0].key > first:  # prepend: rebuild cum from the new origin
+            old = self._rows
+            new_first = min(first, old[0].key - 366)
+            rows: list[DayRow] = []
+            cum = 0
+            for k in range(new_first, old[-1].key + 1):
+                row = self._day(k, cum)
+                rows.append(row)
+                cum += row.close - row.open
+            self._rows = rows
+        while self._rows[-1].key < last:
+            prev = self._rows[-1]
+            self._rows.append(self._day(prev.key + 1, prev.cum + prev.close - prev.open))
+        self._by_key = {r.key: i for i, r in enumerate(self._rows)}
+        self._ends = [r.cum + r.close - r.open for r in self._rows]
+
+    def day_rows(self, start: datetime, end: datetime) -> list[DayRow]:
+        """The day table from ``start``'s day to ``end``'s day (for SQL)."""
+        k0, k1 = self.key_of(start.timestamp()), self.key_of(end.timestamp())
+        self._extend(k0, k1)
+        return self._rows[self._by_key[k0] : self._by_key[k1] + 1]
+
+    # -- B and its inverse
+    def b(self, at: datetime) -> int:
+        """Business seconds from the clock's origin to ``at`` (whole seconds)."""
+        e = int(at.timestamp())
+        k = self.key_of(e)
+        self._extend(k, k)
+        row = self._rows[self._by_key[k]]
+        return row.cum + max(0, min(e, row.close) - row.open)
+
+    def moment(self, b: int) -> datetime:
+        """The earliest moment at which ``B`` reaches ``b``."""
+        from bisect import bisect_left
+
+        if not self._rows:
+            self._extend(
+                self.key_of(datetime.now(UTC).timestamp()), self.key_of(datetime.now(UTC).timestamp())
+            )
+        for _ in range(50):
+            if self._ends[-1] >= b:
+                break
+            self._extend(self._rows[0].key, self._rows[-1].key + 366)
+        else:
+            raise ConfigError("business_hours: no business time in the next 50 years (every day closed?)")
+        i = bisect_left(self._ends, b)
+        while i < len(self._rows) - 1 and self._rows[i].close == self._rows[i].open:
+            i += 1
+        row = self._rows[i]
+        return datetime.fromtimestamp(row.open + (b - row.cum), tz=UTC)
+
+    def business_seconds_between(self, start: datetime, end: datetime) -> Span:
+        """Business seconds from ``start`` to ``end`` and what clock time was skipped."""
+        if end <= start:
+            return Span(start, end, 0.0, Skipped())
+        self.b(start)
+        self.b(end)
+        return Span(start, end, float(self.b(end) - self.b(start)), self._skipped(start, end))
+
+    def add_business_time(self, start: datetime, seconds: float) -> Span:
+        """The moment ``seconds`` of business time after ``start`` (the deadline), explained."""
+        end = self.moment(self.b(start) + int(round(seconds)))
+        end = max(end, start)
+        return Span(start, end, float(seconds), self._skipped(start, end))
+
+    def _skipped(self, start: datetime, end: datetime) -> Skipped:
+        s, e = start.timestamp(), end.timestamp()
+        out = {"nights": 0.0, "weekend": 0.0, "holiday": 0.0}
+        k0, k1 = self.key_of(s) - 1, self.key_of(e) + 1
+        self._extend(k0, k1)
+        for i in range(self._by_key[k0], self._by_key[k1] + 1):
+            row = self._rows[i]
+            lo, hi = max(s, row.start), min(e, row.end)
+            if hi <= lo:
+                continue
+            open_part = max(0.0, min(hi, row.close) - max(lo, row.open))
+            closed = (hi - lo) - open_part
+            out["nights" if row.why_closed is None else row.why_closed] += closed
+        return Skipped(nights=out["nights"], weekends=out["weekend"], holidays=out["holiday"])
+
+
+def clock_from_rules(rules: Any) -> BusinessClock:
+    """The business clock of ``rules.business_hours`` over ``rules.calendar``."""
+    bh = rules.business_hours
+    return BusinessClock(from_rules(rules.calendar), bh.timezone, bh.hours, bh.after_hours)

@@ -1,0 +1,89 @@
+"""SLA compliance (`leadctl metrics sla`): first-contact SLAs met ÷ (met + breached).
+
+Per client in scope (captured in the period): its first-contact SLA is ``met`` when the first
+call came within the allowance in business time, ``breached`` when it came later or has not come
+and the allowance has run out, and ``running`` otherwise; running SLAs are left out of the
+compliance ratio. Grouped by rep, source, bucket, campaign, capture day or week, or the hour of
+day and weekday of capture (local to the business hours' zone). One SQL aggregate over the same
+per-client facts as ``metrics speed``. Follow-up cadence SLAs are shown by ``sla check``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy.engine import Engine
+
+from leadctl.errors import InputError
+from leadctl.rules import Rules
+from leadctl.services.metrics.speed import GROUPINGS as SPEED_GROUPINGS
+from leadctl.services.metrics.speed import Scope, client_facts
+
+GROUPINGS = (*SPEED_GROUPINGS, "hour", "weekday")
+WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+COLUMNS = ("clients", "met", "breached", "running", "compliance", "avg_business_min")
+
+
+def sla_rows(
+    engine: Engine,
+    *,
+    by: str,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    campaign: str | None = None,
+    rules: Rules,
+    at: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """One row per group: clients, met, breached, running, compliance (None when nothing decided)."""
+    from leadctl.services.admin.lookup import find_campaign
+    from leadctl.storage.engine import read
+    from leadctl.timeutil import now
+
+    if by not in GROUPINGS:
+        raise InputError(f"by: {by!r} is not one of {', '.join(GROUPINGS)}")
+    when = at or now()
+    with read(engine) as conn:
+        cid = int(find_campaign(conn, campaign)["id"]) if campaign else None
+        with client_facts(conn, rules, by, Scope(since, until, cid), when) as (facts, now_b):
+            f = facts.c
+            called = f.call_e.is_not(None)
+            used = case((called, f.call_b - f.cap_b), else_=literal(now_b) - f.cap_b)
+            met = and_(called, used <= f.allowed)
+            breached = used > f.allowed
+            q = (
+                select(
+                    f.grp,
+                    func.count().label("clients"),
+                    func.sum(case((met, 1), else_=0)).label("met"),
+                    func.sum(case((breached, 1), else_=0)).label("breached"),
+                    func.avg(case((called, f.call_b - f.cap_b))).label("avg_b"),
+                )
+                .group_by(f.grp)
+                .order_by(f.grp)
+            )
+            rows = conn.execute(q).all()
+    out = []
+    for grp, clients, n_met, n_breached, avg_b in rows:
+        n_met, n_breached = int(n_met or 0), int(n_breached or 0)
+        decided = n_met + n_breached
+        key: Any = grp
+        if by == "weekday" and grp is not None:
+            key = WEEKDAYS[int(grp)]
+        elif by == "hour" and grp is not None:
+            key = int(grp)
+        out.append(
+            {
+                by: key,
+                "clients": int(clients),
+                "met": n_met,
+                "breached": n_breached,
+                "running": int(clients) - decided,
+                "compliance": round(n_met / decided, 4) if decided else None,
+                "avg_business_min": round(float(avg_b) / 60, 1) if avg_b is not None else None,
+            }
+        )
+    if by == "weekday":
+        out.sort(key=lambda r: WEEKDAYS.index(r[by]) if r[by] in WEEKDAYS else 7)
+    return out

@@ -1,0 +1,363 @@
+"""Speed-to-lead and rep response (`leadctl metrics speed`), in clock and business time.
+
+Three measures per client, each in clock seconds and business seconds (``BusinessClock``):
+
+- ``to_attempt``: capture (the client's creation) → its first call;
+- ``to_conversation``: capture → its first call that reached a conversation;
+- ``rep_response``: the client's current assignment → its first call, for assigned clients
+  (a client first called before its current assignment is left out of this measure).
+
+A client not yet reached is counted as ``open`` (and ``open_past_sla`` when its first-contact SLA
+has run out), never dropped. A call logged before the client's capture (imported history)
+counts as immediate (0). Percentiles are nearest-rank over a histogram computed in SQL
+(one GROUP BY, then window sums), reported at the histogram's resolution: the bin's lower edge,
+1 minute below 1 hour, 15 minutes below 24 hours, 6 hours beyond. Bands (0–5, 5–15, 15–60, 60+
+minutes, within 24 h, clock time) are shares of every client of the group, open ones included.
+
+``client_facts`` (one fenced, materialised select of the per-client moments and their ``B``
+values) is shared with ``metrics sla``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, func, literal, literal_column, null, select, union_all
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.sql.expression import ColumnElement
+
+from leadctl.errors import InputError
+from leadctl.rules import Rules
+from leadctl.storage import schema
+from leadctl.storage.sqlfunc import day_of, epoch_seconds, greatest, utc_week
+from leadctl.vocab import ActivityOutcome, ActivityType
+
+C = schema.client
+ACT = schema.activity
+A = schema.assignment
+L = schema.lead
+R = schema.rep
+CAMP = schema.campaign
+
+GROUPINGS = ("rep", "source", "bucket", "campaign", "day", "week")
+MEASURES = ("to_attempt", "to_conversation", "rep_response")
+BANDS = (("0-5m", 0, 5), ("5-15m", 5, 15), ("15-60m", 15, 60), ("60m+", 60, None))
+
+
+def _bin(v: ColumnElement[Any]) -> ColumnElement[Any]:
+    """Histogram bin of a duration in seconds (see the module docstring)."""
+    n = literal_column  # constants inline: GROUP BY must see the same expression as SELECT
+    return case(
+        (v < n("3600"), v // n("60")),
+        (v < n("86400"), n("60") + (v - n("3600")) // n("900")),
+        else_=n("152") + (v - n("86400")) // n("21600"),
+    )
+
+
+def bin_minutes(b: int) -> float:
+    """The lower edge of a bin, in minutes."""
+    if b < 60:
+        return float(b)
+    if b < 152:
+        return 60.0 + (b - 60) * 15
+    return 1440.0 + (b - 152) * 360
+
+
+@dataclass
+class Scope:
+    since: datetime | None
+    until: datetime | None
+    campaign_id: int | None
+
+
+def _group_key(by: str, d: Any = None) -> tuple[ColumnElement[Any], list[tuple[Any, Any]]]:
+    """The grouping expression over the client table and the joins it needs."""
+    if by == "rep":
+        return func.coalesce(R.c.email, "(unassigned)"), [(R, R.c.id == C.c.manager_id)]
+    if by == "source":
+        src = L.alias("origin")
+        return func.coalesce(src.c.source, "(none)"), [(src, src.c.id == C.c.origin_lead_id)]
+    if by == "bucket":
+        return func.coalesce(C.c.bucket_label, "(none)"), []
+    if by == "campaign":
+        return CAMP.c.name, [(CAMP, CAMP.c.id == C.c.campaign_id)]
+    if by == "day":
+        return day_of(C.c.created_at), []
+    if by == "week":
+        return utc_week(C.c.created_at), []
+    return literal("all"), []
+
+
+@contextmanager
+def client_facts(
+    conn: Connection, rules: Rules, by: str, scope: Scope, at: datetime
+) -> Iterator[tuple[Any, Any]]:
+    """A materialised CTE of every client in scope: group, moments (epochs) and their ``B``.
+
+    Yields ``(facts, now_b)`` (``B`` of ``at`` on the same clock); ``by`` may also be ``hour`` or ``weekday`` (of capture, local
+    to the business hours' zone).
+    """
+    from leadctl.services.assign.calendar import clock_from_rules
+    from leadctl.services.work.sla import business_days
+
+    clock = clock_from_rules(rules)
+    is_call = ACT.c.type == ActivityType.CALL
+    acts = (
+        select(
+            ACT.c.client_id,
+            func.min(case((is_call, ACT.c.at))).label("first_call"),
+            func.min(case((and_(is_call, ACT.c.outcome == ActivityOutcome.CONVERSATION), ACT.c.at))).label(
+                "first_conv"
+            ),
+        )
+        .where(ACT.c.at <= at)
+        .group_by(ACT.c.client_id)
+        .subquery("acts")
+    )
+    key, joins = _group_key(by if by in GROUPINGS else "all")
+    active = and_(A.c.client_id == C.c.id, A.c.ended_at.is_(None))
+    source: Any = C.outerjoin(acts, acts.c.client_id == C.c.id).outerjoin(A, active)
+    for table, on in joins:
+        source = source.outerjoin(table, on)
+    fc = rules.sla.first_contact
+    allowed: ColumnElement[Any] = literal(fc.minutes * 60)
+    if fc.by_bucket:
+        allowed = case(
+            *((C.c.bucket_label == k, literal(v * 60)) for k, v in fc.by_bucket.items()), else_=allowed
+        )
+    base = (
+        select(
+            key.label("grp"),
+            epoch_seconds(C.c.created_at).label("cap_e"),
+            epoch_seconds(acts.c.first_call).label("call_e"),
+            epoch_seconds(acts.c.first_conv).label("conv_e"),
+            epoch_seconds(A.c.started_at).label("asg_e"),
+            allowed.label("allowed"),
+        )
+        .select_from(source)
+        .where(C.c.merged_into_id.is_(None), C.c.created_at <= at)
+    )
+    if scope.since is not None:
+        base = base.where(C.c.created_at >= scope.since)
+    if scope.until is not None:
+        base = base.where(C.c.created_at <= scope.until)
+    if scope.campaign_id is not None:
+        base = base.where(C.c.campaign_id == scope.campaign_id)
+    first = conn.execute(select(func.min(C.c.created_at))).scalar() or at
+    with business_days(conn, clock, min(first, at) - timedelta(days=1), at + timedelta(days=1)) as days:
+        s1 = base.offset(0).subquery("s1")
+        dc, onc = days.join(s1.c.cap_e)
+        d1, on1 = days.join(func.coalesce(s1.c.call_e, s1.c.cap_e))
+        d2, on2 = days.join(func.coalesce(s1.c.conv_e, s1.c.cap_e))
+        d3, on3 = days.join(func.coalesce(s1.c.asg_e, s1.c.cap_e))
+        grp: Any = s1.c.grp
+        if by == "hour":
+            grp = (s1.c.cap_e - dc.c.s) // 3600
+        elif by == "weekday":
+            grp = (dc.c.k + 3) % 7  # 1970-01-01 was a Thursday; 0 = Monday
+        facts = (
+            select(
+                grp.label("grp"),
+                s1.c.cap_e,
+                s1.c.call_e,
+                s1.c.conv_e,
+                s1.c.asg_e,
+                s1.c.allowed,
+                days.b(dc, s1.c.cap_e).label("cap_b"),
+                case((s1.c.call_e.is_(None), null()), else_=days.b(d1, s1.c.call_e)).label("call_b"),
+                case((s1.c.conv_e.is_(None), null()), else_=days.b(d2, s1.c.conv_e)).label("conv_b"),
+                case((s1.c.asg_e.is_(None), null()), else_=days.b(d3, s1.c.asg_e)).label("asg_b"),
+            )
+            .select_from(s1.join(dc, onc).join(d1, on1).join(d2, on2).join(d3, on3))
+            .cte("facts")
+            .prefix_with("MATERIALIZED")
+        )
+        yield facts, clock.b(at)
+
+
+def _measure(facts: Any, name: str) -> tuple[ColumnElement[Any], ColumnElement[Any], ColumnElement[Any]]:
+    """(clock seconds, business seconds, start B) of a measure; NULL seconds = not reached."""
+    f = facts.c
+
+    def nonneg(v: ColumnElement[Any]) -> ColumnElement[Any]:  # NULL stays NULL on both backends
+        return case((v.is_(None), null()), else_=greatest(literal_column("0"), v))
+
+    if name == "to_attempt":
+        return nonneg(f.call_e - f.cap_e), nonneg(f.call_b - f.cap_b), f.cap_b
+    if name == "to_conversation":
+        return nonneg(f.conv_e - f.cap_e), nonneg(f.conv_b - f.cap_b), f.cap_b
+    responded = and_(f.asg_e.is_not(None), f.call_e >= f.asg_e)
+    return (
+        case((responded, f.call_e - f.asg_e), else_=null()),
+        case((responded, f.call_b - f.asg_b), else_=null()),
+        f.asg_b,
+    )
+
+
+def speed_rows(
+    engine: Engine,
+    *,
+    by: str,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    campaign: str | None = None,
+    rules: Rules,
+    at: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """One row per group and measure: clients, reached, open, percentiles, bands."""
+    from leadctl.services.admin.lookup import find_campaign
+    from leadctl.storage.engine import read
+    from leadctl.timeutil import now
+
+    if by not in GROUPINGS:
+        raise InputError(f"by: {by!r} is not one of {', '.join(GROUPINGS)}")
+    when = at or now()
+    with read(engine) as conn:
+        cid = int(find_campaign(conn, campaign)["id"]) if campaign else None
+        with client_facts(conn, rules, by, Scope(since, until, cid), when) as (facts, now_b):
+            parts = []
+            for i, name in enumerate(MEASURES):
+                clock_s, business_s, start_b = _measure(facts, name)
+                scoped = [facts.c.asg_e.is_not(None)] if name == "rep_response" else []
+                past = and_(clock_s.is_(None), literal(now_b) - start_b >= facts.c.allowed)
+                for basis, v in (("clock", clock_s), ("business", business_s)):
+                    b = case((v.is_(None), null()), else_=_bin(v))
+                    parts.append(
+                        select(
+                            facts.c.grp.label("grp"),
+                            literal(i).label("m"),
+                            literal(basis).label("basis"),
+                            b.label("bin"),
+                            func.count().label("n"),
+                            func.sum(case((past, 1), else_=0)).label("past"),
+                        )
+                        .where(*scoped)
+                        .group_by(facts.c.grp, b)
+                    )
+            hist = union_all(*parts).subquery("hist")
+            reached = hist.c.bin.is_not(None)
+            cum = select(
+                hist,
+                func.sum(case((reached, hist.c.n), else_=0))
+                .over(partition_by=(hist.c.grp, hist.c.m, hist.c.basis), order_by=hist.c.bin)
+                .label("cum"),
+                func.sum(case((reached, hist.c.n), else_=0))
+                .over(partition_by=(hist.c.grp, hist.c.m, hist.c.basis))
+                .label("tot"),
+            ).subquery("cum")
+            pick = [
+                func.min(case((and_(cum.c.bin.is_not(None), cum.c.cum >= p * cum.c.tot), cum.c.bin))).label(
+                    f"p{int(p * 100)}"
+                )
+                for p in (0.5, 0.9, 0.95)
+            ]
+            bands = [
+                func.sum(
+                    case(
+                        (and_(cum.c.bin >= lo, cum.c.bin < (hi if hi is not None else 10**9)), cum.c.n),
+                        else_=0,
+                    )
+                ).label(label)
+                for label, lo, hi in BANDS
+            ]
+            q = (
+                select(
+                    cum.c.grp,
+                    cum.c.m,
+                    cum.c.basis,
+                    func.sum(cum.c.n).label("clients"),
+                    func.sum(case((cum.c.bin.is_not(None), cum.c.n), else_=0)).label("reached"),
+                    func.sum(cum.c.past).label("past"),
+                    func.sum(case((and_(cum.c.bin.is_not(None), cum.c.bin < 152), cum.c.n), else_=0)).label(
+                        "day"
+                    ),
+                    *pick,
+                    *bands,
+                )
+                .group_by(cum.c.grp, cum.c.m, cum.c.basis)
+                .order_by(cum.c.grp, cum.c.m, cum.c.basis)
+            )
+            hist_rows = conn.execute(q).mappings().all()
+    return _speed_table(by, hist_rows)
+
+
+def _minutes(b: Any) -> float | None:
+    return None if b is None else bin_minutes(int(b))
+
+
+def _speed_table(by: str, rows: Any) -> list[dict[str, Any]]:
+    out: dict[tuple[Any, int], dict[str, Any]] = {}
+    for r in rows:
+        key = (r["grp"], int(r["m"]))
+        row = out.get(key)
+        if row is None:
+            clients, reached = int(r["clients"]), int(r["reached"])
+            row = out[key] = {
+                by: r["grp"],
+                "measure": MEASURES[int(r["m"])],
+                "clients": clients,
+                "reached": reached,
+                "open": clients - reached,
+                "open_past_sla": int(r["past"] or 0),
+            }
+        if r["basis"] == "clock":
+            clients = row["clients"] or 1
+            row["_counts"] = {label: int(r[label] or 0) for label, _lo, _hi in BANDS}
+            for label, _lo, _hi in BANDS:
+                row[f"share_{label}"] = round(int(r[label] or 0) / clients, 4)
+            row["share_24h"] = round(int(r["day"] or 0) / clients, 4)
+            row["share_open"] = round(row["open"] / clients, 4)
+            for p in ("p50", "p90", "p95"):
+                row[f"{p}_min"] = _minutes(r[p])
+        else:
+            for p in ("p50", "p90", "p95"):
+                row[f"{p}_bmin"] = _minutes(r[p])
+    return [out[k] for k in sorted(out, key=lambda k: (str(k[0]), k[1]))]
+
+
+COLUMNS = (
+    "measure",
+    "clients",
+    "reached",
+    "open",
+    "open_past_sla",
+    "p50_min",
+    "p90_min",
+    "p95_min",
+    "p50_bmin",
+    "p90_bmin",
+    "p95_bmin",
+    "share_0-5m",
+    "share_5-15m",
+    "share_15-60m",
+    "share_60m+",
+    "share_24h",
+    "share_open",
+)
+
+
+def speed_bands(
+    engine: Engine,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    campaign: str | None = None,
+    rules: Rules,
+    at: datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Speed-to-lead (capture → first attempt, clock time) over every client: band, clients,
+    share — the distribution the report charts against the 5 min / 1 h / 24 h marks."""
+    rows = speed_rows(engine, by="campaign", since=since, until=until, campaign=campaign, rules=rules, at=at)
+    rows = [r for r in rows if r["measure"] == "to_attempt"]
+    total = sum(r["clients"] for r in rows)
+    out = []
+    for label, _lo, _hi in BANDS:
+        n = sum(r["_counts"][label] for r in rows)
+        out.append({"band": label, "clients": n, "share": round(n / total, 4) if total else 0.0})
+    n_open = sum(r["open"] for r in rows)
+    out.append({"band": "open", "clients": n_open, "share": round(n_open / total, 4) if total else 0.0})
+    return out

@@ -1,0 +1,214 @@
+"""SLAs on both backends: first-contact and follow-up deadlines in business time, time away,
+overrides, escalation that fires each level once per deadline, urgency, and the commands."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from freezegun import freeze_time
+from sqlalchemy import func, insert, select, update
+
+from leadctl.rules import Rules, load_rules
+from leadctl.services.work import sla
+from leadctl.storage import schema
+from leadctl.storage.engine import open_engine, write
+from leadctl.vocab import AssignmentRule, EventKind
+from tests.conftest import Leadctl
+from tests.services.assign_factory import World
+
+FRI_1630 = datetime(2026, 3, 6, 21, 30, tzinfo=UTC)  # Friday 16:30 EST, before the DST weekend
+MON_0900 = datetime(2026, 3, 9, 13, 0, tzinfo=UTC)  # Monday 09:00 EDT
+H = timedelta(hours=1)
+M = timedelta(minutes=1)
+
+
+def captured_by(w: World, ids: list[int], rep: str, at: datetime) -> None:
+    """Clients ``ids`` captured at ``at`` and assigned to ``rep`` then."""
+    with write(w.engine) as conn:
+        conn.execute(
+            update(schema.client)
+            .where(schema.client.c.id.in_(ids))
+            .values(created_at=at, manager_id=w.rep[rep])
+        )
+        conn.execute(
+            insert(schema.assignment),
+            [
+                dict(
+                    client_id=c,
+                    rep_id=w.rep[rep],
+                    campaign_id=w.campaign["C"],
+                    rule="manual",
+                    reason={},
+                    actor="t",
+                    started_at=at,
+                )
+                for c in ids
+            ],
+        )
+
+
+def world(url: str, n: int = 3, captured: datetime = FRI_1630) -> World:
+    w = World(open_engine(url))
+    w.add_campaign("C")
+    w.add_rep("r1", campaigns=["C"])
+    w.add_rep("r2", campaigns=["C"])
+    captured_by(w, w.add_clients("C", n), "r1", captured)
+    return w
+
+
+def call(w: World, client: int, at: datetime, outcome: str = "no_answer") -> dict[str, object]:
+    return dict(client_id=client, type="call", outcome=outcome, at=at, rep_id=w.rep["r1"])
+
+
+def by_client(rows: list[dict[str, object]]) -> dict[object, dict[str, object]]:
+    return {r["client_id"]: r for r in rows}
+
+
+def test_first_contact_deadline_skips_the_weekend(db_url: str) -> None:
+    w = world(db_url)
+    a, b, c = w.clients
+    w.add_activities([call(w, a, FRI_1630 + 20 * M)])  # met
+    rules = load_rules(None)
+    # Friday 16:55: 25 business minutes of 60 gone: running, not listed
+    assert sla.check(w.engine, rules, at=FRI_1630 + 25 * M).rows == []
+    # Monday 09:20 EDT: 30 min Friday + 20 min Monday = 50/60 -> about to breach
+    rows = by_client(sla.check(w.engine, rules, at=MON_0900 + 20 * M).rows)
+    assert set(rows) == {b, c}
+    assert rows[b]["status"] == "at_risk" and rows[b]["share"] == pytest.approx(50 / 60, abs=1e-4)
+    assert rows[b]["deadline"] == MON_0900 + 30 * M
+    # Monday 09:45: breached, 75 of 60 minutes
+    res = sla.check(w.engine, rules, at=MON_0900 + 45 * M)
+    assert (res.breached, res.at_risk) == (2, 0)
+    assert by_client(res.rows)[c]["share"] == pytest.approx(1.25)
+
+
+def test_follow_up_cadence_max_attempts_and_terminal_stages(db_url: str) -> None:
+    w = world(db_url, n=3, captured=MON_0900)
+    a, b, c = w.clients
+    w.add_activities(
+        [call(w, a, MON_0900 + H)]
+    )  # attempt 1 at 10:00 -> next touch within 1 business day (8 h)
+    w.add_activities([call(w, b, MON_0900 + i * M) for i in range(6)])  # six attempts: no more follow-up SLA
+    with write(w.engine) as conn:
+        conn.execute(update(schema.client).where(schema.client.c.id == c).values(stage="disqualified"))
+    rules = load_rules(None)
+    tue_1200 = MON_0900 + 27 * H  # Tuesday 12:00: 7 h Monday + 3 h Tuesday = 10 h of 8
+    rows = by_client(sla.check(w.engine, rules, at=tue_1200).rows)
+    assert set(rows) == {a}
+    assert rows[a]["sla"] == "follow_up" and rows[a]["calls"] == 1
+    assert rows[a]["elapsed_h"] == 10 and rows[a]["allowed_h"] == 8
+    assert rows[a]["deadline"] == MON_0900 + 25 * H  # Tuesday 10:00
+    # an e-mail is a touch: the cadence restarts from it
+    w.add_activities([dict(client_id=a, type="email", outcome="sent", at=tue_1200 - H, rep_id=w.rep["r1"])])
+    assert sla.check(w.engine, rules, at=tue_1200).rows == []
+
+
+def test_time_away_shifts_the_due_moment(db_url: str) -> None:
+    w = world(db_url, n=1, captured=MON_0900)
+    with write(w.engine) as conn:  # r1 away Monday 09:30-11:30 (2 business hours)
+        conn.execute(
+            insert(schema.rep_away).values(
+                rep_id=w.rep["r1"],
+                starts_at=MON_0900 + 30 * M,
+                ends_at=MON_0900 + 150 * M,
+                created_at=MON_0900,
+                created_by="t",
+            )
+        )
+    rules = load_rules(None)
+    # 12:00: 3 h since capture, 2 h away -> 60 of 60 minutes: breached exactly at its due moment
+    (row,) = sla.check(w.engine, rules, at=MON_0900 + 3 * H).rows
+    assert row["share"] == 1.0 and row["deadline"] == MON_0900 + 3 * H
+    assert sla.check(w.engine, rules, at=MON_0900 + 2 * H).rows == []  # 30 min counted
+    explained = sla.explain(w.engine, rules, w.clients[0], at=MON_0900 + 3 * H)
+    assert explained["skipped_away_h"] == 2 and explained["deadline"] == MON_0900 + 3 * H
+
+
+def test_bucket_override_and_from_capture(db_url: str, tmp_path: Path) -> None:
+    w = world(db_url, n=2, captured=FRI_1630)
+    with write(w.engine) as conn:
+        conn.execute(
+            update(schema.client).where(schema.client.c.id == w.clients[0]).values(bucket_label="vip")
+        )
+    path = tmp_path / "rules.yaml"
+    path.write_text(
+        "sla:\n  first_contact:\n    by_bucket: {vip: 10}\nbusiness_hours:\n  after_hours: from_capture\n",
+        encoding="utf-8",
+    )
+    rules = load_rules(path)
+    rows = by_client(sla.check(w.engine, rules, at=FRI_1630 + 50 * M).rows)
+    assert rows[w.clients[0]]["status"] == "breached" and rows[w.clients[0]]["share"] == 5.0
+    assert rows[w.clients[1]]["status"] == "at_risk"  # 50 of 60 clock minutes, Friday evening counts
+
+
+def _escalations(w: World) -> list[tuple[int, str, str]]:
+    E = schema.sla_escalation
+    with w.engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(select(E.c.client_id, E.c.level, E.c.action).order_by(E.c.id))]  # type: ignore[misc]
+
+
+def test_escalation_fires_each_level_once_per_deadline(db_url: str) -> None:
+    w = world(db_url, n=2, captured=MON_0900)
+    a, b = w.clients
+    rules: Rules = load_rules(None)
+    first = sla.check(w.engine, rules, at=MON_0900 + 50 * M, escalate=True)
+    assert first.fired == 2 and _escalations(w) == [
+        (a, "warn", "raise_priority"),
+        (b, "warn", "raise_priority"),
+    ]
+    again = sla.check(w.engine, rules, at=MON_0900 + 55 * M, escalate=True)
+    assert again.fired == 0 and len(_escalations(w)) == 2  # cron again: nothing new
+    late = sla.check(w.engine, rules, at=MON_0900 + 100 * M, escalate=True)  # 167%: manager and reassign
+    assert late.fired == 4 and late.reassigned == 2
+    assert {r["rep"] for r in late.rows} == {"r2@example.com"}
+    sla.check(w.engine, rules, at=MON_0900 + 200 * M, escalate=True)
+    assert len(_escalations(w)) == 6
+    A, E = schema.assignment, schema.lead_event
+    with w.engine.connect() as conn:
+        active = dict(conn.execute(select(A.c.client_id, A.c.rule).where(A.c.ended_at.is_(None))).all())
+        assert active == {a: AssignmentRule.ESCALATION, b: AssignmentRule.ESCALATION}
+        events = conn.execute(select(E.c.data).where(E.c.kind == EventKind.ESCALATED)).scalars().all()
+        managers = conn.execute(
+            select(func.count()).where(schema.client.c.manager_id == w.rep["r2"])
+        ).scalar()
+    assert len(events) == 6 and managers == 2
+    moved = [e for e in events if e["action"] == "reassign"]
+    assert {e["to_rep_id"] for e in moved} == {w.rep["r2"]} and all(
+        e["sla"] == "first_contact" for e in moved
+    )
+    # a contact after the breach ends the first-contact SLA; the follow-up SLA has its own deadline
+    w.add_activities([call(w, a, MON_0900 + 201 * M)])
+    assert a not in by_client(sla.check(w.engine, rules, at=MON_0900 + 202 * M).rows)
+
+
+def test_urgency_is_the_share_of_the_open_sla(db_url: str) -> None:
+    w = world(db_url, n=3, captured=MON_0900)
+    a, b, c = w.clients
+    w.add_activities([call(w, a, MON_0900 + 30 * M)])
+    rules = load_rules(None)
+    with w.engine.connect() as conn:
+        got = sla.urgency(conn, rules, [a, b, c], MON_0900 + 90 * M)
+    assert got == {a: pytest.approx(60 / 480), b: 1.5, c: 1.5}
+
+
+@freeze_time("2026-03-09 14:30:00")  # Monday 10:30 EDT
+def test_commands_check_fail_on_breach_and_explain(db_url: str) -> None:
+    w = world(db_url, n=2, captured=FRI_1630)
+    run = Leadctl(db_url)
+    out = run("sla", "check", "--fail-on-breach", "--format", "json", ok=False)
+    assert out.exit_code == 3
+    rows = json.loads(out.stdout)
+    assert [r["status"] for r in rows] == ["breached", "breached"] and rows[0]["share"] == 2.0
+    assert "2 breached, 0 about to breach" in out.stderr
+    assert run("sla", "check", "--campaign", "C").exit_code == 0
+    explained = run.json("sla", "explain", str(w.clients[0]))
+    assert explained["skipped_nights_h"] == 16 and explained["skipped_weekends_h"] == 47
+    assert explained["deadline"].startswith("2026-03-09T13:30:00")
+    table = run("sla", "explain", str(w.clients[0])).stdout
+    assert "skipped_weekends_h" in table and "47" in table
+    missing = run("sla", "explain", "999", ok=False)
+    assert missing.exit_code == 1 and "client 999" in missing.stderr
+    assert run("sla", "check", "--rep", "nobody@example.com", ok=False).exit_code == 1
