@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from leadctl.demo import fakedata
 from leadctl.storage import schema
-from tests.commands.test_dedupe import TRIO, _consistent
+from tests.commands.test_dedupe import TRIO, _consistent, _merged_pair
 from tests.commands.test_process import ANA, HEADER, _leads, _setup
 from tests.conftest import Leadctl
 
@@ -229,16 +229,27 @@ def test_a_client_whose_only_lead_is_rejected_retires(leadctl: Leadctl, tmp_path
     with leadctl.engine().connect() as conn:
         keys = conn.execute(select(schema.match_key).where(schema.match_key.c.client_id == cid)).all()
     assert keys == []
-    # It absorbs nothing: the same person arriving again by phone is a new client ...
-    _setup(leadctl, tmp_path, "Ana,Silva,ana@acme.com,VP Sales,Acme Inc,(415) 555-2671,,A-2\n", bucket="b2")
-    leadctl("process")
-    assert _leads(leadctl)["A-2"]["status"] == "processed"
-    # ... and fixed back, the first lead takes its own client back instead of making another.
+    # Fixed back, the lead takes its own client back instead of making another ...
     leadctl("leads", "fix", str(ana["id"]), "--set", "email=ana.silva@acme.com")
     summary = _summary(leadctl, "reprocess", "--lead", str(ana["id"]))
     assert summary["clients_created"] == 0 and summary["processed"] == 1
     assert _leads(leadctl)["A-1"]["client_id"] == cid
     assert _client_row(leadctl, cid)["retired_at"] is None
+    assert [e["kind"] for e in _client_events(leadctl, cid)][-1] == "client_updated"
+    # ... but a retired client absorbs nothing: the person arriving again is a new client, and
+    # the first lead, fixed back once more, joins that one (never two clients for one person).
+    leadctl("leads", "fix", str(ana["id"]), "--set", "email=")
+    _setup(
+        leadctl, tmp_path, "Ana,Silva,ana.silva@acme.com,VP Sales,Acme Inc,(415) 555-2671,,A-2\n", bucket="b2"
+    )
+    leadctl("process")
+    again = _leads(leadctl)["A-2"]
+    assert again["status"] == "processed" and again["client_id"] != cid
+    leadctl("leads", "fix", str(ana["id"]), "--set", "email=ana.silva@acme.com")
+    leadctl("reprocess", "--lead", str(ana["id"]))
+    back = _leads(leadctl)["A-1"]
+    assert back["status"] == "duplicate" and back["client_id"] == again["client_id"]
+    assert _client_row(leadctl, cid)["retired_at"] is not None
     _consistent(leadctl)
 
 
@@ -262,4 +273,15 @@ def test_a_client_keeps_its_duplicates_when_its_origin_lead_is_rejected(
         "leads", "fix", str(leads["W-2"]["id"]), "--set", "business_phone=(503) 555-0190", "--set", "email="
     )
     assert _client_row(leadctl, cid)["retired_at"] is not None
+    _consistent(leadctl)
+
+
+def test_undo_retires_a_client_it_gives_back_no_lead(leadctl: Leadctl, tmp_path: Path) -> None:
+    _survivor, merged = _merged_pair(leadctl, tmp_path)
+    origin = _leads(leadctl)["B-2"]
+    leadctl("leads", "fix", str(origin["id"]), "--set", "email=")  # rejected since the merge
+    history = leadctl.json("dedupe", "history")
+    leadctl("dedupe", "undo", str(history[0]["merge_id"]))
+    assert _client_row(leadctl, merged)["retired_at"] is not None
+    assert merged not in {c["id"] for c in leadctl.json("clients", "list", "--limit", "0")}
     _consistent(leadctl)

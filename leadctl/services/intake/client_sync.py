@@ -115,7 +115,7 @@ def reclaim(conn: Connection, by_client: Mapping[int, int], *, who: str, at: dat
     )
 
 
-def retire_orphans(conn: Connection, lost: Mapping[int, int], *, who: str, at: datetime) -> list[int]:
+def retire_orphans(conn: Connection, lost: Mapping[int, int | None], *, who: str, at: datetime) -> list[int]:
     """Retire the active clients among ``lost`` (client id -> the lead that left it) that no lead
     links to any more; return their ids."""
     if not lost:

@@ -302,15 +302,15 @@ class Pipeline:
         self,
         valid: list[tuple[dict[str, Any], Any, list[str]]],
         outcomes: list[Outcome],
-        new_clients: dict[int, dict[str, Any]],
+        client_keys: list[list[str]],
     ) -> None:
         """Flag earlier duplicates sharing a key with this batch's new clients; remember this
         batch's duplicates for later batches."""
         if self.fixing:
             return
         pending = self._pending
-        for c in new_clients.values():
-            for key in c["_keys"]:
+        for keys in client_keys:
+            for key in keys:
                 self.flagged.update(pending.get(key, ()))
         dups = {o.lead_id for o in outcomes if o.status == LeadStatus.DUPLICATE}
         for lead, _norm, keys in valid:
@@ -378,6 +378,9 @@ class Pipeline:
         # A lead that already created a client keeps it, or the client that one was merged
         # into (reprocess never makes a second one).
         own = self._origin_clients(conn, [lead["id"] for lead, _, _ in valid]) if self.reprocess else {}
+        # A retired client is taken back by its origin lead only if the person has no other client.
+        retired_own = client_sync.retired(conn, own.values()) if own else {}
+        reclaimed_keys: list[str] = []
         # Clients created in this batch: temporary negative ids until inserted (-1 first).
         batch_index = Index(cfg)
         new_clients: dict[int, dict[str, Any]] = {}
@@ -386,10 +389,19 @@ class Pipeline:
         early: list[tuple[int, Any, int]] = []
         for lead, norm, keys in valid:
             own_client = own.get(lead["id"])
-            if own_client is not None:
+            if own_client is not None and own_client not in retired_own:
                 outcomes.append(Outcome(lead["id"], LeadStatus.PROCESSED, client_id=own_client))
                 continue
             found = best_client(cfg, lead["campaign_id"], norm, keys, by_key, norms, batch_index, campaigns)
+            if own_client is not None:
+                if found is None:  # nobody else has the person: the lead takes its client back
+                    outcomes.append(Outcome(lead["id"], LeadStatus.PROCESSED, client_id=own_client))
+                    for key in keys:
+                        by_key.setdefault(key, []).append((own_client, lead["campaign_id"]))
+                    norms[own_client] = norm
+                    reclaimed_keys += keys
+                    continue
+                del own[lead["id"]]
             if found is not None:
                 early.append((len(outcomes), norm, len(new_clients)))
                 outcomes.append(_duplicate(lead["id"], *found))
@@ -428,7 +440,7 @@ class Pipeline:
             self._write(conn, leads, outcomes, new_clients, managers)
             if own:
                 self._own_clients(conn, own)
-            self._track(valid, outcomes, new_clients)
+            self._track(valid, outcomes, [*(c["_keys"] for c in new_clients.values()), reclaimed_keys])
         return outcomes
 
     def _own_clients(self, conn: Connection, own: dict[int, int]) -> None:
