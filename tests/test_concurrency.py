@@ -80,3 +80,61 @@ def test_process_while_loading(db_url: str, tmp_path: Path) -> None:
         assert p.returncode == 0, err
     _run(db_url, "process")  # the next cron tick picks up whatever arrived meanwhile
     _check_one_client_per_person(db_url, truth)
+
+
+def test_postgresql_a_fix_committed_during_a_process_batch_is_never_overwritten(
+    pg_url: str, tmp_path: Path
+) -> None:
+    """Issue 7 item 7: the batch has read the lead; a fix to an invalid e-mail lands before the
+    batch writes. The fix waits for the batch, then rejects the lead: never a processed lead with
+    the fixed (invalid) e-mail and a client made from the old values."""
+    import time
+
+    from sqlalchemy import text
+
+    _path, _truth = _prepare(pg_url, tmp_path, 0)
+    rows = tmp_path / "two.csv"
+    rows.write_text(
+        "First Name,Last Name,E-mail,Job Title,Company Name,Business Phone,Lead ID\n"
+        "Ana,Silva,ana@acme.com,VP Sales,Acme,(415) 555-2671,A-1\n"
+        "Bob,Stone,bob@globex.com,CFO,Globex,(212) 555-0143,B-1\n",
+        encoding="utf-8",
+    )
+    _run(pg_url, "load", str(rows), "--bucket", "web")
+    engine = open_engine(pg_url)
+    with engine.connect() as conn:
+        lead_id = conn.execute(
+            select(schema.lead.c.id).where(schema.lead.c.external_id == "A-1")
+        ).scalar_one()
+    env = {**os.environ, "LEADCTL_ACTOR": "cron", "LEADCTL_TEST_PAUSE_AFTER_READ": "3"}
+    batch = subprocess.Popen(
+        [*LEADCTL, "--db", pg_url, "process"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
+    # Wait until the batch holds the intake lock (it reads its leads right after taking it).
+    deadline = time.monotonic() + 60
+    with engine.connect() as conn:
+        while not conn.execute(
+            text(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = 714082101 AND granted"
+            )
+        ).scalar():
+            assert time.monotonic() < deadline, "process never took the intake lock"
+            time.sleep(0.05)
+    time.sleep(0.5)
+    fix = _start(pg_url, "leads", "fix", str(lead_id), "--set", "email=not-an-email")
+    for p in (batch, fix):
+        _out, err = p.communicate(timeout=120)
+        assert p.returncode == 0, err
+    L, C = schema.lead, schema.client
+    with engine.connect() as conn:
+        lead = conn.execute(select(L).where(L.c.id == lead_id)).mappings().one()
+        client = conn.execute(select(C).where(C.c.origin_lead_id == lead_id)).mappings().one()
+    assert lead["email"] == "not-an-email"
+    assert lead["status"] == "rejected" and lead["client_id"] is None
+    assert lead["reasons"] == ["email: not a valid address"]
+    assert client["retired_at"] is not None  # made from the old values, then left without leads
+    engine.dispose()

@@ -198,7 +198,11 @@ def fix_cmd(app: AppContext, lead_id: int, assignments: tuple[tuple[str, str], .
 
     Values are normalised like a load (e-mail lower-cased, phones to E.164, time zone from
     the phone). The before and after go on the lead's timeline; the row as first read stays
-    in its source record. Then run 'leadctl reprocess --lead ID'.
+    in its source record. A new or rejected lead: then run 'leadctl reprocess --lead ID'.
+    A processed or duplicate lead is reprocessed at once: the corrected e-mail, phones,
+    names, company … of the lead that created a client flow to that client (where it still
+    holds the old value or nothing), a duplicate is matched again, and a fix that makes the
+    lead invalid rejects it.
 
     \b
     Example:
@@ -213,7 +217,9 @@ def fix_cmd(app: AppContext, lead_id: int, assignments: tuple[tuple[str, str], .
     render(
         rows, fmt, ["field", "before", "after"], empty="Nothing changed: the lead already has these values."
     )
-    if rows and result["status"] != LeadStatus.PROCESSED:
+    if rows and result["was"] in (LeadStatus.PROCESSED, LeadStatus.DUPLICATE):
+        message(f"Lead {lead_id} was reprocessed with the fix: it is {result['status']} now.")
+    elif rows:
         message(
             f"Lead {lead_id} is {result['status']}: run 'leadctl reprocess --lead {lead_id}' to process it again."
         )

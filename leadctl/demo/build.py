@@ -165,11 +165,41 @@ def build(
     say: Callable[[str], None] = lambda _m: None,
     where: str = "the database",
 ) -> DemoResult:
-    if has_data(engine) and not force:
+    empty = not has_data(engine)
+    if not empty and not force:
         raise ConflictError(
             "this database already holds data; the demo never mixes fake leads into real data "
             "(use --db sqlite:///demo.db for a separate demo database, or --force)"
         )
+    try:
+        return _build(engine, rules, directory, leads=leads, seed=seed, say=say, where=where)
+    except BaseException:
+        if empty:  # a failed demo leaves the empty database it found: it can simply run again
+            _wipe(engine)
+        raise
+
+
+def _wipe(engine: Engine) -> None:
+    """Delete every row (the database was empty before the demo started)."""
+    from sqlalchemy import delete
+
+    from leadctl.storage.engine import write
+
+    with write(engine) as conn:
+        for table in reversed(schema.metadata.sorted_tables):
+            conn.execute(delete(table))
+
+
+def _build(
+    engine: Engine,
+    rules: Rules,
+    directory: Path,
+    *,
+    leads: int,
+    seed: int,
+    say: Callable[[str], None],
+    where: str,
+) -> DemoResult:
     say(f"Building the demo in {where} …")
     # Every file first: a directory that cannot be written then fails before the database
     # holds anything (a half-built demo would make the next run refuse "already holds data").

@@ -133,6 +133,7 @@ class Client(_Person, Base):
     origin_lead_id: Mapped[int | None]
     external_id: Mapped[str | None]
     merged_into_id: Mapped[int | None]
+    retired_at: Mapped[datetime | None]
     custom: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

@@ -188,6 +188,8 @@ client = Table(
     Column("external_id", String(200)),
     # Set when `dedupe scan --apply` merged this client into another (undone by `dedupe undo`).
     Column("merged_into_id", Integer, ForeignKey("client.id")),
+    # Set when every lead of the client was rejected or moved away: no keys, hidden, never assigned.
+    Column("retired_at", UTCDateTime),
     *_person_columns(),
     Column("custom", JSONType, nullable=False),
     Column("created_at", UTCDateTime, nullable=False),

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import Leadctl
 
 
@@ -46,3 +48,46 @@ def test_demo_uses_the_root_db_option(leadctl_sqlite: Leadctl, tmp_path: Path) -
     assert leadctl_sqlite.json("campaign", "list") == []  # the global database is untouched
     gone = leadctl_sqlite("demo", "--db", other, ok=False)  # one --db: the root's
     assert gone.exit_code == 2 and "No such option '--db'" in gone.stderr
+
+
+def _counts(leadctl: Leadctl) -> tuple[int, int, int, int]:
+    from sqlalchemy import func, select
+
+    from leadctl.storage import schema
+
+    with leadctl.engine().connect() as conn:
+        return tuple(  # type: ignore[return-value]
+            conn.execute(select(func.count()).select_from(t)).scalar_one()
+            for t in (schema.campaign, schema.rep, schema.bucket, schema.lead)
+        )
+
+
+def test_demo_into_an_unwritable_directory_writes_nothing_and_can_run_again(
+    leadctl: Leadctl, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory", encoding="utf-8")
+    failed = leadctl("demo", "--leads", "40", "--dir", str(blocker / "demo"), ok=False)
+    assert failed.exit_code == 1
+    assert failed.stderr.strip().splitlines()[-1].startswith("Error: ")
+    assert "Traceback" not in failed.stderr
+    assert _counts(leadctl) == (0, 0, 0, 0)
+    leadctl("demo", "--leads", "40", "--dir", str(tmp_path / "ok"))
+    assert _counts(leadctl)[:3] == (3, 8, 5)
+
+
+def test_a_demo_failing_half_way_leaves_the_empty_database_it_found(leadctl: Leadctl, tmp_path: Path) -> None:
+    """stderr goes away (a closed pipe) after the leads are loaded: nothing stays behind."""
+    from leadctl.demo import build
+    from leadctl.rules import load_rules
+
+    def say(message: str) -> None:
+        if message.startswith("Loaded"):
+            raise BrokenPipeError(32, "Broken pipe")
+
+    engine = leadctl.engine()
+    with pytest.raises(BrokenPipeError):
+        build.build(engine, load_rules(None), tmp_path / "files", leads=40, say=say)
+    assert _counts(leadctl) == (0, 0, 0, 0)
+    leadctl("demo", "--leads", "40", "--dir", str(tmp_path / "files"))
+    assert _counts(leadctl)[:3] == (3, 8, 5)

@@ -140,3 +140,29 @@ def test_0004_gives_existing_clients_their_leads_external_id(db_url: str) -> Non
     migrate.upgrade(engine, "0004")
     with engine.connect() as conn:
         assert conn.execute(text("SELECT external_id FROM client WHERE id = 1")).scalar() == "CRM-42"
+
+
+def test_0014_retired_clients_down_and_up_on_a_populated_database(db_url: str) -> None:
+    engine = engine_mod.open_engine(db_url)
+    now = "2026-11-01 10:00:00"
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                f"INSERT INTO campaign (id, name, active, created_at, updated_at) VALUES (1, 'C', true, '{now}', '{now}')"
+            )
+        )
+        for cid, retired in ((1, "NULL"), (2, f"'{now}'")):
+            conn.execute(
+                text(
+                    "INSERT INTO client (id, campaign_id, origin_lead_id, custom, created_at, updated_at, stage, retired_at) "
+                    f"VALUES ({cid}, 1, {cid}, '{{}}', '{now}', '{now}', 'untouched', {retired})"
+                )
+            )
+    migrate.downgrade(engine, "0007")
+    with engine.connect() as conn:
+        assert "retired_at" not in {c["name"] for c in inspect(conn).get_columns("client")}
+        assert conn.execute(text("SELECT count(*) FROM client")).scalar() == 2
+    migrate.upgrade(engine, "head")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM client WHERE retired_at IS NULL")).scalar() == 2
+    assert _autogenerate_diff(db_url) == []

@@ -82,7 +82,10 @@ def active_assignment() -> Any:
 
 def candidates(conn: Connection, campaign_id: int) -> list[tuple[Any, ...]]:
     q = select(C.c.id, C.c.stage, C.c.country, C.c.state, C.c.industry, C.c.headcount).where(
-        C.c.campaign_id == campaign_id, C.c.merged_into_id.is_(None), ~active_assignment()
+        C.c.campaign_id == campaign_id,
+        C.c.merged_into_id.is_(None),
+        C.c.retired_at.is_(None),  # integrity: a retired client is never assigned
+        ~active_assignment(),
     )
     return list(conn.execute(q))
 

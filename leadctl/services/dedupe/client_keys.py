@@ -33,10 +33,10 @@ CLIENT_COLUMNS = (
 
 
 def fetch_clients(conn: Connection, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
-    """Active (unmerged) clients by id, in chunks of one parameter each."""
+    """Active (unmerged, not retired) clients by id, in chunks of one parameter each."""
     out: dict[int, dict[str, Any]] = {}
     for cond in in_chunks(conn, C.c.id, ids):
-        q = select(*CLIENT_COLUMNS).where(cond, C.c.merged_into_id.is_(None))
+        q = select(*CLIENT_COLUMNS).where(cond, C.c.merged_into_id.is_(None), C.c.retired_at.is_(None))
         out.update({r["id"]: dict(r) for r in conn.execute(q).mappings()})
     return out
 
@@ -84,6 +84,7 @@ def refresh_keys(conn: Connection, client_ids: Sequence[int], config: MatchConfi
     A merged client's keys are kept, pointing to its survivor: the person's old e-mail or phone
     keeps finding them (exact keys decide on the key itself, see intake processing). So the
     keys of each survivor are those of its own fields and of every client merged into it.
+    A retired survivor has no keys (it absorbs nothing, see ``intake.client_sync``).
     """
     ids = {int(i) for i in client_ids}
     roots = {r for r in survivors(conn, ids).values()}
@@ -93,13 +94,15 @@ def refresh_keys(conn: Connection, client_ids: Sequence[int], config: MatchConfi
     campaigns: dict[int, int] = {}
     records: list[tuple[int, dict[str, Any]]] = []
     for cond in in_chunks(conn, C.c.id, members):
-        for r in conn.execute(select(*CLIENT_COLUMNS).where(cond)).mappings():
+        for r in conn.execute(select(*CLIENT_COLUMNS, C.c.retired_at).where(cond)).mappings():
             records.append((members[r["id"]], dict(r)))
-            if r["id"] in roots:
+            if r["id"] in roots and r["retired_at"] is None:
                 campaigns[r["id"]] = r["campaign_id"]
     seen: set[tuple[str, int]] = set()
     rows = []
     for root, client in sorted(records, key=lambda rc: (rc[0], rc[1]["id"] != rc[0], rc[1]["id"])):
+        if root not in campaigns:
+            continue
         for key in blocking_keys(normalise(client, config), config):
             if (key, root) not in seen:
                 seen.add((key, root))

@@ -22,6 +22,7 @@ from leadctl.services.dedupe.client_keys import refresh_keys
 from leadctl.services.dedupe.clustering import Cluster
 from leadctl.services.dedupe.config import MatchConfig, plan
 from leadctl.services.events import Event
+from leadctl.services.intake import client_sync
 from leadctl.storage import schema
 from leadctl.storage.engine import write
 from leadctl.storage.locks import intake_lock
@@ -168,6 +169,8 @@ def undo(engine: Engine, rules: Rules, merge_id: int) -> dict[str, Any]:
             )
         conn.execute(update(M).where(M.c.id == merge_id).values(undone_at=ts, undone_by=who))
         refresh_keys(conn, involved, config)
+        # A client given back no lead (all changed since the merge) absorbs nothing: it retires.
+        client_sync.retire_orphans(conn, dict.fromkeys(involved), who=who, at=ts)
     return {
         "merge_id": merge_id,
         "survivor_id": m["survivor_id"],

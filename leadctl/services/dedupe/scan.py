@@ -40,7 +40,7 @@ class ScanResult:
 
 
 def _client_query(campaign_id: int | None, bucket_id: int | None) -> Any:
-    q = select(*CLIENT_COLUMNS).where(C.c.merged_into_id.is_(None))
+    q = select(*CLIENT_COLUMNS).where(C.c.merged_into_id.is_(None), C.c.retired_at.is_(None))
     if campaign_id is not None:
         q = q.where(C.c.campaign_id == campaign_id)
     if bucket_id is not None:

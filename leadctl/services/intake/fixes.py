@@ -1,4 +1,12 @@
-"""Correcting a lead by hand (``leads fix``) so it can be reprocessed; the original stays on record."""
+"""Correcting a lead by hand (``leads fix``) so it can be reprocessed; the original stays on record.
+
+A fix of a lead that is already processed or a duplicate is reprocessed in the same transaction
+(``intake.runs.after_fix``): the corrected identity fields of a lead that created its client
+flow to that client and its match keys (``client_updated``), a duplicate is matched again, and
+a lead the fix made invalid is rejected (its client retires when no lead is left). So a later
+row with the new e-mail or phone joins that client. A new or rejected lead only changes; run
+``reprocess`` for it, as before.
+"""
 
 from __future__ import annotations
 
@@ -18,8 +26,9 @@ from leadctl.services.events import Event
 from leadctl.services.intake.normalise import normalise, parse_date
 from leadctl.storage import schema
 from leadctl.storage.engine import write
+from leadctl.storage.locks import intake_lock
 from leadctl.timeutil import now, out_of_range, parse_datetime
-from leadctl.vocab import EventKind
+from leadctl.vocab import EventKind, LeadStatus
 
 L = schema.lead
 FIXABLE = tuple(f for f in LEAD_FIELDS)
@@ -64,6 +73,8 @@ def fix_lead(engine: Engine, rules: Rules, lead_id: int, changes: dict[str, str]
     """Apply corrections (normalised like a load), record before/after on the timeline."""
     region = rules.phones.default_region
     with write(engine) as conn:
+        # Before the lead's row: processing holds the lock, then locks the rows of its batch.
+        intake_lock(conn)
         row = conn.execute(select(L).where(L.c.id == lead_id)).mappings().first()
         if row is None:
             raise NotFound(f"no lead {lead_id} (see 'leadctl leads list')")
@@ -104,9 +115,16 @@ def fix_lead(engine: Engine, rules: Rules, lead_id: int, changes: dict[str, str]
         conn.execute(update(L).where(L.c.id == lead_id).values(**new_values, updated_at=ts))
         change = {"before": before, "after": after}
         timeline.append(conn, [Event(EventKind.FIXED, ts, actor(), lead_id=lead_id, data=change)])
+        status = row["status"]
+        if status in (LeadStatus.PROCESSED, LeadStatus.DUPLICATE):
+            from leadctl.services.intake.runs import after_fix
+
+            after_fix(conn, rules, lead_id, before, after)
+            status = conn.execute(select(L.c.status).where(L.c.id == lead_id)).scalar_one()
     return {
         "lead_id": lead_id,
-        "status": row["status"],
+        "status": status,
+        "was": row["status"],
         "changed": {k: {"before": before[k], "after": after[k]} for k in after},
     }
 

@@ -12,6 +12,18 @@ leads in any status). Per batch, in one write transaction under the intake lock:
 
 Each step is recorded on the lead's timeline (``lead_event``). Batches are committed one
 by one, so an interrupted run loses nothing and the next run carries on.
+
+Leads are visited in order of registration (``registered_at``, then id), across batches: when
+two leads of one person arrive together, the one registered first becomes the client (it keeps
+the affiliate credit), whatever the order of the rows in the file.
+
+The result is a fixed point: a duplicate goes to the best-scoring client that exists at the end
+of the run (ties to the oldest), also when a better client was created after it was visited —
+later in its batch (fixed up in the batch) or in a later batch (its keys are remembered and it
+is checked again at the end of the run). So a second run changes nothing, and the batch size
+changes nothing. The batch's leads are locked (``FOR UPDATE`` on PostgreSQL) from the read to
+the commit, so a correction committed meanwhile is never overwritten with a decision about the
+old values.
 """
 
 from __future__ import annotations
@@ -19,8 +31,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 from collections import Counter
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -30,7 +41,6 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
 from leadctl.rules import Rules
 from leadctl.services import events as timeline
-from leadctl.services.admin.common import actor
 from leadctl.services.assign import routing
 from leadctl.services.dedupe.blocking import Index
 from leadctl.services.dedupe.candidates import best_client
@@ -39,12 +49,12 @@ from leadctl.services.dedupe.config import MatchConfig
 from leadctl.services.dedupe.keys import blocking_keys, normalise
 from leadctl.services.dedupe.similarity import Comparison, compare
 from leadctl.services.events import Event
+from leadctl.services.intake import client_sync
 from leadctl.services.intake import validate as intake
+from leadctl.services.intake.outcome import Outcome, ProcessSummary
 from leadctl.services.work import suppression
 from leadctl.storage import bulk, schema
-from leadctl.storage.engine import write
-from leadctl.storage.locks import intake_lock
-from leadctl.storage.sqlfunc import in_chunks, refresh_statistics
+from leadctl.storage.sqlfunc import in_chunks
 from leadctl.timeutil import now
 from leadctl.vocab import PROCESSING_EVENT, EventKind, LeadStatus
 
@@ -95,64 +105,6 @@ CLIENT_INSERT_COLUMNS = (
 )
 
 
-@dataclass
-class Outcome:
-    """What happened (or would happen) to one lead."""
-
-    lead_id: int
-    status: LeadStatus
-    client_id: int | None = None
-    reasons: list[str] = field(default_factory=list)
-    score: float | None = None
-    rule: str | None = None
-    fields: dict[str, float] = field(default_factory=dict)
-    created_client: bool = False
-
-
-@dataclass
-class ProcessSummary:
-    selected: int = 0
-    processed: int = 0
-    duplicate: int = 0
-    rejected: int = 0
-    clients_created: int = 0
-    unchanged: int = 0
-    batches: int = 0
-    dry_run: bool = False
-    rejected_by_reason: Counter[str] = field(default_factory=Counter)
-    duplicates_by_rule: Counter[str] = field(default_factory=Counter)
-    examples: list[dict[str, Any]] = field(default_factory=list)
-
-    def rows(self) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = [
-            {"metric": "leads selected", "value": self.selected},
-            {"metric": "processed (new client)", "value": self.processed},
-            {"metric": LeadStatus.DUPLICATE, "value": self.duplicate},
-            {"metric": LeadStatus.REJECTED, "value": self.rejected},
-        ]
-        if self.unchanged:
-            out.append({"metric": "unchanged", "value": self.unchanged})
-        out += [
-            {"metric": f"  duplicate by {r}", "value": n} for r, n in self.duplicates_by_rule.most_common()
-        ]
-        out += [{"metric": f"  rejected: {r}", "value": n} for r, n in self.rejected_by_reason.most_common()]
-        return out
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "dry_run": self.dry_run,
-            "selected": self.selected,
-            LeadStatus.PROCESSED: self.processed,
-            LeadStatus.DUPLICATE: self.duplicate,
-            LeadStatus.REJECTED: self.rejected,
-            "clients_created": self.clients_created,
-            "unchanged": self.unchanged,
-            "rejected_by_reason": dict(self.rejected_by_reason),
-            "duplicates_by_rule": dict(self.duplicates_by_rule),
-            "examples": self.examples,
-        }
-
-
 BAD_DATE = "registered_at: not a date"
 
 
@@ -190,10 +142,6 @@ def _first_line(exc: BaseException) -> str:
     return (text[0] if text else type(orig).__name__)[:160]
 
 
-class _Rollback(Exception):
-    """Raised to roll back a dry run after computing everything."""
-
-
 def _scope_filters(bucket_id: int | None, campaign_id: int | None) -> list[Any]:
     out = []
     if bucket_id is not None:
@@ -216,7 +164,9 @@ def process(
 ) -> ProcessSummary:
     """Process leads with status ``new`` in id order, batch by batch."""
     filters = [L.c.status == LeadStatus.NEW, *_scope_filters(bucket_id, campaign_id)]
-    return _run(
+    from leadctl.services.intake.runs import run
+
+    return run(
         engine,
         rules,
         filters,
@@ -247,7 +197,9 @@ def reprocess(
         filters.append(L.c.id.in_(list(lead_ids)))
     if since is not None:
         filters.append(L.c.registered_at >= since)
-    return _run(
+    from leadctl.services.intake.runs import run
+
+    return run(
         engine,
         rules,
         filters,
@@ -269,69 +221,7 @@ def count_new(
     return min(n, limit) if limit else n
 
 
-def _run(
-    engine: Engine,
-    rules: Rules,
-    filters: list[Any],
-    *,
-    limit: int | None,
-    dry_run: bool,
-    batch_size: int,
-    reprocess: bool,
-    on_batch: Callable[[int], None] | None,
-) -> ProcessSummary:
-    config = MatchConfig.from_rules(rules.duplicates)
-    summary = ProcessSummary(dry_run=dry_run)
-    pipeline = _Pipeline(rules, config, summary, reprocess=reprocess, who=actor())
-    last_id = 0
-    remaining = limit
-    analyzed_at = -1  # clients created when the planner statistics were last refreshed
-
-    def one_batch(conn: Connection) -> bool:
-        nonlocal last_id, remaining, analyzed_at
-        intake_lock(conn)
-        size = batch_size if remaining is None else min(batch_size, remaining)
-        if size <= 0:
-            return False
-        q = select(*LEAD_COLUMNS).where(and_(*filters), L.c.id > last_id).order_by(L.c.id).limit(size)
-        leads = [dict(r) for r in conn.execute(q).mappings()]
-        if not leads:
-            return False
-        # A backlog (e.g. right after a big load): make sure the planner knows the tables' sizes,
-        # and again whenever this run has grown them a lot. A small cron tick skips this.
-        if analyzed_at < 0 and len(leads) == batch_size:
-            refresh_statistics(conn, "lead", "client", "match_key")
-            analyzed_at = summary.clients_created
-        elif analyzed_at >= 0 and summary.clients_created >= max(2 * analyzed_at, analyzed_at + 5000):
-            refresh_statistics(conn, "client", "match_key")
-            analyzed_at = summary.clients_created
-        last_id = leads[-1]["id"]
-        if remaining is not None:
-            remaining -= len(leads)
-        pipeline.run_batch_guarded(conn, leads)
-        summary.batches += 1
-        if on_batch is not None:
-            on_batch(len(leads))
-        return True
-
-    if dry_run:
-        # Everything in one transaction that is rolled back: later batches see earlier ones.
-        try:
-            with write(engine) as conn:
-                while one_batch(conn):
-                    pass
-                raise _Rollback
-        except _Rollback:
-            pass
-        return summary
-    while True:
-        with write(engine) as conn:
-            if not one_batch(conn):
-                break
-    return summary
-
-
-class _Pipeline:
+class Pipeline:
     def __init__(
         self,
         rules: Rules,
@@ -349,6 +239,16 @@ class _Pipeline:
         self._buckets: dict[int, dict[str, Any]] = {}
         self._routes: dict[int, routing.Decision] = {}
         self._screened: dict[int, Any] = {}
+        # Cross-batch fixed point: blocking keys of the duplicates decided so far in this run
+        # (key -> lead ids); a client created later sharing one flags those leads, which
+        # ``fix_up`` checks again at the end of the run (``fixing``).
+        self._pending: dict[str, list[int]] = {}
+        self.flagged: set[int] = set()
+        self.fixing = False
+        self._dup_rules: dict[int, str] = {}  # duplicates counted in this run -> their rule
+        # Corrected identity fields to carry to the client (lead id -> (before, after)): leads fix.
+        self.flows: dict[int, tuple[Mapping[str, Any], Mapping[str, Any]]] = {}
+        self._own: dict[int, int] = {}
 
     # ---------------------------------------------------------------- helpers
     def _bucket(self, conn: Connection, bucket_id: int) -> dict[str, Any]:
@@ -382,6 +282,41 @@ class _Pipeline:
 
     def _same_scope(self, lead: dict[str, Any], campaign_id: int) -> bool:
         return self.config.scope == "global" or campaign_id == lead["campaign_id"]
+
+    def fix_up(self, conn: Connection, size: int) -> None:
+        """Check again (up to ``size`` of) the flagged duplicates against every client now stored."""
+        chunk = sorted(self.flagged)[:size]
+        self.flagged.difference_update(chunk)
+        q = select(*LEAD_COLUMNS).where(L.c.id.in_(chunk), L.c.status == LeadStatus.DUPLICATE)
+        leads = [dict(r) for r in conn.execute(q.order_by(L.c.id).with_for_update(of=L)).mappings()]
+        if not leads:
+            return
+        self.fixing, reprocess = True, self.reprocess
+        self.reprocess = True
+        try:
+            self.run_batch_guarded(conn, leads)
+        finally:
+            self.fixing, self.reprocess = False, reprocess
+
+    def _track(
+        self,
+        valid: list[tuple[dict[str, Any], Any, list[str]]],
+        outcomes: list[Outcome],
+        client_keys: list[list[str]],
+    ) -> None:
+        """Flag earlier duplicates sharing a key with this batch's new clients; remember this
+        batch's duplicates for later batches."""
+        if self.fixing:
+            return
+        pending = self._pending
+        for keys in client_keys:
+            for key in keys:
+                self.flagged.update(pending.get(key, ()))
+        dups = {o.lead_id for o in outcomes if o.status == LeadStatus.DUPLICATE}
+        for lead, _norm, keys in valid:
+            if lead["id"] in dups:
+                for key in keys:
+                    pending.setdefault(key, []).append(lead["id"])
 
     # ---------------------------------------------------------------- the batch
     def run_batch_guarded(self, conn: Connection, leads: list[dict[str, Any]]) -> None:
@@ -443,6 +378,9 @@ class _Pipeline:
         # A lead that already created a client keeps it, or the client that one was merged
         # into (reprocess never makes a second one).
         own = self._origin_clients(conn, [lead["id"] for lead, _, _ in valid]) if self.reprocess else {}
+        # A retired client is taken back by its origin lead only if the person has no other client.
+        retired_own = client_sync.retired(conn, own.values()) if own else {}
+        reclaimed_keys: list[str] = []
         # Clients created in this batch: temporary negative ids until inserted (-1 first).
         batch_index = Index(cfg)
         new_clients: dict[int, dict[str, Any]] = {}
@@ -451,10 +389,19 @@ class _Pipeline:
         early: list[tuple[int, Any, list[str], int]] = []
         for lead, norm, keys in valid:
             own_client = own.get(lead["id"])
-            if own_client is not None:
+            if own_client is not None and own_client not in retired_own:
                 outcomes.append(Outcome(lead["id"], LeadStatus.PROCESSED, client_id=own_client))
                 continue
             found = best_client(cfg, lead["campaign_id"], norm, keys, by_key, norms, batch_index, campaigns)
+            if own_client is not None:
+                if found is None:  # nobody else has the person: the lead takes its client back
+                    outcomes.append(Outcome(lead["id"], LeadStatus.PROCESSED, client_id=own_client))
+                    for key in keys:
+                        by_key.setdefault(key, []).append((own_client, lead["campaign_id"]))
+                    norms[own_client] = norm
+                    reclaimed_keys += keys
+                    continue
+                del own[lead["id"]]
             if found is not None:
                 early.append((len(outcomes), norm, keys, len(new_clients)))
                 outcomes.append(_duplicate(lead["id"], *found))
@@ -491,9 +438,23 @@ class _Pipeline:
         if write_changes:
             managers = {cid: c["manager_id"] for cid, c in clients.items()}
             self._write(conn, leads, outcomes, new_clients, managers)
-            if own:  # the duplicate rules may have changed since these clients were created
-                refresh_keys(conn, sorted(set(own.values())), cfg)
+            if own:
+                self._own_clients(conn, own)
+            self._track(valid, outcomes, [*(c["_keys"] for c in new_clients.values()), reclaimed_keys])
         return outcomes
+
+    def _own_clients(self, conn: Connection, own: dict[int, int]) -> None:
+        """Leads that keep the client they created: a retired one comes back, a fix of the lead
+        flows to it, and its keys are rewritten (the duplicate rules may have changed too)."""
+        ts = now()
+        client_sync.reclaim(conn, {cid: lid for lid, cid in own.items()}, who=self.who, at=ts)
+        touched = set(own.values())
+        for lid in own:
+            if lid in self.flows:
+                flowed = client_sync.flow_fix(conn, lid, *self.flows[lid], who=self.who, at=ts)
+                if flowed is not None:
+                    touched.add(flowed)
+        refresh_keys(conn, sorted(touched), self.config)
 
     def _client_row(self, lead: dict[str, Any], bucket: dict[str, Any]) -> dict[str, Any]:
         ts = now()
@@ -555,6 +516,7 @@ class _Pipeline:
         if missing:
             known_managers.update(self._managers(conn, missing))
         by_id = {lead["id"]: lead for lead in leads}
+        lost: dict[int, int] = {}  # client -> a lead that left it (it may be an orphan now)
         updates: list[tuple[Any, ...]] = []
         events: list[Event] = []
         for o in outcomes:
@@ -570,8 +532,10 @@ class _Pipeline:
                 "manager_id": known_managers.get(client_id) if client_id is not None else lead["manager_id"],
             }
             if self.reprocess and all(lead.get(k) == v for k, v in new.items()):
-                s.unchanged += 1
+                s.unchanged += 0 if self.fixing else 1
                 continue
+            if lead["client_id"] is not None and lead["client_id"] != client_id:
+                lost[lead["client_id"]] = o.lead_id
             self._count(o)
             updates.append((o.lead_id, *new.values(), ts))
             data: dict[str, Any] = {}
@@ -594,10 +558,12 @@ class _Pipeline:
                 s.examples.append(
                     {"lead_id": o.lead_id, "client_id": client_id, "score": o.score, "rule": o.rule}
                 )
-        s.selected += len(outcomes)
+        if not self.fixing:
+            s.selected += len(outcomes)
         s.clients_created += len(new_clients)
         bulk.update_by_id(conn, L, LEAD_OUTCOME_COLUMNS, updates)
         timeline.append(conn, events)
+        client_sync.retire_orphans(conn, lost, who=self.who, at=ts)
 
     def _managers(self, conn: Connection, client_ids: set[int]) -> dict[int, int | None]:
         out: dict[int, int | None] = {}
@@ -608,6 +574,16 @@ class _Pipeline:
 
     def _count(self, o: Outcome) -> None:
         s = self.summary
+        if self.fixing:  # a duplicate checked again: it was counted once already
+            before = self._dup_rules.get(o.lead_id)
+            if before is None:
+                s.unchanged = max(0, s.unchanged - 1)
+            else:
+                s.duplicate -= 1
+                s.duplicates_by_rule[before] -= 1
+                s.duplicates_by_rule += Counter()  # drop the rules that fell to zero
+        if o.status == LeadStatus.DUPLICATE:
+            self._dup_rules[o.lead_id] = o.rule or "?"
         if o.status == LeadStatus.REJECTED:
             s.rejected += 1
             s.rejected_by_reason.update(o.reasons)

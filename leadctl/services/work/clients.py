@@ -159,7 +159,7 @@ def list_clients(
     if unassigned and rep is not None:
         raise InputError("rep and unassigned contradict each other (unassigned clients have no rep)")
     with read(engine) as conn:
-        conditions: list[ColumnElement[bool]] = [C.c.merged_into_id.is_(None)]
+        conditions: list[ColumnElement[bool]] = [C.c.merged_into_id.is_(None), C.c.retired_at.is_(None)]
         if campaign is not None:
             conditions.append(C.c.campaign_id == find_campaign(conn, campaign)["id"])
         if bucket is not None:
