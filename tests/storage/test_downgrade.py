@@ -100,6 +100,7 @@ def test_downgrade_step_by_step_keeps_the_leads_and_clients(db_url: str) -> None
     assert count(db_url, "lead") == 2000
 
 
+@pytest.mark.slow
 def test_downgrade_of_100k_leads_is_linear_and_quick(sqlite_url: str) -> None:
     populate(sqlite_url, 100_000)
     started = time.monotonic()
