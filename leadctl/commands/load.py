@@ -43,6 +43,11 @@ from leadctl.output import format_option
     help="Force the file's encoding (default: UTF-8, else cp1252 with a warning).",
 )
 @click.option(
+    "--timezone",
+    metavar="ZONE",
+    help="Time zone of dates without an offset in the file (default: the rules' dates.input_timezone, UTC).",
+)
+@click.option(
     "-n",
     "--dry-run",
     is_flag=True,
@@ -58,6 +63,7 @@ def load(
     mapping_path: str | None,
     delimiter: str | None,
     encoding: str | None,
+    timezone: str | None,
     dry_run: bool,
     fmt: str,
 ) -> None:
@@ -71,6 +77,12 @@ def load(
     fields, never dropped. Phones are stored in E.164 (a number without +country code is
     read in the row's country, else the rules' phones.default_region); the contact's time
     zone comes from the business phone, else the mobile.
+
+    The summary (and --dry-run, before anything is written) shows which column went to
+    which field, which became custom fields, and a sample value of each. Dates without an
+    offset are read in --timezone (default: the rules' dates.input_timezone); a registration
+    date in the future or before dates.oldest is rejected or only warned about
+    (dates.out_of_range).
 
     Valid rows become leads with status new. Invalid rows are stored too, with status
     rejected and their reasons ("email: missing", "business_phone: not a valid
@@ -96,7 +108,7 @@ def load(
     """
     import sys
 
-    from leadctl.output import render, render_record
+    from leadctl.output import heading, render, render_record
     from leadctl.services.intake import loading
 
     report = app.report("bytes")
@@ -113,10 +125,14 @@ def load(
         dry_run=dry_run,
         data=data,
         progress=report.progress,
+        timezone=timezone,
     )
     for text in summary.warnings:
         report.warn(text)
     if fmt in ("json", "jsonl"):
         render_record(summary.as_dict(), fmt)
-    else:
-        render(loading.summary_rows(summary), fmt, ["result", "reason", "rows"])
+        return
+    render(loading.summary_rows(summary), fmt, ["result", "reason", "rows"])
+    if fmt == "table":
+        heading(f"Mapping (dates without an offset read as {summary.timezone})")
+        render(summary.preview, fmt, ["column", "field", "sample"])

@@ -20,6 +20,7 @@ from leadctl.rules.sections import (
     AssignmentRules,
     CalendarRules,
     CooldownRules,
+    DateRules,
     DuplicateRules,
     MappingRules,
     MonitoringRules,
@@ -55,6 +56,7 @@ class Rules:
     nurture: NurtureRules
     cooldown: CooldownRules
     calendar: CalendarRules
+    dates: DateRules
 
     @classmethod
     def build(cls, data: dict[str, Any], path: Path | None = None) -> Rules:

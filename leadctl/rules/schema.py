@@ -195,6 +195,12 @@ SCHEMA = section(
         company_holidays=Spec("list", item=Spec("str")),
         weekend=Spec("list", item=Spec("int", minimum=0, maximum=6)),
     ),
+    dates=section(
+        "dates in lead files",
+        input_timezone=Spec("str", doc="IANA zone of dates written without an offset"),
+        oldest=Spec("str", doc="registration dates before this day (YYYY-MM-DD) are suspicious"),
+        out_of_range=Spec("str", choices=("reject", "warn")),
+    ),
     monitoring=section(
         "data-quality alerts (leadctl metrics duplicates)",
         spike_factor=Spec("float", minimum=1.0),
