@@ -87,7 +87,10 @@ def leads() -> None:
 )
 @click.option("--save-view", is_flag=True, help="Remember --unassigned/--all-managers for --bucket.")
 @click.option(
-    "--limit", type=click.IntRange(min=0), default=50, show_default=True, help="At most N leads; 0 = all."
+    "--limit",
+    type=click.IntRange(min=0),
+    default=None,
+    help="At most N leads; 0 = all (default: 50 in a table, all in json, jsonl and csv).",
 )
 @click.option("--offset", type=click.IntRange(min=0), default=0, help="Skip the first N leads.")
 @click.option(
@@ -111,14 +114,16 @@ def list_cmd(
     search: str | None,
     unassigned: bool | None,
     save_view: bool,
-    limit: int,
+    limit: int | None,
     offset: int,
     sort: str,
     fmt: str,
 ) -> None:
     """List leads matching every given filter; the table shows a readable subset.
 
-    json, jsonl and csv carry the stable fields (id, external_id, bucket, campaign, status,
+    The table shows a page (50; --limit N, 0 = all) with a detail column: a rejected lead's
+    reasons, a duplicate's original and score. json, jsonl and csv return every matching
+    lead unless --limit is given, and carry the stable fields (id, external_id, bucket, campaign, status,
     reasons, manager, client_id, duplicate_of, first_name, last_name, email, business_phone,
     mobile_phone, timezone, company, registered_at, custom) in that order.
 
@@ -130,9 +135,10 @@ def list_cmd(
       leadctl leads list --bucket webinar --status new,duplicate --since 7d
       leadctl leads list --search "ana silva" --format json
       leadctl leads list --bucket webinar --unassigned --save-view
-      leadctl leads list --sort -registered_at --limit 0 --format csv > leads.csv
+      leadctl leads list --sort -registered_at --format csv > leads.csv
+      leadctl leads list --status rejected --columns id,email,detail
     """
-    from leadctl.output import message, render
+    from leadctl.output import message, page_size, render
     from leadctl.services.intake import leads as service
 
     page = service.list_leads(
@@ -146,7 +152,7 @@ def list_cmd(
         search=search,
         unassigned=unassigned,
         save_view=save_view,
-        limit=limit,
+        limit=page_size(limit, fmt),
         offset=offset,
         sort=sort,
     )
