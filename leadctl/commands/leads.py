@@ -223,3 +223,57 @@ def fix_cmd(app: AppContext, lead_id: int, assignments: tuple[tuple[str, str], .
         message(
             f"Lead {lead_id} is {result['status']}: run 'leadctl reprocess --lead {lead_id}' to process it again."
         )
+
+
+@leads.command("import-fixes")
+@click.argument("file", metavar="FILE", type=click.Path(allow_dash=True, dir_okay=False))
+@click.option(
+    "--bucket", metavar="BUCKET", type=BucketRef(), help="Find leads by external_id in this bucket."
+)
+@click.option(
+    "--reprocess", "then_reprocess", is_flag=True, help="Reprocess the corrected leads in the same step."
+)
+@format_option
+@pass_app
+def import_fixes_cmd(app: AppContext, file: str, bucket: str | None, then_reprocess: bool, fmt: str) -> None:
+    """Apply corrections from a CSV, TSV or JSON Lines FILE (or -) to the leads it names.
+
+    Rows name their lead by id (as 'leads list' exports it), else by external_id (within
+    --bucket). Each lead field column is a correction (an empty cell clears it); the
+    custom column (a JSON object) updates custom fields. status, reasons, bucket,
+    campaign, manager, client_id, duplicate_of and timezone are export columns the system
+    sets: they are ignored, never custom fields. Before and after go on each lead's
+    timeline ('fixed'), as with 'leads fix'. Nothing changes if any row names no lead.
+
+    \b
+    Example:
+      leadctl leads list --status rejected --format csv > rejected.csv
+      leadctl leads import-fixes rejected.csv --reprocess
+    """
+    import sys
+
+    from leadctl.output import message, render_record
+    from leadctl.services.intake import import_fixes, processing
+
+    engine = app.engine()
+    rules = app.rules
+
+    def reprocess(ids: list[int]) -> dict[str, Any]:
+        summary = processing.reprocess(engine, rules, lead_ids=ids)
+        return summary.as_dict()
+
+    data = sys.stdin.buffer.read() if file == "-" else None
+    result = import_fixes.import_fixes(
+        engine, rules, file, bucket=bucket, data=data, reprocess=reprocess if then_reprocess else None
+    )
+    if fmt != "table":
+        render_record(result.as_dict(), fmt)
+        return
+    message(
+        f"{result.file}: {result.rows:,} rows; fixed {len(result.fixed):,} leads, {result.unchanged:,} unchanged"
+        + (f"; ignored export columns: {', '.join(result.ignored_columns)}" if result.ignored_columns else "")
+    )
+    if result.reprocessed is not None:
+        message(f"Reprocessed {len(result.fixed):,} leads: see 'leadctl leads show ID' for each outcome.")
+    elif result.fixed:
+        message("Run 'leadctl reprocess --lead ID' (or add --reprocess) to process them again.")
