@@ -49,7 +49,7 @@ SHOW_SECTIONS = (
 
 @click.group()
 def leads() -> None:
-    """Browse leads: list with filters, show one with its timeline.
+    """Browse leads: list with filters, show one with its timeline, fix, import corrections.
 
     \b
     Example:
