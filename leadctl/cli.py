@@ -45,10 +45,14 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Set-up",
     ),
     "rep": ("leadctl.commands.rep:rep", "Manage reps: roles, skills, territories, capacity.", "Set-up"),
-    "rules": ("leadctl.commands.rules:rules", "Validate and show the YAML rules file.", "Set-up"),
+    "rules": ("leadctl.commands.rules:rules", "Validate, show and initialise the YAML rules file.", "Set-up"),
     "db": ("leadctl.commands.db:db", "Database schema: upgrade, downgrade, current, history.", "Set-up"),
-    "load": ("leadctl.commands.load:load", "Load leads from CSV, TSV or JSON Lines into a bucket.", "Intake"),
-    "leads": ("leadctl.commands.leads:leads", "Browse leads: list with filters, show, fix.", "Intake"),
+    "load": (
+        "leadctl.commands.load:load_group",
+        "Load leads from CSV, TSV or JSON Lines into a bucket; list, undo.",
+        "Intake",
+    ),
+    "leads": ("leadctl.commands.leads:leads", "Browse leads: list with filters, show, fix, import corrections.", "Intake"),
     "process": (
         "leadctl.commands.process:process",
         "Process new leads: validate, detect duplicates, create clients.",
@@ -145,10 +149,18 @@ class AppContext:
     @property
     def rules(self) -> Rules:
         if self._rules is None:
-            from leadctl.config import rules_path
+            from leadctl.config import rules_origin, rules_path
+            from leadctl.errors import ConfigError
             from leadctl.rules import load_rules
 
-            self._rules = load_rules(rules_path(self.rules_flag))
+            path = rules_path(self.rules_flag)
+            try:
+                self._rules = load_rules(path)
+            except ConfigError as exc:
+                origin = rules_origin(self.rules_flag)
+                if path is not None and origin and not path.exists():  # say where the name came from
+                    raise ConfigError(f"{exc} (named by {origin})") from None
+                raise
         return self._rules
 
 
@@ -222,8 +234,13 @@ CONTEXT_SETTINGS = {"help_option_names": ["-h", "--help"], "max_content_width": 
     is_flag=True,
     help="No colour in messages (also when NO_COLOR is set or stderr is not a terminal).",
 )
+@click.option(
+    "-q", "--quiet", is_flag=True, help="No notes and no progress bars (warnings, errors and data still)."
+)
 @click.pass_context
-def cli(ctx: click.Context, db: str | None, rules: str | None, verbose: bool, no_color: bool) -> None:
+def cli(
+    ctx: click.Context, db: str | None, rules: str | None, verbose: bool, no_color: bool, quiet: bool
+) -> None:
     """leadctl — lead intake, duplicate detection and assignment for sales ops.
 
     Admins create campaigns and intake buckets, load leads from files and browse them;
@@ -239,6 +256,9 @@ def cli(ctx: click.Context, db: str | None, rules: str | None, verbose: bool, no
         from leadctl.output import set_color
 
         set_color(False)
+    from leadctl.output import set_quiet
+
+    set_quiet(quiet)
     import os
 
     from leadctl.redact import register

@@ -17,7 +17,7 @@ DATA_DIR_ENV = "LEADCTL_DATA_DIR"
 DATABASE_ENV = "LEADCTL_DATABASE_URL"
 RULES_ENV = "LEADCTL_RULES"
 FORMAT_ENV = "LEADCTL_FORMAT"
-CONFIG_KEYS = ("database_url", "rules", "format")
+CONFIG_KEYS = ("database_url", "rules", "format", "display_timezone")
 
 
 def data_dir() -> Path:
@@ -101,6 +101,14 @@ def _config_values(path: str) -> dict[str, Any]:
 
 
 def _check_value(path: Path, key: str, value: Any) -> None:
+    if key == "display_timezone":
+        from leadctl.timeutil import zone
+
+        try:
+            zone(str(value))
+        except ValueError as exc:
+            raise ConfigError(f"{path}: display_timezone: {exc}") from None
+        return
     if key == "format":
         from leadctl.output import FORMATS
 
@@ -140,6 +148,17 @@ def rules_path(flag: str | None = None) -> Path | None:
         return Path(explicit).expanduser()
     user = config_dir() / "rules.yaml"
     return user if user.exists() else None  # a directory there is refused when it is read
+
+
+def rules_origin(flag: str | None = None) -> str | None:
+    """Where the rules file in effect was named: ``--rules``, ``$LEADCTL_RULES``, the config file."""
+    if flag:
+        return "--rules"
+    if os.environ.get(RULES_ENV):
+        return f"${RULES_ENV}"
+    if config_value("rules"):
+        return f"'rules:' in the config file {config_file()}"
+    return None
 
 
 def default_format() -> str:

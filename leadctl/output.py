@@ -48,6 +48,13 @@ def format_option(f: F) -> F:
             raise click.BadParameter(f"LEADCTL_FORMAT={value!r} is not one of {', '.join(FORMATS)}")
         return value
 
+    f = click.option(
+        "--columns",
+        metavar="COL,…",
+        expose_value=False,
+        callback=_columns_callback,
+        help="Only these columns, in this order (comma-separated names as in the header or JSON).",
+    )(f)
     return click.option(
         "--format",
         "fmt",
@@ -56,6 +63,26 @@ def format_option(f: F) -> F:
         show_default="table, or $LEADCTL_FORMAT",
         help="Output format: a table for people, json/jsonl/csv for tools.",
     )(f)
+
+
+# --columns of the running command (set by the option's callback, read by ``render``).
+_chosen_columns: list[str] | None = None
+
+
+def _columns_callback(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    global _chosen_columns
+    names = [c.strip() for c in value.split(",") if c.strip()] if value else []
+    if value is not None and not names:
+        raise click.BadParameter("expected column names, e.g. id,email,status", ctx=ctx, param=param)
+    _chosen_columns = names or None
+
+
+def page_size(limit: int | None, fmt: str, page: int = 50) -> int:
+    """The rows a listing returns: ``--limit`` if given (0 = all), else a page for a table and
+    everything for json, jsonl and csv (tools want every matching row)."""
+    if limit is not None:
+        return limit
+    return page if fmt == "table" else 0
 
 
 def _json_default(value: Any) -> Any:
@@ -131,8 +158,12 @@ def render(
     """Write rows to stdout in the chosen format. ``columns`` fixes the field order.
 
     ``display`` maps a column to how a table shows it (``percent``, ``fixed(4)``,
-    ``flag("SPIKE")`` …); json, jsonl and csv always carry the raw values.
+    ``flag("SPIKE")`` …); json, jsonl and csv always carry the raw values. ``--columns``
+    (``format_option``) picks and orders the columns in every format. A table fits the
+    terminal (``fit_table``); its times are shown in the display time zone without
+    microseconds (``display_time``), while json, jsonl and csv keep UTC ISO 8601.
     """
+    columns = _select_columns(columns, rows) if _chosen_columns else columns
     if fmt == "jsonl":
         for row in rows:
             click.echo(to_json(_pick(row, columns)))
@@ -156,8 +187,14 @@ def render(
     from tabulate import tabulate
 
     shown = display or {}
-    table = [[_truncate(_shown(row.get(c), shown.get(c))) for c in cols] for row in materialised]
+    table = [[_truncate(_table_cell(row.get(c), shown.get(c))) for c in cols] for row in materialised]
+    cols, table, hidden = fit_table(cols, table, terminal_width())
     click.echo(tabulate(table, headers=cols, tablefmt="simple", disable_numparse=True))
+    if hidden:
+        message(
+            f"({len(hidden)} column{'s' if len(hidden) > 1 else ''} not shown to fit the terminal: "
+            f"{', '.join(hidden)}; use --columns, a wider terminal or --format json)"
+        )
 
 
 def render_record(
@@ -183,8 +220,13 @@ def render_record(
 
     shown = display or {}
     keys = [k for k in fields if k in record] if fields is not None else list(record)
-    lines = [[k, _shown(record[k], shown.get(k))] for k in keys]
+    lines = [[k, _table_cell(record[k], shown.get(k))] for k in keys]
     if lines:
+        width = terminal_width()
+        key_width = max(len(k) for k in keys)
+        room = (width - key_width - 2) if width else 0
+        if room >= 20 and any(len(v) > room for _k, v in lines):  # wrap long values, never cut them
+            lines = [[k, _wrap(v, room)] for k, v in lines]
         click.echo(tabulate(lines, tablefmt="plain", disable_numparse=True))
 
 
@@ -218,6 +260,11 @@ def fixed(digits: int) -> Formatter:
         return f"{value:.{digits}f}" if isinstance(value, float) else _cell(value)
 
     return show
+
+
+def path_end(width: int = 40) -> Formatter:
+    """A file path cut at the front (the file name is the part people read): ``…/exports/a.csv``."""
+    return lambda value: str(value) if len(str(value)) <= width else "…" + str(value)[-(width - 1) :]
 
 
 def flag(text: str) -> Formatter:
@@ -263,9 +310,11 @@ def render_sections(
     For a table the record is shown first without the sections' keys (``fields`` and
     ``display`` as for ``render_record``), then each section under its heading.
     """
+    global _chosen_columns
     if fmt != "table":
         render_record(record, fmt)
         return
+    _chosen_columns = None  # --columns picks a listing's columns, not a record's sub-tables
     keys = {s.key for s in sections}
     render_record({k: v for k, v in record.items() if k not in keys}, fmt, fields=fields, display=display)
     for section in sections:
@@ -315,9 +364,136 @@ def _truncate(text: str, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _wrap(text: str, width: int) -> str:
+    import textwrap
+
+    parts = text.split("\n")
+    return "\n".join(
+        "\n".join(textwrap.wrap(p, width, break_long_words=True, break_on_hyphens=False) or [""])
+        for p in parts
+    )
+
+
+def _select_columns(columns: Sequence[str] | None, rows: Iterable[Mapping[str, Any]]) -> list[str]:
+    """``--columns``: the chosen names, each checked against the listing's columns."""
+    chosen = _chosen_columns or []
+    known = list(columns) if columns else (list(rows[0]) if isinstance(rows, list) and rows else chosen)
+    unknown = [c for c in chosen if c not in known]
+    if unknown and known is not chosen:
+        import difflib
+
+        hint = difflib.get_close_matches(unknown[0], known, n=1)
+        extra = f" (did you mean {hint[0]!r}?)" if hint else ""
+        raise click.UsageError(f"--columns: no column {unknown[0]!r}{extra}; columns: {', '.join(known)}")
+    return list(chosen)
+
+
+def terminal_width() -> int | None:
+    """Columns to fit a table into: ``$COLUMNS``, else the terminal's width; None when stdout is
+    not a terminal (a pipe or file gets whole rows)."""
+    raw = os.environ.get("COLUMNS", "").strip()
+    if raw.isdigit() and int(raw) > 0:
+        return int(raw)
+    if sys.stdout.isatty():
+        import shutil
+
+        return shutil.get_terminal_size().columns
+    return None
+
+
+MIN_COLUMN = 8  # a cell is never cut below this many characters (or its header)
+
+
+def fit_table(
+    cols: list[str], table: list[list[str]], width: int | None
+) -> tuple[list[str], list[list[str]], list[str]]:
+    """Columns and cells that fit ``width`` characters: long cells are cut with an ellipsis,
+    widest first, down to ``MIN_COLUMN``; if that is not enough the rightmost columns are
+    left out (returned as the third value, for a note). ``width`` None: unchanged."""
+    if width is None or not cols:
+        return cols, table, []
+    # tabulate pads each header by 2 (its MIN_PADDING): a column is never narrower than that
+    widths = [max([len(c) + 2, *(len(r[i]) for r in table)]) for i, c in enumerate(cols)]
+    floors = [min(w, max(MIN_COLUMN, len(c) + 2)) for w, c in zip(widths, cols, strict=True)]
+    keep = len(cols)
+    while keep > 1 and sum(floors[:keep]) + 2 * (keep - 1) > width:
+        keep -= 1
+    target = widths[:keep]
+    excess = sum(target) + 2 * (keep - 1) - width
+    while excess > 0:
+        i = max(range(keep), key=lambda j: target[j] - floors[j])
+        room = target[i] - floors[i]
+        if room <= 0:
+            break
+        cut = min(room, excess)
+        target[i] -= cut
+        excess -= cut
+    cut_table = [[_truncate(r[i], target[i]) for i in range(keep)] for r in table]
+    return cols[:keep], cut_table, cols[keep:]
+
+
+# ---------------------------------------------------------------- times in tables
+
+DISPLAY_TZ_ENV = "LEADCTL_DISPLAY_TIMEZONE"
+
+
+def display_zone_name() -> str:
+    """The zone tables show times in: ``$LEADCTL_DISPLAY_TIMEZONE``, else the config file's
+    ``display_timezone``, else UTC. json, jsonl and csv always carry UTC."""
+    name = os.environ.get(DISPLAY_TZ_ENV, "").strip()
+    if not name:
+        from leadctl.config import config_value
+
+        name = str(config_value("display_timezone") or "UTC")
+    return name
+
+
+_display_zones: dict[str, Any] = {}
+
+
+def _zone() -> Any:
+    name = display_zone_name()
+    found = _display_zones.get(name)
+    if found is None:
+        from leadctl.errors import ConfigError
+        from leadctl.timeutil import zone
+
+        try:
+            found = _display_zones[name] = zone(name)
+        except ValueError as exc:
+            if os.environ.get(DISPLAY_TZ_ENV, "").strip():
+                raise ConfigError(f"${DISPLAY_TZ_ENV}: {exc}") from None
+            from leadctl.config import config_file
+
+            raise ConfigError(f"{config_file()}: display_timezone: {exc}") from None
+    return found
+
+
+def display_time(value: datetime) -> str:
+    """A time for a table: in the display zone, to the second, ``2026-03-14T09:30:00+00:00``."""
+    if value.tzinfo is None:
+        from datetime import UTC
+
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(_zone()).isoformat(timespec="seconds")
+
+
+def _table_cell(value: Any, formatter: Formatter | None) -> str:
+    if formatter is None and isinstance(value, datetime):
+        return display_time(value)
+    return _shown(value, formatter)
+
+
 # ---------------------------------------------------------------- messages (stderr)
 
 _color: bool | None = None
+_quiet = False
+
+
+def set_quiet(enabled: bool) -> None:
+    """``--quiet``: no notes and no progress bars (warnings, errors and data still shown)."""
+    global _quiet
+    _quiet = enabled
 
 
 def set_color(enabled: bool | None) -> None:
@@ -336,7 +512,9 @@ def style(text: str, **kwargs: Any) -> str:
 
 
 def message(text: str) -> None:
-    """A note on stderr (secrets of the database URL masked, as in every message)."""
+    """A note on stderr (secrets of the database URL masked, as in every message); not with --quiet."""
+    if _quiet:
+        return
     click.echo(scrub(text), err=True)
 
 
@@ -349,8 +527,8 @@ def error(text: str) -> None:
 
 
 def progress_enabled() -> bool:
-    """Progress bars go to stderr, and only when it is a terminal."""
-    return sys.stderr.isatty()
+    """Progress bars go to stderr, and only when it is a terminal (and not with --quiet)."""
+    return not _quiet and sys.stderr.isatty()
 
 
 def progress(items: Iterable[T], length: int | None = None, label: str = "") -> Iterator[T]:

@@ -6,7 +6,7 @@ Business-day and calling-hour logic joins this module when assignment and SLAs a
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 _FORMATS = (
     "%Y-%m-%d %H:%M:%S",
@@ -116,3 +116,28 @@ def out_of_range(text: str) -> bool:
 
 def iso(value: datetime | None) -> str | None:
     return None if value is None else to_utc(value).isoformat()
+
+
+def zone(name: str) -> tzinfo:
+    """The IANA time zone ``name`` (``UTC``, ``America/New_York``); ValueError naming it if unknown."""
+    if name.upper() == "UTC":
+        return UTC
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(
+            f"unknown time zone {name!r} (an IANA name such as UTC or America/New_York)"
+        ) from None
+
+
+def is_naive(text: str) -> bool:
+    """Whether a date as written carries no offset (``parse_datetime`` then reads it as UTC)."""
+    s = text.strip()
+    if _EPOCH.match(s) or s.endswith(("Z", "z")):
+        return False
+    try:
+        return datetime.fromisoformat(s).tzinfo is None
+    except ValueError:
+        return True  # the other accepted spellings have no offset

@@ -122,16 +122,26 @@ def list_cmd(app: AppContext, show_all: bool, fmt: str) -> None:
 def show_cmd(app: AppContext, bucket_ref: str, fmt: str) -> None:
     """Show a bucket with lead counts by status and its loads.
 
-    BUCKET is its name or id.
+    BUCKET is its name or id. The table lists its most recent loads (id, file, when, by
+    whom, counts); 'leadctl load list --bucket BUCKET' lists them all.
 
     \b
     Example:
       leadctl bucket show web-pricing
       leadctl bucket show 4 --format json
     """
+    from leadctl.output import Section, path_end, render_sections
     from leadctl.services.admin import buckets
+    from leadctl.services.intake.loads import TABLE_COLUMNS
 
-    _record(buckets.show(app.engine(), bucket_ref), fmt)
+    loads = Section(
+        "recent_loads",
+        f"Loads (newest {buckets.RECENT_LOADS}; all: leadctl load list --bucket B)",
+        [c for c in TABLE_COLUMNS if c != "bucket"],
+        empty_title="Loads: none yet",
+        display={"file": path_end()},
+    )
+    render_sections(buckets.show(app.engine(), bucket_ref), fmt, [loads], fields=(*SHOW_KEYS, "changed"))
 
 
 @bucket.command("edit")

@@ -38,7 +38,10 @@ def clients() -> None:
     "--search", metavar="TEXT", help="E-mail, name, company, id, external id or E.164 phone; any case."
 )
 @click.option(
-    "--limit", type=click.IntRange(min=0), default=50, show_default=True, help="At most N clients; 0 = all."
+    "--limit",
+    type=click.IntRange(min=0),
+    default=None,
+    help="At most N clients; 0 = all (default: 50 in a table, all in json, jsonl and csv).",
 )
 @click.option("--offset", type=click.IntRange(min=0), default=0, help="Skip the first N clients.")
 @format_option
@@ -51,7 +54,7 @@ def list_cmd(
     unassigned: bool,
     stages: tuple[str, ...],
     search: str | None,
-    limit: int,
+    limit: int | None,
     offset: int,
     fmt: str,
 ) -> None:
@@ -67,7 +70,7 @@ def list_cmd(
       leadctl clients list --rep ana@example.com --stage attempted,engaged --format json
       leadctl clients list --search "maria garcia"
     """
-    from leadctl.output import message, render
+    from leadctl.output import message, page_size, render
     from leadctl.services.work import clients as service
 
     if unassigned and rep is not None:
@@ -80,7 +83,7 @@ def list_cmd(
         unassigned=unassigned,
         stages=stages,
         search=search,
-        limit=limit,
+        limit=page_size(limit, fmt),
         offset=offset,
     )
     columns = service.TABLE_COLUMNS if fmt == "table" else service.LIST_FIELDS

@@ -37,16 +37,30 @@ def _current(engine: Engine) -> str | None:
         return current_revision(conn)
 
 
-def _migrate(engine: Engine, run: Callable[[Engine, str], None], revision: str) -> None:
-    """Run one Alembic migration under the migration lock; bad revisions become one-line errors."""
+def _migrate(engine: Engine, run: Callable[..., None], revision: str) -> None:
+    """Run one Alembic migration under the migration lock; bad revisions become one-line errors.
+
+    Each finished revision step is named on stderr with its time (a long downgrade shows it
+    is moving); all steps are one transaction, so Ctrl-C leaves the database as it was.
+    """
+    import time
+
     from alembic.util import CommandError as AlembicError
 
     from leadctl.errors import InputError
     from leadctl.storage.migrate import migration_lock
 
+    started = [time.monotonic()]
+
+    def on_step(verb: str, src: str | None, dst: str | None, doc: str) -> None:
+        now = time.monotonic()
+        short = doc if len(doc) <= 50 else doc[:49] + "…"
+        message(f"  {verb} {_show(src)} → {_show(dst)} ({short}): {now - started[0]:.1f} s")
+        started[0] = now
+
     with migration_lock(engine):
         try:
-            run(engine, revision)
+            run(engine, revision, on_step=on_step)
         except AlembicError as exc:
             raise InputError(f"revision {revision!r}: {exc} (see 'leadctl db history')") from None
 

@@ -49,7 +49,7 @@ SHOW_SECTIONS = (
 
 @click.group()
 def leads() -> None:
-    """Browse leads: list with filters, show one with its timeline.
+    """Browse leads: list with filters, show one with its timeline, fix, import corrections.
 
     \b
     Example:
@@ -87,7 +87,10 @@ def leads() -> None:
 )
 @click.option("--save-view", is_flag=True, help="Remember --unassigned/--all-managers for --bucket.")
 @click.option(
-    "--limit", type=click.IntRange(min=0), default=50, show_default=True, help="At most N leads; 0 = all."
+    "--limit",
+    type=click.IntRange(min=0),
+    default=None,
+    help="At most N leads; 0 = all (default: 50 in a table, all in json, jsonl and csv).",
 )
 @click.option("--offset", type=click.IntRange(min=0), default=0, help="Skip the first N leads.")
 @click.option(
@@ -111,14 +114,16 @@ def list_cmd(
     search: str | None,
     unassigned: bool | None,
     save_view: bool,
-    limit: int,
+    limit: int | None,
     offset: int,
     sort: str,
     fmt: str,
 ) -> None:
     """List leads matching every given filter; the table shows a readable subset.
 
-    json, jsonl and csv carry the stable fields (id, external_id, bucket, campaign, status,
+    The table shows a page (50; --limit N, 0 = all) with a detail column: a rejected lead's
+    reasons, a duplicate's original and score. json, jsonl and csv return every matching
+    lead unless --limit is given, and carry the stable fields (id, external_id, bucket, campaign, status,
     reasons, manager, client_id, duplicate_of, first_name, last_name, email, business_phone,
     mobile_phone, timezone, company, registered_at, custom) in that order.
 
@@ -130,9 +135,10 @@ def list_cmd(
       leadctl leads list --bucket webinar --status new,duplicate --since 7d
       leadctl leads list --search "ana silva" --format json
       leadctl leads list --bucket webinar --unassigned --save-view
-      leadctl leads list --sort -registered_at --limit 0 --format csv > leads.csv
+      leadctl leads list --sort -registered_at --format csv > leads.csv
+      leadctl leads list --status rejected --columns id,email,detail
     """
-    from leadctl.output import message, render
+    from leadctl.output import message, page_size, render
     from leadctl.services.intake import leads as service
 
     page = service.list_leads(
@@ -146,7 +152,7 @@ def list_cmd(
         search=search,
         unassigned=unassigned,
         save_view=save_view,
-        limit=limit,
+        limit=page_size(limit, fmt),
         offset=offset,
         sort=sort,
     )
@@ -223,3 +229,57 @@ def fix_cmd(app: AppContext, lead_id: int, assignments: tuple[tuple[str, str], .
         message(
             f"Lead {lead_id} is {result['status']}: run 'leadctl reprocess --lead {lead_id}' to process it again."
         )
+
+
+@leads.command("import-fixes")
+@click.argument("file", metavar="FILE", type=click.Path(allow_dash=True, dir_okay=False))
+@click.option(
+    "--bucket", metavar="BUCKET", type=BucketRef(), help="Find leads by external_id in this bucket."
+)
+@click.option(
+    "--reprocess", "then_reprocess", is_flag=True, help="Reprocess the corrected leads in the same step."
+)
+@format_option
+@pass_app
+def import_fixes_cmd(app: AppContext, file: str, bucket: str | None, then_reprocess: bool, fmt: str) -> None:
+    """Apply corrections from a CSV, TSV or JSON Lines FILE (or -) to the leads it names.
+
+    Rows name their lead by id (as 'leads list' exports it), else by external_id (within
+    --bucket). Each lead field column is a correction (an empty cell clears it); the
+    custom column (a JSON object) updates custom fields. status, reasons, bucket,
+    campaign, manager, client_id, duplicate_of and timezone are export columns the system
+    sets: they are ignored, never custom fields. Before and after go on each lead's
+    timeline ('fixed'), as with 'leads fix'. Nothing changes if any row names no lead.
+
+    \b
+    Example:
+      leadctl leads list --status rejected --format csv > rejected.csv
+      leadctl leads import-fixes rejected.csv --reprocess
+    """
+    import sys
+
+    from leadctl.output import message, render_record
+    from leadctl.services.intake import import_fixes, processing
+
+    engine = app.engine()
+    rules = app.rules
+
+    def reprocess(ids: list[int]) -> dict[str, Any]:
+        summary = processing.reprocess(engine, rules, lead_ids=ids)
+        return summary.as_dict()
+
+    data = sys.stdin.buffer.read() if file == "-" else None
+    result = import_fixes.import_fixes(
+        engine, rules, file, bucket=bucket, data=data, reprocess=reprocess if then_reprocess else None
+    )
+    if fmt != "table":
+        render_record(result.as_dict(), fmt)
+        return
+    message(
+        f"{result.file}: {result.rows:,} rows; fixed {len(result.fixed):,} leads, {result.unchanged:,} unchanged"
+        + (f"; ignored export columns: {', '.join(result.ignored_columns)}" if result.ignored_columns else "")
+    )
+    if result.reprocessed is not None:
+        message(f"Reprocessed {len(result.fixed):,} leads: see 'leadctl leads show ID' for each outcome.")
+    elif result.fixed:
+        message("Run 'leadctl reprocess --lead ID' (or add --reprocess) to process them again.")

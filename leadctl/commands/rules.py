@@ -10,7 +10,7 @@ from leadctl.output import error, message
 
 @click.group()
 def rules() -> None:
-    """Validate and show the YAML rules file.
+    """Validate, show and initialise the YAML rules file.
 
     The rules in effect are the built-in defaults, overridden key by key by the first of:
     --rules PATH, $LEADCTL_RULES, ~/.config/leadctl/rules.yaml.
@@ -19,6 +19,7 @@ def rules() -> None:
     Example:
       leadctl rules validate rules.yaml
       leadctl --rules rules.yaml rules show
+      leadctl rules init rules.yaml     # the defaults, every key commented
     """
 
 
@@ -122,3 +123,36 @@ def lint_cmd(app: AppContext, no_db: bool) -> None:
     if errors:
         error(f"{len(errors)} error(s) in the rules")
         raise SystemExit(1)
+
+
+@rules.command("init")
+@click.argument("path", required=False, metavar="[PATH]", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+def init_cmd(path: str | None, force: bool) -> None:
+    """Write the built-in rules, every key commented, to PATH for an admin to edit.
+
+    PATH defaults to ~/.config/leadctl/rules.yaml (the file leadctl reads when neither
+    --rules nor $LEADCTL_RULES is given); - writes to stdout. An existing file is kept
+    unless --force. Delete the keys you do not change: a rules file only needs those.
+
+    \b
+    Example:
+      leadctl rules init
+      leadctl rules init team-rules.yaml && leadctl rules validate team-rules.yaml
+    """
+    from pathlib import Path
+
+    from leadctl.config import config_dir
+    from leadctl.errors import ConflictError
+    from leadctl.rules.loader import DEFAULT_FILE
+
+    text = DEFAULT_FILE.read_text(encoding="utf-8")
+    if path == "-":
+        click.echo(text, nl=False)
+        return
+    target = Path(path).expanduser() if path else config_dir() / "rules.yaml"
+    if target.exists() and not force:
+        raise ConflictError(f"{target}: exists already; add --force to overwrite it")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    message(f"Wrote the default rules to {target}; edit it, then run 'leadctl rules validate {target}'.")

@@ -21,6 +21,7 @@ from leadctl.rules.sections import (
     BusinessHoursRules,
     CalendarRules,
     CooldownRules,
+    DateRules,
     DuplicateRules,
     MappingRules,
     MonitoringRules,
@@ -59,6 +60,7 @@ class Rules:
     calendar: CalendarRules
     business_hours: BusinessHoursRules
     sla: SlaRules
+    dates: DateRules
 
     @classmethod
     def build(cls, data: dict[str, Any], path: Path | None = None) -> Rules:

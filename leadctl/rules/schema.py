@@ -224,6 +224,12 @@ SCHEMA = section(
         ),
         about_to_breach=Spec("float", minimum=0.01, maximum=1),
     ),
+    dates=section(
+        "dates in lead files",
+        input_timezone=Spec("str", doc="IANA zone of dates written without an offset"),
+        oldest=Spec("str", doc="registration dates before this day (YYYY-MM-DD) are suspicious"),
+        out_of_range=Spec("str", choices=("reject", "warn")),
+    ),
     monitoring=section(
         "data-quality alerts (leadctl metrics duplicates)",
         spike_factor=Spec("float", minimum=1.0),

@@ -315,6 +315,27 @@ class SlaRules:
             tuple(levels),
             float(d["about_to_breach"]),
         )
+@dataclass(frozen=True)
+class DateRules:
+    """``dates``: the zone of naive dates in lead files, and which registration dates are suspicious."""
+
+    input_timezone: str
+    oldest: date
+    out_of_range: str  # reject | warn
+
+    @classmethod
+    def build(cls, d: Mapping[str, Any]) -> DateRules:
+        from leadctl.timeutil import zone
+
+        try:
+            zone(str(d["input_timezone"]))
+        except ValueError as exc:
+            raise ConfigError(f"dates.input_timezone: {exc}") from None
+        try:
+            oldest = date.fromisoformat(str(d["oldest"]))
+        except ValueError:
+            raise ConfigError(f"dates.oldest: expected a date YYYY-MM-DD, got {d['oldest']!r}") from None
+        return cls(str(d["input_timezone"]), oldest, str(d["out_of_range"]))
 
 
 # section name in the rules file -> its typed class (``Rules`` gets one attribute each).
@@ -332,4 +353,5 @@ SECTIONS: dict[str, Any] = {
     "calendar": CalendarRules,
     "business_hours": BusinessHoursRules,
     "sla": SlaRules,
+    "dates": DateRules,
 }

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import fcntl
 import os
-from collections.abc import Iterator
+import signal
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -158,16 +160,73 @@ def alembic_config(engine: Engine) -> Config:
     return cfg
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
+StepCallback = Callable[[str, str | None, str | None, str], None]  # (verb, from, to, message)
+
+
+def upgrade(engine: Engine, revision: str = "head", *, on_step: StepCallback | None = None) -> None:
     from alembic import command
 
-    command.upgrade(alembic_config(engine), revision)
+    with _interruptible(engine) as cfg_attrs:
+        cfg = alembic_config(engine)
+        cfg.attributes.update(cfg_attrs | _step_attrs(on_step))
+        command.upgrade(cfg, revision)
 
 
-def downgrade(engine: Engine, revision: str) -> None:
+def downgrade(engine: Engine, revision: str, *, on_step: StepCallback | None = None) -> None:
+    """Downgrade in one transaction; Ctrl-C (also mid-statement on SQLite) rolls it all back."""
     from alembic import command
 
-    command.downgrade(alembic_config(engine), revision)
+    with _interruptible(engine) as cfg_attrs:
+        cfg = alembic_config(engine)
+        cfg.attributes.update(cfg_attrs | _step_attrs(on_step))
+        command.downgrade(cfg, revision)
+
+
+def _step_attrs(on_step: StepCallback | None) -> dict[str, Any]:
+    if on_step is None:
+        return {}
+
+    def step(info: Any) -> None:
+        verb = "upgrade" if info.is_upgrade else "downgrade"
+        src = ",".join(info.source_revision_ids) or None
+        dst = ",".join(info.destination_revision_ids) or None
+        on_step(verb, src, dst, (info.up_revision.doc or "").strip() if info.up_revision else "")
+
+    return {"on_step": step}
+
+
+@contextmanager
+def _interruptible(engine: Engine) -> Iterator[dict[str, Any]]:
+    """Let Ctrl-C stop a long SQLite statement (a table rebuild) and roll the migration back.
+
+    Python runs its SIGINT handler only between bytecodes, never inside one long
+    ``sqlite3_step``. So a progress handler (called by SQLite every few thousand VM steps)
+    aborts the statement once SIGINT was seen; the abort becomes ``KeyboardInterrupt``.
+    On PostgreSQL psycopg cancels the running query on KeyboardInterrupt itself.
+    """
+    if engine.dialect.name != "sqlite" or threading.current_thread() is not threading.main_thread():
+        yield {}
+        return
+    hit = threading.Event()
+
+    def on_sigint(_signum: int, _frame: Any) -> None:
+        hit.set()
+
+    def handler() -> int:
+        return 1 if hit.is_set() else 0
+
+    def on_connection(conn: Connection) -> None:
+        conn.connection.driver_connection.set_progress_handler(handler, 20_000)  # type: ignore[union-attr]
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield {"on_connection": on_connection}
+    except Exception as exc:
+        if hit.is_set():
+            raise KeyboardInterrupt from exc
+        raise
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def history(engine: Engine) -> list[dict[str, Any]]:

@@ -99,6 +99,9 @@ class Load(Base):
     rows_loaded: Mapped[int]
     rows_rejected: Mapped[int]
     rows_already_loaded: Mapped[int]
+    undone_at: Mapped[datetime | None]
+    undone_by: Mapped[str | None]
+    rows_undone: Mapped[int]
 
 
 class _Person:

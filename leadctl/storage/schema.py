@@ -173,6 +173,10 @@ load = Table(
     Column("rows_loaded", Integer, nullable=False, default=0, server_default="0"),
     Column("rows_rejected", Integer, nullable=False, default=0, server_default="0"),
     Column("rows_already_loaded", Integer, nullable=False, default=0, server_default="0"),
+    # `load undo`: when, by whom, how many leads it removed (the load row itself stays).
+    Column("undone_at", UTCDateTime),
+    Column("undone_by", String(200)),
+    Column("rows_undone", Integer, nullable=False, default=0, server_default="0"),
 )
 
 client = Table(

@@ -4,7 +4,7 @@
 lead that created it takes it back if it is reprocessed into a valid lead again.
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0013
 Create Date: 2026-12-02
 """
 
@@ -18,7 +18,7 @@ from alembic import op
 import leadctl.storage.types
 
 revision: str = "0014"
-down_revision: str | None = "0011"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -152,7 +152,17 @@ def test_csv_has_the_stable_header_and_is_safe_in_spreadsheets(leadctl: Leadctl,
 def test_table_shows_a_readable_subset(leadctl: Leadctl, seeded: Seeded) -> None:
     result = leadctl("leads", "list", "--format", "table")
     header = result.stdout.splitlines()[0].split()
-    assert header == ["id", "status", "name", "email", "company", "bucket", "manager", "registered_at"]
+    assert header == [
+        "id",
+        "status",
+        "name",
+        "email",
+        "company",
+        "bucket",
+        "detail",
+        "manager",
+        "registered_at",
+    ]
     maria_line = next(
         line for line in result.stdout.splitlines() if line.startswith(f"{seeded.lead['maria']} ")
     )
@@ -391,7 +401,7 @@ def test_limit_offset_and_the_truncation_notice(leadctl: Leadctl, seeded: Seeded
     assert len(table.stdout.splitlines()) == 4  # header, rule, two rows
 
 
-def test_default_limit_is_50_and_zero_means_all(leadctl: Leadctl, seeded: Seeded) -> None:
+def test_tables_page_by_50_tools_get_every_row_unless_limit(leadctl: Leadctl, seeded: Seeded) -> None:
     from leadctl.storage.engine import write
 
     engine = leadctl.engine()
@@ -407,9 +417,16 @@ def test_default_limit_is_50_and_zero_means_all(leadctl: Leadctl, seeded: Seeded
                 conn.execute(schema.lead.insert().values({**template, "row_hash": f"extra{n:035d}"}))
     finally:
         engine.dispose()
-    default = leadctl("leads", "list", "--format", "json")
-    assert len(json.loads(default.stdout)) == 50
-    assert default.stderr.strip() == "showing 50 of 69 leads (use --limit/--offset)"
+    table = leadctl("leads", "list")
+    assert len(table.stdout.splitlines()) == 2 + 50
+    assert table.stderr.strip() == "showing 50 of 69 leads (use --limit/--offset)"
+    assert len(json.loads(leadctl("leads", "list", "--format", "json").stdout)) == 69  # tools: every row
+    for fmt, lines in (("jsonl", 69), ("csv", 1 + 69)):
+        out = leadctl("leads", "list", "--format", fmt)
+        assert len(out.stdout.splitlines()) == lines and out.stderr == ""
+    limited = leadctl("leads", "list", "--format", "json", "--limit", "50")
+    assert len(json.loads(limited.stdout)) == 50
+    assert limited.stderr.strip() == "showing 50 of 69 leads (use --limit/--offset)"
     everything = leadctl("leads", "list", "--limit", "0", "--format", "json")
     assert len(json.loads(everything.stdout)) == 69
     assert everything.stderr == ""

@@ -164,9 +164,17 @@ def list_buckets(engine: Engine, include_inactive: bool = False) -> list[dict[st
         return [_with_counts(dict(row._mapping), counts.get(row.id, {})) for row in conn.execute(q)]
 
 
+RECENT_LOADS = 10  # `bucket show` lists this many of its loads, newest first
+
+
 def show(engine: Engine, ref: str) -> dict[str, Any]:
+    """The bucket with counts and its most recent loads (``recent_loads``, newest first)."""
+    from leadctl.services.intake.loads import list_loads
+
     with read_session(engine) as s:
-        return _full_row(s, get_bucket(s, ref))
+        row = _full_row(s, get_bucket(s, ref))
+    row["recent_loads"] = list_loads(engine, str(row["id"]), RECENT_LOADS)
+    return row
 
 
 def edit(

@@ -41,6 +41,13 @@ def counts(conn: Connection) -> dict[str, int]:
     return out
 
 
+def _config_file() -> str:
+    from leadctl.config import config_file
+
+    path = config_file()
+    return str(path) if path.exists() else f"{path} (none)"
+
+
 def info(engine: Engine, rules_file: Path | None, data_dir: Path) -> dict[str, Any]:
     """A flat record; problems appear as ``schema_status``/``rules_status`` text, never as errors.
 
@@ -59,6 +66,7 @@ def info(engine: Engine, rules_file: Path | None, data_dir: Path) -> dict[str, A
         "schema_revision": None,
         "schema_head": HEAD,
         "schema_status": "",
+        "config_file": _config_file(),
         "rules_file": str(rules_file) if rules_file else "built-in defaults",
         "rules_status": _rules_status(rules_file),
         "data_dir": str(data_dir),

@@ -67,7 +67,8 @@ SHOW_FIELDS: tuple[str, ...] = (
     "match_score",
     "match_rule",
 )
-# The readable subset shown in a table.
+# The readable subset shown in a table (``detail``: reasons of a rejected lead, what a
+# duplicate duplicates and its score).
 TABLE_COLUMNS: tuple[str, ...] = (
     "id",
     "status",
@@ -75,6 +76,7 @@ TABLE_COLUMNS: tuple[str, ...] = (
     "email",
     "company",
     "bucket",
+    "detail",
     "manager",
     "registered_at",
 )
@@ -113,6 +115,7 @@ _LIST_LEAD_COLUMNS = (
     *(f for f in LIST_FIELDS if f in _L.c and f != "duplicate_of"),
     "duplicate_of_lead_id",
     "duplicate_of_client_id",
+    "match_score",
 )
 # Columns read for `show` beyond the list query (timeline is assembled, not a column).
 _SHOW_EXTRA_COLUMNS = (*(f for f in SHOW_FIELDS if f not in LIST_FIELDS and f != "timeline"), "created_at")
@@ -220,12 +223,24 @@ def _row(r: Mapping[str, Any] | RowMapping) -> dict[str, Any]:
         "registered_at": r["registered_at"],
         "custom": dict(r["custom"] or {}),
         "name": " ".join(p for p in (first, last) if p) or None,
+        "detail": _detail(r),
     }
+
+
+def _detail(r: Mapping[str, Any] | RowMapping) -> str | None:
+    """For a table: why a lead was rejected, or what it duplicates and how sure that is."""
+    if r["status"] == LeadStatus.REJECTED:
+        return "; ".join(str(x) for x in r["reasons"] or []) or None
+    if r["status"] == LeadStatus.DUPLICATE:
+        of = _duplicate_of(r["duplicate_of_lead_id"], r["duplicate_of_client_id"])
+        score = r["match_score"]
+        return f"{of} ({score:.2f})" if of and score is not None else of
+    return None
 
 
 def _select(extra: Sequence[str] = ()) -> Select[Any]:
     """Lead columns plus bucket, campaign and manager names in one query."""
-    lead_columns = [_L.c[name] for name in (*_LIST_LEAD_COLUMNS, *extra)]
+    lead_columns = [_L.c[name] for name in dict.fromkeys((*_LIST_LEAD_COLUMNS, *extra))]
     return (
         select(
             *lead_columns,
@@ -368,7 +383,7 @@ def show_lead(engine: Engine, ref: str | int) -> dict[str, Any]:
         )
 
     row = _row(r)
-    del row["name"]
+    del row["name"], row["detail"]
     for name in _SHOW_EXTRA_COLUMNS:
         if name != "created_at":
             row[name] = r[name]

@@ -23,7 +23,7 @@ import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, tzinfo
 from operator import add
 from typing import Any, Protocol
 
@@ -32,7 +32,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from leadctl.rules import Rules
 from leadctl.services.admin.common import actor
-from leadctl.services.intake.mapping import ColumnMapping, build_mapping
+from leadctl.services.intake.mapping import CUSTOM, ColumnMapping, build_mapping
 from leadctl.services.intake.read import ParsedInput, read_rows
 from leadctl.services.intake.rows import RowBuilder
 from leadctl.services.intake.validate import validator
@@ -97,6 +97,8 @@ class LoadSummary:
     delimiter: str | None = None
     mapping: dict[str, Any] = field(default_factory=dict)
     repeated_in_file: int = 0  # rows repeating an earlier row of the same file (in already_loaded)
+    timezone: str = "UTC"  # the zone dates without an offset were read in
+    preview: list[dict[str, Any]] = field(default_factory=list)  # column -> field, with a sample
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -112,6 +114,8 @@ class LoadSummary:
             "already_loaded": self.already_loaded,
             "rejected_by_reason": dict(self.rejected_by_reason),
             "warnings": list(self.warnings),
+            "timezone": self.timezone,
+            "mapping": [dict(m) for m in self.preview],
         }
 
 
@@ -171,6 +175,7 @@ class _Stats:
     valid: int = 0
     rejected: list[tuple[str, list[str]]] = field(default_factory=list)  # (row hash, reasons)
     hashes: list[str] = field(default_factory=list)  # only collected for a dry run
+    date_flags: list[tuple[int, str]] = field(default_factory=list)  # (line, why), dates.out_of_range: warn
 
 
 def prepared_chunks(
@@ -184,13 +189,16 @@ def prepared_chunks(
     progress: ProgressBar | None = None,
     chunk_rows: int = CHUNK_ROWS,
     keep_hashes: bool = False,
+    zone: tzinfo | None = None,
 ) -> Iterator[list[list[Any]]]:
     """Lead column values (LEAD_COLUMNS order) for every row, in chunks: mapped, normalised, validated.
 
     A row repeating an earlier row's content (same hash) is left out and counted in ``stats``.
     """
     validate = validator(rules)
-    build = RowBuilder(mapping, rules.phones.default_region, parsed.headers)
+    date_flag = validate.date_flag if validate.date_action == "warn" else None
+    flags = stats.date_flags
+    build = RowBuilder(mapping, rules.phones.default_region, parsed.headers, zone)
     checked = build.checked
     bucket_id, campaign_id = bucket.id, bucket.campaign_id
     record_columns = RECORD_COLUMNS
@@ -235,6 +243,8 @@ def prepared_chunks(
             stats.rejected.append((h, reasons))
         else:
             stats.valid += 1
+            if date_flag is not None and (why := date_flag(reg, now)) is not None:
+                flags.append((line_no, why))
         if keep_hashes:
             stats.hashes.append(h)
         chunk.append(values)
@@ -278,12 +288,15 @@ def load_file(
     dry_run: bool = False,
     data: bytes | None = None,
     progress: Callable[[int, str], ProgressBar] | None = None,
+    timezone: str | None = None,
 ) -> LoadSummary:
     """Load a CSV, TSV or JSON Lines file (``-`` = stdin, or ``data``) into a bucket.
 
     Raises InputError for a broken file or mapping (nothing written), NotFound for an
     unknown bucket and ConflictError for a deactivated one. ``progress(length, label)``
     makes a progress bar (e.g. ``output.Progress``) sized to the file in bytes.
+    ``timezone`` (default: the rules' ``dates.input_timezone``) is the zone of dates
+    written without an offset.
     """
     gc_was_enabled = gc.isenabled()
     gc.disable()  # rows are plain dicts and lists: no cycles to collect, and full GC passes over them are slow
@@ -300,6 +313,7 @@ def load_file(
             dry_run,
             data,
             progress,
+            timezone or rules.dates.input_timezone,
         )
     finally:
         if gc_was_enabled:
@@ -318,7 +332,15 @@ def _load(
     dry_run: bool,
     data: bytes | None,
     progress: Callable[[int, str], ProgressBar] | None,
+    timezone: str,
 ) -> LoadSummary:
+    from leadctl.errors import InputError
+    from leadctl.timeutil import zone as _zone
+
+    try:
+        zone = _zone(timezone)
+    except ValueError as exc:
+        raise InputError(f"--timezone: {exc}") from None
     with read(engine) as conn:
         bucket = _bucket(conn, bucket_ref)
     explicit = None
@@ -343,16 +365,25 @@ def _load(
         file_format=parsed.file_format,
         delimiter=parsed.delimiter,
         mapping=mapping.as_dict(),
+        timezone=timezone,
+        preview=preview(parsed, mapping),
     )
     bar = progress(parsed.size, f"Loading {parsed.name}") if progress is not None else None
     try:
         if dry_run:
-            _dry_run(engine, parsed, mapping, rules, bucket, summary, bar)
+            stats = _dry_run(engine, parsed, mapping, rules, bucket, summary, bar, zone)
         else:
-            _write(engine, bucket_ref, path, parsed, mapping, rules, summary, bar)
+            stats = _write(engine, bucket_ref, path, parsed, mapping, rules, summary, bar, zone)
     finally:
         if bar is not None:
             bar.close()
+    if stats.date_flags:
+        shown = ", ".join(f"line {n} ({why})" for n, why in stats.date_flags[:5])
+        more = f" and {len(stats.date_flags) - 5} more" if len(stats.date_flags) > 5 else ""
+        summary.warnings.append(
+            f"{len(stats.date_flags)} rows have a suspicious registration date, loaded as they are "
+            f"(rules dates.out_of_range: warn): {shown}{more}"
+        )
     if summary.repeated_in_file:
         summary.warnings.append(
             f"{summary.repeated_in_file} rows repeat an earlier row of the file; each is loaded once"
@@ -368,9 +399,13 @@ def _dry_run(
     bucket: _Bucket,
     summary: LoadSummary,
     bar: ProgressBar | None,
-) -> None:
+    zone: tzinfo,
+) -> _Stats:
     stats = _Stats()
-    for _chunk in prepared_chunks(parsed, mapping, rules, bucket, _now(), None, stats, bar, keep_hashes=True):
+    chunks = prepared_chunks(
+        parsed, mapping, rules, bucket, _now(), None, stats, bar, keep_hashes=True, zone=zone
+    )
+    for _chunk in chunks:
         pass
     with read(engine) as conn:
         existing = _existing_hashes(conn, bucket.id, stats.hashes)
@@ -380,6 +415,7 @@ def _dry_run(
     summary.already_loaded = stats.repeats + len(existing)
     summary.repeated_in_file = stats.repeats
     summary.rejected_by_reason = _count_reasons(rejected)
+    return stats
 
 
 def _write(
@@ -391,7 +427,8 @@ def _write(
     rules: Rules,
     summary: LoadSummary,
     bar: ProgressBar | None,
-) -> None:
+    zone: tzinfo,
+) -> _Stats:
     ld = schema.load
     filename = "stdin" if path == "-" else os.path.abspath(path)
     stats = _Stats()
@@ -406,14 +443,14 @@ def _write(
                 filename=filename[:1000],
                 file_format=parsed.file_format,
                 encoding=parsed.encoding,
-                mapping=mapping.as_dict() | {"delimiter": parsed.delimiter},
+                mapping=mapping.as_dict() | {"delimiter": parsed.delimiter, "timezone": summary.timezone},
                 actor=actor(),
                 started_at=started,
                 rows_read=len(parsed.rows),
             )
             .returning(ld.c.id)
         ).scalar_one()
-        chunks = prepared_chunks(parsed, mapping, rules, bucket, started, load_id, stats, bar)
+        chunks = prepared_chunks(parsed, mapping, rules, bucket, started, load_id, stats, bar, zone=zone)
         inserted = insert_ignore(conn, L, LEAD_COLUMNS, chunks, ("bucket_id", "row_hash"))
         if inserted == stats.valid + len(stats.rejected):  # every row was new
             loaded, n_rejected = stats.valid, len(stats.rejected)
@@ -441,6 +478,40 @@ def _write(
     summary.already_loaded = already
     summary.repeated_in_file = stats.repeats
     summary.rejected_by_reason = by_reason
+    return stats
+
+
+SAMPLE_ROWS = 1000  # rows searched for a column's first non-empty value (the preview's sample)
+
+
+def preview(parsed: ParsedInput, mapping: ColumnMapping) -> list[dict[str, Any]]:
+    """Which column went to which field (``custom`` for a custom field), how, and a sample value.
+
+    So a wrong mapping is seen before anything is written (``load --dry-run``).
+    """
+    samples: dict[str, Any] = {}
+    position = {h: i for i, h in enumerate(parsed.headers)}
+    for _line, raw, _problem in parsed.rows[:SAMPLE_ROWS]:
+        for h in parsed.headers:
+            if h in samples:
+                continue
+            v = raw[position[h]] if type(raw) is list else raw.get(h)  # type: ignore[union-attr]
+            if v is not None and (not isinstance(v, str) or v.strip()):
+                samples[h] = v.strip() if isinstance(v, str) else v
+        if len(samples) == len(parsed.headers):
+            break
+    out = []
+    for h in parsed.headers:
+        target = mapping.fields.get(h, CUSTOM)
+        out.append(
+            {
+                "column": h,
+                "field": target,
+                "how": mapping.origin.get(h, ""),
+                "sample": samples.get(h),
+            }
+        )
+    return out
 
 
 def summary_rows(summary: LoadSummary) -> list[dict[str, Any]]:

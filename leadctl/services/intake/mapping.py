@@ -14,10 +14,11 @@ from typing import Any
 
 from leadctl.rules import Rules
 from leadctl.rules.schema import LEAD_FIELDS
+from leadctl.services.intake import header_aliases
 from leadctl.services.intake.read import EXTRA_KEY, LINE_KEY
 
 # Targets a mapping may name besides lead fields.
-FULL_NAME = "full_name"
+FULL_NAME = header_aliases.FULL_NAME
 CUSTOM = "custom"
 MAPPING_TARGETS = (*LEAD_FIELDS, FULL_NAME, CUSTOM)
 
@@ -29,108 +30,14 @@ def header_key(header: str) -> str:
 
 _KEY_DROP = re.compile(r"[\s\-_.]+")
 
-# Built-in spellings (compared by ``header_key``), per target.
-BUILTIN_ALIASES: dict[str, tuple[str, ...]] = {
-    "external_id": ("external id", "lead id", "id", "record id", "source id", "contact id", "lead number"),
-    "first_name": ("first name", "first", "fname", "given name", "forename", "firstname"),
-    "last_name": ("last name", "last", "lname", "surname", "family name", "lastname"),
-    FULL_NAME: ("full name", "name", "contact name", "contact", "lead name", "person"),
-    "email": (
-        "email",
-        "e-mail",
-        "email address",
-        "e-mail address",
-        "mail",
-        "work email",
-        "business email",
-        "email 1",
-        "primary email",
-    ),
-    "title": ("title", "job title", "position", "job", "role", "designation", "job role"),
-    "business_phone": (
-        "phone",
-        "phone number",
-        "business phone",
-        "work phone",
-        "office phone",
-        "telephone",
-        "tel",
-        "direct phone",
-        "direct dial",
-        "company phone",
-        "phone 1",
-        "main phone",
-        "landline",
-    ),
-    "mobile_phone": (
-        "mobile",
-        "mobile phone",
-        "mobile number",
-        "cell",
-        "cell phone",
-        "cellphone",
-        "cell number",
-        "cellular",
-        "mobile #",
-        "cell #",
-    ),
-    "linkedin_url": ("linkedin", "linkedin url", "linkedin profile", "linkedin profile url", "li url"),
-    "company": (
-        "company",
-        "company name",
-        "organization",
-        "organisation",
-        "account",
-        "account name",
-        "employer",
-    ),
-    "website": ("website", "web site", "web", "url", "company website", "domain", "homepage", "website url"),
-    "headcount": (
-        "headcount",
-        "employees",
-        "number of employees",
-        "employee count",
-        "company size",
-        "no of employees",
-        "# employees",
-        "#employees",
-        "num employees",
-        "staff",
-    ),
-    "revenue": ("revenue", "annual revenue", "company revenue", "revenue range"),
-    "industry": ("industry", "sector", "vertical"),
-    "city": ("city", "town", "locality"),
-    "state": ("state", "province", "state/province", "state or province", "region", "county"),
-    "country": ("country", "country code", "country name", "nation"),
-    "source": ("source", "lead source", "utm source", "channel", "origin"),
-    "affiliate_id": ("affiliate id", "affiliate", "partner id", "aff id", "affid", "affiliate code"),
-    "registered_at": (
-        "registered at",
-        "created date",
-        "created",
-        "created at",
-        "date created",
-        "creation date",
-        "registration date",
-        "registered",
-        "signup date",
-        "signed up",
-        "sign up date",
-        "submitted at",
-        "submitted",
-        "date",
-        "timestamp",
-        "lead date",
-        "created on",
-    ),
-}
+# Built-in spellings (compared by ``header_key``): the data lives in ``header_aliases``.
+BUILTIN_ALIASES = header_aliases.GENERIC
 
 
 def _builtin_keys() -> dict[str, str]:
     out: dict[str, str] = {}
-    for target, spellings in BUILTIN_ALIASES.items():
-        for s in (target, *spellings):
-            out.setdefault(header_key(s), target)
+    for spelling, target in header_aliases.spellings():
+        out.setdefault(header_key(spelling), target)
     return out
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Any
 
 from leadctl.services.intake import phones
 from leadctl.services.intake.mapping import FULL_NAME, split_name
-from leadctl.timeutil import out_of_range, parse_datetime
+from leadctl.timeutil import is_naive, out_of_range, parse_datetime
 
 PHONE_FIELDS = ("business_phone", "mobile_phone")
 
@@ -53,7 +53,9 @@ def _content(mapped: Mapping[str, Any]) -> dict[str, Any]:
     return rec
 
 
-def _normalise_trimmed(rec: dict[str, Any], default_region: str) -> dict[str, Any]:
+def _normalise_trimmed(
+    rec: dict[str, Any], default_region: str, zone: tzinfo | None = None
+) -> dict[str, Any]:
     """``normalise`` on a record whose values are already trimmed (changed in place)."""
     full = rec.pop(FULL_NAME, None)
     if type(full) is str and "first_name" not in rec and "last_name" not in rec:
@@ -87,16 +89,22 @@ def _normalise_trimmed(rec: dict[str, Any], default_region: str) -> dict[str, An
         rec["_phones"] = infos
     reg = rec.get("registered_at")
     if type(reg) is str:
-        parsed = parse_date(reg)
+        parsed = parse_date(reg, zone)
         if parsed is not None:
             rec["registered_at"] = parsed
     return rec
 
 
-def parse_date(text: str) -> datetime | None:
+def parse_date(text: str, zone: tzinfo | None = None) -> datetime | None:
     """``registered_at`` as written in a lead file, in UTC; None if not a date or out of range
-    (``date_problem`` says which)."""
-    return parse_datetime(text)
+    (``date_problem`` says which). A date without an offset is read in ``zone`` (default UTC)."""
+    parsed = parse_datetime(text)
+    if parsed is not None and zone is not None and zone is not UTC and is_naive(text):
+        try:
+            return parsed.replace(tzinfo=zone).astimezone(UTC)
+        except OverflowError:
+            return None
+    return parsed
 
 
 def date_problem(value: Any) -> str:

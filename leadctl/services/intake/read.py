@@ -296,13 +296,25 @@ def _cut_off(text: str, line_no: int) -> bool:
     return not text.endswith(("\n", "\r")) and text.count("\n") + 1 == line_no
 
 
+class _QuoteError(InputError):
+    """A quoting mistake (unclosed quote, text after a closing quote): TSV falls back to literal."""
+
+
 def _csv_rows(
-    name: str, text: str, delimiter: str, progress: Callable[[int], None] | None, warnings: list[str]
+    name: str,
+    text: str,
+    delimiter: str,
+    progress: Callable[[int], None] | None,
+    warnings: list[str],
+    literal: bool = False,
 ) -> tuple[list[str], list[tuple[int, RawRow, str | None]]]:
     source: Iterable[str] = io.StringIO(text, newline="")
     if progress is not None:
         source = _Counter(source, progress)
-    reader = csv.reader(source, delimiter=delimiter, strict=True)
+    if literal:
+        reader = csv.reader(source, delimiter=delimiter, strict=True, quoting=csv.QUOTE_NONE)
+    else:
+        reader = csv.reader(source, delimiter=delimiter, strict=True)
     rows: list[tuple[int, RawRow, str | None]] = []
     append = rows.append
     start = 1
@@ -345,11 +357,11 @@ def _csv_rows(
             append((start, {LINE_KEY: last}, f"row: {CUT_QUOTE}"))
             warnings.append(f"{name} line {start}: the last line is {CUT_QUOTE}")
         elif "unexpected end of data" in msg:
-            raise InputError(
+            raise _QuoteError(
                 f"{name} line {start}: unclosed quote (the quoted field starting here runs to the end of the file)"
             ) from None
         elif "expected after" in msg:
-            raise InputError(
+            raise _QuoteError(
                 f"{name} line {reader.line_num}: text after a closing quote "
                 '(a quote inside a quoted field must be doubled: "")'
             ) from None
@@ -528,5 +540,15 @@ def read_rows(
         delimiter = sniff_delimiter(first_line)
     if not text.strip():
         raise InputError(f"{name}: the file is empty (expected a header line and rows)")
-    headers, rows = _csv_rows(name, text, delimiter, progress, warnings)
+    try:
+        headers, rows = _csv_rows(name, text, delimiter, progress, warnings)
+    except _QuoteError as exc:
+        if delimiter != "\t":
+            raise
+        # TSV has no quoting convention: "Ada "The Countess"" is a name, not a broken quote.
+        headers, rows = _csv_rows(name, text, delimiter, None, warnings, literal=True)
+        where = str(exc).split(":", 1)[0]
+        warnings.append(
+            f"{where}: quotes that do not follow CSV rules; read every field of the file literally (TSV)"
+        )
     return ParsedInput(name, fmt, used, delimiter, headers, rows, len(data), warnings)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, tzinfo
 from itertools import chain
 from typing import Any
 
@@ -59,7 +59,14 @@ class RowBuilder:
     Equal to ``map_row`` + ``row_hash`` + ``normalise``, with the mapping compiled once.
     """
 
-    def __init__(self, mapping: ColumnMapping, default_region: str, headers: list[str] | None = None) -> None:
+    def __init__(
+        self,
+        mapping: ColumnMapping,
+        default_region: str,
+        headers: list[str] | None = None,
+        zone: tzinfo | None = None,
+    ) -> None:
+        self.zone = zone  # of dates written without an offset
         # In target / header order, so records and custom fields come out with sorted keys.
         self.pairs = tuple(sorted(mapping.fields.items(), key=lambda hf: hf[1]))
         self.custom = tuple(sorted(mapping.custom))
@@ -92,7 +99,7 @@ class RowBuilder:
                     custom[key] = raw[key]  # type: ignore[call-overload]
                     custom = dict(sorted(custom.items()))
         digest = _digest(rec, custom)
-        return _normalise_trimmed(rec, self.region), custom, digest
+        return _normalise_trimmed(rec, self.region, self.zone), custom, digest
 
     def checked(
         self, raw: RawRow, validate: Validator, now: datetime

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
 from leadctl.rules import Rules
@@ -61,6 +61,9 @@ class Validator:
         self.text_fields = tuple(self.limits)
         self.shortest_limit = min((n for n in self.limits.values() if n), default=0)
         self.future_slack = timedelta(days=1)
+        # Registration dates before this, or in the future: rejected, or only warned about.
+        self.oldest = datetime.combine(rules.dates.oldest, time.min, UTC)
+        self.date_action: str = rules.dates.out_of_range
         self.phone_checks = self.check_phones or bool(self.allowed)
 
     def phone_info(self, rec: Mapping[str, Any], f: str, value: str) -> phones.PhoneInfo | None:
@@ -128,11 +131,23 @@ class Validator:
         if reg is not None:
             if not isinstance(reg, datetime):
                 add(date_problem(reg))
-            elif self.reject_future and reg > (now or _now()) + self.future_slack:
-                add("registered_at: in the future")
+            elif self.date_action == "reject":
+                flag = self.date_flag(reg, now)
+                if flag is not None:
+                    add(flag)
         if len(reasons) > 1 and len(set(reasons)) != len(reasons):
             reasons = list(dict.fromkeys(reasons))
         return reasons
+
+    def date_flag(self, reg: Any, now: datetime | None = None) -> str | None:
+        """Why a registration date is suspicious (in the future, before ``dates.oldest``), or None."""
+        if not isinstance(reg, datetime):
+            return None
+        if self.reject_future and reg > (now or _now()) + self.future_slack:
+            return "registered_at: in the future"
+        if reg < self.oldest:
+            return f"registered_at: before {self.oldest.date().isoformat()}"
+        return None
 
 
 _validators: dict[int, tuple[Rules, Validator]] = {}
