@@ -4,11 +4,18 @@ Times the real ``leadctl`` console script (start-up included): a full ``assign``
 for one rep, and ``assign --dry-run --explain --rep R`` (the one-rep explanation), on SQLite
 and PostgreSQL. Targets at 100,000 clients: assign ≤ 5 s, topup ≤ 1 s, explain ≤ 1 s.
 
-    python -m benchmarks --only assign [--n 10000 --n 100000] [--pg URL]
+    python -m benchmarks --only assign [--n 10000 --n 100000 --n 1000000] [--pg URL]
+
+Each size is shown next to the practical limit (a raw bulk insert of the assignment rows and
+``assigned`` events that size needs) and the peer a user would pick (one plain SQL
+``INSERT … SELECT`` handing clients out round-robin), measured in the same run. Wall seconds
+count other processes' load on a shared machine; the CPU seconds of the leadctl process do not.
 """
 
 from __future__ import annotations
 
+import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -19,9 +26,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import exists, func, select
+
 from leadctl.storage import bulk, schema
 from leadctl.storage.engine import open_engine, write
-from leadctl.vocab import OUTCOMES_BY_TYPE, ActivityType, AssignmentRule, Stage
+from leadctl.vocab import OUTCOMES_BY_TYPE, ActivityType, AssignmentRule, EventKind, Stage
 
 LEADCTL = str(Path(sys.executable).with_name("leadctl"))
 REPS = 200
@@ -166,25 +175,123 @@ def populate(url: str, n_clients: int, n_reps: int = REPS, acts_per_client: int 
     engine.dispose()
 
 
-def _time(url: str, rules: Path, *args: str) -> tuple[float, str]:
+def _time(url: str, rules: Path, *args: str) -> tuple[float, float, str]:
+    """Wall and CPU seconds (user + system of the leadctl process) of one command."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     p = subprocess.run([LEADCTL, "--db", url, "--rules", str(rules), *args], capture_output=True, text=True)
     dt = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if p.returncode != 0:
         raise RuntimeError(f"leadctl {' '.join(args)}: {p.stderr}")
-    return dt, p.stderr.strip().splitlines()[0] if p.stderr.strip() else ""
+    return dt, cpu, p.stderr.strip().splitlines()[0] if p.stderr.strip() else ""
 
 
-def run(ns: list[int], pg: str | None) -> list[dict[str, Any]]:
+def _rolled_back(url: str, work: Any) -> float:
+    """Seconds ``work(conn)`` takes in a write transaction that is then rolled back."""
+    engine = open_engine(url)
+    try:
+        with engine.connect() as conn:
+            conn = conn.execution_options(leadctl_write=True)
+            tx = conn.begin()
+            t = time.perf_counter()
+            work(conn)
+            seconds = time.perf_counter() - t
+            tx.rollback()
+        return seconds
+    finally:
+        engine.dispose()
+
+
+def _unassigned(conn: Any) -> list[int]:
+    a, c = schema.assignment, schema.client
+    free = ~exists().where(a.c.client_id == c.c.id, a.c.ended_at.is_(None))
+    camp = select(schema.campaign.c.id).where(schema.campaign.c.name == "Bench").scalar_subquery()
+    return list(conn.execute(select(c.c.id).where(c.c.campaign_id == camp, free).order_by(c.c.id)).scalars())
+
+
+def practical_limit(url: str, share: float) -> float:
+    """What any assign must write, alone: the assignment rows and ``assigned`` events of the
+    clients it hands out (the unassigned minus the shared pool), by a raw bulk insert."""
+
+    def work(conn: Any) -> None:
+        from leadctl.services.assign.ledger import COLUMNS
+
+        ids = _unassigned(conn)
+        ids = ids[round(len(ids) * share) :]
+        reps = list(conn.execute(select(schema.rep.c.id)).scalars())
+        camp = conn.execute(
+            select(schema.campaign.c.id).where(schema.campaign.c.name == "Bench")
+        ).scalar_one()
+        at = datetime.now(UTC)
+        reason = bulk.JSONText('{"rank": 1, "score": 0.5}')
+        bulk.insert_rows(
+            conn,
+            schema.assignment,
+            COLUMNS,
+            [
+                (c, reps[k % len(reps)], camp, AssignmentRule.RANK.value, reason, None, "b", at)
+                for k, c in enumerate(ids)
+            ],
+        )
+        bulk.insert_rows(
+            conn,
+            schema.lead_event,
+            ("lead_id", "client_id", "at", "kind", "actor", "data"),
+            [(None, c, at, EventKind.ASSIGNED.value, "b", reason) for c in ids],
+        )
+
+    return _rolled_back(url, work)
+
+
+def sql_peer(url: str, share: float) -> float:
+    """The peer a user would pick: one plain SQL ``INSERT … SELECT`` handing the unassigned
+    clients (minus a pool share) round-robin to the approved reps by client id — no ranking,
+    no capacity, no cooldown, no explanation, no timeline, no manager columns."""
+
+    def work(conn: Any) -> None:
+        dialect = conn.dialect.name
+        json_empty = "'{}'"
+        now_sql = "CURRENT_TIMESTAMP"
+        n_reps = conn.execute(select(func.count()).select_from(schema.rep)).scalar_one()
+        r0 = conn.execute(select(func.min(schema.rep.c.id))).scalar_one()
+        total = len(_unassigned(conn))
+        skip = round(total * share)
+        sql = (
+            "INSERT INTO assignment (client_id, rep_id, campaign_id, rule, reason, actor, started_at) "
+            f"SELECT c.id, {r0} + (c.id % {n_reps}), c.campaign_id, '{AssignmentRule.RANK.value}', {json_empty}, "
+            f"'peer', {now_sql} FROM client c JOIN campaign k ON k.id = c.campaign_id AND k.name = 'Bench' "
+            "WHERE NOT EXISTS (SELECT 1 FROM assignment a WHERE a.client_id = c.id AND a.ended_at IS NULL) "
+            f"ORDER BY c.id LIMIT {total - skip} OFFSET {skip}"
+        )
+        if dialect == "postgresql":
+            sql = sql.replace("%", "%%")
+        conn.exec_driver_sql(sql)
+
+    return _rolled_back(url, work)
+
+
+def _load() -> str:
+    return " ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
+def run(ns: list[int], pg: str | None, pg_max: int = 100_000) -> list[dict[str, Any]]:
+    """One row per backend and size: leadctl's wall and CPU seconds next to the practical limit
+    (raw bulk insert of what assign writes) and the SQL peer, with the load average. PostgreSQL
+    runs sizes up to ``pg_max`` clients (the 1M-client build takes too long on a shared server)."""
     tmp = Path(tempfile.mkdtemp(prefix="leadctl-bench-assign-"))
     rules = tmp / "rules.yaml"
     rules.write_text(RULES, encoding="utf-8")
     out: list[dict[str, Any]] = []
+    share = 0.1  # assignment.shared_pool_share by default
     try:
         for backend in ("sqlite", "postgresql"):
             if backend == "postgresql" and not pg:
                 continue
             for n in ns:
+                if backend == "postgresql" and n > pg_max:
+                    continue
                 if backend == "sqlite":
                     url, drop = f"sqlite:///{tmp / f'assign-{uuid.uuid4().hex[:6]}.db'}", (lambda: None)
                 else:
@@ -195,10 +302,12 @@ def run(ns: list[int], pg: str | None) -> list[dict[str, Any]]:
                     t0 = time.perf_counter()
                     populate(url, n)
                     setup = time.perf_counter() - t0
-                    a, msg = _time(
+                    limit = practical_limit(url, share)
+                    peer = sql_peer(url, share)
+                    a, a_cpu, _ = _time(
                         url, rules, "assign", "--campaign", "Bench", "--seed", "1", "--format", "json"
                     )
-                    tp, _ = _time(
+                    tp, tp_cpu, _ = _time(
                         url,
                         rules,
                         "topup",
@@ -209,7 +318,7 @@ def run(ns: list[int], pg: str | None) -> list[dict[str, Any]]:
                         "--format",
                         "json",
                     )
-                    ex, _ = _time(
+                    ex, ex_cpu, _ = _time(
                         url,
                         rules,
                         "assign",
@@ -229,9 +338,12 @@ def run(ns: list[int], pg: str | None) -> list[dict[str, Any]]:
                             "reps": REPS,
                             "activities": f"{n * 10:,}",
                             "setup_s": f"{setup:.1f}",
-                            "assign_s": f"{a:.2f}",
-                            "topup_s": f"{tp:.2f}",
-                            "explain_rep_s": f"{ex:.2f}",
+                            "assign_s (cpu)": f"{a:.2f} ({a_cpu:.2f})",
+                            "limit: raw insert_s": f"{limit:.2f}",
+                            "peer: SQL round robin_s": f"{peer:.2f}",
+                            "topup_s (cpu)": f"{tp:.2f} ({tp_cpu:.2f})",
+                            "explain_rep_s (cpu)": f"{ex:.2f} ({ex_cpu:.2f})",
+                            "load": _load(),
                         }
                     )
                     print(out[-1], file=sys.stderr)
