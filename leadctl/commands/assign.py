@@ -62,6 +62,7 @@ def assign(
         actor=actor(),
         explain_rep=rep_ref,
         explain_clients=client_ids,
+        explain=explain,
     )
     if fmt != "table":
         dicts = [r.as_dict(clients=explain) for r in results]

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import click
 
 from leadctl.cli import AppContext, pass_app
-from leadctl.commands._options import RepRef, When
+from leadctl.commands._options import CampaignRef, RepRef, When
 from leadctl.output import Section, format_option, message, render, render_record, render_sections, warn
 from leadctl.vocab import RepRole
 
@@ -344,3 +345,91 @@ def leave_cmd(app: AppContext, rep_ref: str, reassign_by_rules: bool, dry_run: b
     verb = "would return" if dry_run else "returned"
     message(f"{out['rep']}: {verb} {out['open_clients']} open client(s), then {out['then']}.")
     render_record(out, fmt)
+
+
+def _account_options(f: Any) -> Any:
+    f = click.option(
+        "--campaign", "campaign_ref", metavar="C", type=CampaignRef(), help="Only on this campaign."
+    )(f)
+    f = click.option("--company", metavar="NAME", help="The account by company name (any spelling of it).")(f)
+    return click.option("--domain", metavar="D", help="The account by e-mail/website domain, e.g. acme.com.")(
+        f
+    )
+
+
+def _one_account(domain: str | None, company: str | None) -> None:
+    if (domain is None) == (company is None):
+        raise click.UsageError("give exactly one of --domain or --company")
+
+
+@rep.command("owns")
+@click.argument("rep_ref", metavar="REP", type=RepRef())
+@_account_options
+@format_option
+@pass_app
+def owns_cmd(
+    app: AppContext, rep_ref: str, domain: str | None, company: str | None, campaign_ref: str | None, fmt: str
+) -> None:
+    """Make a rep the owner of an account: its new clients route to them (account_owner).
+
+    An account is a domain or a company name, on one campaign or (without --campaign) on
+    every campaign. Routing uses owners when rules.routing.models lists account_owner.
+
+    \b
+    Example:
+      leadctl rep owns ana@example.com --domain acme.com
+      leadctl rep owns ana@example.com --company "Globex Corp" --campaign "Outbound Q1"
+    """
+    from leadctl.services.assign import owners
+
+    _one_account(domain, company)
+    row = owners.own(app.engine(), rep_ref, domain=domain, company=company, campaign_ref=campaign_ref)
+    where = f" on {row['campaign']}" if row["campaign"] else ""
+    if row["added"]:
+        message(f"{row['rep']} owns {row['kind']} {row['account']}{where}.")
+    else:
+        message(f"{row['rep']} already owns {row['kind']} {row['account']}{where}.")
+    render_record(row, fmt)
+
+
+@rep.command("owners")
+@click.argument("rep_ref", metavar="[REP]", type=RepRef(), required=False)
+@click.option(
+    "--campaign", "campaign_ref", metavar="C", type=CampaignRef(), help="Accounts owned on this campaign."
+)
+@format_option
+@pass_app
+def owners_cmd(app: AppContext, rep_ref: str | None, campaign_ref: str | None, fmt: str) -> None:
+    """List owned accounts (all, one rep's, or one campaign's).
+
+    \b
+    Example:
+      leadctl rep owners
+      leadctl rep owners ana@example.com --format json
+    """
+    from leadctl.services.assign import owners
+
+    rows = owners.owners(app.engine(), rep_ref, campaign_ref)
+    render(rows, fmt, ["rep", "kind", "account", "campaign", "created_at"], empty="No owned accounts.")
+
+
+@rep.command("disown")
+@click.argument("rep_ref", metavar="REP", type=RepRef())
+@_account_options
+@format_option
+@pass_app
+def disown_cmd(
+    app: AppContext, rep_ref: str, domain: str | None, company: str | None, campaign_ref: str | None, fmt: str
+) -> None:
+    """Stop a rep owning an account (its clients already assigned stay where they are).
+
+    \b
+    Example:
+      leadctl rep disown ana@example.com --domain acme.com
+    """
+    from leadctl.services.assign import owners
+
+    _one_account(domain, company)
+    row = owners.disown(app.engine(), rep_ref, domain=domain, company=company, campaign_ref=campaign_ref)
+    message(f"{row['rep']} no longer owns {row['kind']} {row['account']}.")
+    render_record(row, fmt)

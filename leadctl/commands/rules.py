@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import click
 
 from leadctl.cli import AppContext, pass_app
-from leadctl.output import error, message
+from leadctl.commands._options import CampaignRef, When
+from leadctl.output import error, format_option, message
 
 
 @click.group()
@@ -156,3 +159,62 @@ def init_cmd(path: str | None, force: bool) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
     message(f"Wrote the default rules to {target}; edit it, then run 'leadctl rules validate {target}'.")
+@rules.command("diff")
+@click.argument("old_file", metavar="OLD.yaml", type=click.Path(dir_okay=False))
+@click.argument("new_file", metavar="NEW.yaml", type=click.Path(dir_okay=False))
+@click.option(
+    "--since",
+    type=When(),
+    default="30d",
+    show_default=True,
+    help="Replay the clients created since then (e.g. 30d, 2026-11-01).",
+)
+@click.option(
+    "--campaign", "campaign_ref", metavar="C", type=CampaignRef(), help="Only this campaign's clients."
+)
+@format_option
+@pass_app
+def diff_cmd(
+    app: AppContext, old_file: str, new_file: str, since: datetime, campaign_ref: str | None, fmt: str
+) -> None:
+    """Replay recent clients through two rule sets' routing and show who would change rep.
+
+    Nothing is written. Both rule files are read over the built-in defaults, like --rules.
+    The table lists each from -> to move with the rule that decided on each side; JSON has
+    the totals and the moves.
+
+    \b
+    Example:
+      leadctl rules diff rules.yaml rules-new.yaml --since 30d
+      leadctl rules diff rules.yaml rules-new.yaml --campaign "Outbound Q1" --format json
+    """
+    from pathlib import Path
+
+    from leadctl.output import heading, render, render_record
+    from leadctl.rules import load_rules
+    from leadctl.services.assign.rules_diff import diff
+
+    result = diff(
+        app.engine(),
+        load_rules(Path(old_file)),
+        load_rules(Path(new_file)),
+        since=since,
+        campaign_ref=campaign_ref,
+    )
+    if fmt == "json":
+        render_record(result, fmt)
+        return
+    if fmt != "table":
+        render(result["moves"], fmt, ["from_rep", "to_rep", "from_rule", "to_rule", "clients"])
+        return
+    message(
+        f"{result['clients']} client(s) replayed: {result['changed']} would change rep, "
+        f"{result['unchanged']} would not"
+    )
+    heading("From -> to")
+    render(
+        result["moves"],
+        fmt,
+        ["from_rep", "to_rep", "from_rule", "to_rule", "clients"],
+        empty="No client changes rep.",
+    )

@@ -14,11 +14,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.engine import Connection
 
 from leadctl.vocab import EventKind
+
+if TYPE_CHECKING:
+    from leadctl.storage.bulk import JSONText
 
 # kind -> what its ``data`` holds (the contract metrics and `leads show` read).
 PAYLOADS: dict[EventKind, str] = {
@@ -63,7 +66,7 @@ class Event:
     actor: str
     lead_id: int | None = None
     client_id: int | None = None
-    data: Mapping[str, Any] = field(default_factory=dict)
+    data: Mapping[str, Any] | JSONText = field(default_factory=dict)  # JSONText: already serialised
 
     def __post_init__(self) -> None:
         if self.lead_id is None and self.client_id is None:
@@ -76,6 +79,17 @@ def append(conn: Connection, events: Iterable[Event]) -> int:
     """Append events in one bulk insert (inside the caller's transaction); return how many."""
     from leadctl.storage import bulk, schema
 
-    rows = [(e.lead_id, e.client_id, e.at, e.kind.value, e.actor, dict(e.data)) for e in events]
+    # ``data`` may be ``bulk.JSONText`` (a payload already serialised, shared by many events)
+    rows = [
+        (
+            e.lead_id,
+            e.client_id,
+            e.at,
+            e.kind.value,
+            e.actor,
+            e.data if isinstance(e.data, bulk.JSONText) else dict(e.data),
+        )
+        for e in events
+    ]
     bulk.insert_rows(conn, schema.lead_event, COLUMNS, rows)
     return len(rows)

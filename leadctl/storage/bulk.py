@@ -31,7 +31,7 @@ from sqlalchemy.engine import Connection
 from leadctl.storage.types import UTCDateTime, is_json
 
 Row = Sequence[Any]
-_SQLITE_CACHE_KIB = 65_536  # page cache for a big insert into a table with many indexes
+_SQLITE_CACHE_KIB = 262_144  # page cache for a big insert into a table with many indexes
 _dumps = json.dumps
 
 
@@ -198,16 +198,23 @@ def _sqlite(
         f"ON CONFLICT ({_names(conn, conflict)}) DO NOTHING"
     )
     inserted = 0
-    with _raw_cursor(conn) as cur:
-        old_cache = cur.execute("PRAGMA cache_size").fetchone()[0]
-        cur.execute(f"PRAGMA cache_size = -{_SQLITE_CACHE_KIB}")
-        try:
-            for rows in chunks:
-                cur.executemany(sql, convert(rows))
-                inserted += cur.rowcount
-        finally:
-            cur.execute(f"PRAGMA cache_size = {int(old_cache)}")
+    with _raw_cursor(conn) as cur, _big_cache(cur):
+        for rows in chunks:
+            cur.executemany(sql, convert(rows))
+            inserted += cur.rowcount
     return inserted
+
+
+@contextmanager
+def _big_cache(cur: Any) -> Iterator[None]:
+    """SQLite: a page cache of ``_SQLITE_CACHE_KIB`` while a big insert runs (index pages of a
+    large table stay in memory instead of spilling mid-transaction), the old size afterwards."""
+    old_cache = cur.execute("PRAGMA cache_size").fetchone()[0]
+    cur.execute(f"PRAGMA cache_size = -{_SQLITE_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        cur.execute(f"PRAGMA cache_size = {int(old_cache)}")
 
 
 def _copy_rows(copy: Any, rows: Sequence[Row], json_cols: list[int]) -> None:
@@ -323,8 +330,9 @@ def insert_rows(conn: Connection, table: Table, columns: Sequence[str], rows: Se
     with _raw_cursor(conn) as cur:
         if conn.dialect.name == "sqlite":
             marks = ", ".join("?" for _ in columns)
-            cur.executemany(
-                f"INSERT INTO {target} ({cols}) VALUES ({marks})", _Converter(conn, table, columns)(rows)
-            )
+            with _big_cache(cur):
+                cur.executemany(
+                    f"INSERT INTO {target} ({cols}) VALUES ({marks})", _Converter(conn, table, columns)(rows)
+                )
             return
         _copy_into(cur, target, cols, rows, _json_positions(table, columns))

@@ -359,6 +359,8 @@ activity = Table(
     Index("ix_activity_client_id_at", "client_id", "at"),
     Index("ix_activity_rep_id_at", "rep_id", "at"),
     Index("ix_activity_campaign_id_at", "campaign_id", "at"),
+    # Ranking reps groups a window by (rep, campaign, type, outcome): read from the index alone.
+    Index("ix_activity_rank", "rep_id", "campaign_id", "type", "outcome", "at", "duration_s"),
 )
 
 # Rows of `activity import` (and other imports) that were refused: kept with the reason.

@@ -166,3 +166,40 @@ def test_0014_retired_clients_down_and_up_on_a_populated_database(db_url: str) -
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM client WHERE retired_at IS NULL")).scalar() == 2
     assert _autogenerate_diff(db_url) == []
+
+
+def test_0008_adds_the_ranking_index_over_existing_activities_and_drops_it(db_url: str) -> None:
+    engine = engine_mod.create(db_url)
+    migrate.upgrade(engine, "0007")
+    now = "2026-11-01 10:00:00"
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                f"INSERT INTO campaign (id, name, active, created_at, updated_at) VALUES (1, 'C', true, '{now}', '{now}')"
+            )
+        )
+        conn.execute(
+            text(
+                f"INSERT INTO client (id, campaign_id, custom, created_at, updated_at) VALUES (1, 1, '{{}}', '{now}', '{now}')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO activity (activity_key, client_id, campaign_id, type, outcome, at, verified_dial, "
+                f"source, actor, created_at) VALUES ('a1', 1, 1, 'call', 'conversation', '{now}', true, 'log', 't', '{now}')"
+            )
+        )
+
+    def indexes() -> set[str]:
+        with engine.connect() as conn:
+            return {i["name"] for i in inspect(conn).get_indexes("activity")}  # type: ignore[misc]
+
+    assert "ix_activity_rank" not in indexes()
+    migrate.upgrade(engine, "0008")
+    assert "ix_activity_rank" in indexes()
+    migrate.downgrade(engine, "0007")
+    assert "ix_activity_rank" not in indexes()
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT activity_key FROM activity")).scalars().all() == ["a1"]
+    migrate.upgrade(engine, "head")
+    assert "ix_activity_rank" in indexes()

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import random
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Any
@@ -147,8 +147,15 @@ def _headroom(rep: RepInfo, rules: Rules) -> int:
 
 
 def plan(
-    conn: Connection, rules: Rules, campaign: dict[str, Any], at: datetime, seed: int
+    conn: Connection,
+    rules: Rules,
+    campaign: dict[str, Any],
+    at: datetime,
+    seed: int,
+    want: Callable[[int, str | None], bool] | None = None,
 ) -> tuple[AssignResult, list[NewAssignment]]:
+    """The run's decisions; ``want(client_id, rep email or None)`` picks the explain rows kept
+    in ``clients`` (None: all of them)."""
     cid = campaign["id"]
     res = AssignResult(campaign["name"], cid, seed, True)
     ranking.check_weights(rules)
@@ -255,20 +262,12 @@ def plan(
             f"campaign {campaign['name']!r}: no eligible rep's territory covers any of its {len(rest)} "
             "assignable clients (see 'leadctl rep edit --add-territory' or assignment.respect_territories)"
         )
-    by_rank = {x.rep.id: x for x in ranked}
+    # One reason per rep, shared by its clients (the ledger serialises each distinct one once).
+    reasons = {
+        x.rep.id: {"rank": x.rank, "score": x.score, "components": x.components, "seed": seed} for x in ranked
+    }
     new = [
-        NewAssignment(
-            client_id,
-            rid,
-            cid,
-            AssignmentRule.RANK,
-            {
-                "rank": by_rank[rid].rank,
-                "score": by_rank[rid].score,
-                "components": by_rank[rid].components,
-                "seed": seed,
-            },
-        )
+        NewAssignment(client_id, rid, cid, AssignmentRule.RANK, reasons[rid])
         for client_id, rid in picks.items()
     ]
     received = Counter(picks.values())
@@ -286,16 +285,25 @@ def plan(
     ]
     res.not_assigned = dict(Counter(_reason_class(r) for r in explain.values()))
     email = {x.rep.id: x.rep.email for x in ranked}
-    res.clients = [
-        {
-            "client_id": c,
-            "rep": email[r],
-            "why": f"rank {by_rank[r].rank} of {len(ranked)} (score {by_rank[r].score})",
-        }
-        for c, r in picks.items()
-    ] + [{"client_id": c, "rep": None, "why": why} for c, why in explain.items()]
+    why_rank = {x.rep.id: f"rank {x.rank} of {len(ranked)} (score {x.score})" for x in ranked}
+    if want is None:
+        res.clients = [{"client_id": c, "rep": email[r], "why": why_rank[r]} for c, r in picks.items()]
+        res.clients += [{"client_id": c, "rep": None, "why": why} for c, why in explain.items()]
+    else:  # only the rows asked for (one rep's: --explain --rep), not 100,000 dicts to drop
+        res.clients = [
+            {"client_id": c, "rep": email[r], "why": why_rank[r]}
+            for c, r in picks.items()
+            if want(c, email[r])
+        ]
+        res.clients += [
+            {"client_id": c, "rep": None, "why": why} for c, why in explain.items() if want(c, None)
+        ]
     res.assigned = len(new)
     return res, new
+
+
+def _nothing(client_id: int, rep: str | None) -> bool:
+    return False
 
 
 def _reason_class(text: str) -> str:
@@ -314,8 +322,11 @@ def run(
     actor: str = "leadctl",
     explain_rep: str | None = None,
     explain_clients: Iterable[int] = (),
+    explain: bool = True,
 ) -> list[AssignResult]:
-    """Assign one campaign (or every active campaign with approved reps); see the module docs."""
+    """Assign one campaign (or every active campaign with approved reps); see the module docs.
+
+    ``explain=False`` leaves the per-client rows (``clients``) empty: nobody reads them."""
     if seed is None:
         seed = random.SystemRandom().randrange(2**31)
     with read(engine) as conn:
@@ -337,13 +348,37 @@ def run(
         if campaign_ref is None:  # every campaign (cron): one campaign's problem never blocks the others
             try:
                 results.append(
-                    _one(engine, rules, camp, at, seed, dry_run, wait, actor, rep_email, set(explain_clients))
+                    _one(
+                        engine,
+                        rules,
+                        camp,
+                        at,
+                        seed,
+                        dry_run,
+                        wait,
+                        actor,
+                        rep_email,
+                        set(explain_clients),
+                        explain,
+                    )
                 )
             except ConflictError as exc:
                 results.append(AssignResult(camp["name"], camp["id"], seed, dry_run, error=str(exc)))
         else:
             results.append(
-                _one(engine, rules, camp, at, seed, dry_run, wait, actor, rep_email, set(explain_clients))
+                _one(
+                    engine,
+                    rules,
+                    camp,
+                    at,
+                    seed,
+                    dry_run,
+                    wait,
+                    actor,
+                    rep_email,
+                    set(explain_clients),
+                    explain,
+                )
             )
     return results
 
@@ -359,14 +394,23 @@ def _one(
     actor: str,
     rep_email: str | None,
     wanted: set[int],
+    explain: bool = True,
 ) -> AssignResult:
+    want: Callable[[int, str | None], bool] | None = None
+    if not explain:
+        want = _nothing
+    elif rep_email is not None or wanted:
+
+        def want(client_id: int, rep: str | None) -> bool:
+            return (rep_email is None or rep == rep_email) and (not wanted or client_id in wanted)
+
     if dry_run:
         with read(engine) as conn:
-            res, _ = plan(conn, rules, camp, at, seed)
+            res, _ = plan(conn, rules, camp, at, seed, want)
     else:
         what = f"assign of campaign {camp['name']!r}"
         with claims.exclusive(engine, f"assign:{camp['id']}", wait, what) as conn:
-            res, new = plan(conn, rules, camp, at, seed)
+            res, new = plan(conn, rules, camp, at, seed, want)
             res.dry_run = False
             got = claims.claim(conn, C, [a.client_id for a in new], ~active_assignment())
             if len(got) < len(new):

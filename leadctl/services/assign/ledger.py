@@ -16,6 +16,7 @@ plain rows; nothing here loops a query per client.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -106,32 +107,30 @@ def start(
     second one); update the managers shown on clients and leads; return how many."""
     if not assignments:
         return 0
-    rows = [
-        (a.client_id, a.rep_id, a.campaign_id, a.rule.value, dict(a.reason), run_id, actor, at)
-        for a in assignments
-    ]
+    # A run gives thousands of clients the same reason object (one per rep): each distinct
+    # reason, and each distinct event payload, is serialised to JSON once, not once per row.
+    reason_text: dict[int, bulk.JSONText] = {}
+    event_text: dict[tuple[int, int, str], bulk.JSONText] = {}
+    rows = []
+    events = []
+    for a in assignments:
+        key = id(a.reason)
+        text = reason_text.get(key)
+        if text is None:
+            text = reason_text[key] = bulk.JSONText(json.dumps(dict(a.reason)))
+        rows.append((a.client_id, a.rep_id, a.campaign_id, a.rule.value, text, run_id, actor, at))
+        ekey = (key, a.rep_id, a.rule.value)
+        data = event_text.get(ekey)
+        if data is None:
+            # the reason without its score components (kept once, on the assignment row)
+            payload = {"rep_id": a.rep_id, "rule": a.rule.value, "run_id": run_id}
+            payload.update((k, v) for k, v in a.reason.items() if k != "components")
+            data = event_text[ekey] = bulk.JSONText(json.dumps(payload))
+        events.append(Event(EventKind.ASSIGNED, at, actor, client_id=a.client_id, data=data))
     bulk.insert_rows(conn, A, COLUMNS, rows)
     if set_managers:  # False: the caller wrote the managers itself (new clients at intake)
         _follow_ledger(conn, [a.client_id for a in assignments], at)
-    timeline.append(
-        conn,
-        (
-            Event(
-                EventKind.ASSIGNED,
-                at,
-                actor,
-                client_id=a.client_id,
-                # the reason without its score components (kept once, on the assignment row)
-                data={
-                    "rep_id": a.rep_id,
-                    "rule": a.rule.value,
-                    "run_id": run_id,
-                    **{k: v for k, v in a.reason.items() if k != "components"},
-                },
-            )
-            for a in assignments
-        ),
-    )
+    timeline.append(conn, events)
     return len(rows)
 
 

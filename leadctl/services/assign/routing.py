@@ -223,10 +223,10 @@ def _owners(conn: Connection, campaign_ids: Iterable[int]) -> dict[str, int]:
     return out
 
 
-def _load_credits(ctx: Context, campaign_ids: Sequence[int]) -> None:
+def _load_credits(ctx: Context, campaign_ids: Sequence[int], persist: bool = True) -> None:
     conn = ctx.conn
     rows = [(c, r, RR_MODEL, 0.0, 0, ctx.at) for c in campaign_ids for r in ctx.roster.eligible.get(c, ())]
-    if rows:
+    if rows and persist:
         bulk.insert_ignore(
             conn,
             RS,
@@ -239,7 +239,7 @@ def _load_credits(ctx: Context, campaign_ids: Sequence[int]) -> None:
         .where(RS.c.campaign_id.in_(campaign_ids), RS.c.model == RR_MODEL)
         .order_by(RS.c.campaign_id, RS.c.rep_id)
     )
-    for camp, rid, credit in claims.lock(conn, q):
+    for camp, rid, credit in claims.lock(conn, q) if persist else conn.execute(q):
         if rid in ctx.roster.eligible.get(camp, ()):
             ctx.credits[(camp, rid)] = float(credit)
 
@@ -262,9 +262,16 @@ def _save_credits(ctx: Context) -> None:
 
 
 def route_batch(
-    conn: Connection, rules: Rules, clients: Mapping[int, Mapping[str, Any]], at: datetime
+    conn: Connection,
+    rules: Rules,
+    clients: Mapping[int, Mapping[str, Any]],
+    at: datetime,
+    *,
+    persist: bool = True,
 ) -> dict[int, Decision]:
-    """key -> decision for each client (``campaign_id``, ``bucket_manager_id``, person fields)."""
+    """key -> decision for each client (``campaign_id``, ``bucket_manager_id``, person fields).
+
+    ``persist=False`` (``rules diff``): the round-robin credits are read, not locked or saved."""
     if not clients:
         return {}
     models = [m for m in rules.routing.models if m in STRATEGIES]
@@ -274,7 +281,7 @@ def route_batch(
     if "account_owner" in models:
         ctx.owners = _owners(conn, campaigns)
     if "round_robin" in models:
-        _load_credits(ctx, campaigns)
+        _load_credits(ctx, campaigns, persist)
     out: dict[int, Decision] = {}
     for key, client in clients.items():
         decision = Decision(None, None, {"pool": True})
@@ -286,7 +293,7 @@ def route_batch(
         if decision.rep_id is not None:
             ctx.roster.reps[decision.rep_id].take(client["campaign_id"])
         out[key] = decision
-    if "round_robin" in models:
+    if "round_robin" in models and persist:
         _save_credits(ctx)
     return out
 

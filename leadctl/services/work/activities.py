@@ -419,6 +419,30 @@ def move_to_terminal(
     return moved, len(ended)
 
 
+# ------------------------------------------------------------------ the one insertion point
+
+
+def insert_activities(
+    conn: Connection, rows: list[tuple[Any, ...]], *, at: datetime, actor: str
+) -> list[int]:
+    """Insert activity rows (values in ``COLUMNS`` order, ``created_at`` = ``at``), skipping
+    those whose ``activity_key`` is already stored; return the ids of the rows inserted.
+
+    Every activity enters the database here (``activity log`` and ``activity import``), so
+    what follows from new activities hooks in here once, with the ids and the ``actor``. The
+    ids are those of this call's keys created at ``at`` (an older row with the same key was
+    created by an earlier transaction): one indexed look-up per chunk of keys.
+    """
+    if not rows:
+        return []
+    if not bulk.insert_ignore(conn, ACT, COLUMNS, [rows], ("activity_key",)):
+        return []
+    ids: list[int] = []
+    for cond in in_chunks(conn, ACT.c.activity_key, (r[0] for r in rows)):
+        ids += conn.execute(select(ACT.c.id).where(cond, ACT.c.created_at == at)).scalars()
+    return ids
+
+
 # ------------------------------------------------------------------ import and log
 
 
@@ -473,7 +497,7 @@ def _write_chunk(
             prev = terminal.get(cid)
             if prev is None or prev[0] != Stage.DO_NOT_CONTACT:
                 terminal[cid] = (stage, f"activity:{key}")
-    inserted = bulk.insert_ignore(conn, ACT, COLUMNS, [rows], ("activity_key",)) if rows else 0
+    inserted = len(insert_activities(conn, rows, at=ts, actor=who))
     summary.imported += inserted
     summary.already_imported += len(rows) - inserted
     if rejected:
@@ -549,7 +573,7 @@ def log_activity(
         row: tuple[Any, ...] = (key, cid, rep_id, campaign, p.type, p.outcome, p.at, p.verified_dial)
         row += (p.duration_s,)
         row += (p.callback_at, p.meeting_at, p.note, "log", who, ts)
-        recorded = bulk.insert_ignore(conn, ACT, COLUMNS, [[row]], ("activity_key",)) == 1
+        recorded = len(insert_activities(conn, [row], at=ts, actor=who)) == 1
         stage = TERMINAL_OUTCOMES.get(p.outcome)
         if stage is not None and recorded:
             move_to_terminal(conn, {cid: (stage, f"activity:{key}")}, actor=who, at=ts)
