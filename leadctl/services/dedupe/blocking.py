@@ -189,7 +189,7 @@ def candidate_pairs(
     largest = 0
     for h, exact, members in _blocks(blocking):
         stats.blocks += 1
-        if exact:
+        if exact and (len(members) > limit or (config.exact_key_mode == "decide" and config.model is None)):
             # Star from the first member: each shares the key with it, so one comparison each
             # links the whole block. Members that do not share it (a 62-bit hash collision,
             # practically never) form their own star.

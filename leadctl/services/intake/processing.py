@@ -280,7 +280,11 @@ def _run(
     reprocess: bool,
     on_batch: Callable[[int], None] | None,
 ) -> ProcessSummary:
-    config = MatchConfig.from_rules(rules.duplicates)
+    # dedupe (issue 12): the matcher's plan, scored by the stored model that fits these rules
+    from leadctl.services.dedupe.model import plan_for
+
+    with engine.connect() as conn:
+        config = plan_for(conn, rules.duplicates)
     summary = ProcessSummary(dry_run=dry_run)
     pipeline = _Pipeline(rules, config, summary, reprocess=reprocess, who=actor())
     last_id = 0
