@@ -127,6 +127,17 @@ def name_similarity(a: NameValue, b: NameValue) -> float:
     return max(straight, swapped)
 
 
+def name_overlap(a: NameValue, b: NameValue) -> float:
+    """How well the best-matching part of two names agrees (first or last, either way round):
+    low only when the two names share nothing — "Zed Quill" and "Robert Smith"."""
+    best = 0.0
+    for x, xf in ((a.first, a.first_formal), (a.last, a.last_formal)):
+        for y, yf in ((b.first, b.first_formal), (b.last, b.last_formal)):
+            if x and y and len(x) > 1 and len(y) > 1:
+                best = max(best, 1.0 if x == y or not xf.isdisjoint(yf) else _word_sim(x, y))
+    return best
+
+
 def _sim_exact(a: Any, b: Any) -> float:
     return 1.0 if a == b else 0.0
 
@@ -192,16 +203,12 @@ def is_generic_email(email: str) -> bool:
 
 def _level_email(a: str, b: str) -> int:
     """0 the same address, 1 the same role or free-mail address, 2 the same mailbox name at
-    another domain, 3 the same (company) domain, 4 else."""
+    another domain, 3 else. (The company's domain is the domain field's evidence, not this.)"""
     if a == b:
         return 1 if is_generic_email(a) else 0
-    la, _, da = a.rpartition("@")
-    lb, _, db = b.rpartition("@")
-    if la == lb and not is_generic_email(a):
+    if a.rpartition("@")[0] == b.rpartition("@")[0] and not is_generic_email(a):
         return 2
-    if da == db and da not in PERSONAL_DOMAINS:
-        return 3
-    return 4
+    return 3
 
 
 def _prep_email(raw: str) -> str | None:
@@ -400,7 +407,7 @@ COMPARATORS: dict[str, Comparator] = {
         _tf_phone,
     ),
     "email": Comparator(
-        ("same address", "same role or free-mail address", "same mailbox", "same domain", "else"),
+        ("same address", "same role or free-mail address", "same mailbox", "else"),
         _prep_email,
         _level_email,
         _sim_email,

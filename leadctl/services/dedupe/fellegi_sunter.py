@@ -37,6 +37,9 @@ MISSING = -1
 _EPS = 1e-6
 # No level is impossible for a match: real files have noise a sample may not show.
 M_FLOOR = 0.002
+# Comparators that measure one thing (the organisation): colleagues agree on all of them, so
+# their evidence is not independent; the strongest one counts.
+GROUPED = frozenset({"company", "domain"})
 
 
 @dataclass
@@ -65,7 +68,7 @@ class FSModel:
     prior: float  # log2 odds of a match among candidate pairs (λ)
     trained: dict[str, Any] = field(default_factory=dict)  # when, on what, with what result
     _fast: list[
-        tuple[Callable[[Any, Any], int], list[float], dict[str, float], Callable[[Any], str], float]
+        tuple[Callable[[Any, Any], int], list[float], dict[str, float], Callable[[Any], str], float, bool]
     ] = field(default_factory=list, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -76,6 +79,7 @@ class FSModel:
                 f.tf,
                 COMPARATORS[f.compare].tf_key,
                 max(f.m[0], _EPS),
+                f.compare in GROUPED,
             )
             for f in self.fields
         ]
@@ -86,23 +90,29 @@ class FSModel:
 
     def levels(self, a: Sequence[Any], b: Sequence[Any]) -> Pattern:
         return tuple(
-            MISSING if x is None or y is None else COMPARATORS[f.compare].level(x, y)
-            for f, x, y in zip(self.fields, a, b, strict=True)
+            MISSING if x is None or y is None else fast[0](x, y)
+            for fast, x, y in zip(self._fast, a, b, strict=True)
         )
 
     def log2_odds(self, a: Sequence[Any], b: Sequence[Any]) -> float:
         total = self.prior
-        for (level, weights, tf, tf_key, m0), x, y in zip(self._fast, a, b, strict=True):
+        grouped: float | None = None  # company and domain: one piece of evidence, counted once
+        for (level, weights, tf, tf_key, m0, in_group), x, y in zip(self._fast, a, b, strict=True):
             if x is None or y is None:
                 continue
             k = level(x, y)
+            w = weights[k]
             if k == 0 and tf:
                 f = tf.get(tf_key(x))
                 if f is not None:
-                    total += math.log2(m0 / f)
-                    continue
-            total += weights[k]
-        return total
+                    w = math.log2(m0 / f)
+            if in_group:
+                grouped = (
+                    w if grouped is None else (max(grouped, w) if w > 0 or grouped > 0 else min(grouped, w))
+                )
+            else:
+                total += w
+        return total if grouped is None else total + grouped
 
     def probability(self, a: Sequence[Any], b: Sequence[Any]) -> float:
         z = self.log2_odds(a, b)

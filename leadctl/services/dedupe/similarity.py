@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from leadctl.services.dedupe.comparisons import COMPARATORS, is_generic_email, name_similarity
+from leadctl.services.dedupe.comparisons import COMPARATORS, is_generic_email, name_overlap, name_similarity
 from leadctl.services.dedupe.config import MatchConfig
 from leadctl.services.dedupe.keys import NormRecord
 
@@ -100,7 +100,7 @@ def _fuzzy_score(a: NormRecord, b: NormRecord, config: MatchConfig, floor: float
     return _combine(sims, config)
 
 
-NAMES_DISAGREE = 0.5  # name similarity below which a shared e-mail or phone is not one person
+NAMES_AGREE = 0.8  # a shared e-mail or phone decides only when a part of the names agrees this well
 
 
 def exact_holds(a: NormRecord, b: NormRecord, rule: str, config: MatchConfig) -> bool:
@@ -111,8 +111,7 @@ def exact_holds(a: NormRecord, b: NormRecord, rule: str, config: MatchConfig) ->
         return False
     if a.name is None or b.name is None:
         return True
-    # both ways: a nickname is looked up on one side only ("Fletcher Liam" / "William Fletcher")
-    return max(name_similarity(a.name, b.name), name_similarity(b.name, a.name)) >= NAMES_DISAGREE
+    return name_overlap(a.name, b.name) >= NAMES_AGREE
 
 
 def score_with_floor(a: NormRecord, b: NormRecord, config: MatchConfig, floor: float) -> tuple[float, str]:
@@ -123,8 +122,28 @@ def score_with_floor(a: NormRecord, b: NormRecord, config: MatchConfig, floor: f
     if rule and (model is None or config.exact_key_mode == "decide") and exact_holds(a, b, rule, config):
         return 1.0, rule
     if model is not None:
-        return model.probability(a.values, b.values), rule or "model"
+        p = model.probability(a.values, b.values)
+        if not (rule and exact_holds(a, b, rule, config)):  # a holding exact key outweighs vetoes
+            p = _vetoed(a, b, config, p)
+        return p, rule or "model"
     return _fuzzy_score(a, b, config, floor), "fuzzy"
+
+
+def _vetoed(a: NormRecord, b: NormRecord, config: MatchConfig, p: float) -> float:
+    """A learned probability under the rules' vetoes: a ``required`` field missing on one side
+    gives 0; a field below its ``min`` caps the score at its similarity (as untrained)."""
+    for i, rule in enumerate(config.active_fields):
+        if not (rule.required or rule.min > 0):
+            break  # vetoes come first in active_fields
+        x, y = a.values[i], b.values[i]
+        if x is None or y is None:
+            if rule.required:
+                return 0.0
+            continue
+        s = SIM[rule.compare](x, y)
+        if s < rule.min:
+            p = min(p, s)
+    return p
 
 
 def _combine(sims: Sequence[float | None], config: MatchConfig) -> float:
@@ -170,6 +189,8 @@ def compare(a: NormRecord, b: NormRecord, config: MatchConfig) -> Comparison:
         return Comparison(1.0, exact, sims, config.threshold, "same " + exact.split(":")[1].replace("_", " "))
     if model is not None:
         p = model.probability(a.values, b.values)
+        if not (exact and exact_holds(a, b, exact, config)):
+            p = _vetoed(a, b, config, p)
         return Comparison(p, exact or "model", sims, config.threshold, "learned match probability")
     notes = []
     if exact:

@@ -27,24 +27,27 @@ from leadctl.services.dedupe.fellegi_sunter import (
 )
 from leadctl.services.dedupe.keys import NormRecord, blocking_keys
 
-RANDOM_PAIRS = 150_000
-BLOCKED_PAIRS = 400_000
+RANDOM_PAIRS = 50_000
+BLOCKED_PAIRS = 200_000
 TF_VALUES = 2000  # most common values per field whose frequency is kept
 TF_MIN_COUNT = 3
 
+WEAK_RULES = frozenset({"c", "d", "s"})
 _NAME_PARTS = {"name": {"name", "first_name", "last_name", "full_name"}}
 _PHONE_PARTS = {"phone", "business_phone", "mobile_phone"}
 
 
 def _rule_fields(prefix: str, config: MatchConfig) -> set[str]:
     """The compared fields a blocking rule (by key prefix) makes agree by construction."""
+    # company, domain and the e-mail's domain go together: colleagues share all three, so a
+    # session blocked on one of them learns nothing true from the others
     built_in = {
-        "e": {"email"},
+        "e": {"email", "domain"},
         "p": {"phone"},
         "s": {"phone"},
         "x": set(),
-        "c": {"company"},
-        "d": {"domain"},
+        "c": {"company", "domain", "email"},
+        "d": {"company", "domain", "email"},
         "n": {"name"},
     }
     if prefix in built_in:
@@ -148,21 +151,31 @@ def train(norms: Sequence[NormRecord], config: MatchConfig, *, seed: int = 0) ->
         by_rule[prefix] = counted
     del blocks
 
-    # m: one EM session per rule, the rule's own fields left out; averaged per field
-    m_sum = [[0.0] * k for k in n_levels]
-    m_n = [0] * len(fields)
+    # m: one EM session per rule, the rule's own fields left out; averaged per field over the
+    # strong sessions (exact keys, name, the rules file's own field rules), else over the weak
+    # ones (company, domain, phone suffix: mostly colleagues, whom EM may take for one person)
+    m_sum = {True: [[0.0] * k for k in n_levels], False: [[0.0] * k for k in n_levels]}
+    m_n = {True: [0] * len(fields), False: [0] * len(fields)}
     start = [prior_m(k) for k in n_levels]
     for prefix, counted in by_rule.items():
         own = _rule_fields(prefix, config)
         use = [f.name not in own for f in fields]
         if not any(use) or sum(counted.values()) < 10:
             continue
+        strong = prefix not in WEAK_RULES
         m, _lam = em(counted, u, start, use, lam=0.2)
         for i, used in enumerate(use):
             if used and any(p[i] != MISSING for p in counted):
-                m_sum[i] = [a + b for a, b in zip(m_sum[i], m[i], strict=True)]
-                m_n[i] += 1
-    m_final = [[x / m_n[i] for x in m_sum[i]] if m_n[i] else start[i] for i in range(len(fields))]
+                m_sum[strong][i] = [a + b for a, b in zip(m_sum[strong][i], m[i], strict=True)]
+                m_n[strong][i] += 1
+    m_final = []
+    for i in range(len(fields)):
+        for strong in (True, False):
+            if m_n[strong][i]:
+                m_final.append([x / m_n[strong][i] for x in m_sum[strong][i]])
+                break
+        else:
+            m_final.append(start[i])
 
     # λ over all candidate pairs, m and u fixed
     all_pairs: Counter[Pattern] = Counter(patterns.values())
