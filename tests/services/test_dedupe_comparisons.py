@@ -150,3 +150,23 @@ def test_common_values_count_for_less() -> None:
     common = model.log2_odds(norms[0].values, norms[1].values)
     rare = model.log2_odds(norms[-1].values, norms[-2].values)
     assert rare > common
+
+
+def test_weak_links_do_not_chain_two_clusters() -> None:
+    """A and B agree fully, so do C and D; B and C only weakly: two people, not one."""
+    config = MatchConfig(
+        fields=(FieldRule("code", 1.0, "fuzzy"),), blocking=(("group",),), exact_keys=(), threshold=0.8
+    )
+    rows = {
+        "a": {"code": "aaaaaaaaaa", "group": "g"},
+        "b": {"code": "aaaaaaaaaa", "group": "g"},
+        "c": {"code": "aaaaaaaabb", "group": "g"},
+        "d": {"code": "aaaaaaaabb", "group": "g"},
+    }
+    norms = {k: normalise(v, config) for k, v in rows.items()}
+    assert 0.8 <= compare(norms["b"], norms["c"], config).score < 0.9
+    clusters = cluster(norms.items(), config)
+    assert sorted(sorted(str(m) for m in c.members) for c in clusters) == [["a", "b"], ["c", "d"]]
+    # a lone record still joins a cluster on a weak link
+    del norms["d"]
+    assert [sorted(str(m) for m in c.members) for c in cluster(norms.items(), config)] == [["a", "b", "c"]]

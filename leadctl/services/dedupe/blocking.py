@@ -83,6 +83,7 @@ class ScanStats:
     skipped_blocks: int = 0
     skipped_records: int = 0
     largest_skipped: str = ""
+    weak_links_refused: int = 0  # weak links that would have chained two clusters into one
 
 
 _PARTS = 64  # blocking entries are sorted one partition at a time, to bound memory

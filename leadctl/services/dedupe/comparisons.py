@@ -182,6 +182,7 @@ def _level_phone(a: tuple[str, ...], b: tuple[str, ...]) -> int:
     return best
 
 
+@lru_cache(maxsize=1 << 16)
 def _local(email: str) -> str:
     return _NON_ALNUM.sub("", email.rpartition("@")[0].split("+", 1)[0])
 
