@@ -59,16 +59,20 @@ def e164(text: str, country: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def dataset(n: int, seed: int, dup_rate: float, cache: Path, hard_rate: float = 0.0) -> tuple[Path, Path]:
-    """(leads.csv with E.164 phones, truth.csv), generated once per (n, seed, dup_rate, hard_rate)."""
+def dataset(
+    n: int, seed: int, dup_rate: float, cache: Path, hard_rate: float = 0.0, *, trap_rate: float = 0.0
+) -> tuple[Path, Path]:
+    """(leads.csv with E.164 phones, truth.csv), generated once per (n, seed, dup_rate, hard_rate,
+    trap_rate)."""
     from leadctl.demo import fakedata
 
     cache.mkdir(parents=True, exist_ok=True)
     stem = f"leads-n{n}-s{seed}-d{dup_rate:g}" + (f"-h{hard_rate:g}" if hard_rate else "")
+    stem += f"-t{trap_rate:g}" if trap_rate else ""
     leads_path, truth_path = cache / f"{stem}.csv", cache / f"{stem}.truth.csv"
     if leads_path.exists() and truth_path.exists():
         return leads_path, truth_path
-    leads = fakedata.generate(n, seed, dup_rate=dup_rate, hard_rate=hard_rate)
+    leads = fakedata.generate(n, seed, dup_rate=dup_rate, hard_rate=hard_rate, trap_rate=trap_rate)
     rows = []
     for lead in leads:
         rec = dict(lead.record)

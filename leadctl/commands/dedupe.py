@@ -26,9 +26,15 @@ EVALUATE_SECTIONS = (
     ),
     Section(
         "sweep",
-        "Threshold sweep",
-        ["threshold", "precision", "recall", "f1", "tp", "fp", "fn"],
-        display=_SCORES,
+        "Threshold sweep: what process would produce (f1_linked: all links closed transitively)",
+        ["threshold", "precision", "recall", "f1", "tp", "fp", "fn", "f1_linked"],
+        display={**_SCORES, "f1_linked": fixed(4)},
+    ),
+    Section(
+        "misses",
+        "True pairs process misses at the threshold, by the fields that disagree",
+        ["pairs", "pattern"],
+        skip_empty=True,
     ),
 )
 
@@ -207,28 +213,144 @@ def history_cmd(app: AppContext, fmt: str) -> None:
     render(svc.history(app.engine()), fmt, empty="No merges yet.")
 
 
+def _grid(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[float, ...] | None:
+    if value is None:
+        return None
+    try:
+        out = tuple(sorted({float(v) for v in value.split(",") if v.strip()}))
+    except ValueError:
+        raise click.BadParameter(f"expected numbers from 0 to 1 separated by commas, got {value!r}") from None
+    if not out or not all(0 <= t <= 1 for t in out):
+        raise click.BadParameter(f"expected numbers from 0 to 1 separated by commas, got {value!r}")
+    return out
+
+
 @dedupe.command("evaluate")
 @click.argument("truth", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--id-column", default="external_id", show_default=True, help="Truth column with the lead's external id."
+)
+@click.option(
+    "--entity-column", default="entity_id", show_default=True, help="Truth column with the true entity."
+)
+@click.option(
+    "--thresholds", callback=_grid, metavar="T1,T2,…", help="Threshold grid (default 0.5, 0.55 … 0.95)."
+)
 @format_option
 @pass_app
-def evaluate_cmd(app: AppContext, truth: Path, fmt: str) -> None:
-    """Score the duplicate rules against a labelled file (external_id, entity_id).
+def evaluate_cmd(
+    app: AppContext,
+    truth: Path,
+    id_column: str,
+    entity_column: str,
+    thresholds: tuple[float, ...] | None,
+    fmt: str,
+) -> None:
+    """Score the duplicate rules against a labelled file (a lead id and its true entity).
 
     Pairwise precision, recall and F1 of the stored outcome (leads grouped by client), then
-    of the rules across a threshold sweep, so you can tune duplicates.threshold on your
-    own labelled sample.
+    across a threshold sweep of what 'process' would produce (each lead joins its best
+    client, as process does; f1_linked closes every link transitively), the blocking recall
+    (the share of true pairs any blocking rule compares: the ceiling of recall) and the true
+    pairs missed, by the fields that disagree — to tune duplicates.threshold, fields and
+    blocking on your own labelled sample.
 
     \b
     Example:
       leadctl dedupe evaluate labelled-sample.csv
+      leadctl dedupe evaluate people.csv --id-column rec_id --entity-column cluster --thresholds 0.5,0.8,0.9,0.99
     """
     from leadctl.output import message, render_sections
     from leadctl.services.dedupe import truth as svc
+    from leadctl.services.dedupe.evaluation import DEFAULT_SWEEP
 
-    report = svc.evaluate(app.engine(), app.rules, truth)
+    report = svc.evaluate(
+        app.engine(),
+        app.rules,
+        truth,
+        thresholds or DEFAULT_SWEEP,
+        id_column=id_column,
+        entity_column=entity_column,
+    )
     if fmt == "table":
         message(
             f"{report['leads_found']:,} of {report['labelled_rows']:,} labelled rows found as leads; "
-            f"{report['leads_with_client']:,} have a client."
+            f"{report['leads_with_client']:,} have a client. Blocking recall "
+            f"{report['blocking_recall']:.4f} ({report['candidate_pairs']:,} candidate pairs, "
+            f"{report['true_pairs']:,} true pairs); {report['model']} model."
         )
     render_sections(report, fmt, EVALUATE_SECTIONS, fields=())
+
+
+MODEL_SECTIONS = (
+    Section(
+        "fields",
+        "Levels, m, u and match weight (log2 m/u) per field",
+        ["field", "compare", "level", "agreement", "m", "u", "weight", "common_values"],
+    ),
+)
+
+
+@dedupe.command("train")
+@click.option(
+    "--campaign", type=CampaignRef(), metavar="CAMPAIGN", help="Learn from this campaign's leads only."
+)
+@click.option("--bucket", type=BucketRef(), metavar="BUCKET", help="Learn from this bucket's leads only.")
+@format_option
+@pass_app
+def train_cmd(app: AppContext, campaign: str | None, bucket: str | None, fmt: str) -> None:
+    """Learn the duplicate model from the stored leads (no labels needed) and store it.
+
+    Fellegi–Sunter: for each field of duplicates.fields and each of its levels (exact,
+    close, …, else), u is estimated from random pairs of leads and m by expectation-
+    maximisation over the candidate pairs; common values (a frequent surname, info@, a
+    switchboard number) count for less. Scores become match probabilities and
+    duplicates.threshold a probability. 'leadctl dedupe model' shows what was learned.
+
+    \b
+    Example:
+      leadctl dedupe train
+      leadctl dedupe train --campaign "Outbound Q1"
+    """
+    from leadctl.output import message, render_record
+    from leadctl.services.admin.lookup import scope_ids
+    from leadctl.services.dedupe import model as svc
+
+    engine = app.engine()
+    bucket_id, campaign_id = scope_ids(engine, bucket, campaign)
+    summary = svc.train(
+        engine, app.rules, bucket_id=bucket_id, campaign_id=campaign_id, on_warning=app.report().warn
+    )
+    shown = {k: v for k, v in summary.items() if k not in ("sessions", "values_present")}
+    render_record(shown if fmt == "table" else summary, fmt)
+    if fmt == "table":
+        message(
+            f"Learned from {summary['records']:,} leads and {summary['pairs']:,} candidate pairs "
+            "('leadctl dedupe model' shows the weights)."
+        )
+
+
+@dedupe.command("model")
+@format_option
+@pass_app
+def model_cmd(app: AppContext, fmt: str) -> None:
+    """Show the learned duplicate model: when and on what it was trained, levels, m, u, weights.
+
+    \b
+    Example:
+      leadctl dedupe model
+      leadctl dedupe model --format json
+    """
+    from leadctl.output import message, render_sections
+    from leadctl.services.dedupe import model as svc
+
+    report = svc.show(app.engine(), app.rules)
+    if fmt == "table":
+        message(
+            f"Model {report['model_id']} trained {report['trained_at']:%Y-%m-%d %H:%M} UTC by "
+            f"{report['actor']} on {report['records']:,} leads, {report['pairs']:,} candidate pairs "
+            f"(match share {report['match_share']:.4f})"
+            + ("" if report["in_force"] else "; NOT in force: the rules compare other fields, retrain")
+            + "."
+        )
+    render_sections(report, fmt, MODEL_SECTIONS, fields=())

@@ -97,6 +97,7 @@ class _Generator:
         invalid_rate: float,
         regions: tuple[str, ...],
         hard_rate: float = 0.0,
+        trap_rate: float = 0.0,
     ):
         for region in regions:
             if region not in REGION_WEIGHT:
@@ -108,6 +109,9 @@ class _Generator:
         self.dup_rate = dup_rate
         self.invalid_rate = invalid_rate
         self.hard_rate = hard_rate
+        # traps draw from their own generator: with trap_rate 0 the rows are as they always were
+        self.trap_rate = trap_rate
+        self.trap_r = FastRandom(seed ^ 0x5EED7)
         self.city_pools, self.mobile_pools = phone_pools()
         self.cities = [c for c in (*US_CA_CITIES, *GB_CITIES) if c[2] in regions]
         weights = [REGION_WEIGHT[c[2]] / sum(1 for d in self.cities if d[2] == c[2]) for c in self.cities]
@@ -479,6 +483,22 @@ class _Generator:
             else:
                 rec[r.choice(("first_name", "last_name"))] = ""
 
+    # -- hard mode: different people that look alike -----------------------------------------
+
+    def _trap(self, p: Person) -> None:
+        """Make a new person resemble others without being them: a namesake of an earlier
+        person, a bare first name at a free-mail provider (john@aol.com, shared by every John
+        who uses it), or the company's role mailbox (info@, sales@) shared with colleagues."""
+        t = self.trap_r
+        k = t.random()
+        if k < 0.4:
+            q = self.people[t.randrange(len(self.people))]
+            p.first, p.last = q.first, q.last
+        elif k < 0.7:
+            p.email = f"{slug(p.first)}@{t.choice(('aol.com', 'yahoo.com'))}"
+        else:
+            p.email = f"{t.choice(('info', 'sales', 'contact'))}@{p.company.domain}"
+
     # -- main loop --------------------------------------------------------------------------
 
     def run(self) -> list[FakeLead]:
@@ -506,6 +526,8 @@ class _Generator:
                 kind = RowKind.DUPLICATE
             else:
                 p = self._person(i)
+                if self.trap_rate and self.people and self.trap_r.random() < self.trap_rate:
+                    self._trap(p)
                 rec = self._base_record(p)
                 when = p.registered
                 if k < self.dup_rate + self.invalid_rate:
@@ -540,6 +562,7 @@ def generate(
     invalid_rate: float = 0.0,
     regions: tuple[str, ...] = ("US", "CA", "GB"),
     hard_rate: float = 0.0,
+    trap_rate: float = 0.0,
 ) -> list[FakeLead]:
     """``n`` fake leads in registration order; the same arguments always give the same rows.
 
@@ -548,6 +571,9 @@ def generate(
     and carry 1–3 noise ops (typo, nickname, initial, swapped names, company suffix/case, title
     variant, missing fields); company and city stay. With 0 (the default) the rows are exactly
     those of earlier versions.
+
+    ``trap_rate`` is the share of new people made to look like others (see ``_trap``):
+    namesakes, shared free-mail first-name addresses and shared role mailboxes. 0: none.
     """
     if n < 0:
         raise ValueError("n must be ≥ 0")
@@ -555,7 +581,9 @@ def generate(
         raise ValueError("dup_rate and invalid_rate must be in [0, 1) and add up to less than 1")
     if not 0 <= hard_rate <= 1:
         raise ValueError("hard_rate must be in [0, 1]")
-    generator = _Generator(n, seed, dup_rate, invalid_rate, tuple(regions), hard_rate)
+    if not 0 <= trap_rate <= 1:
+        raise ValueError("trap_rate must be in [0, 1]")
+    generator = _Generator(n, seed, dup_rate, invalid_rate, tuple(regions), hard_rate, trap_rate)
     # Millions of small dicts and strings: the cyclic GC would rescan them over and over.
     enabled = gc.isenabled()
     gc.disable()

@@ -141,6 +141,11 @@ def _scalar(node: yaml.Node, spec: Spec, where: str, key: str) -> Any:
 def _convert(node: yaml.Node, spec: Spec, where: str, key: str) -> Any:
     """A YAML node checked against ``spec`` and turned into Python values."""
     _check_tag(node, where, key)
+    if spec.kind == "either":
+        for option in spec.options:
+            if (option.kind == "list") == isinstance(node, yaml.SequenceNode):
+                return _convert(node, option, where, key)
+        raise ConfigError(f"{where} line {_mark(node)}: {key}: expected {spec.expected()}")
     if spec.kind == "section":
         if not isinstance(node, yaml.MappingNode):
             raise ConfigError(f"{where} line {_mark(node)}: {key or 'top level'}: expected {spec.expected()}")
@@ -227,7 +232,8 @@ def defaults() -> dict[str, Any]:
 def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
     out = copy.deepcopy(base)
     for key, value in override.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict) and key != "aliases":
+        # aliases and duplicates.fields are complete lists: a file's own replaces the default
+        if isinstance(value, dict) and isinstance(out.get(key), dict) and key not in ("aliases", "fields"):
             out[key] = merge(out[key], value)
         else:
             out[key] = copy.deepcopy(value)

@@ -44,8 +44,11 @@ class Spec:
     item: Spec | None = None
     fields: dict[str, Spec] = field(default_factory=dict)
     pattern_hint: str = ""
+    options: tuple[Spec, ...] = ()  # kind "either": a scalar or a list, whichever the value is
 
     def expected(self) -> str:
+        if self.kind == "either":
+            return " or ".join(o.expected() for o in self.options)
         if self.choices:
             return "one of " + ", ".join(self.choices)
         if self.kind == "list" and self.item is not None:
@@ -77,7 +80,11 @@ def section(doc: str, **fields: Spec) -> Spec:
 DUPLICATE_SCOPES = ("global", "campaign")
 EXACT_KEYS = ("email", "phone", "external_id")
 BLOCKING_KINDS = ("company", "domain", "phone_suffix", "name")
-COMPARATORS = ("exact", "fuzzy", "name", "company", "phone", "email", "domain")
+COMPARATORS = (
+    "exact", "text", "fuzzy", "name", "company", "phone", "email", "domain",
+    "date", "number", "postcode", "address",
+)  # fmt: skip
+EXACT_KEY_MODES = ("evidence", "decide")
 
 ROUTING_MODELS = ("account_owner", "territory", "skill", "round_robin", "bucket_manager", "pool")
 RANK_FACTORS = (
@@ -126,11 +133,28 @@ SCHEMA = section(
             "float", minimum=0, maximum=1, doc="fuzzy score at or above which leads are duplicates"
         ),
         exact_keys=Spec(
-            "list", item=Spec("str", choices=EXACT_KEYS), doc="keys that make leads duplicates outright"
+            "list", item=Spec("str", choices=EXACT_KEYS), doc="keys that are strong evidence of one person"
+        ),
+        exact_key_mode=Spec(
+            "str",
+            choices=EXACT_KEY_MODES,
+            doc="evidence: weighed with the names; decide: duplicates outright",
         ),
         gmail_folding=Spec("bool", doc="ignore dots and +tags in Gmail addresses"),
         min_evidence=Spec("float", minimum=0, maximum=1, doc="share of field weight both leads must have"),
-        blocking=Spec("list", item=Spec("str", choices=BLOCKING_KINDS), doc="fuzzy candidate keys"),
+        blocking=Spec(
+            "list",
+            item=Spec(
+                "either",
+                options=(
+                    Spec("str", choices=BLOCKING_KINDS),
+                    Spec(
+                        "list", item=Spec("str", doc="field, field:N (first N characters) or field:soundex")
+                    ),
+                ),
+            ),
+            doc="candidate rules (OR-ed): a built-in key, or a list of fields that must all agree",
+        ),
         max_block_size=Spec("int", minimum=2, doc="skip fuzzy candidate blocks larger than this"),
         fields=Spec(
             "map",

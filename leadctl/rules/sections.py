@@ -72,9 +72,11 @@ class DuplicateRules:
     scope: str
     threshold: float
     exact_keys: tuple[str, ...]
+    exact_key_mode: str
     gmail_folding: bool
     min_evidence: float
-    blocking: tuple[str, ...]
+    # a built-in key name, or a tuple of field specs ("last_name", "last_name:3", "city:soundex")
+    blocking: tuple[str | tuple[str, ...], ...]
     max_block_size: int
     fields: tuple[DuplicateField, ...]
 
@@ -94,9 +96,10 @@ class DuplicateRules:
             d["scope"],
             float(d["threshold"]),
             tuple(dict.fromkeys(d["exact_keys"] or ())),
+            d["exact_key_mode"],
             d["gmail_folding"],
             float(d["min_evidence"]),
-            tuple(dict.fromkeys(d["blocking"] or ())),
+            tuple(dict.fromkeys(b if isinstance(b, str) else tuple(b) for b in d["blocking"] or ())),
             int(d["max_block_size"]),
             fields,
         )

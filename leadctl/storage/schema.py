@@ -288,6 +288,24 @@ merge = Table(
 )
 
 
+# A duplicate model learned by `dedupe train` (Fellegi–Sunter m/u per field level): the newest
+# whose fields match the rules in force scores duplicates. Kept with when and on what it was
+# trained (scope, record and pair counts), so `dedupe model` can say where weights came from.
+match_model = Table(
+    "match_model",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("trained_at", UTCDateTime, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("signature", Text, nullable=False),
+    Column("bucket_id", Integer),
+    Column("campaign_id", Integer),
+    Column("records", Integer, nullable=False),
+    Column("pairs", Integer, nullable=False),
+    Column("params", JSONType, nullable=False),
+    Column("summary", JSONType, nullable=False),
+)
+
 # ------------------------------------------------------------------ assignment and activities
 
 ACTIVE = text("ended_at IS NULL")

@@ -236,6 +236,10 @@ def test_reprocess_does_not_depend_on_visiting_order(leadctl: Leadctl, tmp_path:
     """A duplicate visited before the lead that creates a better client in the same run ends up
     where a second run would put it."""
     # W-2 is a fuzzy duplicate of W-1 (same name and company, other e-mail and phone).
+    # exact_key_mode decide: W-3's e-mail makes it W-2's duplicate whatever its name.
+    decide = tmp_path / "decide.yaml"
+    decide.write_text("duplicates:\n  exact_key_mode: decide\n", encoding="utf-8")
+    leadctl.rules = str(decide)
     rows = (
         "Dana,Reyes,dana@initech.com,Buyer,Initech,(312) 555-0101,,W-1\n"
         "Dana,Reyes,d.reyes@initech.com,Buyer,Initech,(312) 555-0166,,W-2\n"

@@ -255,3 +255,22 @@ def test_hard_duplicates_share_no_email_or_phone_but_keep_company_and_city() -> 
     assert names_changed > 0.5 * len(pairs)
     with pytest.raises(ValueError, match="hard_rate"):
         generate(10, hard_rate=1.5)
+
+
+def test_trap_people_share_addresses_and_names_but_not_identity() -> None:
+    """Hard mode: namesakes, first-name free-mail and role mailboxes shared by different people;
+    with trap_rate 0 the rows are exactly the usual ones."""
+    from collections import defaultdict
+
+    plain = generate(3000, seed=4)
+    assert [x.record for x in generate(3000, seed=4, trap_rate=0.0)] == [x.record for x in plain]
+    rows = generate(3000, seed=4, trap_rate=0.3)
+    owners: dict[str, set[str]] = defaultdict(set)
+    names: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for x in rows:
+        owners[x.record["email"].lower()].add(x.entity_id)
+        names[(x.record["first_name"], x.record["last_name"])].add(x.entity_id)
+    shared = [e for e, ids in owners.items() if len(ids) > 1]
+    assert any(e.startswith(("info@", "sales@", "contact@")) for e in shared)
+    assert any(e.endswith(("@aol.com", "@yahoo.com")) for e in shared)
+    assert sum(1 for ids in names.values() if len(ids) > 1) >= 100

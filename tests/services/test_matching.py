@@ -143,22 +143,22 @@ def test_exact_keys_email_phone_in_either_column_and_external_id() -> None:
         "city": "",
     }
     a = lead()
-    assert (
-        cmp(
-            a,
-            lead(
-                email="Robert.Smith@ACME-logistics.com ",
-                business_phone="",
-                **{k: v for k, v in stranger.items()},
-            ),
-        ).rule
-        == "exact:email"
-    )
+    decide = MatchConfig(exact_key_mode="decide")
+    same_mail = lead(email="Robert.Smith@ACME-logistics.com ", business_phone="", **stranger)
+    # decide: the key alone makes the duplicate, whatever the names
+    assert cmp(a, same_mail, decide).rule == "exact:email"
+    # evidence (the default): a shared address with a clearly different name is not one person
+    assert cmp(a, same_mail).rule == "fuzzy" and not cmp(a, same_mail).is_duplicate
+    # ... but with the same person's name the key still decides
+    assert cmp(a, lead(email="robert.smith@acme-logistics.com", business_phone="")).rule == "exact:email"
     # a's business phone given as b's mobile
     b = lead(email="zed@other.com", business_phone="", mobile_phone="+14155550132", **stranger)
-    result = cmp(a, b)
+    result = cmp(a, b, decide)
     assert result.rule == "exact:phone" and result.score == 1.0 and result.is_duplicate
-    no_phone_key = MatchConfig(exact_keys=("email",))
+    assert not cmp(a, b).is_duplicate  # a shared switchboard between two different people
+    bob = lead(first_name="Bob", email="bob@other.com", business_phone="", mobile_phone="+14155550132")
+    assert cmp(a, bob).rule == "exact:phone"  # Bob = Robert: the names agree
+    no_phone_key = MatchConfig(exact_keys=("email",), exact_key_mode="decide")
     assert not cmp(a, b, no_phone_key).is_duplicate
     c = lead(external_id="CRM-1", email="", business_phone="+14155550100", **stranger)
     d = lead(external_id="CRM-1", email="", business_phone="+14155550101", **stranger)
@@ -205,9 +205,9 @@ def test_rules_file_section_builds_the_config(tmp_path) -> None:
     config = MatchConfig.from_rules(load_rules(path).duplicates)
     assert config.threshold == 0.9 and config.exact_keys == ("email",)
     by_name = {r.name: r for r in config.fields}
-    assert by_name["name"] == FieldRule(
-        "name", 4.0, "name", min=0.9, required=True
-    )  # merged with the default
+    # the file's fields are the complete list: nothing inherited from the defaults
+    assert set(by_name) == {"title", "name", "Account Number"}
+    assert by_name["name"] == FieldRule("name", 1.0, "name", min=0.9, required=False)
     assert by_name["title"].weight == 0 and "title" not in {r.name for r in config.active_fields}
     assert by_name["Account Number"] == FieldRule("Account Number", 2.0, "exact")
 
@@ -324,7 +324,9 @@ def test_cluster_links_chains_and_explains() -> None:
     assert [c.members for c in clusters] == [["a", "b", "c"]]
     (c,) = clusters
     assert {(link.a, link.b) for link in c.links} | {(link.b, link.a) for link in c.links} >= {("a", "b")}
-    assert len(c.links) == 2 and c.score == 1.0
+    # bob@gmail.com is a first name at a free-mail provider: evidence, not a verdict (b-c
+    # still match on everything else)
+    assert len(c.links) == 2 and 0.8 <= c.score < 1.0
     assert set(c.rules) <= {"exact:phone", "exact:email", "fuzzy"}
     assert all(link.comparison.explanation.startswith(link.comparison.rule) for link in c.links)
 

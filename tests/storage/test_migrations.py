@@ -203,3 +203,28 @@ def test_0008_adds_the_ranking_index_over_existing_activities_and_drops_it(db_ur
         assert conn.execute(text("SELECT activity_key FROM activity")).scalars().all() == ["a1"]
     migrate.upgrade(engine, "head")
     assert "ix_activity_rank" in indexes()
+
+
+def test_0012_match_model_up_and_down_on_a_populated_database(db_url: str) -> None:
+    engine = engine_mod.create(db_url)
+    migrate.upgrade(engine, "head")
+    now = "2026-12-01 10:00:00"
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                f"INSERT INTO campaign (id, name, active, created_at, updated_at) VALUES (1, 'C', true, '{now}', '{now}')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO match_model (trained_at, actor, signature, records, pairs, params, summary) "
+                f"VALUES ('{now}', 'ops', 'name:name', 10, 4, '{{\"prior\": -3, \"fields\": []}}', '{{}}')"
+            )
+        )
+    migrate.downgrade(engine, "0007")
+    with engine.connect() as conn:
+        assert "match_model" not in inspect(conn).get_table_names()
+        assert conn.execute(text("SELECT name FROM campaign")).scalar_one() == "C"
+    migrate.upgrade(engine, "head")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM match_model")).scalar_one() == 0

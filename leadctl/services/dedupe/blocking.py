@@ -87,6 +87,7 @@ class ScanStats:
     skipped_blocks: int = 0
     skipped_records: int = 0
     largest_skipped: str = ""
+    weak_links_refused: int = 0  # weak links that would have chained two clusters into one
 
 
 _PARTS = 64  # blocking entries are sorted one partition at a time, to bound memory
@@ -193,7 +194,7 @@ def candidate_pairs(
     largest = 0
     for h, exact, members in _blocks(blocking):
         stats.blocks += 1
-        if exact:
+        if exact and (len(members) > limit or (config.exact_key_mode == "decide" and config.model is None)):
             # Star from the first member: each shares the key with it, so one comparison each
             # links the whole block. Members that do not share it (a 62-bit hash collision,
             # practically never) form their own star.

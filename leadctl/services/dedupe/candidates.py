@@ -13,7 +13,15 @@ from typing import cast
 from leadctl.services.dedupe.blocking import Index
 from leadctl.services.dedupe.config import MatchConfig
 from leadctl.services.dedupe.keys import EXACT_PREFIXES, NormRecord, is_exact_key
-from leadctl.services.dedupe.similarity import Comparison, compare, score
+from leadctl.services.dedupe.similarity import Comparison, compare, exact_holds, score
+
+
+def _key_decides(norm: NormRecord, client: NormRecord, kind: str, cfg: MatchConfig) -> bool:
+    """A stored exact key shared with the lead decides, as the key itself would (the keys of a
+    merged client point to its survivor, whose own fields may no longer hold that e-mail)."""
+    if cfg.model is not None and cfg.exact_key_mode != "decide":
+        return False
+    return exact_holds(norm, client, f"exact:{kind}", cfg)
 
 
 def best_client(
@@ -55,7 +63,13 @@ def best_client(
             if cid in seen or cid not in norms or not same_scope(camp):
                 continue
             seen.add(cid)
-            sc = 1.0 if cid in exact_via else score(norm, norms[cid], cfg)
+            sc = score(norm, norms[cid], cfg)
+            if (
+                cid in exact_via
+                and sc < cfg.threshold
+                and _key_decides(norm, norms[cid], exact_via[cid], cfg)
+            ):
+                sc = 1.0
             if sc >= cfg.threshold:
                 scored.append((sc, (0, cid), cid))
     for tmp_id in batch_index.candidates(norm, keys):
@@ -68,7 +82,7 @@ def best_client(
         return None
     _sc, _order, cid = min(scored, key=lambda t: (-t[0], t[1]))
     cmp = compare(norm, norms[cid] if cid > 0 else batch_index.get(cid), cfg)
-    if cid in exact_via and not cmp.rule.startswith("exact:"):
+    if cid in exact_via and _sc >= 1.0 and not cmp.rule.startswith("exact:"):
         kind = exact_via[cid]
         cmp = dataclasses.replace(
             cmp, score=1.0, rule=f"exact:{kind}", note=f"same {kind} as a client merged into this one"

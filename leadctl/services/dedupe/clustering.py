@@ -81,12 +81,33 @@ def cluster(
     find = uf.find
     threshold = config.threshold
     edges: list[tuple[int, int]] = []
+    # Strong links join at once; weak ones (below the midpoint between threshold and 1) wait,
+    # strongest first, and never join two clusters that both have members already: a chain of
+    # weak links cannot grow one person out of many.
+    strong = (1.0 + threshold) / 2
+    weak: list[tuple[float, int, int]] = []
     for i, j in candidate_pairs(norms, blocking, config, stats, lambda i, j: find(i) == find(j)):
         stats.comparisons += 1
         score, _rule = score_with_floor(norms[i], norms[j], config, threshold)
-        if score >= threshold and uf.union(i, j):
-            edges.append((i, j))
+        if score >= strong:
+            if uf.union(i, j):
+                edges.append((i, j))
+        elif score >= threshold:
+            weak.append((score, i, j))
     del blocking
+    size: dict[int, int] = {}
+    for i in range(len(norms)):
+        r = find(i)
+        size[r] = size.get(r, 0) + 1
+    weak.sort(reverse=True)
+    for _score, i, j in weak:
+        ri, rj = find(i), find(j)
+        if ri == rj or (size[ri] > 1 and size[rj] > 1):
+            continue
+        uf.union(i, j)
+        size[find(i)] = size[ri] + size[rj]
+        edges.append((i, j))
+    stats.weak_links_refused = sum(1 for _s, i, j in weak if find(i) != find(j))
     if stats.skipped_blocks and on_warning is not None:
         on_warning(
             f"skipped {stats.skipped_blocks} candidate block(s) larger than max_block_size "

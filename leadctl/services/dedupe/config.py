@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from leadctl.errors import ConfigError, InputError
-from leadctl.rules.schema import BLOCKING_KINDS, COMPARATORS, EXACT_KEYS
+from leadctl.rules.schema import BLOCKING_KINDS, COMPARATORS, EXACT_KEY_MODES, EXACT_KEYS
 from leadctl.rules.schema import DUPLICATE_SCOPES as SCOPES
 from leadctl.rules.sections import DuplicateRules
 
@@ -35,10 +35,16 @@ class FieldRule:
     required: bool = False
 
 
+BlockingRule = str | tuple[str, ...]
+# A field of a blocking rule, compiled: (field name, transform) with transform "" (the whole
+# value), "soundex", or a number of leading characters.
+BlockingField = tuple[str, str | int]
+
 _PLAN_FIELDS = (
     "scope",
     "threshold",
     "exact_keys",
+    "exact_key_mode",
     "gmail_folding",
     "fields",
     "min_evidence",
@@ -54,14 +60,19 @@ class MatchConfig:
     scope: str
     threshold: float
     exact_keys: tuple[str, ...]
+    exact_key_mode: str
     gmail_folding: bool
     fields: tuple[FieldRule, ...]
     min_evidence: float
-    blocking: tuple[str, ...]
+    blocking: tuple[BlockingRule, ...]
     max_block_size: int
     # Precomputed for the hot loop: active fields, vetoes first, then by weight.
     active_fields: tuple[FieldRule, ...] = field(init=False, repr=False, compare=False)
     total_weight: float = field(init=False, repr=False, compare=False)
+    # The field rules of ``blocking``, compiled (built-in kind names left out).
+    field_blocking: tuple[tuple[BlockingField, ...], ...] = field(init=False, repr=False, compare=False)
+    # The learned Fellegi–Sunter model (``dedupe train``), when one fits these fields.
+    model: Any = field(default=None, init=False, repr=False, compare=False)
 
     def __init__(
         self,
@@ -69,10 +80,11 @@ class MatchConfig:
         scope: str | None = None,
         threshold: float | None = None,
         exact_keys: tuple[str, ...] | None = None,
+        exact_key_mode: str | None = None,
         gmail_folding: bool | None = None,
         fields: tuple[FieldRule, ...] | None = None,
         min_evidence: float | None = None,
-        blocking: tuple[str, ...] | None = None,
+        blocking: tuple[BlockingRule, ...] | None = None,
         max_block_size: int | None = None,
     ) -> None:
         """``default.yaml``'s plan with the given values replaced (checked: no schema saw them)."""
@@ -80,6 +92,7 @@ class MatchConfig:
             "scope": scope,
             "threshold": threshold,
             "exact_keys": exact_keys,
+            "exact_key_mode": exact_key_mode,
             "gmail_folding": gmail_folding,
             "fields": fields,
             "min_evidence": min_evidence,
@@ -98,6 +111,24 @@ class MatchConfig:
         active.sort(key=lambda r: (not (r.required or r.min > 0), -r.weight))
         object.__setattr__(self, "active_fields", tuple(active))
         object.__setattr__(self, "total_weight", sum(r.weight for r in active))
+        object.__setattr__(
+            self,
+            "field_blocking",
+            tuple(compile_blocking_rule(r) for r in self.blocking if not isinstance(r, str)),
+        )
+        object.__setattr__(self, "model", None)
+
+    def with_model(self, model: Any) -> MatchConfig:
+        """This plan scored by a learned model (``None``: the untrained weighted score)."""
+        out = object.__new__(MatchConfig)
+        out._set({k: getattr(self, k) for k in _PLAN_FIELDS})
+        object.__setattr__(out, "model", model)
+        return out
+
+    @property
+    def signature(self) -> str:
+        """The compared fields and how: a model trained for other fields does not apply."""
+        return ";".join(f"{r.name}:{r.compare}" for r in self.active_fields)
 
     @classmethod
     def from_rules(cls, section: DuplicateRules) -> MatchConfig:
@@ -108,6 +139,7 @@ class MatchConfig:
                 "scope": section.scope,
                 "threshold": section.threshold,
                 "exact_keys": section.exact_keys,
+                "exact_key_mode": section.exact_key_mode,
                 "gmail_folding": section.gmail_folding,
                 "min_evidence": section.min_evidence,
                 "blocking": section.blocking,
@@ -145,11 +177,19 @@ def _check(values: dict[str, Any]) -> None:
             raise ConfigError(
                 f"duplicates.exact_keys: unknown key {key!r} (expected {', '.join(EXACT_KEYS)})"
             )
+    if "exact_key_mode" in values and values["exact_key_mode"] not in EXACT_KEY_MODES:
+        raise ConfigError(
+            f"duplicates.exact_key_mode: expected one of {', '.join(EXACT_KEY_MODES)}, "
+            f"got {values['exact_key_mode']!r}"
+        )
     for kind in values.get("blocking", ()):
-        if kind not in BLOCKING_KINDS:
+        if isinstance(kind, str) and kind not in BLOCKING_KINDS:
             raise ConfigError(
-                f"duplicates.blocking: unknown kind {kind!r} (expected {', '.join(BLOCKING_KINDS)})"
+                f"duplicates.blocking: unknown kind {kind!r} (expected {', '.join(BLOCKING_KINDS)} "
+                "or a list of fields)"
             )
+        if not isinstance(kind, str):
+            compile_blocking_rule(kind)
     for rule in values.get("fields", ()):
         if rule.compare not in COMPARATORS:
             raise ConfigError(
@@ -165,11 +205,41 @@ def _check(values: dict[str, Any]) -> None:
         )
 
 
+def compile_blocking_rule(rule: tuple[str, ...]) -> tuple[BlockingField, ...]:
+    """A blocking rule's fields: ``field``, ``field:N`` (first N characters), ``field:soundex``."""
+    if not rule:
+        raise ConfigError("duplicates.blocking: a rule lists no fields (give at least one)")
+    out: list[BlockingField] = []
+    for spec in rule:
+        name, sep, transform = spec.rpartition(":") if ":" in spec else (spec, "", "")
+        t: str | int = ""
+        if sep:
+            if transform.isdigit() and int(transform) > 0:
+                t = int(transform)
+            elif transform.lower() == "soundex":
+                t = "soundex"
+            else:
+                raise ConfigError(
+                    f"duplicates.blocking: {spec!r}: expected field, field:N (first N characters) "
+                    "or field:soundex"
+                )
+        if not name.strip():
+            raise ConfigError(f"duplicates.blocking: {spec!r}: no field name")
+        out.append((name.strip(), t))
+    return tuple(out)
+
+
 def _default_compare(name: str) -> str:
     """The comparator a field gets when the rules file names none: guessed from its name."""
     n = name.lower()
     if n in ("name", "full_name", "full name", "contact name"):
         return "name"
+    if "birth" in n or n in ("dob", "date"):
+        return "date"
+    if "zip" in n or "postcode" in n or "postal" in n:
+        return "postcode"
+    if "address" in n or n == "street":
+        return "address"
     if "phone" in n or "mobile" in n:
         return "phone"
     if "mail" in n:

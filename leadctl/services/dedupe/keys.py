@@ -206,13 +206,6 @@ def _prep_name(raw: str) -> NameValue | None:
     return name_value(first, last)
 
 
-def _email_local(email: str) -> str | None:
-    """The mailbox name of a normalised address, letters and digits only (``john.smith`` → ``johnsmith``)."""
-    if not email:
-        return None
-    return _NON_ALNUM.sub("", email.rpartition("@")[0].split("+", 1)[0]) or None
-
-
 PREP: dict[str, Callable[[str], Any]] = {
     "exact": _prep_exact,
     "fuzzy": _prep_fuzzy,
@@ -220,7 +213,7 @@ PREP: dict[str, Callable[[str], Any]] = {
     "domain": _prep_domain,
     "phone": _prep_phone,
     "name": _prep_name,
-    "email": lambda raw: _email_local(normalise_email(raw)),
+    "email": lambda raw: normalise_email(raw) or None,
 }
 
 
@@ -237,6 +230,8 @@ class NormRecord:
         "domain",
         "name_keys",
         "values",
+        "name",
+        "rule_keys",
     )
 
     def __init__(
@@ -250,6 +245,8 @@ class NormRecord:
         domain: str,
         name_keys: tuple[str, ...],
         values: tuple[Any, ...],
+        name: NameValue | None = None,
+        rule_keys: tuple[str, ...] = (),
     ) -> None:
         self.email = email
         self.phones = phones
@@ -260,6 +257,8 @@ class NormRecord:
         self.domain = domain
         self.name_keys = name_keys
         self.values = values
+        self.name = name
+        self.rule_keys = rule_keys
 
     def __repr__(self) -> str:
         return (
@@ -335,12 +334,12 @@ def normalise(record: Mapping[Any, Any], config: MatchConfig) -> NormRecord:
         elif fname == "domain" and rule.compare == "domain":
             values.append(domain or None)
         elif fname == "email" and rule.compare == "email":
-            values.append(_email_local(email))
+            values.append(email or None)
         elif fname == "company" and rule.compare == "company":
             values.append(company or None)
         else:
             raw = _get(record, fname)
-            values.append(PREP[rule.compare](raw) if raw else None)
+            values.append(_preps()[rule.compare](raw) if raw else None)
 
     initials = ""
     name_keys: tuple[str, ...] = ()
@@ -355,6 +354,9 @@ def normalise(record: Mapping[Any, Any], config: MatchConfig) -> NormRecord:
                 keys.append(f"{_phonetic(name.first)}{li}")
             name_keys = tuple(dict.fromkeys(keys))
     scope = _get(record, "campaign_id") or _get(record, "campaign") if config.scope == "campaign" else ""
+    rule_keys: tuple[str, ...] = ()
+    if config.field_blocking:
+        rule_keys = _rule_keys(record, config, values, name, phone_tuple, email, domain)
     return NormRecord(
         email=email,
         phones=phone_tuple,
@@ -365,7 +367,75 @@ def normalise(record: Mapping[Any, Any], config: MatchConfig) -> NormRecord:
         domain=domain,
         name_keys=name_keys,
         values=tuple(values),
+        name=name,
+        rule_keys=rule_keys,
     )
+
+
+@lru_cache(maxsize=1)
+def _preps() -> dict[str, Callable[[str], Any]]:
+    from leadctl.services.dedupe.comparisons import COMPARATORS
+
+    return {k: c.prep for k, c in COMPARATORS.items()}
+
+
+def _block_value(
+    fname: str,
+    record: Mapping[Any, Any],
+    config: MatchConfig,
+    values: list[Any],
+    name: NameValue | None,
+    phones: tuple[str, ...],
+    email: str,
+    domain: str,
+) -> str:
+    """A field's value as blocking compares it: the compared (prepared) value when the field
+    is compared, so that "1990-01-02" and "02/01/1990" agree; otherwise its folded words."""
+    if fname == "name":
+        return f"{name.first} {name.last}" if name is not None else ""
+    if fname == "phone":
+        return phones[0][-9:] if phones else ""
+    if fname == "email":
+        return email
+    if fname == "domain":
+        return domain
+    if fname in ("first_name", "last_name") and name is not None:
+        return name.first if fname == "first_name" else name.last
+    from leadctl.services.dedupe.comparisons import COMPARATORS
+
+    for i, rule in enumerate(config.active_fields):
+        if rule.name == fname:
+            v = values[i]
+            return COMPARATORS[rule.compare].tf_key(v) if v is not None else ""
+    raw = _get(record, fname)
+    return " ".join(t for t in _NON_ALNUM.split(_fold(raw)) if t) if raw else ""
+
+
+def _rule_keys(
+    record: Mapping[Any, Any],
+    config: MatchConfig,
+    values: list[Any],
+    name: NameValue | None,
+    phones: tuple[str, ...],
+    email: str,
+    domain: str,
+) -> tuple[str, ...]:
+    """``b<n>:<values>`` for every field blocking rule whose fields all have a value."""
+    out: list[str] = []
+    for n, rule in enumerate(config.field_blocking):
+        parts: list[str] = []
+        for fname, transform in rule:
+            v = _block_value(fname, record, config, values, name, phones, email, domain)
+            if not v.strip():
+                break
+            if transform == "soundex":
+                v = " ".join(_phonetic(w) for w in v.split())
+            elif isinstance(transform, int):
+                v = v[:transform]
+            parts.append(v)
+        else:
+            out.append(f"b{n}:" + "|".join(parts))
+    return tuple(out)
 
 
 # --------------------------------------------------------------------------------------------
@@ -411,6 +481,7 @@ def blocking_keys(norm: NormRecord, config: MatchConfig) -> list[str]:
         keys.extend(dict.fromkeys(f"s:{p[-7:]}" for p in norm.phones if len(p) >= 7))
     if "name" in kinds:
         keys.extend(f"n:{k}" for k in norm.name_keys)
+    keys.extend(norm.rule_keys)
     if any(len(k) > MAX_KEY_LENGTH for k in keys):
         return [bounded_key(k) for k in keys]
     return keys

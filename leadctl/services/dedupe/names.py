@@ -347,3 +347,65 @@ ABBREVIATIONS: dict[str, str] = {
     "pm": "product manager",
 }
 TEXT_STOPWORDS: frozenset[str] = frozenset({"of", "the", "and", "for", "at", "a", "an"})
+
+# Mailboxes that belong to a role, not a person: several people share them.
+ROLE_MAILBOXES: frozenset[str] = frozenset(
+    [
+        "info",
+        "sales",
+        "admin",
+        "contact",
+        "office",
+        "hello",
+        "support",
+        "team",
+        "enquiries",
+        "inquiries",
+        "mail",
+        "billing",
+        "accounts",
+        "accounting",
+        "hr",
+        "jobs",
+        "careers",
+        "marketing",
+        "help",
+        "service",
+        "reception",
+        "webmaster",
+        "noreply",
+        "no-reply",
+        "press",
+        "media",
+        "frontdesk",
+        "orders",
+    ]
+)
+
+# Street types and directions in one spelling each (the address comparator): Street = St,
+# North = N. Ordinals such as "51st" are never looked up here.
+STREET_WORDS: dict[str, str] = {
+    **dict.fromkeys(("street", "str", "st"), "st"),
+    **dict.fromkeys(("avenue", "ave", "av", "avn"), "ave"),
+    **dict.fromkeys(("road", "rd"), "rd"),
+    **dict.fromkeys(("boulevard", "blvd", "boul"), "blvd"),
+    **dict.fromkeys(("drive", "dr", "drv"), "dr"),
+    **dict.fromkeys(("lane", "ln"), "ln"),
+    **dict.fromkeys(("court", "ct"), "ct"),
+    **dict.fromkeys(("place", "pl"), "pl"),
+    **dict.fromkeys(("square", "sq"), "sq"),
+    **dict.fromkeys(("highway", "hwy"), "hwy"),
+    **dict.fromkeys(("parkway", "pkwy"), "pkwy"),
+    **dict.fromkeys(("terrace", "ter", "terr"), "ter"),
+    **dict.fromkeys(("circle", "cir"), "cir"),
+    **dict.fromkeys(("suite", "ste"), "ste"),
+    **dict.fromkeys(("apartment", "apt"), "apt"),
+    **dict.fromkeys(("north", "n"), "n"),
+    **dict.fromkeys(("south", "s"), "s"),
+    **dict.fromkeys(("east", "e"), "e"),
+    **dict.fromkeys(("west", "w"), "w"),
+    **dict.fromkeys(("northeast", "ne"), "ne"),
+    **dict.fromkeys(("northwest", "nw"), "nw"),
+    **dict.fromkeys(("southeast", "se"), "se"),
+    **dict.fromkeys(("southwest", "sw"), "sw"),
+}

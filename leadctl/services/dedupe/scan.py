@@ -19,9 +19,9 @@ from leadctl.services.admin.common import actor
 from leadctl.services.dedupe.blocking import ScanStats
 from leadctl.services.dedupe.client_keys import CLIENT_COLUMNS, fetch_clients
 from leadctl.services.dedupe.clustering import Cluster, cluster
-from leadctl.services.dedupe.config import plan
 from leadctl.services.dedupe.keys import NormRecord, normalise
 from leadctl.services.dedupe.merges import PERSON_FIELDS, merge_cluster
+from leadctl.services.dedupe.model import plan_for
 from leadctl.storage import schema
 from leadctl.storage.engine import write
 from leadctl.storage.locks import intake_lock
@@ -73,7 +73,6 @@ def scan(
     on_warning: Callable[[str], None] | None = None,
 ) -> ScanResult:
     """Duplicate clusters among active clients; with ``apply``, merge each cluster (reversibly)."""
-    config = plan(rules.duplicates, threshold)
     stats = ScanStats()
     warnings: list[str] = []
 
@@ -83,6 +82,8 @@ def scan(
             on_warning(text)
 
     def run(conn: Connection) -> ScanResult:
+        config = plan_for(conn, rules.duplicates, threshold)
+
         def records() -> Iterator[tuple[int, NormRecord]]:
             for r in conn.execute(_client_query(campaign_id, bucket_id)).mappings():
                 yield r["id"], normalise(r, config)

@@ -1,8 +1,12 @@
-"""Pair scoring: name similarity, per-field comparators, the weighted score and its explanation.
+"""Pair scoring: the match score of two records and its explanation.
 
 - **exact keys** — the same normalised e-mail, a shared phone in E.164 or the same external id
-  make two leads duplicates outright, unless the key is switched off;
-- **fuzzy score** — a weighted mean of per-field similarities (rapidfuzz), each field compared
+  are strong evidence: with ``exact_key_mode: decide`` they make two leads duplicates outright;
+  with ``evidence`` (the default) only when the names do not clearly disagree and the address
+  is not a role or free-mail mailbox several people share;
+- **learned score** — once ``dedupe train`` stored a model for these fields, the score is the
+  Fellegi–Sunter match probability (:mod:`fellegi_sunter`);
+- **untrained score** — a weighted mean of per-field similarities (rapidfuzz), each field compared
   with a comparator: ``name`` (initials, swapped first/last, nicknames, typos), ``company``
   (legal suffixes ignored), ``email``, ``phone``, ``domain``, ``fuzzy`` text or ``exact``. A
   field's ``min`` caps the score at that field's similarity when it falls below it, and a
@@ -16,113 +20,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from rapidfuzz import fuzz
-from rapidfuzz.distance import OSA, Indel
-
+from leadctl.services.dedupe.comparisons import COMPARATORS, is_generic_email, name_overlap, name_similarity
 from leadctl.services.dedupe.config import MatchConfig
-from leadctl.services.dedupe.keys import NameValue, NormRecord
+from leadctl.services.dedupe.keys import NormRecord
+
+__all__ = ["SIM", "Comparison", "compare", "exact_rule", "name_similarity", "score", "score_with_floor"]
 
 
-def _word_sim(a: str, b: str) -> float:
-    """Similarity of two name words, tuned for typing errors.
-
-    One edit (typo, transposition, missing or doubled letter) in a word of four letters or more
-    scores 0.92 and two edits in a long word 0.8; otherwise the normalised edit similarity is
-    scaled down, so different names ("Nasser"/"Visser", "Javier"/"Julien") stay low.
-    """
-    if a == b:
-        return 1.0
-    d = OSA.distance(a, b)
-    shortest = min(len(a), len(b))
-    if d == 1:
-        return 0.92 if max(len(a), len(b)) >= 4 else 0.7
-    if d == 2 and shortest >= 7:
-        return 0.8
-    return 0.8 * (1.0 - d / max(len(a), len(b)))
-
-
-def _first_sim(f1: str, F1: frozenset[str], f2: str, F2: frozenset[str]) -> float:
-    if f1 == f2 or not F1.isdisjoint(F2):
-        return 1.0
-    if len(f1) == 1 or len(f2) == 1:  # an initial: "R." ~ "Robert" (and ~ "Bob", via Robert)
-        initial, other, formals = (f1, f2, F2) if len(f1) == 1 else (f2, f1, F1)
-        return 0.9 if initial == other[0] or any(x[0] == initial for x in formals) else 0.0
-    return _word_sim(f1, f2)
-
-
-def _last_sim(l1: str, l2: str) -> float:
-    if (len(l1) == 1) != (len(l2) == 1):  # a surname initial: "Zofia T." ~ "Zofia Tanaka"
-        initial, other = (l1, l2) if len(l1) == 1 else (l2, l1)
-        return 0.85 if other[0] == initial else 0.0
-    return _word_sim(l1, l2)
-
-
-def _name_pair(f1: str, F1: frozenset[str], l1: str, f2: str, F2: frozenset[str], l2: str) -> float:
-    if l1 and l2:
-        last = _last_sim(l1, l2)
-        if f1 and f2:
-            score = _first_sim(f1, F1, f2, F2) * last
-            if (len(f1) == 1 and len(l1) == 1) or (len(f2) == 1 and len(l2) == 1):
-                return min(score, 0.6)  # "Z. T." is too little of a name to match on
-            return score
-        return 0.85 * last
-    if f1 and f2:
-        return 0.6 * _first_sim(f1, F1, f2, F2)
-    return 0.0
-
-
-def name_similarity(a: NameValue, b: NameValue) -> float:
-    """Similarity of two names in [0, 1]: typos, nicknames, initials and swapped first/last."""
-    straight = _name_pair(a.first, a.first_formal, a.last, b.first, b.first_formal, b.last)
-    if straight >= 0.97:
-        return straight
-    swapped = 0.98 * _name_pair(a.first, a.first_formal, a.last, b.last, b.last_formal, b.first)
-    return max(straight, swapped)
-
-
-def _sim_exact(a: Any, b: Any) -> float:
-    return 1.0 if a == b else 0.0
-
-
-def _sim_fuzzy(a: str, b: str) -> float:
-    return 1.0 if a == b else fuzz.token_sort_ratio(a, b) / 100.0
-
-
-def _sim_company(a: str, b: str) -> float:
-    if a == b:
-        return 1.0
-    return (fuzz.token_set_ratio(a, b) + fuzz.ratio(a, b)) / 200.0
-
-
-def _sim_domain(a: str, b: str) -> float:
-    if a == b:
-        return 1.0
-    return Indel.normalized_similarity(a.rsplit(".", 1)[0], b.rsplit(".", 1)[0]) * 0.9
-
-
-def _sim_phone(a: tuple[str, ...], b: tuple[str, ...]) -> float:
-    """1 when the two share a number (last nine digits, so national and E.164 spellings agree)."""
-    for x in a:
-        for y in b:
-            if x[-9:] == y[-9:]:
-                return 1.0
-    return 0.0
-
-
-def _sim_email(a: str, b: str) -> float:
-    """Similarity of the mailbox names (the domain is the company's business, not the person's)."""
-    return 1.0 if a == b else Indel.normalized_similarity(a, b)
-
-
-SIM: dict[str, Callable[[Any, Any], float]] = {
-    "exact": _sim_exact,
-    "fuzzy": _sim_fuzzy,
-    "company": _sim_company,
-    "domain": _sim_domain,
-    "phone": _sim_phone,
-    "name": name_similarity,  # type: ignore[dict-item]
-    "email": _sim_email,
-}
+SIM: dict[str, Callable[[Any, Any], float]] = {k: c.sim for k, c in COMPARATORS.items()}
 
 
 # --------------------------------------------------------------------------------------------
@@ -195,13 +100,50 @@ def _fuzzy_score(a: NormRecord, b: NormRecord, config: MatchConfig, floor: float
     return _combine(sims, config)
 
 
+NAMES_AGREE = 0.8  # a shared e-mail or phone decides only when a part of the names agrees this well
+
+
+def exact_holds(a: NormRecord, b: NormRecord, rule: str, config: MatchConfig) -> bool:
+    """Whether a shared exact key (``rule``) makes the pair a duplicate by itself."""
+    if config.exact_key_mode == "decide" or rule == "exact:external_id":
+        return True
+    if rule == "exact:email" and is_generic_email(a.email):
+        return False
+    if a.name is None or b.name is None:
+        return True
+    return name_overlap(a.name, b.name) >= NAMES_AGREE
+
+
 def score_with_floor(a: NormRecord, b: NormRecord, config: MatchConfig, floor: float) -> tuple[float, str]:
     if config.scope == "campaign" and a.scope and b.scope and a.scope != b.scope:
         return 0.0, "scope"
     rule = exact_rule(a, b, config)
-    if rule:
+    model = config.model
+    if rule and (model is None or config.exact_key_mode == "decide") and exact_holds(a, b, rule, config):
         return 1.0, rule
+    if model is not None:
+        p = model.probability(a.values, b.values)
+        if not (rule and exact_holds(a, b, rule, config)):  # a holding exact key outweighs vetoes
+            p = _vetoed(a, b, config, p)
+        return p, rule or "model"
     return _fuzzy_score(a, b, config, floor), "fuzzy"
+
+
+def _vetoed(a: NormRecord, b: NormRecord, config: MatchConfig, p: float) -> float:
+    """A learned probability under the rules' vetoes: a ``required`` field missing on one side
+    gives 0; a field below its ``min`` caps the score at its similarity (as untrained)."""
+    for i, rule in enumerate(config.active_fields):
+        if not (rule.required or rule.min > 0):
+            break  # vetoes come first in active_fields
+        x, y = a.values[i], b.values[i]
+        if x is None or y is None:
+            if rule.required:
+                return 0.0
+            continue
+        s = SIM[rule.compare](x, y)
+        if s < rule.min:
+            p = min(p, s)
+    return p
 
 
 def _combine(sims: Sequence[float | None], config: MatchConfig) -> float:
@@ -242,9 +184,17 @@ def compare(a: NormRecord, b: NormRecord, config: MatchConfig) -> Comparison:
     if config.scope == "campaign" and a.scope and b.scope and a.scope != b.scope:
         return Comparison(0.0, "scope", sims, config.threshold, "different campaigns")
     exact = exact_rule(a, b, config)
-    if exact:
+    model = config.model
+    if exact and (model is None or config.exact_key_mode == "decide") and exact_holds(a, b, exact, config):
         return Comparison(1.0, exact, sims, config.threshold, "same " + exact.split(":")[1].replace("_", " "))
+    if model is not None:
+        p = model.probability(a.values, b.values)
+        if not (exact and exact_holds(a, b, exact, config)):
+            p = _vetoed(a, b, config, p)
+        return Comparison(p, exact or "model", sims, config.threshold, "learned match probability")
     notes = []
+    if exact:
+        notes.append(f"same {exact.split(':')[1]}, but not enough by itself")
     for r, s in zip(config.active_fields, values, strict=True):
         if s is None and r.required:
             notes.append(f"{r.name} missing on one side")

@@ -1,4 +1,4 @@
-"""``dedupe evaluate``: the rules scored against a labelled file of leads (external_id, entity_id)."""
+"""``dedupe evaluate``: the rules scored against a labelled file of leads (record id, true entity)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from sqlalchemy.engine import Engine
 
 from leadctl.errors import InputError
 from leadctl.rules import Rules
-from leadctl.services.dedupe.config import plan
-from leadctl.services.dedupe.evaluation import DEFAULT_SWEEP, pairwise_metrics, sweep
+from leadctl.services.dedupe.evaluation import DEFAULT_SWEEP, evaluate_as_process, pairwise_metrics
 from leadctl.services.dedupe.keys import normalise
+from leadctl.services.dedupe.model import plan_for
 from leadctl.storage import schema
 from leadctl.storage.sqlfunc import in_chunks
 
@@ -22,21 +22,23 @@ L = schema.lead
 PERSON_FIELDS = schema.PERSON_COLUMNS
 
 
-def read_truth(path: Path) -> dict[str, str]:
-    """A labelled file: CSV with columns external_id and entity_id (true person id)."""
+def read_truth(
+    path: Path, id_column: str = "external_id", entity_column: str = "entity_id"
+) -> dict[str, str]:
+    """A labelled file: CSV with a record id column (the leads' external_id) and the true entity."""
     try:
         with path.open(newline="", encoding="utf-8-sig") as f:
             reader = csv.DictReader(f)
             fields = reader.fieldnames or []
-            if "external_id" not in fields or "entity_id" not in fields:
+            if id_column not in fields or entity_column not in fields:
                 raise InputError(
-                    f"{path} line 1: expected columns external_id and entity_id, got {', '.join(fields)}"
+                    f"{path} line 1: expected columns {id_column} and {entity_column}, got {', '.join(fields)}"
                 )
             truth: dict[str, str] = {}
             for n, row in enumerate(reader, start=2):
-                ext, ent = (row.get("external_id") or "").strip(), (row.get("entity_id") or "").strip()
+                ext, ent = (row.get(id_column) or "").strip(), (row.get(entity_column) or "").strip()
                 if not ext or not ent:
-                    raise InputError(f"{path} line {n}: external_id and entity_id must both be given")
+                    raise InputError(f"{path} line {n}: {id_column} and {entity_column} must both be given")
                 truth[ext] = ent
     except FileNotFoundError:
         raise InputError(f"{path}: file not found") from None
@@ -48,16 +50,24 @@ def read_truth(path: Path) -> dict[str, str]:
 
 
 def evaluate(
-    engine: Engine, rules: Rules, truth_path: Path, thresholds: tuple[float, ...] = DEFAULT_SWEEP
+    engine: Engine,
+    rules: Rules,
+    truth_path: Path,
+    thresholds: tuple[float, ...] = DEFAULT_SWEEP,
+    *,
+    id_column: str = "external_id",
+    entity_column: str = "entity_id",
 ) -> dict[str, Any]:
-    """Score the rules against labelled leads: the stored outcome, and a threshold sweep."""
-    truth_by_ext = read_truth(truth_path)
-    config = plan(rules.duplicates)
+    """Score the rules against labelled leads: the stored outcome, and a threshold sweep of
+    what process would produce (with the links' transitive closure beside it), blocking recall
+    and the misses by field pattern."""
+    truth_by_ext = read_truth(truth_path, id_column, entity_column)
     q = select(
         L.c.id, L.c.external_id, L.c.client_id, L.c.campaign_id, *(L.c[f] for f in PERSON_FIELDS), L.c.custom
     )
     leads: list[dict[str, Any]] = []
     with engine.connect() as conn:
+        config = plan_for(conn, rules.duplicates)
         for cond in in_chunks(conn, L.c.external_id, truth_by_ext):
             leads += [dict(r) for r in conn.execute(q.where(cond)).mappings()]
         merged = dict(
@@ -74,16 +84,23 @@ def evaluate(
         return cid
 
     # Rejected and unprocessed leads have no outcome to score: both views use processed leads.
-    decided = [lead for lead in leads if lead["client_id"] is not None]
+    decided = sorted((lead for lead in leads if lead["client_id"] is not None), key=lambda r: r["id"])
     truth = {lead["id"]: truth_by_ext[lead["external_id"]] for lead in decided}
     stored = {lead["id"]: final(lead["client_id"]) for lead in decided}
     current = pairwise_metrics(stored, truth)
-    rows = sweep(((lead["id"], normalise(lead, config)) for lead in decided), truth, config, thresholds)
+    report = evaluate_as_process(
+        ((lead["id"], normalise(lead, config)) for lead in decided), truth, config, thresholds
+    )
     return {
         "labelled_rows": len(truth_by_ext),
         "leads_found": len(leads),
         "leads_with_client": len(decided),
         "threshold": config.threshold,
+        "model": "learned" if config.model is not None else "untrained",
+        "blocking_recall": report["blocking_recall"],
+        "true_pairs": report["true_pairs"],
+        "candidate_pairs": report["candidate_pairs"],
         "stored_outcome": current,
-        "sweep": rows,
+        "sweep": report["sweep"],
+        "misses": report["misses"],
     }

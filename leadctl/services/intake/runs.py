@@ -50,7 +50,11 @@ def run(
     reprocess: bool,
     on_batch: Callable[[int], None] | None,
 ) -> ProcessSummary:
-    config = MatchConfig.from_rules(rules.duplicates)
+    # the matcher's plan, scored by the stored model that fits these rules (dedupe train)
+    from leadctl.services.dedupe.model import plan_for
+
+    with engine.connect() as conn:
+        config = plan_for(conn, rules.duplicates)
     summary = ProcessSummary(dry_run=dry_run)
     pipeline = Pipeline(rules, config, summary, reprocess=reprocess, who=actor())
     last: tuple[datetime, int] | None = None  # (registered_at, id) of the last lead visited
@@ -122,7 +126,9 @@ def after_fix(
     lock): its corrected identity reaches the client it created (``client_sync.flow_fix``), a
     duplicate is matched again, a lead the fix made invalid is rejected."""
     summary = ProcessSummary()
-    pipeline = Pipeline(rules, MatchConfig.from_rules(rules.duplicates), summary, reprocess=True, who=actor())
+    from leadctl.services.dedupe.model import plan_for
+
+    pipeline = Pipeline(rules, plan_for(conn, rules.duplicates), summary, reprocess=True, who=actor())
     pipeline.flows[lead_id] = (before, after)
     q = select(*LEAD_COLUMNS).where(L.c.id == lead_id).with_for_update(of=L)
     pipeline.run_batch_guarded(conn, [dict(r) for r in conn.execute(q).mappings()])
