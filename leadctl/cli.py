@@ -52,7 +52,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Load leads from CSV, TSV or JSON Lines into a bucket; list, undo.",
         "Intake",
     ),
-    "leads": ("leadctl.commands.leads:leads", "Browse leads: list with filters, show, fix, import corrections.", "Intake"),
+    "leads": (
+        "leadctl.commands.leads:leads",
+        "Browse leads: list with filters, show, fix, import corrections.",
+        "Intake",
+    ),
     "process": (
         "leadctl.commands.process:process",
         "Process new leads: validate, detect duplicates, create clients.",
