@@ -79,6 +79,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Do-not-contact list: suppress e-mails and phones everywhere.",
         "Work",
     ),
+    "stages": (
+        "leadctl.commands.stages:stages",
+        "Clients per stage per rep; warn below the attempted minimum.",
+        "Work",
+    ),
     "assign": (
         "leadctl.commands.assign:assign",
         "Assign unassigned clients to stack-ranked reps (safe from cron).",

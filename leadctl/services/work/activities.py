@@ -40,6 +40,7 @@ from leadctl.services import events as timeline
 from leadctl.services.admin.common import actor as current_actor
 from leadctl.services.assign import ledger
 from leadctl.services.events import Event
+from leadctl.services.work import stages
 from leadctl.services.work.activity_files import open_source, records
 from leadctl.storage import bulk, schema
 from leadctl.storage.engine import write
@@ -474,6 +475,7 @@ def _write_chunk(
             if prev is None or prev[0] != Stage.DO_NOT_CONTACT:
                 terminal[cid] = (stage, f"activity:{key}")
     inserted = bulk.insert_ignore(conn, ACT, COLUMNS, [rows], ("activity_key",)) if rows else 0
+    stages.apply_activities(conn, stages.activity_ids(conn, [r[0] for r in rows]), actor=who)  # stages hook
     summary.imported += inserted
     summary.already_imported += len(rows) - inserted
     if rejected:
@@ -553,6 +555,7 @@ def log_activity(
         stage = TERMINAL_OUTCOMES.get(p.outcome)
         if stage is not None and recorded:
             move_to_terminal(conn, {cid: (stage, f"activity:{key}")}, actor=who, at=ts)
+        stages.apply_activities(conn, stages.activity_ids(conn, [key]), actor=who)  # stages hook
         current = conn.execute(select(C.c.stage).where(C.c.id == cid)).scalar_one()
     out = dict(zip(COLUMNS, row, strict=True))
     out.update(rep=rep.strip().lower(), recorded=recorded, stage=current)
