@@ -84,6 +84,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Clients per stage per rep; warn below the attempted minimum.",
         "Work",
     ),
+    "lists": (
+        "leadctl.commands.lists:lists",
+        "A rep's fixed lists (missed calls, no-shows …) and custom lists.",
+        "Work",
+    ),
     "assign": (
         "leadctl.commands.assign:assign",
         "Assign unassigned clients to stack-ranked reps (safe from cron).",

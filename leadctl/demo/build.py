@@ -24,6 +24,7 @@ from leadctl.errors import ConflictError
 from leadctl.rules import Rules
 from leadctl.services.admin import buckets, campaigns, reps
 from leadctl.services.intake import loading, processing
+from leadctl.services.work import stages
 from leadctl.storage import schema
 from leadctl.vocab import LeadStatus
 
@@ -216,6 +217,7 @@ def build(
     )
     result.duplicates = _duplicate_examples(engine)
     result.assignment = _assignment_demo(engine, rules, seed, say)
+    result.assignment["stages"] = stages.demo_summary(engine, rules, say)
     return result
 
 

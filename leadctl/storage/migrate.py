@@ -22,7 +22,7 @@ from leadctl.errors import SchemaError
 if TYPE_CHECKING:
     from alembic.config import Config
 
-HEAD = "0007"
+HEAD = "0009"
 
 
 def migrations_dir() -> Path:

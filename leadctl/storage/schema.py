@@ -428,3 +428,27 @@ routing_state = Table(
     Column("assigned", Integer, nullable=False, default=0, server_default="0"),
     Column("updated_at", UTCDateTime, nullable=False),
 )
+
+# A rep's custom lists (`leadctl lists create|add|remove|delete`); names are unique per rep
+# (compared without regard to case by the service). Members are clients; deleting a list
+# deletes its member rows (their `unlisted` events stay on the timeline).
+custom_list = Table(
+    "custom_list",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("rep_id", Integer, ForeignKey("rep.id"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    UniqueConstraint("rep_id", "name"),
+)
+
+custom_list_member = Table(
+    "custom_list_member",
+    metadata,
+    Column("list_id", Integer, ForeignKey("custom_list.id", ondelete="CASCADE"), primary_key=True),
+    Column("client_id", Integer, ForeignKey("client.id"), primary_key=True),
+    Column("added_at", UTCDateTime, nullable=False),
+    Column("added_by", String(200), nullable=False),
+    Index("ix_custom_list_member_client_id", "client_id"),
+)

@@ -33,7 +33,7 @@ cover it: ``assign.eligibility.covers``). The first row that fits moves the clie
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -408,3 +408,27 @@ def stage_counts(
         row["below_minimum"] = row[Stage.ATTEMPTED.value] < row["attempted_minimum"]
         rows.append(row)
     return rows
+
+
+def demo_summary(engine: Engine, rules: Rules, say: Callable[[str], None]) -> dict[str, Any]:
+    """The demo's stages step: fold the generated history (inserted without the activity
+    hook), then say the stages per rep and the busiest rep's lists."""
+    from leadctl.services.work import lists
+
+    done = refresh(engine, rules, everything=True, actor="demo")
+    counts = stage_counts(engine, rules)
+    say(f"Stages: {done.moved} clients moved by their activities ('leadctl stages'):")
+    for row in counts:
+        shown = ", ".join(f"{row[s]} {s}" for s in STAGE_COLUMNS if row[s])
+        low = f" (below the {row['attempted_minimum']} attempted minimum)" if row["below_minimum"] else ""
+        say(f"  {row['rep']}: {shown or 'no clients'}{low}")
+    out: dict[str, Any] = {"moved": done.moved, "stages": counts}
+    busiest = max(counts, key=lambda r: r["total"], default=None)
+    if busiest is not None and busiest["total"]:
+        fixed = lists.overview(engine, rules, busiest["rep"])
+        say(
+            f"Lists of {busiest['rep']} ('leadctl lists --rep {busiest['rep']}'): "
+            + ", ".join(f"{r['list']} {r['clients']}" for r in fixed)
+        )
+        out["lists"] = {"rep": busiest["rep"], "lists": fixed}
+    return out
