@@ -89,6 +89,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "A rep's fixed lists (missed calls, no-shows …) and custom lists.",
         "Work",
     ),
+    "score": (
+        "leadctl.commands.score:score",
+        "Score and prioritise clients (fit, behaviour, recency, intent).",
+        "Work",
+    ),
     "assign": (
         "leadctl.commands.assign:assign",
         "Assign unassigned clients to stack-ranked reps (safe from cron).",
