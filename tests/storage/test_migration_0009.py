@@ -48,8 +48,11 @@ def test_0009_up_and_down_on_a_populated_database(db_url: str) -> None:
         tables = set(inspect(conn).get_table_names())
         assert "custom_list" not in tables and "custom_list_member" not in tables
         assert conn.execute(text("SELECT stage FROM client WHERE id = 1")).scalar() == "engaged"
+        assert "ix_activity_client_id_at" in {i["name"] for i in inspect(conn).get_indexes("activity")}
     migrate.upgrade(engine, "head")
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM custom_list")).scalar() == 0
         assert migrate.current_revision(conn) == migrate.HEAD
+        names = {i["name"] for i in inspect(conn).get_indexes("activity")}
+        assert "ix_activity_client_id_at_type_outcome" in names and "ix_activity_client_id_at" not in names
     engine.dispose()

@@ -141,30 +141,35 @@ def _say(f: Facts, cid: int, text: str) -> None:
         f.why.setdefault(cid, []).append(text)
 
 
+def _days(now: datetime, times: Mapping[int, datetime]) -> dict[int, float]:
+    """Days from each time to ``now`` (0 for a time after it)."""
+    return {cid: max((now - t).total_seconds(), 0.0) / DAY for cid, t in times.items()}
+
+
 @component("recency")
 def _recency(f: Facts) -> dict[int, float]:
     r = f.rules.scoring.recency
-    out: dict[int, float] = {}
-    for cid, last in f.last_engaged.items():
-        days = (f.now - last).total_seconds() / DAY
-        out[cid] = r.points * _half(days, r.half_life)
-        _say(f, cid, f"recency: engaged {max(days, 0):.1f} d ago {out[cid]:+.1f}")
+    points, rate = r.points, 1.0 / r.half_life
+    days = _days(f.now, f.last_engaged)
+    out = {cid: points * 0.5 ** (d * rate) for cid, d in days.items()}
+    if f.why is not None:
+        for cid, d in days.items():
+            _say(f, cid, f"recency: engaged {d:.1f} d ago {out[cid]:+.1f}")
     return out
 
 
 @component("age")
 def _age(f: Facts) -> dict[int, float]:
     r = f.rules.scoring.age
-    out: dict[int, float] = {}
-    for cid, created in f.created.items():
-        static = f.static.get(cid, 0.0)
-        days = (f.now - created).total_seconds() / DAY
-        keep = max(r.floor, _half(days, r.half_life))
-        out[cid] = static * (keep - 1.0) + 0.0
-        if abs(out[cid]) >= 0.05:
-            _say(
-                f, cid, f"age: {max(days, 0):.0f} d old, keeps {keep:.0%} of the static score {out[cid]:+.1f}"
-            )
+    floor, rate = r.floor, 1.0 / r.half_life
+    days = _days(f.now, f.created)
+    static = f.static
+    out = {cid: static.get(cid, 0.0) * (max(floor, 0.5 ** (d * rate)) - 1.0) + 0.0 for cid, d in days.items()}
+    if f.why is not None:
+        for cid, d in days.items():
+            if abs(out[cid]) >= 0.05:
+                keep = max(floor, 0.5 ** (d * rate))
+                _say(f, cid, f"age: {d:.0f} d old, keeps {keep:.0%} of the static score {out[cid]:+.1f}")
     return out
 
 
@@ -235,45 +240,6 @@ def _test(cond: Condition) -> Callable[[Any], bool]:
     return number_in_range
 
 
-class _Memo:
-    """A condition evaluated once per distinct value."""
-
-    __slots__ = ("cond", "test", "seen")
-
-    def __init__(self, cond: Condition) -> None:
-        self.cond = cond
-        self.test = _test(cond)
-        self.seen: dict[Any, bool] = {}
-
-    def __call__(self, value: Any) -> bool:
-        try:
-            hit = self.seen.get(value)
-        except TypeError:  # an unhashable custom value (a list, a dict)
-            return self.test(value)
-        if hit is None:
-            hit = self.seen[value] = self.test(value)
-        return hit
-
-
-def _value_getter(name: str) -> Callable[[Mapping[str, Any]], Any]:
-    if (
-        name in COLUMN_FIELDS
-        or name in COUNT_FIELDS
-        or name in ("email_domain", "source", "bucket", "affiliate_id")
-    ):
-        return lambda row: row.get(name)
-    key = name.removeprefix("custom.")
-
-    def custom(row: Mapping[str, Any]) -> Any:
-        values = row.get("custom") or {}
-        if key in values:
-            return values[key]
-        low = key.lower()
-        return next((v for k, v in values.items() if str(k).lower() == low), None)
-
-    return custom
-
-
 # ------------------------------------------------------------------ gathering facts
 
 
@@ -299,126 +265,151 @@ def _match(kinds: Iterable[tuple[str, str | None]]) -> Any:
     )
 
 
-def _gather(
-    conn: Connection, rules: Rules, ids: Sequence[int], now: datetime
-) -> tuple[dict[int, dict[str, Any]], dict[int, list[tuple[str, datetime]]]]:
-    """Each client's fields and activity aggregates (one row each), and its recent intents."""
+@dataclass
+class Gathered:
+    """The clients' fields column-wise (``cols[name][i]`` belongs to ``ids[i]``) and their
+    recent intents."""
+
+    ids: list[int]
+    cols: dict[str, list[Any]]
+    intents: dict[int, list[tuple[str, datetime]]]
+
+
+def _gather(conn: Connection, rules: Rules, ids: Sequence[int], now: datetime) -> Gathered:
+    """Each client's fields and activity aggregates up to ``now``, and its recent intents:
+    per chunk of ids one query on clients, one aggregate and one intent query on activities."""
     needs = _needs(rules)
-    cols: list[Any] = [C.c.id, C.c.created_at]
-    cols += [C.c[n] for n in COLUMN_FIELDS if n in needs]
-    if "email_domain" in needs:
-        cols.append(C.c.email)
-    if "bucket" in needs:
-        cols.append(C.c.bucket_label.label("bucket"))
-    if "affiliate_id" in needs:
-        cols.append(C.c.affiliate_id)
-    if "custom" in needs:
-        cols.append(C.c.custom)
-    src = "source" in needs
-    if src:
-        cols.append(func.coalesce(L.c.source, B.c.source).label("source"))
+    names = ["id", "created_at", *(n for n in COLUMN_FIELDS if n in needs)]
+    cols: list[Any] = [C.c[n] for n in names]
+    extra = {
+        "email_domain": C.c.email,
+        "bucket": C.c.bucket_label,
+        "affiliate_id": C.c.affiliate_id,
+        "custom": C.c.custom,
+        "source": func.coalesce(L.c.source, B.c.source),
+    }
+    for name, col in extra.items():
+        if name in needs:
+            names.append(name)
+            cols.append(col)
     counts = [n for n in COUNT_FIELDS if n in needs]
-    rows: dict[int, dict[str, Any]] = {}
-    intents: dict[int, list[tuple[str, datetime]]] = {}
-    window = rules.scoring.intent.window_days
+    out = Gathered([], {n: [] for n in (*names[1:], "last_engaged", *counts)}, {})
+    window = now - timedelta(days=rules.scoring.intent.window_days)
+    engaged = type_coerce(func.max(case((_match(ENGAGEMENT), ACT.c.at))), UTCDateTime)
+    sums = [func.sum(case((_match([COUNT_FIELDS[n]]), 1), else_=0)) for n in counts]
     for cond in in_chunks(conn, C.c.id, ids):
         q = select(*cols).where(cond)
-        if src:
+        if "source" in needs:
             q = q.select_from(
                 C.outerjoin(L, L.c.id == C.c.origin_lead_id).outerjoin(B, B.c.id == L.c.bucket_id)
             )
-        here: list[int] = []
-        for r in conn.execute(q):
-            row = dict(r._mapping)
-            if "email_domain" in needs:
-                email = row.pop("email") or ""
-                row["email_domain"] = email.rpartition("@")[2].lower() or None
-            rows[row["id"]] = row
-            here.append(row["id"])
-        if not here:
+        got = conn.execute(q).all()
+        if not got:
             continue
+        here = [r[0] for r in got]
         (acond,) = in_chunks(conn, ACT.c.client_id, here, size=len(here))
-        aggs: list[Any] = [
-            ACT.c.client_id,
-            type_coerce(func.max(case((_match(ENGAGEMENT), ACT.c.at))), UTCDateTime),
-        ]
-        for n in counts:
-            aggs.append(func.sum(case((_match([COUNT_FIELDS[n]]), 1), else_=0)))
-        aq = select(*aggs).where(acond, ACT.c.at <= now).group_by(ACT.c.client_id)
-        for cid, last, *ns in conn.execute(aq):
-            row = rows[cid]
-            row["last_engaged"] = last
-            row.update(zip(counts, (int(n or 0) for n in ns), strict=True))
+        aq = select(ACT.c.client_id, engaged, *sums).where(acond, ACT.c.at <= now).group_by(ACT.c.client_id)
+        aggs = {r[0]: r[1:] for r in conn.execute(aq)}
+        none = (None, *(0 for _ in counts))
+        out.ids += here
+        for k, name in enumerate(names[1:], 1):
+            out.cols[name] += [r[k] for r in got]
+        for k, name in enumerate(("last_engaged", *counts)):
+            out.cols[name] += [aggs.get(cid, none)[k] or (0 if k else None) for cid in here]
         iq = (
             select(ACT.c.client_id, ACT.c.outcome, type_coerce(func.max(ACT.c.at), UTCDateTime))
-            .where(acond, ACT.c.type == T.INTENT, ACT.c.at <= now, ACT.c.at >= now - timedelta(days=window))
+            .where(acond, ACT.c.type == T.INTENT, ACT.c.at <= now, ACT.c.at >= window)
             .group_by(ACT.c.client_id, ACT.c.outcome)
         )
         for cid, outcome, at in conn.execute(iq):
-            intents.setdefault(cid, []).append((outcome, at))
-    for row in rows.values():
-        for n in counts:
-            row.setdefault(n, 0)
+            out.intents.setdefault(cid, []).append((outcome, at))
+    if "email_domain" in needs:
+        out.cols["email_domain"] = [
+            (e or "").rpartition("@")[2].lower() or None for e in out.cols["email_domain"]
+        ]
     custom_intents = rules.scoring.intent.custom_fields
     if custom_intents:
         from leadctl.timeutil import parse_datetime
 
-        for cid, row in rows.items():
-            values = row.get("custom") or {}
+        for cid, values in zip(out.ids, out.cols["custom"], strict=True):
             for fname, outcome in custom_intents.items():
-                text = values.get(fname)
+                text = (values or {}).get(fname)
                 at = parse_datetime(str(text)) if text else None
                 if at is not None:
-                    intents.setdefault(cid, []).append((outcome, at))
-    return rows, intents
+                    out.intents.setdefault(cid, []).append((outcome, at))
+    return out
 
 
-def _static(
-    rows: Mapping[int, Mapping[str, Any]], rules: Rules, why: dict[int, list[str]] | None
-) -> tuple[dict[int, float], dict[int, float]]:
-    """(fit, behaviour) points per client."""
-    out: list[dict[int, float]] = []
+def _column(g: Gathered, name: str) -> list[Any]:
+    """The values a condition's field has, aligned with ``g.ids``."""
+    if name in g.cols and name != "custom":
+        return g.cols[name]
+    key = name.removeprefix("custom.")
+    low = key.lower()
+
+    def pick(values: Any) -> Any:
+        if not values:
+            return None
+        if key in values:
+            return values[key]
+        return next((v for k, v in values.items() if str(k).lower() == low), None)
+
+    return [pick(v) for v in g.cols.get("custom", [None] * len(g.ids))]
+
+
+def _static(g: Gathered, rules: Rules, why: dict[int, list[str]] | None) -> tuple[list[float], list[float]]:
+    """(fit, behaviour) points, aligned with ``g.ids``: each condition is tested once per
+    distinct value of its field, then added column-wise."""
+    out: list[list[float]] = []
     for conds in (rules.scoring.fit, rules.scoring.behaviour):
-        tests = [(_Memo(c), _value_getter(c.field), c.points, c.label) for c in conds]
-        points: dict[int, float] = {}
-        for cid, row in rows.items():
-            total = 0.0
-            for test, get, p, label in tests:
-                if test(get(row)):
-                    total += p
-                    if why is not None:
-                        why.setdefault(cid, []).append(f"{label} {p:+g}")
-            points[cid] = total
-        out.append(points)
+        total = [0.0] * len(g.ids)
+        for cond in conds:
+            values = _column(g, cond.field)
+            test = _test(cond)
+            try:
+                seen = {v: test(v) for v in set(values)}
+                hits = [seen[v] for v in values]
+            except TypeError:  # an unhashable custom value (a list, a dict)
+                hits = [test(v) for v in values]
+            p = cond.points
+            total = [t + p if h else t for t, h in zip(total, hits, strict=True)]
+            if why is not None:
+                for cid, h in zip(g.ids, hits, strict=True):
+                    if h:
+                        why.setdefault(cid, []).append(f"{cond.label} {p:+g}")
+        out.append(total)
     return out[0], out[1]
 
 
 def _compute(
     conn: Connection, rules: Rules, client_ids: Sequence[int], now: datetime, explain: bool
 ) -> tuple[dict[int, Priority], dict[int, list[str]]]:
-    rows, intents = _gather(conn, rules, client_ids, now)
+    g = _gather(conn, rules, client_ids, now)
     why: dict[int, list[str]] | None = {} if explain else None
-    fit, behaviour = _static(rows, rules, why)
-    static = {cid: fit[cid] + behaviour[cid] for cid in rows}
-    last = {cid: r["last_engaged"] for cid, r in rows.items() if r.get("last_engaged") is not None}
+    fit, behaviour = _static(g, rules, why)
+    static = [a + b for a, b in zip(fit, behaviour, strict=True)]
+    last = {cid: t for cid, t in zip(g.ids, g.cols["last_engaged"], strict=True) if t is not None}
     facts = Facts(
         conn,
         rules,
-        list(rows),
+        g.ids,
         now,
-        static,
-        {c: r["created_at"] for c, r in rows.items()},
+        dict(zip(g.ids, static, strict=True)),
+        dict(zip(g.ids, g.cols["created_at"], strict=True)),
         last,
-        intents,
+        g.intents,
         why,
     )
-    dynamic = {name: fn(facts) for name, fn in COMPONENTS.items()}
+    dynamic = [(name, fn(facts)) for name, fn in COMPONENTS.items()]
     out: dict[int, Priority] = {}
-    for cid in rows:
-        comps = {"fit": fit[cid], "behaviour": behaviour[cid]}
-        comps.update({name: round(values.get(cid, 0.0), 3) + 0.0 for name, values in dynamic.items()})
-        total = static[cid] + sum(v for k, v in comps.items() if k not in ("fit", "behaviour"))
-        out[cid] = Priority(round(total, 3), static[cid], comps)
+    for cid, fp, bp, st in zip(g.ids, fit, behaviour, static, strict=True):
+        comps = {"fit": fp, "behaviour": bp}
+        total = st
+        for name, values in dynamic:
+            v = values.get(cid, 0.0)
+            comps[name] = v
+            total += v
+        out[cid] = Priority(total, st, comps)
     return out, why or {}
 
 
@@ -499,10 +490,10 @@ def score(
             "name": name,
             "rep": holder,
             "stage": stage,
-            "total": p.total,
+            "total": round(p.total, 3) + 0.0,
             "static": p.static,
         }
-        row.update(p.components)
+        row.update({k: round(v, 3) + 0.0 for k, v in p.components.items()})
         if explain:
             row["why"] = why.get(cid, [])
         out.rows.append(row)
