@@ -73,10 +73,10 @@ def show_cmd(app: AppContext, name: str, rep_ref: str, fmt: str) -> None:
     from leadctl.services.work import lists as service
 
     shown = service.show(app.engine(), app.rules, rep_ref, name)
-    columns = service.SHOW_COLUMNS if shown.kind == "fixed" else service.CUSTOM_COLUMNS
+    columns = service.SHOW_COLUMNS if shown.type == "fixed" else service.CUSTOM_COLUMNS
     render(shown.rows, fmt, columns, empty=f"{shown.name}: no clients.")
     if fmt == "table":
-        message(f"{shown.name} ({shown.kind}): {shown.definition}")
+        message(f"{shown.name} ({shown.type}): {shown.definition}")
     if shown.hidden:
         message(
             f"{shown.hidden} member(s) not shown: reassigned to another rep, disqualified or do-not-contact"

@@ -166,5 +166,5 @@ def test_custom_lists_create_add_remove_delete(leadctl: Leadctl) -> None:
         (c["cy"], "unlisted"),
     ]
     assert {name for _, _, name in events} == {"Call Friday"} and left == []
-    assert json.loads(leadctl("lists", "--rep", ANA, "--format", "json").stdout)[0]["kind"] == "fixed"
+    assert json.loads(leadctl("lists", "--rep", ANA, "--format", "json").stdout)[0]["type"] == "fixed"
     assert leadctl("lists", ok=False).exit_code == 2

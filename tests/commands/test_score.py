@@ -219,3 +219,14 @@ def test_score_command(leadctl: Leadctl, tmp_path: Path) -> None:
     assert leadctl("score", ok=False).exit_code == 2
     missing = leadctl("score", "--client", "999999", ok=False)
     assert missing.exit_code == 1 and "client 999999: no such client" in missing.stderr
+
+
+def test_the_readme_scoring_example_is_valid(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## The rep's work: stages, lists, scoring", 1)[1]
+    block = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "rules.yaml"
+    path.write_text(block, encoding="utf-8")
+    rules = validate_file(path)
+    assert [c.field for c in rules.scoring.fit] == ["title", "headcount", "industry", "Plan"]
+    assert rules.scoring.behaviour[1].op == "at_least"

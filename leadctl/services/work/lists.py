@@ -102,7 +102,7 @@ FIXED_LISTS: tuple[FixedList, ...] = (
 
 SHOW_COLUMNS = ("client_id", "name", "email", "company", "stage", "last", "at", "meeting_at", "callback_at")
 CUSTOM_COLUMNS = ("client_id", "name", "email", "company", "stage", "added_at", "added_by")
-OVERVIEW_COLUMNS = ("list", "kind", "clients", "definition")
+OVERVIEW_COLUMNS = ("list", "type", "clients", "definition")
 
 
 def _slug(name: str) -> str:
@@ -185,20 +185,20 @@ def overview(engine: Engine, rules: Rules, rep: str) -> list[dict[str, Any]]:
                 select(func.count()).select_from(_fixed_query(rid, fixed, rules).subquery())
             ).scalar_one()
             out.append(
-                {"list": fixed.name, "kind": "fixed", "clients": int(n), "definition": fixed.definition}
+                {"list": fixed.name, "type": "fixed", "clients": int(n), "definition": fixed.definition}
             )
         for lid, name in conn.execute(select(L.c.id, L.c.name).where(L.c.rep_id == rid).order_by(L.c.name)):
             n = conn.execute(
                 select(func.count()).select_from(_custom_members(lid, rid).subquery())
             ).scalar_one()
-            out.append({"list": name, "kind": "custom", "clients": int(n), "definition": "custom list"})
+            out.append({"list": name, "type": "custom", "clients": int(n), "definition": "custom list"})
     return out
 
 
 @dataclass
 class Shown:
     name: str
-    kind: str
+    type: str  # fixed | custom
     definition: str
     rows: list[dict[str, Any]]
     hidden: int = 0  # custom lists: members reassigned away, disqualified or do-not-contact

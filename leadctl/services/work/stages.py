@@ -36,7 +36,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.engine import Connection, Engine
@@ -124,8 +124,7 @@ for _row in TRANSITIONS:
 _EMAIL_ENGAGEMENT = frozenset({O.OPENED.value, O.CLICKED.value})
 
 
-@dataclass(frozen=True, slots=True)
-class Step:
+class Step(NamedTuple):
     """One input of the fold: an activity (``key`` its activity_key) or a rule firing."""
 
     at: datetime
@@ -247,11 +246,10 @@ def restage(
             .where(cond, C.c.merged_into_id.is_(None), C.c.stage != DNC)
         )
         current: dict[int, Stage] = {}
-        lane: dict[int, bool] = {}
+        rows: dict[int, Any] = {}
         for r in conn.execute(q):
             current[r.id] = Stage(r.stage)
-            dims = client_dimensions(dict(r._mapping), rules.routing.segments)
-            lane[r.id] = r.territories is not None and covers(parse_territories(r.territories), dims)
+            rows[r.id] = r
         if not current:
             continue
         steps: dict[int, list[Step]] = {cid: [] for cid in current}
@@ -283,8 +281,13 @@ def restage(
         events: list[Event] = []
         for cid, ss in steps.items():
             ss.sort(key=lambda s: (s.at, s.order))
+            lane = False
+            if any(s.type == T.INTENT for s in ss):  # the swimlane matters only for inbound contacts
+                r = rows[cid]
+                dims = client_dimensions(dict(r._mapping), rules.routing.segments)
+                lane = r.territories is not None and covers(parse_territories(r.territories), dims)
             res = fold(
-                ss, email_engagement=sr.email_engagement, inbound=sr.inbound_outcomes, in_swimlane=lane[cid]
+                ss, email_engagement=sr.email_engagement, inbound=sr.inbound_outcomes, in_swimlane=lane
             )
             before = current[cid]
             if res.stage == before or res.cause is None:
