@@ -10,6 +10,7 @@
 - dedupe: the matching engine alone vs splink (DuckDB, EM-trained) on the same generated file;
   --hard-rate makes that share of its duplicates share no e-mail or phone (default 0)
 - sla: `sla check`, `metrics speed` and `metrics sla` over N clients, ~5N activities, both backends
+- scoring: `scoring.priorities` for one rep's 10,000 clients (wall, CPU, Python CPU) vs fetch only
 - activities: `activity import` rows/s of a generated dialer file (--n rows, 100,000 clients) on
   SQLite and PostgreSQL vs plain sqlite3 executemany / psycopg COPY of the same rows
 
@@ -154,6 +155,10 @@ def main(argv: list[str] | None = None) -> None:
         from benchmarks import sla
 
         _table("SLA check and speed/sla metrics (whole database)", sla.run(ns, args.pg))
+    if "scoring" in only:
+        from benchmarks import scoring
+
+        _table("Scoring: priorities of one rep's 10,000 clients", scoring.run(ns[0], args.pg))
 
 
 if __name__ == "__main__":

@@ -87,6 +87,21 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Do-not-contact list: suppress e-mails and phones everywhere.",
         "Work",
     ),
+    "stages": (
+        "leadctl.commands.stages:stages",
+        "Clients per stage per rep; warn below the attempted minimum.",
+        "Work",
+    ),
+    "lists": (
+        "leadctl.commands.lists:lists",
+        "A rep's fixed lists (missed calls, no-shows …) and custom lists.",
+        "Work",
+    ),
+    "score": (
+        "leadctl.commands.score:score",
+        "Score and prioritise clients (fit, behaviour, recency, intent).",
+        "Work",
+    ),
     "assign": (
         "leadctl.commands.assign:assign",
         "Assign unassigned clients to stack-ranked reps (safe from cron).",

@@ -24,6 +24,7 @@ from leadctl.errors import ConflictError
 from leadctl.rules import Rules
 from leadctl.services.admin import buckets, campaigns, reps
 from leadctl.services.intake import loading, processing
+from leadctl.services.work import stages
 from leadctl.storage import schema
 from leadctl.vocab import LeadStatus
 
@@ -249,6 +250,7 @@ def _build(
     from leadctl.services.work.sla import demo_step
 
     demo_step(engine, rules, say)
+    result.assignment["stages"] = stages.demo_summary(engine, rules, say)
     return result
 
 

@@ -29,6 +29,8 @@ from leadctl.rules.sections import (
     PhoneRules,
     RoutingRules,
     SlaRules,
+    ScoringRules,
+    StageRules,
     TopupRules,
     ValidationRules,
 )
@@ -61,6 +63,8 @@ class Rules:
     business_hours: BusinessHoursRules
     sla: SlaRules
     dates: DateRules
+    stages: StageRules
+    scoring: ScoringRules
 
     @classmethod
     def build(cls, data: dict[str, Any], path: Path | None = None) -> Rules:
@@ -117,6 +121,8 @@ def _scalar(node: yaml.Node, spec: Spec, where: str, key: str) -> Any:
 
         ok = isinstance(value, str) and value.upper() in phonenumbers.SUPPORTED_REGIONS
         value = value.upper() if ok else value
+    elif spec.kind == "scalar":
+        ok = isinstance(value, str | int | float) and not isinstance(value, bool) and value != ""
     elif spec.kind == "float":
         # .nan and .inf are floats YAML accepts, but no setting means anything with them
         ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
@@ -139,7 +145,16 @@ def _scalar(node: yaml.Node, spec: Spec, where: str, key: str) -> Any:
 
 
 def _convert(node: yaml.Node, spec: Spec, where: str, key: str) -> Any:
-    """A YAML node checked against ``spec`` and turned into Python values."""
+    """A YAML node checked against ``spec`` (and its ``check``) and turned into Python values."""
+    value = _convert_node(node, spec, where, key)
+    if spec.check is not None:
+        problem = spec.check(value)
+        if problem:
+            raise ConfigError(f"{where} line {_mark(node)}: {key}: {problem}")
+    return value
+
+
+def _convert_node(node: yaml.Node, spec: Spec, where: str, key: str) -> Any:
     _check_tag(node, where, key)
     if spec.kind == "either":
         for option in spec.options:

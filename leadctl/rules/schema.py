@@ -6,7 +6,10 @@ Defaults live in ``default.yaml`` beside this file (identical to
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 # Lead fields a rules file may name (mapping targets, required fields, …).
 LEAD_FIELDS = (
@@ -45,6 +48,9 @@ class Spec:
     fields: dict[str, Spec] = field(default_factory=dict)
     pattern_hint: str = ""
     options: tuple[Spec, ...] = ()  # kind "either": a scalar or a list, whichever the value is
+    # A further check of the converted value (cross-field rules): the problem, or None. The
+    # loader reports it with the value's file and line.
+    check: Callable[[Any], str | None] | None = None
 
     def expected(self) -> str:
         if self.kind == "either":
@@ -63,6 +69,7 @@ class Spec:
             "bool": "true or false",
             "int": "a whole number",
             "float": "a number",
+            "scalar": "a text or a number",
         }
         text = words.get(self.kind, self.kind)
         if self.minimum is not None and self.maximum is not None:
@@ -101,6 +108,70 @@ RANK_FACTORS = (
 NURTURE_OUTCOMES = ("nurture", "callback", "feedback")
 
 REGION = Spec("region", doc="two-letter region code (ISO 3166-1), e.g. US, CA, GB")
+
+# Scoring conditions (leadctl/services/work/scoring.py evaluates them; no code is ever run).
+# Fields a condition may name besides custom fields; ``custom.NAME`` names a custom field
+# explicitly (a bare unknown name is one too, unless it looks like a typo of these).
+SCORE_FIELDS = (
+    "title", "company", "industry", "headcount", "revenue", "city", "state", "country", "timezone",
+    "email_domain", "source", "bucket", "affiliate_id",
+    "emails_opened", "emails_clicked", "emails_replied", "calls", "conversations", "meetings_booked",
+    "intents",
+)  # fmt: skip
+SCORE_OPERATORS = ("matches", "in", "between", "at_least", "at_most", "equals", "exists")
+INTENT_OUTCOMES = ("demo_request", "pricing_visit", "inbound")
+
+
+def _check_condition(cond: Any) -> str | None:
+    """One condition: a field, exactly one operator, points; a regex that compiles."""
+    import difflib
+
+    given = [op for op in SCORE_OPERATORS if op in cond]
+    if "field" not in cond:
+        return 'a condition needs field: (e.g. {field: title, matches: "(?i)vp", points: 10})'
+    if len(given) != 1:
+        return f"a condition needs exactly one of {', '.join(SCORE_OPERATORS)} (got {len(given)})"
+    if "points" not in cond:
+        return "a condition needs points: (a number, may be negative)"
+    name = str(cond["field"])
+    if name not in SCORE_FIELDS and not name.startswith("custom."):
+        hint = difflib.get_close_matches(name, SCORE_FIELDS, n=1, cutoff=0.75)
+        if hint:
+            return (
+                f"unknown field {name!r} (did you mean {hint[0]!r}? write custom.{name} for a custom field)"
+            )
+    op = given[0]
+    if op == "matches":
+        try:
+            re.compile(str(cond["matches"]))
+        except re.error as exc:
+            return f"matches: not a valid regular expression ({exc})"
+    if op == "between":
+        pair = cond["between"]
+        if len(pair) != 2 or pair[0] > pair[1]:
+            return "between: expected [low, high] with low ≤ high"
+    if op == "in" and not cond["in"]:
+        return "in: expected a non-empty list"
+    return None
+
+
+CONDITION = Spec(
+    "section",
+    doc="one scoring condition",
+    fields={
+        "name": Spec("str", doc="shown by score --explain (default: the condition itself)"),
+        "field": Spec("str", doc="a client field, an engagement count or a custom field"),
+        "matches": Spec("str", doc="a regular expression searched in the value ((?i) ignores case)"),
+        "in": Spec("list", item=Spec("scalar"), doc="the value is one of these (case ignored)"),
+        "between": Spec("list", item=Spec("float"), doc="[low, high], inclusive, on the value as a number"),
+        "at_least": Spec("float"),
+        "at_most": Spec("float"),
+        "equals": Spec("scalar"),
+        "exists": Spec("bool", doc="true: the field has a value; false: it is empty"),
+        "points": Spec("float", doc="added when the condition holds (negative to subtract)"),
+    },
+    check=_check_condition,
+)
 
 SCHEMA = section(
     "leadctl rules",
@@ -260,5 +331,49 @@ SCHEMA = section(
         spike_min_increase=Spec("float", minimum=0.0, maximum=1.0),
         spike_min_leads=Spec("int", minimum=1),
         trailing_days=Spec("int", minimum=1),
+    ),
+    stages=section(
+        "how activities move a client's stage (leadctl/services/work/stages.py)",
+        email_engagement=Spec("int", minimum=1, doc="opens + clicks that make a client engaged"),
+        inbound_outcomes=Spec("list", item=Spec("str", choices=INTENT_OUTCOMES)),
+        lost_reengage_after_days=Spec("int", minimum=0),
+        lost_reengage_before_days=Spec("int", minimum=0),
+        attempted_minimum=section(
+            "fewest attempted clients per role before `leadctl stages` warns",
+            setter=Spec("int", minimum=0),
+            closer=Spec("int", minimum=0),
+            manager=Spec("int", minimum=0),
+        ),
+    ),
+    scoring=section(
+        "static score and dynamic priority (leadctl/services/work/scoring.py)",
+        fit=Spec("list", item=CONDITION, doc="ideal-customer-profile points"),
+        behaviour=Spec("list", item=CONDITION, doc="source and engagement points"),
+        recency=section(
+            "points for recent engagement, halved every half_life_days",
+            points=Spec("float", minimum=0),
+            half_life_days=Spec("float", minimum=0.01),
+        ),
+        age=section(
+            "lead age decay of the static score",
+            half_life_days=Spec("float", minimum=0.01),
+            floor=Spec("float", minimum=0, maximum=1),
+        ),
+        intent=section(
+            "real-time intent: recent demo requests, pricing visits, inbound contacts",
+            points=section("points per intent", **{o: Spec("float", minimum=0) for o in INTENT_OUTCOMES}),
+            half_life_hours=Spec("float", minimum=0.01),
+            window_days=Spec("float", minimum=0),
+            custom_fields=Spec(
+                "map",
+                item=Spec("str", choices=INTENT_OUTCOMES),
+                doc="custom field holding a date/time -> the intent it records",
+            ),
+        ),
+        sla_urgency=section(
+            "SLA urgency (0 just captured, 1 at the deadline, > 1 past it) times points",
+            points=Spec("float", minimum=0),
+            cap=Spec("float", minimum=0),
+        ),
     ),
 )

@@ -339,6 +339,102 @@ class DateRules:
         except ValueError:
             raise ConfigError(f"dates.oldest: expected a date YYYY-MM-DD, got {d['oldest']!r}") from None
         return cls(str(d["input_timezone"]), oldest, str(d["out_of_range"]))
+@dataclass(frozen=True)
+class StageRules:
+    email_engagement: int
+    inbound_outcomes: frozenset[str]
+    lost_reengage_after_days: int
+    lost_reengage_before_days: int
+    attempted_minimum: Mapping[str, int]  # rep role -> fewest attempted clients
+
+    @classmethod
+    def build(cls, d: Mapping[str, Any]) -> StageRules:
+        after, before = int(d["lost_reengage_after_days"]), int(d["lost_reengage_before_days"])
+        if before < after:
+            raise ConfigError(
+                "stages.lost_reengage_before_days: must not be less than lost_reengage_after_days "
+                f"({before} < {after})"
+            )
+        return cls(
+            int(d["email_engagement"]),
+            frozenset(d["inbound_outcomes"] or ()),
+            after,
+            before,
+            MappingProxyType({str(k): int(v) for k, v in d["attempted_minimum"].items()}),
+        )
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One scoring condition: ``op`` is one of rules.schema.SCORE_OPERATORS, ``arg`` its value."""
+
+    label: str
+    field: str
+    op: str
+    arg: Any
+    points: float
+
+    @classmethod
+    def build(cls, d: Mapping[str, Any]) -> Condition:
+        from leadctl.rules.schema import SCORE_OPERATORS
+
+        op = next(o for o in SCORE_OPERATORS if o in d)
+        arg = d[op]
+        shown = f"[{arg[0]:g}, {arg[1]:g}]" if op == "between" else repr(arg) if op != "in" else arg
+        arg = tuple(arg) if isinstance(arg, list) else arg
+        return cls(
+            str(d.get("name") or f"{d['field']} {op} {shown}"), str(d["field"]), op, arg, float(d["points"])
+        )
+
+
+@dataclass(frozen=True)
+class Decay:
+    """Points halved every half-life (recency: days; age: days, with a floor share)."""
+
+    points: float
+    half_life: float
+    floor: float
+
+
+@dataclass(frozen=True)
+class IntentRules:
+    points: Mapping[str, float]  # intent outcome -> points
+    half_life_hours: float
+    window_days: float
+    custom_fields: Mapping[str, str]  # custom field holding a date/time -> intent outcome
+
+
+@dataclass(frozen=True)
+class SlaUrgencyRules:
+    points: float  # times the SLA urgency (0 just captured, 1 at the deadline, > 1 past it) …
+    cap: float  # … capped here
+
+
+@dataclass(frozen=True)
+class ScoringRules:
+    fit: tuple[Condition, ...]
+    behaviour: tuple[Condition, ...]
+    recency: Decay
+    age: Decay
+    intent: IntentRules
+    sla_urgency: SlaUrgencyRules
+
+    @classmethod
+    def build(cls, d: Mapping[str, Any]) -> ScoringRules:
+        intent = d["intent"]
+        return cls(
+            tuple(Condition.build(c) for c in d["fit"] or ()),
+            tuple(Condition.build(c) for c in d["behaviour"] or ()),
+            Decay(float(d["recency"]["points"]), float(d["recency"]["half_life_days"]), 0.0),
+            Decay(0.0, float(d["age"]["half_life_days"]), float(d["age"]["floor"])),
+            IntentRules(
+                MappingProxyType({k: float(v) for k, v in intent["points"].items()}),
+                float(intent["half_life_hours"]),
+                float(intent["window_days"]),
+                MappingProxyType(dict(intent["custom_fields"] or {})),
+            ),
+            SlaUrgencyRules(float(d["sla_urgency"]["points"]), float(d["sla_urgency"]["cap"])),
+        )
 
 
 # section name in the rules file -> its typed class (``Rules`` gets one attribute each).
@@ -357,4 +453,6 @@ SECTIONS: dict[str, Any] = {
     "business_hours": BusinessHoursRules,
     "sla": SlaRules,
     "dates": DateRules,
+    "stages": StageRules,
+    "scoring": ScoringRules,
 }

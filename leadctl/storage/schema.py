@@ -374,7 +374,9 @@ activity = Table(
     Column("created_at", UTCDateTime, nullable=False),
     one_of("type", values(ActivityType)),
     one_of("outcome", values(ActivityOutcome)),
-    Index("ix_activity_client_id_at", "client_id", "at"),
+    # type and outcome too (0009): a client's activities aggregate from the index alone
+    # (scoring's per-dial priorities, lists, stage folds) - 3x less CPU on SQLite at 10k clients.
+    Index("ix_activity_client_id_at_type_outcome", "client_id", "at", "type", "outcome"),
     Index("ix_activity_rep_id_at", "rep_id", "at"),
     Index("ix_activity_campaign_id_at", "campaign_id", "at"),
     # Ranking reps groups a window by (rep, campaign, type, outcome): read from the index alone.
@@ -478,4 +480,28 @@ sla_escalation = Table(
     UniqueConstraint("client_id", "sla", "level", "deadline"),
     one_of("sla", values(SlaKind)),
     one_of("action", values(EscalationAction)),
+)
+
+# A rep's custom lists (`leadctl lists create|add|remove|delete`); names are unique per rep
+# (compared without regard to case by the service). Members are clients; deleting a list
+# deletes its member rows (their `unlisted` events stay on the timeline).
+custom_list = Table(
+    "custom_list",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("rep_id", Integer, ForeignKey("rep.id"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("created_by", String(200), nullable=False),
+    UniqueConstraint("rep_id", "name"),
+)
+
+custom_list_member = Table(
+    "custom_list_member",
+    metadata,
+    Column("list_id", Integer, ForeignKey("custom_list.id", ondelete="CASCADE"), primary_key=True),
+    Column("client_id", Integer, ForeignKey("client.id"), primary_key=True),
+    Column("added_at", UTCDateTime, nullable=False),
+    Column("added_by", String(200), nullable=False),
+    Index("ix_custom_list_member_client_id", "client_id"),
 )

@@ -40,6 +40,7 @@ from leadctl.services import events as timeline
 from leadctl.services.admin.common import actor as current_actor
 from leadctl.services.assign import ledger
 from leadctl.services.events import Event
+from leadctl.services.work import stages
 from leadctl.services.work.activity_files import open_source, records
 from leadctl.storage import bulk, schema
 from leadctl.storage.engine import write
@@ -440,6 +441,7 @@ def insert_activities(
     ids: list[int] = []
     for cond in in_chunks(conn, ACT.c.activity_key, (r[0] for r in rows)):
         ids += conn.execute(select(ACT.c.id).where(cond, ACT.c.created_at == at)).scalars()
+    stages.apply_activities(conn, ids, actor=actor)  # the stage machine folds the new activities in
     return ids
 
 

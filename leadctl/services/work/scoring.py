@@ -1,0 +1,502 @@
+"""Scoring and prioritisation: a static score from the rules, a dynamic priority on top.
+
+**Static score** = the points of every ``scoring.fit`` and ``scoring.behaviour`` condition that
+holds (rules file; ``rules.schema.CONDITION`` says what a condition may be: a field and one of
+``matches`` / ``in`` / ``between`` / ``at_least`` / ``at_most`` / ``equals`` / ``exists`` —
+data, never code). Fields are client columns, ``email_domain``, ``source`` (the client's
+first lead's source, else its bucket's), ``bucket``, engagement counts from activities, or
+custom fields by name. Each condition is evaluated once per distinct value (``_Memo``), so
+10,000 clients cost a few thousand regex searches at most.
+
+**Dynamic priority** = static + the registered dynamic components, each a function of the
+facts gathered once per call (``Facts``: two set-based queries over the clients and their
+activities up to ``now``)::
+
+    recency  points for the latest engagement, halved every half_life_days
+    age      the static score's decay with the client's age (negative), floor share kept
+    intent   the strongest recent demo request / pricing visit / inbound contact (activity, or
+             a custom field holding its time), halved every half_life_hours
+
+The registry (``COMPONENTS``, ``@component(name)``) is the seam for more: the SLA part of
+issue 10 plugs in its urgency with one registration::
+
+    @component("sla_urgency")
+    def _sla_urgency(f: Facts) -> dict[int, float]:
+        from leadctl.services.work import sla
+        r = f.rules.scoring.sla_urgency
+        return {c: r.points * min(u, r.cap) for c, u in sla.urgency(f.conn, f.rules, f.client_ids, f.now).items()}
+
+``priorities(conn, rules, client_ids, now)`` is the contract the queue calls before every dial.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import and_, case, func, select, type_coerce
+from sqlalchemy.engine import Connection, Engine
+
+from leadctl.storage import schema
+from leadctl.storage.sqlfunc import in_chunks
+from leadctl.storage.types import UTCDateTime
+from leadctl.vocab import ActivityOutcome as O  # noqa: N817
+from leadctl.vocab import ActivityType as T  # noqa: N817
+
+if TYPE_CHECKING:
+    from leadctl.rules import Rules
+    from leadctl.rules.sections import Condition
+
+ACT = schema.activity
+C = schema.client
+L = schema.lead
+B = schema.bucket
+A = schema.assignment
+R = schema.rep
+
+# Client columns a condition may name directly.
+COLUMN_FIELDS = (
+    "title",
+    "company",
+    "industry",
+    "headcount",
+    "revenue",
+    "city",
+    "state",
+    "country",
+    "timezone",
+)
+# Engagement counts from activities: name -> (type, outcome or None for any).
+COUNT_FIELDS: dict[str, tuple[str, str | None]] = {
+    "emails_opened": (T.EMAIL, O.OPENED),
+    "emails_clicked": (T.EMAIL, O.CLICKED),
+    "emails_replied": (T.EMAIL, O.REPLIED),
+    "calls": (T.CALL, None),
+    "conversations": (T.CALL, O.CONVERSATION),
+    "meetings_booked": (T.MEETING, O.BOOKED),
+    "intents": (T.INTENT, None),
+}
+# What counts as engagement for recency: the client did something (not just we did).
+ENGAGEMENT = (
+    (T.EMAIL, O.OPENED),
+    (T.EMAIL, O.CLICKED),
+    (T.EMAIL, O.REPLIED),
+    (T.CALL, O.CONVERSATION),
+    (T.MEETING, None),
+    (T.INTENT, None),
+    (T.DISPOSITION, O.CALLBACK),
+)
+DAY = 86_400.0
+
+
+@dataclass(frozen=True)
+class Priority:
+    """A client's dynamic priority: ``total`` = ``static`` + the dynamic components;
+    ``components`` holds fit and behaviour (static = their sum) and each dynamic component."""
+
+    total: float
+    static: float
+    components: dict[str, float]
+
+
+@dataclass
+class Facts:
+    """What the components read, gathered once per ``priorities`` call."""
+
+    conn: Connection
+    rules: Rules
+    client_ids: Sequence[int]
+    now: datetime
+    static: dict[int, float]
+    created: dict[int, datetime]
+    last_engaged: dict[int, datetime]
+    intents: dict[int, list[tuple[str, datetime]]]  # recent intents (outcome, at), any order
+    why: dict[int, list[str]] | None = None  # filled by components when explaining
+
+
+ComponentFn = Callable[[Facts], dict[int, float]]
+COMPONENTS: dict[str, ComponentFn] = {}
+
+
+def component(name: str) -> Callable[[ComponentFn], ComponentFn]:
+    """Register a dynamic component under ``name`` (its column in ``score``)."""
+
+    def register(fn: ComponentFn) -> ComponentFn:
+        COMPONENTS[name] = fn
+        return fn
+
+    return register
+
+
+def _half(elapsed: float, half_life: float) -> float:
+    return 0.5 ** (max(elapsed, 0.0) / half_life)
+
+
+def _say(f: Facts, cid: int, text: str) -> None:
+    if f.why is not None:
+        f.why.setdefault(cid, []).append(text)
+
+
+def _days(now: datetime, times: Mapping[int, datetime]) -> dict[int, float]:
+    """Days from each time to ``now`` (0 for a time after it)."""
+    return {cid: max((now - t).total_seconds(), 0.0) / DAY for cid, t in times.items()}
+
+
+@component("recency")
+def _recency(f: Facts) -> dict[int, float]:
+    r = f.rules.scoring.recency
+    points, rate = r.points, 1.0 / r.half_life
+    days = _days(f.now, f.last_engaged)
+    out = {cid: points * 0.5 ** (d * rate) for cid, d in days.items()}
+    if f.why is not None:
+        for cid, d in days.items():
+            _say(f, cid, f"recency: engaged {d:.1f} d ago {out[cid]:+.1f}")
+    return out
+
+
+@component("age")
+def _age(f: Facts) -> dict[int, float]:
+    r = f.rules.scoring.age
+    floor, rate = r.floor, 1.0 / r.half_life
+    days = _days(f.now, f.created)
+    static = f.static
+    out = {cid: static.get(cid, 0.0) * (max(floor, 0.5 ** (d * rate)) - 1.0) + 0.0 for cid, d in days.items()}
+    if f.why is not None:
+        for cid, d in days.items():
+            if abs(out[cid]) >= 0.05:
+                keep = max(floor, 0.5 ** (d * rate))
+                _say(f, cid, f"age: {d:.0f} d old, keeps {keep:.0%} of the static score {out[cid]:+.1f}")
+    return out
+
+
+@component("intent")
+def _intent(f: Facts) -> dict[int, float]:
+    r = f.rules.scoring.intent
+    out: dict[int, float] = {}
+    for cid, seen in f.intents.items():
+        best, why = 0.0, ""
+        for outcome, at in seen:
+            hours = (f.now - at).total_seconds() / 3600
+            if hours < 0 or hours > r.window_days * 24:
+                continue
+            value = r.points.get(outcome, 0.0) * _half(hours, r.half_life_hours)
+            if value > best:
+                best, why = value, f"intent: {outcome} {hours:.0f} h ago {value:+.1f}"
+        if best:
+            out[cid] = best
+            _say(f, cid, why)
+    return out
+
+
+# ------------------------------------------------------------------ static conditions
+
+_NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*(k|mm|m|bn|b)?(?![a-z])")
+_SCALE = {"k": 1e3, "m": 1e6, "mm": 1e6, "b": 1e9, "bn": 1e9}
+
+
+def parse_number(value: Any) -> float | None:
+    """A number from a field as people write it: ``1,200``, ``$5M``, ``10k``, ``51-200`` (the
+    midpoint), ``1000+``; None when there is none."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int | float):
+        return float(value)
+    text = str(value).lower().replace(",", "")
+    found = [float(n) * _SCALE.get(s or "", 1.0) for n, s in _NUMBER.findall(text)[:2]]
+    if not found:
+        return None
+    return sum(found) / len(found)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip().lower()
+
+
+def _test(cond: Condition) -> Callable[[Any], bool]:
+    """The condition as a predicate on one value (None or "" = no value)."""
+    op, arg = cond.op, cond.arg
+    if op == "exists":
+        return lambda v: (v is not None and str(v).strip() != "") is bool(arg)
+    if op == "matches":
+        rx = re.compile(str(arg))
+        return lambda v: v is not None and rx.search(str(v)) is not None
+    if op in ("in", "equals"):
+        wanted = {_text(a) for a in (arg if op == "in" else (arg,))}
+        return lambda v: v is not None and _text(v) in wanted
+    lo, hi = (
+        (arg[0], arg[1]) if op == "between" else (arg, math.inf) if op == "at_least" else (-math.inf, arg)
+    )
+
+    def number_in_range(v: Any) -> bool:
+        n = parse_number(v)
+        return n is not None and lo <= n <= hi
+
+    return number_in_range
+
+
+# ------------------------------------------------------------------ gathering facts
+
+
+def _needs(rules: Rules) -> set[str]:
+    names = {c.field for c in (*rules.scoring.fit, *rules.scoring.behaviour)}
+    if any(
+        n not in COLUMN_FIELDS
+        and n not in COUNT_FIELDS
+        and n not in ("email_domain", "source", "bucket", "affiliate_id")
+        for n in names
+    ):
+        names.add("custom")
+    if rules.scoring.intent.custom_fields:
+        names.add("custom")
+    return names
+
+
+def _match(kinds: Iterable[tuple[str, str | None]]) -> Any:
+    from sqlalchemy import or_
+
+    return or_(
+        *(ACT.c.type == t if o is None else and_(ACT.c.type == t, ACT.c.outcome == o) for t, o in kinds)
+    )
+
+
+@dataclass
+class Gathered:
+    """The clients' fields column-wise (``cols[name][i]`` belongs to ``ids[i]``) and their
+    recent intents."""
+
+    ids: list[int]
+    cols: dict[str, list[Any]]
+    intents: dict[int, list[tuple[str, datetime]]]
+
+
+def _gather(conn: Connection, rules: Rules, ids: Sequence[int], now: datetime) -> Gathered:
+    """Each client's fields and activity aggregates up to ``now``, and its recent intents:
+    per chunk of ids one query on clients, one aggregate and one intent query on activities."""
+    needs = _needs(rules)
+    names = ["id", "created_at", *(n for n in COLUMN_FIELDS if n in needs)]
+    cols: list[Any] = [C.c[n] for n in names]
+    extra = {
+        "email_domain": C.c.email,
+        "bucket": C.c.bucket_label,
+        "affiliate_id": C.c.affiliate_id,
+        "custom": C.c.custom,
+        "source": func.coalesce(L.c.source, B.c.source),
+    }
+    for name, col in extra.items():
+        if name in needs:
+            names.append(name)
+            cols.append(col)
+    counts = [n for n in COUNT_FIELDS if n in needs]
+    out = Gathered([], {n: [] for n in (*names[1:], "last_engaged", *counts)}, {})
+    window = now - timedelta(days=rules.scoring.intent.window_days)
+    engaged = type_coerce(func.max(case((_match(ENGAGEMENT), ACT.c.at))), UTCDateTime)
+    sums = [func.sum(case((_match([COUNT_FIELDS[n]]), 1), else_=0)) for n in counts]
+    for cond in in_chunks(conn, C.c.id, ids):
+        q = select(*cols).where(cond)
+        if "source" in needs:
+            q = q.select_from(
+                C.outerjoin(L, L.c.id == C.c.origin_lead_id).outerjoin(B, B.c.id == L.c.bucket_id)
+            )
+        got = conn.execute(q).all()
+        if not got:
+            continue
+        here = [r[0] for r in got]
+        (acond,) = in_chunks(conn, ACT.c.client_id, here, size=len(here))
+        aq = select(ACT.c.client_id, engaged, *sums).where(acond, ACT.c.at <= now).group_by(ACT.c.client_id)
+        aggs = {r[0]: r[1:] for r in conn.execute(aq)}
+        none = (None, *(0 for _ in counts))
+        out.ids += here
+        for k, name in enumerate(names[1:], 1):
+            out.cols[name] += [r[k] for r in got]
+        for k, name in enumerate(("last_engaged", *counts)):
+            out.cols[name] += [aggs.get(cid, none)[k] or (0 if k else None) for cid in here]
+        iq = (
+            select(ACT.c.client_id, ACT.c.outcome, type_coerce(func.max(ACT.c.at), UTCDateTime))
+            .where(acond, ACT.c.type == T.INTENT, ACT.c.at <= now, ACT.c.at >= window)
+            .group_by(ACT.c.client_id, ACT.c.outcome)
+        )
+        for cid, outcome, at in conn.execute(iq):
+            out.intents.setdefault(cid, []).append((outcome, at))
+    if "email_domain" in needs:
+        out.cols["email_domain"] = [
+            (e or "").rpartition("@")[2].lower() or None for e in out.cols["email_domain"]
+        ]
+    custom_intents = rules.scoring.intent.custom_fields
+    if custom_intents:
+        from leadctl.timeutil import parse_datetime
+
+        for cid, values in zip(out.ids, out.cols["custom"], strict=True):
+            for fname, outcome in custom_intents.items():
+                text = (values or {}).get(fname)
+                at = parse_datetime(str(text)) if text else None
+                if at is not None:
+                    out.intents.setdefault(cid, []).append((outcome, at))
+    return out
+
+
+def _column(g: Gathered, name: str) -> list[Any]:
+    """The values a condition's field has, aligned with ``g.ids``."""
+    if name in g.cols and name != "custom":
+        return g.cols[name]
+    key = name.removeprefix("custom.")
+    low = key.lower()
+
+    def pick(values: Any) -> Any:
+        if not values:
+            return None
+        if key in values:
+            return values[key]
+        return next((v for k, v in values.items() if str(k).lower() == low), None)
+
+    return [pick(v) for v in g.cols.get("custom", [None] * len(g.ids))]
+
+
+def _static(g: Gathered, rules: Rules, why: dict[int, list[str]] | None) -> tuple[list[float], list[float]]:
+    """(fit, behaviour) points, aligned with ``g.ids``: each condition is tested once per
+    distinct value of its field, then added column-wise."""
+    out: list[list[float]] = []
+    for conds in (rules.scoring.fit, rules.scoring.behaviour):
+        total = [0.0] * len(g.ids)
+        for cond in conds:
+            values = _column(g, cond.field)
+            test = _test(cond)
+            try:
+                seen = {v: test(v) for v in set(values)}
+                hits = [seen[v] for v in values]
+            except TypeError:  # an unhashable custom value (a list, a dict)
+                hits = [test(v) for v in values]
+            p = cond.points
+            total = [t + p if h else t for t, h in zip(total, hits, strict=True)]
+            if why is not None:
+                for cid, h in zip(g.ids, hits, strict=True):
+                    if h:
+                        why.setdefault(cid, []).append(f"{cond.label} {p:+g}")
+        out.append(total)
+    return out[0], out[1]
+
+
+def _compute(
+    conn: Connection, rules: Rules, client_ids: Sequence[int], now: datetime, explain: bool
+) -> tuple[dict[int, Priority], dict[int, list[str]]]:
+    g = _gather(conn, rules, client_ids, now)
+    why: dict[int, list[str]] | None = {} if explain else None
+    fit, behaviour = _static(g, rules, why)
+    static = [a + b for a, b in zip(fit, behaviour, strict=True)]
+    last = {cid: t for cid, t in zip(g.ids, g.cols["last_engaged"], strict=True) if t is not None}
+    facts = Facts(
+        conn,
+        rules,
+        g.ids,
+        now,
+        dict(zip(g.ids, static, strict=True)),
+        dict(zip(g.ids, g.cols["created_at"], strict=True)),
+        last,
+        g.intents,
+        why,
+    )
+    dynamic = [(name, fn(facts)) for name, fn in COMPONENTS.items()]
+    out: dict[int, Priority] = {}
+    for cid, fp, bp, st in zip(g.ids, fit, behaviour, static, strict=True):
+        comps = {"fit": fp, "behaviour": bp}
+        total = st
+        for name, values in dynamic:
+            v = values.get(cid, 0.0)
+            comps[name] = v
+            total += v
+        out[cid] = Priority(total, st, comps)
+    return out, why or {}
+
+
+def priorities(
+    conn: Connection, rules: Rules, client_ids: Sequence[int], now: datetime
+) -> dict[int, Priority]:
+    """Each client's dynamic priority as of ``now`` (activities after ``now`` are ignored).
+    Unknown ids are left out. Runs in the caller's connection."""
+    return _compute(conn, rules, client_ids, now, False)[0]
+
+
+# ------------------------------------------------------------------ leadctl score
+
+
+@dataclass
+class Scored:
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    components: list[str] = field(default_factory=list)
+
+
+def score(
+    engine: Engine,
+    rules: Rules,
+    *,
+    clients: Sequence[int] = (),
+    rep: str | None = None,
+    at: datetime | None = None,
+    explain: bool = False,
+    limit: int = 0,
+) -> Scored:
+    """Score the given clients and/or the clients actively assigned to ``rep``, best first."""
+    from leadctl.errors import InputError, NotFound
+    from leadctl.services.admin.lookup import find_rep
+    from leadctl.storage.engine import read
+    from leadctl.timeutil import now as clock
+
+    if not clients and rep is None:
+        raise InputError("give clients or a rep to score")
+    when = at or clock()
+    with read(engine) as conn:
+        ids = set(clients)
+        if rep is not None:
+            rid = find_rep(conn, rep)["id"]
+            ids |= set(
+                conn.execute(
+                    select(A.c.client_id)
+                    .join(C, C.c.id == A.c.client_id)
+                    .where(A.c.rep_id == rid, A.c.ended_at.is_(None), C.c.merged_into_id.is_(None))
+                ).scalars()
+            )
+        ordered = sorted(ids)
+        found, why = _compute(conn, rules, ordered, when, explain)
+        missing = [c for c in clients if c not in found]
+        if missing:
+            raise NotFound(f"client {missing[0]}: no such client")
+        info: dict[int, tuple[Any, ...]] = {}
+        for cond in in_chunks(conn, C.c.id, found):
+            q = (
+                select(C.c.id, C.c.first_name, C.c.last_name, C.c.stage, R.c.email)
+                .select_from(
+                    C.outerjoin(A, and_(A.c.client_id == C.c.id, A.c.ended_at.is_(None))).outerjoin(
+                        R, R.c.id == A.c.rep_id
+                    )
+                )
+                .where(cond)
+            )
+            info.update(
+                {
+                    r.id: (f"{r.first_name or ''} {r.last_name or ''}".strip(), r.stage, r.email)
+                    for r in conn.execute(q)
+                }
+            )
+    out = Scored(components=["fit", "behaviour", *COMPONENTS])
+    for cid, p in sorted(found.items(), key=lambda kv: (-kv[1].total, kv[0])):
+        name, stage, holder = info.get(cid, ("", None, None))
+        row: dict[str, Any] = {
+            "client_id": cid,
+            "name": name,
+            "rep": holder,
+            "stage": stage,
+            "total": round(p.total, 3) + 0.0,
+            "static": p.static,
+        }
+        row.update({k: round(v, 3) + 0.0 for k, v in p.components.items()})
+        if explain:
+            row["why"] = why.get(cid, [])
+        out.rows.append(row)
+    if limit:
+        out.rows = out.rows[:limit]
+    return out

@@ -1,0 +1,58 @@
+"""Migration 0009 (custom lists) runs both ways on a populated database, on both backends."""
+
+from __future__ import annotations
+
+from sqlalchemy import inspect, text
+
+from leadctl.storage import engine as engine_mod
+from leadctl.storage import migrate
+
+NOW = "2026-11-01 10:00:00"
+
+
+def test_0009_up_and_down_on_a_populated_database(db_url: str) -> None:
+    engine = engine_mod.create(db_url)
+    migrate.upgrade(engine, "0007")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                f"INSERT INTO campaign (id, name, active, created_at, updated_at) VALUES (1, 'C', true, '{NOW}', '{NOW}')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO rep (id, email, name, role, skills, territories, active, created_at, updated_at) "
+                f"VALUES (1, 'ana@example.com', 'Ana', 'setter', '[]', '[]', true, '{NOW}', '{NOW}')"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO client (id, campaign_id, custom, stage, created_at, updated_at) "
+                f"VALUES (1, 1, '{{}}', 'engaged', '{NOW}', '{NOW}')"
+            )
+        )
+    migrate.upgrade(engine, "0009")
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                f"INSERT INTO custom_list (id, rep_id, name, created_at, created_by) VALUES (1, 1, 'Friday', '{NOW}', 't')"
+            )
+        )
+        conn.execute(
+            text(
+                f"INSERT INTO custom_list_member (list_id, client_id, added_at, added_by) VALUES (1, 1, '{NOW}', 't')"
+            )
+        )
+    migrate.downgrade(engine, "0007")
+    with engine.connect() as conn:
+        tables = set(inspect(conn).get_table_names())
+        assert "custom_list" not in tables and "custom_list_member" not in tables
+        assert conn.execute(text("SELECT stage FROM client WHERE id = 1")).scalar() == "engaged"
+        assert "ix_activity_client_id_at" in {i["name"] for i in inspect(conn).get_indexes("activity")}
+    migrate.upgrade(engine, "head")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM custom_list")).scalar() == 0
+        assert migrate.current_revision(conn) == migrate.HEAD
+        names = {i["name"] for i in inspect(conn).get_indexes("activity")}
+        assert "ix_activity_client_id_at_type_outcome" in names and "ix_activity_client_id_at" not in names
+    engine.dispose()
