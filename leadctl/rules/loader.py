@@ -19,12 +19,14 @@ from leadctl.rules.sections import (
     SECTIONS,
     AssignmentRules,
     CalendarRules,
+    CallingRules,
     CooldownRules,
     DuplicateRules,
     MappingRules,
     MonitoringRules,
     NurtureRules,
     PhoneRules,
+    QueueRules,
     RoutingRules,
     TopupRules,
     ValidationRules,
@@ -55,6 +57,8 @@ class Rules:
     nurture: NurtureRules
     cooldown: CooldownRules
     calendar: CalendarRules
+    calling: CallingRules
+    queue: QueueRules
 
     @classmethod
     def build(cls, data: dict[str, Any], path: Path | None = None) -> Rules:

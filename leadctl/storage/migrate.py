@@ -22,7 +22,7 @@ from leadctl.errors import SchemaError
 if TYPE_CHECKING:
     from alembic.config import Config
 
-HEAD = "0007"
+HEAD = "0010"
 
 
 def migrations_dir() -> Path:

@@ -38,6 +38,7 @@ from leadctl.vocab import (
     RepRole,
     Stage,
     SuppressionKind,
+    TimezoneSource,
     values,
 )
 
@@ -193,7 +194,12 @@ client = Table(
     # Where the client is in the rep's work (vocab.Stage), moved by activities.
     Column("stage", String(20), nullable=False, default=Stage.UNTOUCHED, server_default=Stage.UNTOUCHED),
     Column("stage_at", UTCDateTime),
+    # Where ``timezone`` came from (vocab.TimezoneSource) and, when the evidence allows
+    # several zones (a split state), all of them: calling windows use the most restrictive.
+    Column("timezone_source", String(10)),
+    Column("timezone_candidates", JSONType),
     one_of("stage", values(Stage)),
+    one_of("timezone_source", values(TimezoneSource)),
 )
 
 lead = Table(
@@ -427,4 +433,16 @@ routing_state = Table(
     Column("credit", Float, nullable=False, default=0.0, server_default="0"),
     Column("assigned", Integer, nullable=False, default=0, server_default="0"),
     Column("updated_at", UTCDateTime, nullable=False),
+)
+
+
+# `leadctl next` leases: the client a rep's dialer holds until ``lease_until`` (one row per
+# client, so two sessions can never hold one client; an expired row is simply taken over).
+client_lease = Table(
+    "client_lease",
+    metadata,
+    Column("client_id", Integer, ForeignKey("client.id"), primary_key=True),
+    Column("rep_id", Integer, ForeignKey("rep.id"), nullable=False),
+    Column("claimed_at", UTCDateTime, nullable=False),
+    Column("lease_until", UTCDateTime, nullable=False),
 )

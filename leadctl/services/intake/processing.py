@@ -41,6 +41,7 @@ from leadctl.services.dedupe.similarity import Comparison, compare
 from leadctl.services.events import Event
 from leadctl.services.intake import validate as intake
 from leadctl.services.work import suppression
+from leadctl.services.work.timezones import derive as derive_timezone  # queue (issue 10)
 from leadctl.storage import bulk, schema
 from leadctl.storage.engine import write
 from leadctl.storage.locks import intake_lock
@@ -92,6 +93,8 @@ CLIENT_INSERT_COLUMNS = (
     "custom",
     "created_at",
     "updated_at",
+    "timezone_source",  # queue (issue 10): the client's time zone and its source
+    "timezone_candidates",
 )
 
 
@@ -509,6 +512,7 @@ class _Pipeline:
             created_at=ts,
             updated_at=ts,
         )
+        row.update(derive_timezone(row).columns())  # queue (issue 10): state/postal before phone
         return row
 
     def _write(
