@@ -22,6 +22,7 @@ class QueueWorld(World):
     def client(self, rep: str | None, *, stage: str = "untouched", zone: str = "America/New_York",
                state: str = "NY", created: datetime | None = None, **fields: Any) -> int:  # fmt: skip
         n = len(self.clients)
+        custom = fields.pop("custom", {})
         (cid,) = self.add_clients(
             "C",
             1,
@@ -35,7 +36,9 @@ class QueueWorld(World):
         )
         when = created or NOW - timedelta(days=30) + timedelta(minutes=n)
         with write(self.engine) as conn:
-            conn.execute(update(schema.client).where(schema.client.c.id == cid).values(created_at=when))
+            conn.execute(
+                update(schema.client).where(schema.client.c.id == cid).values(created_at=when, custom=custom)
+            )
             if rep is not None:
                 conn.execute(
                     insert(schema.assignment).values(

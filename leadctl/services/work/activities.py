@@ -40,6 +40,7 @@ from leadctl.services import events as timeline
 from leadctl.services.admin.common import actor as current_actor
 from leadctl.services.assign import ledger
 from leadctl.services.events import Event
+from leadctl.services.metrics import compliance  # queue (issue 10): call_violation events
 from leadctl.services.work.activity_files import open_source, records
 from leadctl.storage import bulk, schema
 from leadctl.storage.engine import write
@@ -474,6 +475,9 @@ def _write_chunk(
             if prev is None or prev[0] != Stage.DO_NOT_CONTACT:
                 terminal[cid] = (stage, f"activity:{key}")
     inserted = bulk.insert_ignore(conn, ACT, COLUMNS, [rows], ("activity_key",)) if rows else 0
+    compliance.record_violations(
+        conn, [r[0] for r in rows if r[4] == ActivityType.CALL], ts, actor=who
+    )  # queue
     summary.imported += inserted
     summary.already_imported += len(rows) - inserted
     if rejected:
@@ -550,6 +554,9 @@ def log_activity(
         row += (p.duration_s,)
         row += (p.callback_at, p.meeting_at, p.note, "log", who, ts)
         recorded = bulk.insert_ignore(conn, ACT, COLUMNS, [[row]], ("activity_key",)) == 1
+        compliance.record_violations(
+            conn, [key] if p.type == ActivityType.CALL else [], ts, actor=who
+        )  # queue
         stage = TERMINAL_OUTCOMES.get(p.outcome)
         if stage is not None and recorded:
             move_to_terminal(conn, {cid: (stage, f"activity:{key}")}, actor=who, at=ts)
