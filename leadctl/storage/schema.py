@@ -200,6 +200,9 @@ client = Table(
     Column("timezone_candidates", JSONType),
     one_of("stage", values(Stage)),
     one_of("timezone_source", values(TimezoneSource)),
+    # The rep's queue reads its clients (and the pool: manager_id IS NULL) stage by stage in
+    # capture order, a page at a time: this index serves it without a sort.
+    Index("ix_client_manager_id_stage_created_at", "manager_id", "stage", "created_at"),
 )
 
 lead = Table(

@@ -3,7 +3,8 @@
 ``client.timezone_source`` says where ``client.timezone`` came from; existing clients are
 backfilled in SQL: a stored zone came from the phone (intake derived it so), none is
 ``default``. ``leadctl timezones --refresh`` re-derives them with the state/postal fields
-first. ``client_lease`` holds one row per client a dialer has claimed.
+first. ``client_lease`` holds one row per client a dialer has claimed. The index
+(manager_id, stage, created_at) serves the rep's queue, read stage by stage in capture order.
 
 Revision ID: 0010
 Revises: 0007
@@ -41,6 +42,7 @@ def upgrade() -> None:
         batch_op.create_check_constraint(
             batch_op.f("ck_client_timezone_source"), "timezone_source IN (" + _listed(SOURCES) + ")"
         )
+        batch_op.create_index("ix_client_manager_id_stage_created_at", ["manager_id", "stage", "created_at"])
     op.execute("UPDATE client SET timezone_source = 'phone' WHERE timezone IS NOT NULL")
     op.execute("UPDATE client SET timezone_source = 'default' WHERE timezone IS NULL")
     op.create_table(
@@ -58,6 +60,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_table("client_lease")
     with op.batch_alter_table("client", schema=None) as batch_op:
+        batch_op.drop_index("ix_client_manager_id_stage_created_at")
         batch_op.drop_constraint(batch_op.f("ck_client_timezone_source"), type_="check")
         batch_op.drop_column("timezone_candidates")
         batch_op.drop_column("timezone_source")

@@ -41,7 +41,6 @@ from leadctl.services.work import calling
 from leadctl.storage import schema
 from leadctl.timeutil import now as utc_now
 from leadctl.vocab import (
-    TERMINAL_STAGES,
     ActivityOutcome,
     ActivityType,
     CallBlock,
@@ -145,29 +144,64 @@ def _rep(conn: Connection, ref: str) -> dict[str, Any]:
     return rep
 
 
-def _candidates(conn: Connection, rules: Rules, rep_id: int, campaign_id: int | None) -> Any:
-    """The rep's own clients and the shared pool, as one subquery of ``id``."""
-    own = select(A.c.client_id.label("id")).where(A.c.rep_id == rep_id, A.c.ended_at.is_(None))
+# The rep's clients in the order their tiers come, each segment read page by page in capture
+# order (stage, filter, paged). Segments that are not paged are small by nature: appointments
+# with a meeting in the next 8 days, engaged clients with a callback due within a day.
+SEGMENTS: tuple[tuple[Stage, str, bool], ...] = (
+    (Stage.APPOINTMENT, "meeting_soon", False),
+    (Stage.ENGAGED, "callback_soon", False),
+    (Stage.ENGAGED, "no_callback_soon", True),
+    (Stage.ATTEMPTED, "", True),
+    (Stage.UNTOUCHED, "researched", True),
+    (Stage.UNTOUCHED, "new", True),
+)
+
+
+def _segment(
+    rules: Rules, rep_id: int, campaign_id: int | None, stage: Stage, kind: str, at: datetime
+) -> Any:
+    """Ids of the rep's own clients (``client.manager_id`` mirrors the active assignment) and of
+    the shared pool (unassigned clients of the rep's approved campaigns, oldest first, at most
+    ``queue.pool_candidates``) in one segment, with their capture time, as one subquery."""
+    mine = and_(ACT.c.client_id == C.c.id, ACT.c.at <= at)
+    has_act = select(ACT.c.id).where(mine).exists()
+    meeting = select(ACT.c.id).where(
+        mine,
+        ACT.c.type == _T.MEETING.value,
+        ACT.c.outcome == _O.BOOKED.value,
+        ACT.c.meeting_at > at,
+        ACT.c.meeting_at <= at + timedelta(days=8),
+    )
+    callback = select(ACT.c.id).where(
+        mine,
+        ACT.c.type == _T.DISPOSITION.value,
+        ACT.c.outcome == _O.CALLBACK.value,
+        ACT.c.callback_at <= at + timedelta(days=1),
+    )
+    extra = {
+        "meeting_soon": meeting.exists(),
+        "callback_soon": callback.exists(),
+        "no_callback_soon": ~callback.exists(),
+        "researched": has_act,
+        "new": ~has_act,
+    }
+    cond: list[Any] = [C.c.stage == stage.value]
+    if kind:
+        cond.append(extra[kind])
     if campaign_id is not None:
-        own = own.where(A.c.campaign_id == campaign_id)
-    approved = select(CR.c.campaign_id).where(CR.c.rep_id == rep_id, CR.c.revoked_at.is_(None))
-    if campaign_id is not None:
-        approved = approved.where(CR.c.campaign_id == campaign_id)
+        cond.append(C.c.campaign_id == campaign_id)
+    own = select(C.c.id, C.c.created_at).where(C.c.manager_id == rep_id, *cond)
     n = rules.queue.pool_candidates
     if n <= 0:
         return own.subquery("cand")
+    approved = select(CR.c.campaign_id).where(CR.c.rep_id == rep_id, CR.c.revoked_at.is_(None))
     pool = (
-        select(C.c.id.label("id"))
-        .where(
-            C.c.manager_id.is_(None),
-            C.c.merged_into_id.is_(None),
-            C.c.campaign_id.in_(approved),
-            C.c.stage.not_in([s.value for s in TERMINAL_STAGES]),
-        )
+        select(C.c.id, C.c.created_at)
+        .where(C.c.manager_id.is_(None), C.c.merged_into_id.is_(None), C.c.campaign_id.in_(approved), *cond)
         .order_by(C.c.id)
         .limit(n)
     )
-    return union_all(own, select(pool.subquery().c.id)).subquery("cand")
+    return union_all(own, select(pool.subquery())).subquery("cand")
 
 
 CLIENT_COLUMNS = (
@@ -192,7 +226,7 @@ CLIENT_COLUMNS = (
 )
 
 
-def _facts_query(ids: Any, at: datetime) -> Any:
+def _facts_query(which: Any, at: datetime) -> Any:
     is_call = ACT.c.type == _T.CALL.value
 
     def when(cond: Any, value: Any) -> Any:
@@ -224,7 +258,7 @@ def _facts_query(ids: Any, at: datetime) -> Any:
             ).label("callback_at"),
             func.count().label("activities"),
         )
-        .where(ACT.c.client_id.in_(select(ids.c.id)), ACT.c.at <= at)
+        .where(which, ACT.c.at <= at)
         .group_by(ACT.c.client_id)
     )
 
@@ -426,37 +460,117 @@ def compute(
     campaign_id: int | None = None,
     priorities: PriorityFn | None = None,
     skip_leased: bool = False,
+    calls_only: bool = False,
 ) -> QueueResult:
-    """The rep's queue at ``at`` on an open connection (see the module docstring)."""
-    ids = _candidates(conn, rules, rep["id"], campaign_id)
-    rows = [dict(r) for r in conn.execute(select(*CLIENT_COLUMNS).join(ids, ids.c.id == C.c.id)).mappings()]
-    facts: dict[int, Mapping[str, Any]] = {
-        r["client_id"]: dict(r) for r in conn.execute(_facts_query(ids, at)).mappings()
-    }
-    leases = {
-        cid: (rid, until)
-        for cid, rid, until in conn.execute(
-            select(LE.c.client_id, LE.c.rep_id, LE.c.lease_until).where(
-                LE.c.lease_until > at, LE.c.client_id.in_(select(ids.c.id))
-            )
-        )
-    }
+    """The rep's queue at ``at`` on an open connection (see the module docstring).
+
+    Segments (``SEGMENTS``) are read in tier order, a page at a time, and reading stops as soon
+    as ``limit`` rows are certain: later pages only hold lower-ranked clients. With a priority
+    function other than the default, each segment is read whole (priority reorders it).
+    """
+    from leadctl.storage.sqlfunc import member_of
+
+    prio_fn = priorities or PRIORITIES
+    paged_ok = prio_fn is by_capture and limit > 0
+    page = max(4 * limit, 200)
+    share_cap = _retry_cap(limit, rules.queue.retry_share)
     clock = calling.Clock(rules, at)
-    capped: list[int] = []
-    for r in rows:
-        f = facts.get(r["id"])
-        if f and f["calls_24h"]:
-            capped.append(r["id"])
-    recent = _recent_calls(conn, capped, at) if capped else {}
-    seen: set[int] = set()
+    dialect = conn.dialect.name
     evals: list[_Eval] = []
     blocked: list[dict[str, Any]] = []
+    seen: set[int] = set()
+    leases: dict[int, tuple[int, datetime]] = {}
+
+    def enough() -> bool:
+        if limit <= 0:
+            return False
+        fresh = sum(1 for e in evals if not e.retry)
+        return fresh + min(share_cap, len(evals) - fresh) >= limit
+
+    for stage, kind, paged in SEGMENTS:
+        if enough():
+            break
+        seg = _segment(rules, rep["id"], campaign_id, stage, kind, at)
+        offset = 0
+        while True:
+            q = select(seg.c.id).order_by(seg.c.created_at, seg.c.id)
+            if paged and paged_ok:
+                q = q.limit(page).offset(offset)
+            ids = [i for i in conn.execute(q).scalars() if i not in seen]
+            if not ids:
+                break
+            seen.update(ids)
+            _evaluate_page(
+                conn,
+                rules,
+                clock,
+                rep,
+                ids,
+                at,
+                skip_leased,
+                calls_only,
+                dialect,
+                member_of,
+                evals,
+                blocked,
+                leases,
+            )
+            if not (paged and paged_ok) or enough():
+                break
+            offset += page
+    prio = prio_fn(conn, rules, [e.row["id"] for e in evals], at)
+    zero = Priority(0.0)
+    evals.sort(
+        key=lambda e: (
+            TIERS.index(e.tier),
+            -float(getattr(prio.get(e.row["id"], zero), "total", 0.0)),
+            e.row["created_at"],
+            e.row["id"],
+        )
+    )
+    chosen = _with_retry_share(evals, limit, rules.queue.retry_share)
+    out = []
+    for i, ev in enumerate(chosen, 1):
+        d = _display_row(ev, at, prio.get(ev.row["id"], zero), leases)
+        d["position"] = i
+        out.append(d)
+    return QueueResult(rep["email"], at, out, blocked, len(seen))
+
+
+def _evaluate_page(
+    conn: Connection,
+    rules: Rules,
+    clock: calling.Clock,
+    rep: Mapping[str, Any],
+    ids: list[int],
+    at: datetime,
+    skip_leased: bool,
+    calls_only: bool,
+    dialect: str,
+    member_of: Any,
+    evals: list[_Eval],
+    blocked: list[dict[str, Any]],
+    leases: dict[int, tuple[int, datetime]],
+) -> None:
+    """Read one page of clients with their activity facts and leases; sort them into ``evals``
+    (listed) and ``blocked`` (not now, with why and when)."""
+    rows = [
+        dict(r)
+        for r in conn.execute(select(*CLIENT_COLUMNS).where(member_of(C.c.id, ids, dialect))).mappings()
+    ]
+    facts: dict[int, Mapping[str, Any]] = {
+        r["client_id"]: dict(r)
+        for r in conn.execute(_facts_query(member_of(ACT.c.client_id, ids, dialect), at)).mappings()
+    }
+    lease_q = select(LE.c.client_id, LE.c.rep_id, LE.c.lease_until).where(
+        LE.c.lease_until > at, member_of(LE.c.client_id, ids, dialect)
+    )
+    leases.update({cid: (rid, until) for cid, rid, until in conn.execute(lease_q)})
+    capped = [r["id"] for r in rows if (facts.get(r["id"]) or {}).get("calls_24h")]
+    recent = _recent_calls(conn, capped, at) if capped else {}
     for r in rows:
-        if r["id"] in seen or r["stage"] in (Stage.DISQUALIFIED, Stage.CONVERTED):
-            continue
-        seen.add(r["id"])
         ev = _evaluate(rules, clock, r, facts.get(r["id"], {}), recent.get(r["id"], ()), at)
-        if ev is None:
+        if ev is None or (calls_only and ev.tier in EMAIL_TIERS):
             continue
         lease = leases.get(r["id"])
         if ev.hold is None and lease is not None and (skip_leased or lease[0] != rep["id"]):
@@ -476,32 +590,20 @@ def compute(
             )
             continue
         evals.append(ev)
-    prio = (priorities or PRIORITIES)(conn, rules, [e.row["id"] for e in evals], at)
-    zero = Priority(0.0)
-    evals.sort(
-        key=lambda e: (
-            TIERS.index(e.tier),
-            -float(getattr(prio.get(e.row["id"], zero), "total", 0.0)),
-            e.row["created_at"],
-            e.row["id"],
-        )
-    )
-    chosen = _with_retry_share(evals, limit, rules.queue.retry_share)
-    out = []
-    for i, ev in enumerate(chosen, 1):
-        d = _display_row(ev, at, prio.get(ev.row["id"], zero), leases)
-        d["position"] = i
-        out.append(d)
-    return QueueResult(rep["email"], at, out, blocked, len(seen))
+
+
+def _retry_cap(limit: int, share: float) -> int:
+    if limit <= 0:
+        return 10**9
+    cap = math.floor(share * limit) if share < 1 else limit
+    return max(cap, 1) if share > 0 else 0
 
 
 def _with_retry_share(evals: list[_Eval], limit: int, share: float) -> list[_Eval]:
     """The first ``limit`` rows (0: all) with at most ``share`` of them retries/callbacks
     while other rows wait; appointments never count as retries."""
     n = limit if limit > 0 else len(evals)
-    cap = math.floor(share * n) if share < 1 else n
-    if share > 0:
-        cap = max(cap, 1)
+    cap = _retry_cap(limit, share)
     taken: list[_Eval] = []
     deferred: list[_Eval] = []
     retries = 0
@@ -654,8 +756,8 @@ def claim_next(
         rep = _rep(conn, rep_ref)
         camp = int(find_campaign(conn, campaign)["id"]) if campaign is not None else None
         if client_id is None:
-            result = compute(conn, rules, rep, at=at, limit=0, campaign_id=camp, priorities=priorities,
-                             skip_leased=True)  # fmt: skip
+            result = compute(conn, rules, rep, at=at, limit=CLAIM_CANDIDATES, campaign_id=camp,
+                             priorities=priorities, skip_leased=True, calls_only=True)  # fmt: skip
             rows = [r for r in result.rows if r["action"] == "call"][:CLAIM_CANDIDATES]
         else:
             rows = []
