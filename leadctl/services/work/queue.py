@@ -145,11 +145,12 @@ def _rep(conn: Connection, ref: str) -> dict[str, Any]:
 
 
 # The rep's clients in the order their tiers come, each segment read page by page in capture
-# order (stage, filter, paged). Segments that are not paged are small by nature: appointments
-# with a meeting in the next 8 days, engaged clients with a callback due within a day.
+# order (stage, filter, paged). Appointments with a meeting in the next 8 days are read whole
+# (their three tiers do not follow capture order); they are few by nature. An engaged client
+# whose callback is already done is read with the callback segment and ranks as engaged.
 SEGMENTS: tuple[tuple[Stage, str, bool], ...] = (
     (Stage.APPOINTMENT, "meeting_soon", False),
-    (Stage.ENGAGED, "callback_soon", False),
+    (Stage.ENGAGED, "callback_soon", True),
     (Stage.ENGAGED, "no_callback_soon", True),
     (Stage.ATTEMPTED, "", True),
     (Stage.UNTOUCHED, "researched", True),
