@@ -24,6 +24,7 @@ from leadctl.errors import ConflictError
 from leadctl.rules import Rules
 from leadctl.services.admin import buckets, campaigns, reps
 from leadctl.services.intake import loading, processing
+from leadctl.services.work import queue as work_queue  # queue (issue 10)
 from leadctl.storage import schema
 from leadctl.vocab import LeadStatus
 
@@ -216,6 +217,7 @@ def build(
     )
     result.duplicates = _duplicate_examples(engine)
     result.assignment = _assignment_demo(engine, rules, seed, say)
+    work_queue.demo(engine, rules, REPS[2][0], say)  # queue (issue 10): a rep's queue and `next`
     return result
 
 

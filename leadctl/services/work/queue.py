@@ -836,3 +836,21 @@ def _check_may_work(conn: Connection, rep: Mapping[str, Any], client_id: int) ->
     ).first()
     if ok is None:
         raise InputError(f"client {client_id} is in a campaign rep {rep['email']} is not approved on")
+
+
+def demo(engine: Engine, rules: Rules, rep_ref: str, say: Callable[[str], None]) -> dict[str, Any]:
+    """The demo's last step: the rep's queue (top 5) and what ``next`` would hand the dialer."""
+    result = queue(engine, rules, rep_ref, limit=5)
+    say(f"Queue of {rep_ref} now: {result.summary()}")
+    for r in result.rows:
+        say(
+            f"  {r['position']}. client {r['client_id']} {r['name']} [{r['tier']}: {r['why']}] {r['local_time']}"
+        )
+    claim = claim_next(engine, rules, rep_ref)
+    if claim.record is not None:
+        rec = claim.record
+        say(f"next --rep {rep_ref}: client {rec['client_id']} {rec['name']}, dial {rec['dial']}, leased until "
+            f"{rec['lease_until'].isoformat(timespec='seconds')}")  # fmt: skip
+    else:
+        say(f"next --rep {rep_ref}: {claim.message}")
+    return {"queue": len(result.rows), "next": claim.record["client_id"] if claim.record else None}
