@@ -140,7 +140,9 @@ def _in_process(url: str, rules_path: Path) -> tuple[float, float, int]:
     return statistics.median(q), statistics.median(n), rows
 
 
-def run(ns: list[int], pg: str | None) -> list[dict[str, Any]]:
+def run(
+    ns: list[int], pg: str | None, backends: tuple[str, ...] = ("sqlite", "postgresql")
+) -> list[dict[str, Any]]:
     tmp = Path(tempfile.mkdtemp(prefix="leadctl-bench-queue-"))
     rules = tmp / "rules.yaml"
     rules.write_text(RULES, encoding="utf-8")
@@ -148,7 +150,7 @@ def run(ns: list[int], pg: str | None) -> list[dict[str, Any]]:
     import os
 
     load = os.getloadavg()[0]
-    for backend in ("sqlite", "postgresql"):
+    for backend in backends:
         if backend == "postgresql" and not pg:
             continue
         for n in ns:
