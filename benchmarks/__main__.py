@@ -11,6 +11,7 @@
   --hard-rate makes that share of its duplicates share no e-mail or phone (default 0)
 - sla: `sla check`, `metrics speed` and `metrics sla` over N clients, ~5N activities, both backends
 - scoring: `scoring.priorities` for one rep's 10,000 clients (wall, CPU, Python CPU) vs fetch only
+- queue: `queue --limit 50` and `next` for a rep with 10,000 clients among N clients, 5N activities
 - activities: `activity import` rows/s of a generated dialer file (--n rows, 100,000 clients) on
   SQLite and PostgreSQL vs plain sqlite3 executemany / psycopg COPY of the same rows
 
@@ -146,6 +147,12 @@ def main(argv: list[str] | None = None) -> None:
         _table("Assignment (assign, topup, explain one rep)", assign.run(ns, args.pg))
     if "dedupe" in only:
         _table("Duplicate matching vs splink", _engine_vs_splink(ns, not args.no_splink, args.hard_rate))
+    if "queue" in only:
+        from benchmarks import queue
+
+        _table(
+            "Queue and next for a rep with 10,000 clients (N clients, 5N activities)", queue.run(ns, args.pg)
+        )
     if "activities" in only:
         from benchmarks import activities
 

@@ -102,6 +102,21 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "Score and prioritise clients (fit, behaviour, recency, intent).",
         "Work",
     ),
+    "queue": (
+        "leadctl.commands.queue:queue_cmd",
+        "The rep's ordered queue: tiers, priority, who is callable when.",
+        "Work",
+    ),
+    "next": (
+        "leadctl.commands.queue:next_cmd",
+        "Claim the rep's next callable client for the dialer (a lease).",
+        "Work",
+    ),
+    "timezones": (
+        "leadctl.commands.queue:timezones_cmd",
+        "Re-derive clients' time zones (state/postal before phone).",
+        "Work",
+    ),
     "assign": (
         "leadctl.commands.assign:assign",
         "Assign unassigned clients to stack-ranked reps (safe from cron).",

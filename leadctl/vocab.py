@@ -205,6 +205,38 @@ class SlaStatus(StrEnum):
     BREACHED = "breached"
 
 
+class TimezoneSource(StrEnum):
+    """Where a client's IANA time zone came from (``client.timezone_source``), best first."""
+
+    EXPLICIT = "explicit"  # a time-zone field in the data
+    POSTAL = "postal"  # the postal code (US ZIP, Canadian postal code)
+    STATE = "state"  # the state / province field
+    PHONE = "phone"  # the phone number's area code
+    DEFAULT = "default"  # nothing known: the rules' default zones (most restrictive of them)
+
+
+class CallBlock(StrEnum):
+    """Why a call attempt is refused (``call_blocked.reason``, ``call_violation.rule``)."""
+
+    CALLING_WINDOW = "calling_window"
+    CALL_CAP = "call_cap"
+    DO_NOT_CONTACT = "do_not_contact"
+    COOLDOWN = "cooldown"
+
+
+class QueueTier(StrEnum):
+    """The rep's daily order of work (seed 1, worked in reverse bucket order), first to last."""
+
+    APPOINTMENT_CALL = "appointment_call"  # due in the next 2-3 h, not confirmed: call
+    APPOINTMENT_EMAIL = "appointment_email"  # due within 24 h, not confirmed: e-mail
+    APPOINTMENT_WEEK = "appointment_week"  # due this week, booked more than a week ago: confirm
+    CALLBACK_DUE = "callback_due"  # engaged, asked to be called today
+    ENGAGED = "engaged"
+    ATTEMPTED = "attempted"
+    RESEARCHED = "researched"  # untouched, already worked on (an activity exists)
+    NEW = "new"  # untouched and never worked on
+
+
 def values(enum: type[StrEnum]) -> tuple[str, ...]:
     """The plain string values of an enum, in declaration order (for choices and constraints)."""
     return tuple(m.value for m in enum)

@@ -205,3 +205,39 @@ def sla_cmd(
         message(f"{breached} first-contact SLA(s) breached")
         if fail_on_breach:
             raise SystemExit(SLA_BREACH_EXIT)
+
+
+@metrics.command("compliance")
+@click.option(
+    "--since",
+    type=When(),
+    default="30d",
+    show_default=True,
+    metavar="WHEN",
+    help="Events since (date, 30d, yesterday).",
+)
+@click.option(
+    "--by",
+    type=click.Choice(("reason", "rep", "day")),
+    default="reason",
+    show_default=True,
+    help="Count per reason, per rep and reason, or per day and reason.",
+)
+@format_option
+@pass_app
+def compliance_cmd(app: AppContext, since: datetime, by: str, fmt: str) -> None:
+    """Calling compliance: attempts refused and logged calls that broke a rule.
+
+    blocked counts attempts `leadctl next` refused (calling_window, call_cap, do_not_contact,
+    cooldown); violations counts calls logged or imported that broke one (calling_window,
+    call_cap, do_not_contact).
+
+    \b
+    Example:
+      leadctl metrics compliance --since 7d --by rep
+    """
+    from leadctl.output import render
+    from leadctl.services.metrics.compliance import columns, compliance
+
+    rows = compliance(app.engine(), since=since, by=by)
+    render(rows, fmt, columns(by), empty="No blocked attempts or violations in the period.")

@@ -159,6 +159,8 @@ def init_cmd(path: str | None, force: bool) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(text, encoding="utf-8")
     message(f"Wrote the default rules to {target}; edit it, then run 'leadctl rules validate {target}'.")
+
+
 @rules.command("diff")
 @click.argument("old_file", metavar="OLD.yaml", type=click.Path(dir_okay=False))
 @click.argument("new_file", metavar="NEW.yaml", type=click.Path(dir_okay=False))

@@ -24,6 +24,7 @@ from leadctl.errors import ConflictError
 from leadctl.rules import Rules
 from leadctl.services.admin import buckets, campaigns, reps
 from leadctl.services.intake import loading, processing
+from leadctl.services.work import queue as work_queue  # queue (issue 10)
 from leadctl.services.work import stages
 from leadctl.storage import schema
 from leadctl.vocab import LeadStatus
@@ -251,6 +252,7 @@ def _build(
 
     demo_step(engine, rules, say)
     result.assignment["stages"] = stages.demo_summary(engine, rules, say)
+    work_queue.demo(engine, rules, REPS[2][0], say)  # queue (issue 10): a rep's queue and `next`
     return result
 
 

@@ -20,6 +20,7 @@ from leadctl.rules.sections import (
     AssignmentRules,
     BusinessHoursRules,
     CalendarRules,
+    CallingRules,
     CooldownRules,
     DateRules,
     DuplicateRules,
@@ -27,9 +28,10 @@ from leadctl.rules.sections import (
     MonitoringRules,
     NurtureRules,
     PhoneRules,
+    QueueRules,
     RoutingRules,
-    SlaRules,
     ScoringRules,
+    SlaRules,
     StageRules,
     TopupRules,
     ValidationRules,
@@ -65,6 +67,8 @@ class Rules:
     dates: DateRules
     stages: StageRules
     scoring: ScoringRules
+    calling: CallingRules
+    queue: QueueRules
 
     @classmethod
     def build(cls, data: dict[str, Any], path: Path | None = None) -> Rules:

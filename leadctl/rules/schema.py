@@ -107,6 +107,15 @@ RANK_FACTORS = (
 )
 NURTURE_OUTCOMES = ("nurture", "callback", "feedback")
 
+WINDOW = Spec("str", doc='"HH:MM-HH:MM" local time, or none')
+CALLING_RULE = {
+    "weekdays": WINDOW,
+    "saturday": WINDOW,
+    "sunday": WINDOW,
+    "holidays": Spec("bool", doc="false: no calls on the region's public holidays"),
+    "max_calls_24h": Spec("int", minimum=0, doc="most calls to one person in any 24 h; 0 = no cap"),
+}
+
 REGION = Spec("region", doc="two-letter region code (ISO 3166-1), e.g. US, CA, GB")
 
 # Scoring conditions (leadctl/services/work/scoring.py evaluates them; no code is ever run).
@@ -324,6 +333,23 @@ SCHEMA = section(
         input_timezone=Spec("str", doc="IANA zone of dates written without an offset"),
         oldest=Spec("str", doc="registration dates before this day (YYYY-MM-DD) are suspicious"),
         out_of_range=Spec("str", choices=("reject", "warn")),
+    ),
+    calling=section(
+        "calling windows and caps (leadctl/services/work/calling.py)",
+        default=section("windows of countries not listed", **CALLING_RULE),
+        regions=Spec("map", item=section("a country or state (US, US-FL)", **CALLING_RULE)),
+        unknown_timezones=Spec("list", item=Spec("str"), doc="zones assumed when a client's is unknown"),
+    ),
+    queue=section(
+        "the rep's queue and leadctl next",
+        lease_seconds=Spec("int", minimum=1),
+        appointment_call_hours=Spec("float", minimum=0),
+        appointment_email_hours=Spec("float", minimum=0),
+        retry_share=Spec("float", minimum=0, maximum=1),
+        retry_after_hours=Spec("float", minimum=0),
+        max_attempts=Spec("int", minimum=1),
+        after_max_attempts=Spec("str", choices=("leave", "nurture")),
+        pool_candidates=Spec("int", minimum=0),
     ),
     monitoring=section(
         "data-quality alerts (leadctl metrics duplicates)",

@@ -318,6 +318,8 @@ class SlaRules:
             tuple(levels),
             float(d["about_to_breach"]),
         )
+
+
 @dataclass(frozen=True)
 class DateRules:
     """``dates``: the zone of naive dates in lead files, and which registration dates are suspicious."""
@@ -339,6 +341,8 @@ class DateRules:
         except ValueError:
             raise ConfigError(f"dates.oldest: expected a date YYYY-MM-DD, got {d['oldest']!r}") from None
         return cls(str(d["input_timezone"]), oldest, str(d["out_of_range"]))
+
+
 @dataclass(frozen=True)
 class StageRules:
     email_engagement: int
@@ -437,6 +441,91 @@ class ScoringRules:
         )
 
 
+Window = tuple[int, int] | None  # (start, end) in minutes after local midnight; None: no calls
+
+
+def parse_window(text: Any, where: str) -> Window:
+    """``"08:00-21:00"`` -> (480, 1260); ``none`` -> None; ConfigError naming the key."""
+    s = str(text).strip().lower()
+    if s in ("none", "no", "off", "false"):
+        return None
+    try:
+        a, b = s.split("-")
+        (ah, am), (bh, bm) = (map(int, a.split(":")), map(int, b.split(":")))
+        start, end = ah * 60 + am, bh * 60 + bm
+        if not (0 <= am < 60 and 0 <= bm < 60 and 0 <= start < end <= 24 * 60):
+            raise ValueError
+    except ValueError:
+        raise ConfigError(
+            f'{where}: expected a window "HH:MM-HH:MM" (start before end) or none, got {text!r}'
+        ) from None
+    return (start, end)
+
+
+@dataclass(frozen=True)
+class CallingRule:
+    """One region's calling rule; None: not set here (inherited / no limit)."""
+
+    days: Mapping[int, Window]  # weekday (0 = Monday) -> its window, only the days set here
+    holidays: bool | None
+    max_calls_24h: int | None
+
+    @classmethod
+    def build(cls, d: Mapping[str, Any], where: str) -> CallingRule:
+        days: dict[int, Window] = {}
+        for key, numbers in (("weekdays", range(5)), ("saturday", (5,)), ("sunday", (6,))):
+            if d.get(key) is not None:
+                window = parse_window(d[key], f"{where}.{key}")
+                days.update({n: window for n in numbers})
+        h = d.get("holidays")
+        cap = d.get("max_calls_24h")
+        return cls(MappingProxyType(days), None if h is None else bool(h), None if cap is None else int(cap))
+
+
+@dataclass(frozen=True)
+class CallingRules:
+    default: CallingRule
+    regions: Mapping[str, CallingRule]
+    unknown_timezones: tuple[str, ...]
+
+    @classmethod
+    def build(cls, d: Mapping[str, Any]) -> CallingRules:
+        regions = {
+            str(k).upper(): CallingRule.build(v or {}, f"calling.regions.{k}")
+            for k, v in (d["regions"] or {}).items()
+        }
+        return cls(
+            CallingRule.build(d["default"] or {}, "calling.default"),
+            MappingProxyType(regions),
+            tuple(d["unknown_timezones"] or ()),
+        )
+
+
+@dataclass(frozen=True)
+class QueueRules:
+    lease_seconds: int
+    appointment_call_hours: float
+    appointment_email_hours: float
+    retry_share: float
+    retry_after_hours: float
+    max_attempts: int
+    after_max_attempts: str
+    pool_candidates: int
+
+    @classmethod
+    def build(cls, d: Mapping[str, Any]) -> QueueRules:
+        return cls(
+            int(d["lease_seconds"]),
+            float(d["appointment_call_hours"]),
+            float(d["appointment_email_hours"]),
+            float(d["retry_share"]),
+            float(d["retry_after_hours"]),
+            int(d["max_attempts"]),
+            str(d["after_max_attempts"]),
+            int(d["pool_candidates"]),
+        )
+
+
 # section name in the rules file -> its typed class (``Rules`` gets one attribute each).
 SECTIONS: dict[str, Any] = {
     "phones": PhoneRules,
@@ -455,4 +544,6 @@ SECTIONS: dict[str, Any] = {
     "dates": DateRules,
     "stages": StageRules,
     "scoring": ScoringRules,
+    "calling": CallingRules,
+    "queue": QueueRules,
 }

@@ -11,14 +11,22 @@
   (e.g. "assign campaign 7"): PostgreSQL takes a transaction-scoped advisory lock, polling until
   ``wait_seconds``; SQLite takes the write lock with a busy timeout of ``wait_seconds``. Either
   way a second run waits briefly, then fails with ``BusyError`` ("already running").
+- ``claim_lease(conn, ids, rep_id, now, until, accept)``: the first of ``ids`` (in order) that
+  no live lease holds and ``accept`` approves gets a lease (``client_lease``, one row per
+  client) until ``until``; an expired lease is taken over. PostgreSQL locks one candidate at a
+  time with ``FOR UPDATE SKIP LOCKED`` (two dialers never wait on each other) and the upsert
+  ``ON CONFLICT … DO UPDATE … WHERE lease_until <= now`` is the final word: a lease another
+  transaction committed meanwhile makes it return nothing, and the next candidate is tried.
+  SQLite: the caller's ``BEGIN IMMEDIATE`` makes the same statements exact.
 """
 
 from __future__ import annotations
 
 import time
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, Table, select, text
@@ -94,3 +102,89 @@ def exclusive(engine: Engine, name: str, wait_seconds: float, what: str) -> Iter
                 raise busy
             time.sleep(0.1)
         yield conn
+
+
+def _first_free(conn: Connection, ids: Sequence[int], now: datetime) -> int | None:
+    """The first of ``ids`` without a live lease (PostgreSQL: and not locked; now locked)."""
+    from leadctl.storage import schema
+
+    C, LE = schema.client, schema.client_lease
+    live = select(LE.c.client_id).where(LE.c.client_id == C.c.id, LE.c.lease_until > now).exists()
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy import Integer, bindparam, func
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        arr = bindparam("ids", list(ids), type_=ARRAY(Integer))
+        q = (
+            select(C.c.id)
+            .where(C.c.id == func.any(arr), ~live)
+            .order_by(func.array_position(arr, C.c.id))
+            .limit(1)
+            .with_for_update(skip_locked=True, of=C)
+        )
+        return conn.execute(q).scalar()
+    free = set(conn.execute(select(C.c.id).where(C.c.id.in_(list(ids)), ~live)).scalars())
+    return next((i for i in ids if i in free), None)
+
+
+def take_lease(conn: Connection, client_id: int, rep_id: int, now: datetime, until: datetime) -> bool:
+    """Lease ``client_id`` to ``rep_id`` until ``until`` unless a live lease holds it."""
+    from leadctl.storage import schema
+
+    LE = schema.client_lease
+    values = {"client_id": client_id, "rep_id": rep_id, "claimed_at": now, "lease_until": until}
+    update = {"rep_id": rep_id, "claimed_at": now, "lease_until": until}
+    stmt: Any
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
+        stmt = (
+            postgresql.insert(LE)
+            .values(**values)
+            .on_conflict_do_update(
+                index_elements=[LE.c.client_id], set_=update, where=LE.c.lease_until <= now
+            )
+        )
+    else:
+        from sqlalchemy.dialects import sqlite
+
+        stmt = (
+            sqlite.insert(LE)
+            .values(**values)
+            .on_conflict_do_update(
+                index_elements=[LE.c.client_id], set_=update, where=LE.c.lease_until <= now
+            )
+        )
+    stmt = stmt.returning(LE.c.client_id)
+    return conn.execute(stmt).first() is not None
+
+
+def claim_lease(
+    conn: Connection,
+    ids: Sequence[int],
+    rep_id: int,
+    now: datetime,
+    until: datetime,
+    accept: Callable[[int], bool] = lambda _id: True,
+) -> int | None:
+    """The first of ``ids`` this transaction leased to ``rep_id`` (see the module docstring)."""
+    remaining = list(dict.fromkeys(ids))
+    while remaining:
+        cid = _first_free(conn, remaining, now)
+        if cid is None:
+            return None
+        remaining = remaining[remaining.index(cid) + 1 :]
+        if accept(cid) and take_lease(conn, cid, rep_id, now, until):
+            return cid
+    return None
+
+
+def release_lease(conn: Connection, client_id: int, rep_id: int) -> bool:
+    """End ``rep_id``'s lease on ``client_id`` (e.g. the call was logged); False if not held."""
+    from sqlalchemy import delete
+
+    from leadctl.storage import schema
+
+    LE = schema.client_lease
+    res = conn.execute(delete(LE).where(LE.c.client_id == client_id, LE.c.rep_id == rep_id))
+    return bool(res.rowcount)

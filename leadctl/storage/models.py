@@ -142,6 +142,8 @@ class Client(_Person, Base):
     updated_at: Mapped[datetime]
     stage: Mapped[str]
     stage_at: Mapped[datetime | None]
+    timezone_source: Mapped[str | None]
+    timezone_candidates: Mapped[list[str] | None]
 
 
 class Lead(_Person, Base):

@@ -40,6 +40,7 @@ from leadctl.vocab import (
     SlaKind,
     Stage,
     SuppressionKind,
+    TimezoneSource,
     values,
 )
 
@@ -201,7 +202,15 @@ client = Table(
     # Where the client is in the rep's work (vocab.Stage), moved by activities.
     Column("stage", String(20), nullable=False, default=Stage.UNTOUCHED, server_default=Stage.UNTOUCHED),
     Column("stage_at", UTCDateTime),
+    # Where ``timezone`` came from (vocab.TimezoneSource) and, when the evidence allows
+    # several zones (a split state), all of them: calling windows use the most restrictive.
+    Column("timezone_source", String(10)),
+    Column("timezone_candidates", JSONType),
     one_of("stage", values(Stage)),
+    one_of("timezone_source", values(TimezoneSource)),
+    # The rep's queue reads its clients (and the pool: manager_id IS NULL) stage by stage in
+    # capture order, a page at a time: this index serves it without a sort.
+    Index("ix_client_manager_id_stage_created_at", "manager_id", "stage", "created_at"),
 )
 
 lead = Table(
@@ -504,4 +513,15 @@ custom_list_member = Table(
     Column("added_at", UTCDateTime, nullable=False),
     Column("added_by", String(200), nullable=False),
     Index("ix_custom_list_member_client_id", "client_id"),
+)
+
+# `leadctl next` leases: the client a rep's dialer holds until ``lease_until`` (one row per
+# client, so two sessions can never hold one client; an expired row is simply taken over).
+client_lease = Table(
+    "client_lease",
+    metadata,
+    Column("client_id", Integer, ForeignKey("client.id"), primary_key=True),
+    Column("rep_id", Integer, ForeignKey("rep.id"), nullable=False),
+    Column("claimed_at", UTCDateTime, nullable=False),
+    Column("lease_until", UTCDateTime, nullable=False),
 )

@@ -228,3 +228,43 @@ def test_0012_match_model_up_and_down_on_a_populated_database(db_url: str) -> No
     migrate.upgrade(engine, "head")
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM match_model")).scalar_one() == 0
+
+
+def test_0010_backfills_timezone_sources_and_downgrades_with_data(db_url: str) -> None:
+    engine = engine_mod.create(db_url)
+    migrate.upgrade(engine, "0007")
+    now = "2026-11-01 10:00:00"
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                f"INSERT INTO campaign (id, name, active, created_at, updated_at) VALUES (1, 'C', true, '{now}', '{now}')"
+            )
+        )
+        for cid, tz in ((1, "'America/Chicago'"), (2, "NULL")):
+            conn.execute(
+                text(
+                    "INSERT INTO client (id, campaign_id, timezone, custom, created_at, updated_at, stage) "
+                    f"VALUES ({cid}, 1, {tz}, '{{}}', '{now}', '{now}', 'untouched')"
+                )
+            )
+    migrate.upgrade(engine, "0010")
+    with engine.begin() as conn:
+        got = conn.execute(text("SELECT id, timezone, timezone_source FROM client ORDER BY id")).all()
+        assert [tuple(r) for r in got] == [(1, "America/Chicago", "phone"), (2, None, "default")]
+        conn.execute(
+            text(
+                "INSERT INTO rep (id, email, name, role, skills, territories, active, created_at, updated_at) "
+                f"VALUES (1, 'r@x.com', 'R', 'setter', '[]', '[]', true, '{now}', '{now}')"
+            )
+        )
+        conn.execute(
+            text(
+                f"INSERT INTO client_lease (client_id, rep_id, claimed_at, lease_until) VALUES (1, 1, '{now}', '{now}')"
+            )
+        )
+    migrate.downgrade(engine, "0007")
+    with engine.connect() as conn:
+        assert "client_lease" not in inspect(conn).get_table_names()
+        assert "timezone_source" not in {c["name"] for c in inspect(conn).get_columns("client")}
+        assert conn.execute(text("SELECT timezone FROM client WHERE id = 1")).scalar() == "America/Chicago"
+    migrate.upgrade(engine, "head")

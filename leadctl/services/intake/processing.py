@@ -53,6 +53,7 @@ from leadctl.services.intake import client_sync
 from leadctl.services.intake import validate as intake
 from leadctl.services.intake.outcome import Outcome, ProcessSummary
 from leadctl.services.work import suppression
+from leadctl.services.work.timezones import derive as derive_timezone  # queue (issue 10)
 from leadctl.storage import bulk, schema
 from leadctl.storage.sqlfunc import in_chunks
 from leadctl.timeutil import now
@@ -102,6 +103,8 @@ CLIENT_INSERT_COLUMNS = (
     "custom",
     "created_at",
     "updated_at",
+    "timezone_source",  # queue (issue 10): the client's time zone and its source
+    "timezone_candidates",
 )
 
 
@@ -470,6 +473,7 @@ class Pipeline:
             created_at=ts,
             updated_at=ts,
         )
+        row.update(derive_timezone(row).columns())  # queue (issue 10): state/postal before phone
         return row
 
     def _write(

@@ -22,7 +22,6 @@ from sqlalchemy.engine import Connection, Engine
 
 from leadctl.rules import Rules
 from leadctl.services.admin.common import actor
-from leadctl.services.dedupe.config import MatchConfig
 from leadctl.services.intake.outcome import ProcessSummary
 from leadctl.services.intake.processing import LEAD_COLUMNS, Pipeline
 from leadctl.storage import schema

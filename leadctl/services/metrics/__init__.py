@@ -1,1 +1,1 @@
-"""Metric tables: ``duplicates`` (duplicate and rejection rates, spikes)."""
+"""Metric tables: ``duplicates`` (duplicate and rejection rates, spikes); ``compliance`` (blocked calls, violations)."""

@@ -40,6 +40,7 @@ from leadctl.services import events as timeline
 from leadctl.services.admin.common import actor as current_actor
 from leadctl.services.assign import ledger
 from leadctl.services.events import Event
+from leadctl.services.metrics import compliance  # queue (issue 10): call_violation events
 from leadctl.services.work import stages
 from leadctl.services.work.activity_files import open_source, records
 from leadctl.storage import bulk, schema
@@ -442,6 +443,8 @@ def insert_activities(
     for cond in in_chunks(conn, ACT.c.activity_key, (r[0] for r in rows)):
         ids += conn.execute(select(ACT.c.id).where(cond, ACT.c.created_at == at)).scalars()
     stages.apply_activities(conn, ids, actor=actor)  # the stage machine folds the new activities in
+    calls = [r[0] for r in rows if r[COLUMNS.index("type")] == ActivityType.CALL]
+    compliance.record_violations(conn, calls, at, actor=actor)  # calls that broke a calling rule
     return ids
 
 

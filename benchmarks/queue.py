@@ -1,0 +1,198 @@
+"""The rep's queue and the dialer's claim at scale: one rep holding 10,000 clients in a database of
+N clients (default 1,000,000) with 5 activities each (calls, e-mails, meetings, callbacks over 30 days), 200 reps, ~1% of
+clients in the shared pool; half untouched, 30% attempted, 19% engaged, 1% appointments.
+
+Data is generated inside the database (one INSERT … SELECT per table over a recursive number
+series), so 5,000,000 activities take seconds, not a Python loop. Measured, on SQLite and
+PostgreSQL:
+
+- the command's own work in a warm process (``queue.queue`` with limit 50, ``queue.claim_next``;
+  median of 5) — what the target "≤ 150 ms beyond start-up" is about;
+- the real console script end to end (``leadctl queue --rep R --limit 50 --format json`` and
+  ``leadctl next --rep R --format json``), and its start-up alone (``leadctl --db URL rep show R``:
+  imports, engine, schema check, one query) to subtract.
+
+    python -m benchmarks --only queue [--n 100000] [--pg URL]
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+LEADCTL = str(Path(sys.executable).with_name("leadctl"))
+REPS = 200
+OWN = 10_000
+ACTS = 5
+RULES = (
+    "calling:\n  default: {weekdays: '00:00-24:00', saturday: '00:00-24:00', sunday: '00:00-24:00'}\n"
+    "  regions: {}\nqueue:\n  lease_seconds: 5\n"
+)
+
+
+def _sql(dialect: str, n_clients: int, now: datetime) -> list[str]:
+    """INSERT … SELECT statements generating the whole data set (dialect spelling differs only
+    in the number series, timestamps and zero-padding)."""
+    epoch = int(now.timestamp())
+    pg = dialect == "postgresql"
+
+    def ts(seconds_ago: str) -> str:
+        if pg:
+            return f"to_timestamp({epoch} - ({seconds_ago}))"
+        return f"datetime({epoch} - ({seconds_ago}), 'unixepoch') || '.000000'"
+
+    def series(n: int) -> str:
+        if pg:
+            return f"(SELECT generate_series(1::bigint, {n}) AS x) s"
+        return f"(WITH RECURSIVE s(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM s WHERE x < {n}) SELECT x FROM s) s"
+
+    pad = "lpad(x::text, 7, '0')" if pg else "printf('%07d', x)"
+    true = "true" if pg else "1"
+    n_acts = n_clients * ACTS
+    zone = (
+        "CASE x % 6 WHEN 0 THEN 'America/New_York' WHEN 1 THEN 'America/Chicago' WHEN 2 THEN 'America/Denver' "
+        "WHEN 3 THEN 'America/Los_Angeles' WHEN 4 THEN 'America/New_York' ELSE 'America/Phoenix' END"
+    )
+    state = "CASE x % 6 WHEN 0 THEN 'NY' WHEN 1 THEN 'TX' WHEN 2 THEN 'CO' WHEN 3 THEN 'CA' WHEN 4 THEN 'FL' ELSE 'AZ' END"
+    stage = (  # half untouched, 30% attempted, 19% engaged, 1% with an appointment
+        "CASE WHEN x % 10 < 5 THEN 'untouched' WHEN x % 10 < 8 THEN 'attempted' "
+        "WHEN x % 100 = 99 THEN 'appointment' ELSE 'engaged' END"
+    )
+    manager = f"CASE WHEN x <= {OWN} THEN 1 WHEN x % 100 = 0 THEN NULL ELSE 2 + x % {REPS - 1} END"
+    nowts = ts("0")
+    return [
+        f"INSERT INTO campaign (id, name, active, created_at, updated_at) VALUES (1, 'Bench', {true}, {nowts}, {nowts})",
+        "INSERT INTO rep (id, email, name, role, skills, territories, active, created_at, updated_at) "
+        f"SELECT x, 'rep' || (x - 1) || '@bench.example', 'Rep ' || x, 'setter', '[]', '[]', {true}, {nowts}, {nowts} "
+        f"FROM {series(REPS)}",
+        f"INSERT INTO campaign_rep (campaign_id, rep_id, approved_at) SELECT 1, x, {nowts} FROM {series(REPS)}",
+        "INSERT INTO client (id, campaign_id, manager_id, first_name, last_name, email, business_phone, timezone, "
+        "timezone_source, state, country, custom, created_at, updated_at, stage) "
+        f"SELECT x, 1, {manager}, 'F' || x, 'L', 'c' || x || '@x.com', '+1212' || {pad}, {zone}, 'state', {state}, "
+        f"'US', '{{}}', {ts('x * 17')}, {nowts}, {stage} FROM {series(n_clients)}",
+        "INSERT INTO assignment (client_id, rep_id, campaign_id, rule, reason, actor, started_at) "
+        f"SELECT id, manager_id, 1, 'rank', '{{}}', 'bench', {nowts} FROM client WHERE manager_id IS NOT NULL",
+        "INSERT INTO activity (activity_key, client_id, rep_id, campaign_id, type, outcome, at, verified_dial, "
+        "meeting_at, callback_at, source, actor, created_at) "
+        f"SELECT 'b' || x, (x - 1) / {ACTS} + 1, 2 + x % {REPS - 1}, 1, "
+        "CASE x % 5 WHEN 0 THEN 'call' WHEN 1 THEN 'call' WHEN 2 THEN 'email' WHEN 3 THEN 'meeting' ELSE 'disposition' END, "
+        "CASE x % 5 WHEN 0 THEN 'no_answer' WHEN 1 THEN 'conversation' WHEN 2 THEN 'sent' WHEN 3 THEN 'booked' "
+        "ELSE 'callback' END, "
+        f"{ts('(x * 7919) % 2592000')}, {true}, "
+        f"CASE WHEN x % 5 = 3 THEN {ts('-((x % 200) * 3600)')} END, "
+        f"CASE WHEN x % 5 = 4 THEN {ts('-((x % 48) * 3600)')} END, 'bench', 'bench', {nowts} "
+        f"FROM {series(n_acts)}",
+    ]
+
+
+def populate(url: str, n_clients: int) -> None:
+    from leadctl.storage.engine import open_engine, write
+
+    engine = open_engine(url)
+    now = datetime.now(UTC)
+    with write(engine) as conn:
+        for stmt in _sql(engine.dialect.name, n_clients, now):
+            conn.exec_driver_sql(stmt.replace("%", "%%") if engine.dialect.name == "postgresql" else stmt)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("ANALYZE")
+        conn.commit()
+    engine.dispose()
+
+
+def _wall(url: str, rules: Path, *args: str) -> float:
+    best = []
+    for _ in range(3):
+        t = time.perf_counter()
+        p = subprocess.run(
+            [LEADCTL, "--db", url, "--rules", str(rules), *args], capture_output=True, text=True
+        )
+        best.append(time.perf_counter() - t)
+        if p.returncode != 0:
+            raise RuntimeError(f"leadctl {' '.join(args)}: {p.stderr}")
+    return min(best)
+
+
+def _in_process(url: str, rules_path: Path) -> tuple[float, float, int]:
+    from leadctl.rules import load_rules
+    from leadctl.services.work import queue
+    from leadctl.storage.engine import open_engine
+
+    engine = open_engine(url)
+    rules = load_rules(rules_path)
+    q, n, rows = [], [], 0
+    for _ in range(5):
+        t = time.perf_counter()
+        res = queue.queue(engine, rules, "rep0@bench.example", limit=50)
+        q.append(time.perf_counter() - t)
+        rows = res.considered
+        t = time.perf_counter()
+        claim = queue.claim_next(engine, rules, "rep0@bench.example")
+        n.append(time.perf_counter() - t)
+        assert claim.record is not None
+    engine.dispose()
+    return statistics.median(q), statistics.median(n), rows
+
+
+def run(
+    ns: list[int], pg: str | None, backends: tuple[str, ...] = ("sqlite", "postgresql")
+) -> list[dict[str, Any]]:
+    tmp = Path(tempfile.mkdtemp(prefix="leadctl-bench-queue-"))
+    rules = tmp / "rules.yaml"
+    rules.write_text(RULES, encoding="utf-8")
+    out: list[dict[str, Any]] = []
+    import os
+
+    load = os.getloadavg()[0]
+    for backend in backends:
+        if backend == "postgresql" and not pg:
+            continue
+        for n in ns:
+            if backend == "sqlite":
+                url, drop = f"sqlite:///{tmp / f'queue-{uuid.uuid4().hex[:6]}.db'}", (lambda: None)
+            else:
+                from benchmarks.load import _pg_database
+
+                url, drop = _pg_database(pg)  # type: ignore[arg-type]
+            try:
+                t0 = time.perf_counter()
+                populate(url, n)
+                setup = time.perf_counter() - t0
+                q_in, n_in, considered = _in_process(url, rules)
+                start = _wall(url, rules, "rep", "show", "rep0@bench.example", "--format", "json")
+                q_wall = _wall(
+                    url, rules, "queue", "--rep", "rep0@bench.example", "--limit", "50", "--format", "json"
+                )
+                n_wall = _wall(url, rules, "next", "--rep", "rep0@bench.example", "--format", "json")
+                out.append(
+                    {
+                        "backend": backend,
+                        "clients": n,
+                        "activities": n * ACTS,
+                        "rep holds + pool": considered,
+                        "build s": f"{setup:.0f}",
+                        "queue --limit 50 (work) ms": f"{q_in * 1000:.0f}",
+                        "next (work) ms": f"{n_in * 1000:.0f}",
+                        "start-up ms": f"{start * 1000:.0f}",
+                        "queue CLI ms": f"{q_wall * 1000:.0f}",
+                        "next CLI ms": f"{n_wall * 1000:.0f}",
+                        "target (work)": "≤ 150 ms",
+                        "load avg": f"{load:.1f}",
+                    }
+                )
+            finally:
+                drop()
+    return out
+
+
+if __name__ == "__main__":
+    from tabulate import tabulate
+
+    rows = run([int(a) for a in sys.argv[1:]] or [100_000], None)
+    print(tabulate(rows, headers="keys", disable_numparse=True))

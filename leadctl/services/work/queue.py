@@ -1,0 +1,858 @@
+"""The rep's next-best-lead queue (``leadctl queue``) and one claimed client at a time (``leadctl next``).
+
+Computed fresh at every call, in a handful of set-based statements whatever the rep holds:
+
+1. candidates: the rep's active assignments plus the shared pool — unassigned clients of the
+   campaigns the rep is approved on, oldest first, at most ``queue.pool_candidates``;
+2. their fields, one grouped aggregate over their activities up to ``--at`` (last call, calls
+   in the last 24 hours, unanswered attempts, booked / confirmed meetings, callbacks, …) and
+   the live leases;
+3. in Python, per client: the tier (``vocab.QueueTier``, seed 1's reverse bucket order), then
+   for call actions the calling verdict (``calling.blocked``: do-not-contact, cooldown, the
+   rolling 24-hour cap, the calling window in the client's own zones) and the recycling rules
+   (retry an unanswered call after ``queue.retry_after_hours`` of calling time, at most
+   ``queue.max_attempts``);
+4. order: tier, then priority (``PRIORITIES``: by default the oldest capture first; the
+   ``stages`` helper's ``scoring.priorities`` plugs in here), and at most ``queue.retry_share``
+   of the slots go to retries and callbacks while other clients wait.
+
+``claim_next`` takes the queue's callable call-action rows and leases the first one no one else
+holds (``storage.claims.claim_lease``), re-checking do-not-contact, cooldown, caps and calling
+hours on the live data inside the claiming transaction: a refused candidate gets a
+``call_blocked`` event, the claimed one a ``claimed`` event.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, func, literal, or_, select, union_all
+from sqlalchemy.engine import Connection, Engine
+
+from leadctl.errors import BusyError, InputError, NotFound
+from leadctl.rules import Rules
+from leadctl.services import events as timeline
+from leadctl.services.events import Event
+from leadctl.services.work import calling
+from leadctl.storage import schema
+from leadctl.timeutil import now as utc_now
+from leadctl.vocab import (
+    ActivityOutcome,
+    ActivityType,
+    CallBlock,
+    EventKind,
+    QueueTier,
+    Stage,
+)
+
+A, ACT, C, CR, LE, R = (
+    schema.assignment,
+    schema.activity,
+    schema.client,
+    schema.campaign_rep,
+    schema.client_lease,
+    schema.rep,
+)
+SUP = schema.suppression
+TIERS: tuple[QueueTier, ...] = tuple(QueueTier)
+EMAIL_TIERS = frozenset({QueueTier.APPOINTMENT_EMAIL, QueueTier.APPOINTMENT_WEEK})
+CLAIM_CANDIDATES = 25  # callable rows `next` tries, in order, before saying "nothing to call"
+_O, _T = ActivityOutcome, ActivityType
+UNANSWERED = (_O.NO_ANSWER.value, _O.VOICEMAIL.value)
+
+ROW_FIELDS = (
+    "position",
+    "client_id",
+    "tier",
+    "action",
+    "why",
+    "name",
+    "company",
+    "phone",
+    "local_time",
+    "timezone",
+    "callable_until",
+    "stage",
+    "campaign_id",
+    "priority",
+    "components",
+    "retry",
+    "claimed_until",
+)
+TABLE_COLUMNS = ("position", "client_id", "tier", "action", "why", "name", "phone", "local_time", "priority")
+DIALER_TABLE_FIELDS = (
+    "client_id", "name", "company", "dial", "local_time", "timezone", "tier", "why", "lease_until",
+)  # fmt: skip
+BLOCKED_FIELDS = ("client_id", "tier", "blocked", "callable_at", "why", "name", "timezone")
+
+
+@dataclass(frozen=True)
+class Priority:
+    """A client's dynamic priority: higher first within a tier; ``components`` say why."""
+
+    total: float
+    components: Mapping[str, Any] = field(default_factory=dict)
+
+
+PriorityFn = Callable[[Connection, Rules, list[int], datetime], Mapping[int, Any]]
+
+
+def by_capture(conn: Connection, rules: Rules, client_ids: list[int], now: datetime) -> dict[int, Priority]:
+    """The default ordering within a tier: every client equal, so the oldest capture comes first."""
+    return {cid: Priority(0.0, {"order": "oldest capture first"}) for cid in client_ids}
+
+
+# The ordering within a tier. At merge this becomes ``leadctl.services.work.scoring.priorities``.
+PRIORITIES: PriorityFn = by_capture
+
+
+@dataclass
+class QueueResult:
+    rep: str
+    at: datetime
+    rows: list[dict[str, Any]]
+    blocked: list[dict[str, Any]]
+    considered: int
+
+    def summary(self) -> str:
+        counts: dict[str, int] = {}
+        for b in self.blocked:
+            counts[b["blocked"]] = counts.get(b["blocked"], 0) + 1
+        if not counts:
+            return f"{len(self.rows)} of {self.considered} clients listed"
+        parts = ", ".join(
+            f"{n} {k.replace('_', ' ')}" for k, n in sorted(counts.items(), key=lambda kv: -kv[1])
+        )
+        soonest = min((b["callable_at"] for b in self.blocked if b["callable_at"]), default=None)
+        tail = f"; next callable {soonest.isoformat()}" if soonest else ""
+        return f"{len(self.rows)} of {self.considered} clients listed; not now: {parts}{tail}"
+
+
+# ------------------------------------------------------------------ reading
+
+
+def _rep(conn: Connection, ref: str) -> dict[str, Any]:
+    from leadctl.services.admin.lookup import find_rep
+
+    rep = find_rep(conn, ref)
+    if not rep["active"]:
+        raise InputError(f"rep {rep['email']} is deactivated")
+    return rep
+
+
+# The rep's clients in the order their tiers come, each segment read page by page in capture
+# order (stage, filter, paged). Appointments with a meeting in the next 8 days are read whole
+# (their three tiers do not follow capture order); they are few by nature. An engaged client
+# whose callback is already done is read with the callback segment and ranks as engaged.
+SEGMENTS: tuple[tuple[Stage, str, bool], ...] = (
+    (Stage.APPOINTMENT, "meeting_soon", False),
+    (Stage.ENGAGED, "callback_soon", True),
+    (Stage.ENGAGED, "no_callback_soon", True),
+    (Stage.ATTEMPTED, "", True),
+    (Stage.UNTOUCHED, "researched", True),
+    (Stage.UNTOUCHED, "new", True),
+)
+
+
+def _segment(
+    rules: Rules, rep_id: int, campaign_id: int | None, stage: Stage, kind: str, at: datetime
+) -> Any:
+    """Ids of the rep's own clients (``client.manager_id`` mirrors the active assignment) and of
+    the shared pool (unassigned clients of the rep's approved campaigns, oldest first, at most
+    ``queue.pool_candidates``) in one segment, with their capture time, as one subquery."""
+    mine = and_(ACT.c.client_id == C.c.id, ACT.c.at <= at)
+    has_act = select(ACT.c.id).where(mine).exists()
+    meeting = select(ACT.c.id).where(
+        mine,
+        ACT.c.type == _T.MEETING.value,
+        ACT.c.outcome == _O.BOOKED.value,
+        ACT.c.meeting_at > at,
+        ACT.c.meeting_at <= at + timedelta(days=8),
+    )
+    callback = select(ACT.c.id).where(
+        mine,
+        ACT.c.type == _T.DISPOSITION.value,
+        ACT.c.outcome == _O.CALLBACK.value,
+        ACT.c.callback_at <= at + timedelta(days=1),
+    )
+    extra = {
+        "meeting_soon": meeting.exists(),
+        "callback_soon": callback.exists(),
+        "no_callback_soon": ~callback.exists(),
+        "researched": has_act,
+        "new": ~has_act,
+    }
+    cond: list[Any] = [C.c.stage == stage.value]
+    if kind:
+        cond.append(extra[kind])
+    if campaign_id is not None:
+        cond.append(C.c.campaign_id == campaign_id)
+    own = select(C.c.id, C.c.created_at).where(C.c.manager_id == rep_id, *cond)
+    n = rules.queue.pool_candidates
+    if n <= 0:
+        return own.subquery("cand")
+    approved = select(CR.c.campaign_id).where(CR.c.rep_id == rep_id, CR.c.revoked_at.is_(None))
+    pool = (
+        select(C.c.id, C.c.created_at)
+        .where(C.c.manager_id.is_(None), C.c.merged_into_id.is_(None), C.c.campaign_id.in_(approved), *cond)
+        .order_by(C.c.id)
+        .limit(n)
+    )
+    return union_all(own, select(pool.subquery())).subquery("cand")
+
+
+CLIENT_COLUMNS = (
+    C.c.id,
+    C.c.campaign_id,
+    C.c.manager_id,
+    C.c.stage,
+    C.c.first_name,
+    C.c.last_name,
+    C.c.email,
+    C.c.title,
+    C.c.company,
+    C.c.business_phone,
+    C.c.mobile_phone,
+    C.c.timezone,
+    C.c.timezone_source,
+    C.c.timezone_candidates,
+    C.c.state,
+    C.c.country,
+    C.c.custom,
+    C.c.created_at,
+)
+
+
+def _facts_query(which: Any, at: datetime) -> Any:
+    is_call = ACT.c.type == _T.CALL.value
+
+    def when(cond: Any, value: Any) -> Any:
+        return case((cond, value), else_=None)
+
+    def n(cond: Any) -> Any:
+        return func.sum(case((cond, 1), else_=0))
+
+    booked = and_(ACT.c.type == _T.MEETING.value, ACT.c.outcome == _O.BOOKED.value)
+    return (
+        select(
+            ACT.c.client_id,
+            func.max(when(is_call, ACT.c.at)).label("last_call"),
+            func.max(when(and_(is_call, ACT.c.outcome == _O.CONVERSATION.value), ACT.c.at)).label(
+                "last_talk"
+            ),
+            n(and_(is_call, ACT.c.outcome.in_(UNANSWERED))).label("unanswered"),
+            n(and_(is_call, ACT.c.at > at - timedelta(hours=24))).label("calls_24h"),
+            func.max(when(booked, ACT.c.at)).label("booked_at"),
+            func.max(when(booked, ACT.c.meeting_at)).label("meeting_at"),
+            func.max(
+                when(and_(ACT.c.type == _T.MEETING.value, ACT.c.outcome == _O.CONFIRMED.value), ACT.c.at)
+            ).label("confirmed_at"),
+            func.max(
+                when(
+                    and_(ACT.c.type == _T.DISPOSITION.value, ACT.c.outcome == _O.CALLBACK.value),
+                    ACT.c.callback_at,
+                )
+            ).label("callback_at"),
+            func.count().label("activities"),
+        )
+        .where(which, ACT.c.at <= at)
+        .group_by(ACT.c.client_id)
+    )
+
+
+def _recent_calls(conn: Connection, ids: Sequence[int], at: datetime) -> dict[int, list[datetime]]:
+    """Call times in the 24 hours before ``at`` of clients at or over a cap."""
+    from leadctl.storage.sqlfunc import in_chunks
+
+    out: dict[int, list[datetime]] = {}
+    for cond in in_chunks(conn, ACT.c.client_id, ids):
+        q = select(ACT.c.client_id, ACT.c.at).where(
+            cond, ACT.c.type == _T.CALL.value, ACT.c.at > at - timedelta(hours=24), ACT.c.at <= at
+        )
+        for cid, t in conn.execute(q):
+            out.setdefault(cid, []).append(t)
+    return out
+
+
+# ------------------------------------------------------------------ deciding
+
+
+def _end_of_local_day(zone: str | None, at: datetime) -> datetime:
+    local = calling.local_time(zone, at) or at
+    end = local.replace(hour=0, minute=0, second=0, microsecond=0) + timedelta(days=1)
+    return end.astimezone(UTC)
+
+
+def _end_of_local_week(zone: str | None, at: datetime) -> datetime:
+    local = calling.local_time(zone, at) or at
+    start = local.replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=local.weekday())
+    return (start + timedelta(days=7)).astimezone(UTC)
+
+
+def tier_of(
+    row: Mapping[str, Any], f: Mapping[str, Any], rules: Rules, at: datetime
+) -> tuple[QueueTier | None, str]:
+    """The tier of a client and why (None: nothing to do now, e.g. a confirmed appointment)."""
+    stage = row["stage"]
+    q = rules.queue
+    zone = row["timezone"]
+    if stage == Stage.APPOINTMENT:
+        meeting = f.get("meeting_at")
+        booked = f.get("booked_at")
+        confirmed = f.get("confirmed_at")
+        if meeting is None or meeting <= at:
+            return None, "appointment without an upcoming meeting"
+        if confirmed is not None and (booked is None or confirmed >= booked):
+            return None, "appointment confirmed"
+        due = meeting - at
+        hours = due.total_seconds() / 3600
+        if hours <= q.appointment_call_hours:
+            return QueueTier.APPOINTMENT_CALL, f"meeting in {hours:.1f} h, not confirmed: call"
+        if hours <= q.appointment_email_hours:
+            return QueueTier.APPOINTMENT_EMAIL, f"meeting in {hours:.1f} h, not confirmed: e-mail"
+        if meeting < _end_of_local_week(zone, at) and booked is not None and at - booked > timedelta(days=7):
+            return (
+                QueueTier.APPOINTMENT_WEEK,
+                f"meeting this week, booked {(at - booked).days} days ago: confirm",
+            )
+        return None, "appointment later"
+    if stage == Stage.ENGAGED:
+        cb = f.get("callback_at")
+        if (
+            cb is not None
+            and cb < _end_of_local_day(zone, at)
+            and (f.get("last_call") is None or f["last_call"] < cb)
+        ):
+            return QueueTier.CALLBACK_DUE, f"asked to be called back {cb.isoformat()}"
+        return QueueTier.ENGAGED, "engaged: spoke without booking"
+    if stage == Stage.ATTEMPTED:
+        return QueueTier.ATTEMPTED, f"attempted: {int(f.get('unanswered') or 0)} unanswered call(s)"
+    if stage == Stage.UNTOUCHED:
+        if f.get("activities"):
+            return QueueTier.RESEARCHED, "untouched, already worked on"
+        return QueueTier.NEW, "untouched, new"
+    return None, f"stage {stage}"
+
+
+def _is_retry(f: Mapping[str, Any]) -> bool:
+    last = f.get("last_call")
+    talk = f.get("last_talk")
+    return last is not None and (talk is None or last > talk)
+
+
+@dataclass
+class _Eval:
+    row: dict[str, Any]
+    tier: QueueTier
+    why: str
+    retry: bool
+    verdict: calling.Verdict
+    zones: tuple[str, ...]
+    until: datetime | None = None  # window end
+    hold: str | None = None  # why it is not listed now: a CallBlock, retry_delay, max_attempts, nurture
+    hold_until: datetime | None = None
+    hold_why: str = ""
+
+
+def _evaluate(
+    rules: Rules,
+    clock: calling.Clock,
+    row: dict[str, Any],
+    f: Mapping[str, Any],
+    recent: Sequence[datetime],
+    at: datetime,
+) -> _Eval | None:
+    tier, why = tier_of(row, f, rules, at)
+    if tier is None:
+        return None
+    zones, policy = calling.context(rules, clock, row)
+    retry = tier == QueueTier.CALLBACK_DUE or (
+        tier in (QueueTier.ENGAGED, QueueTier.ATTEMPTED, QueueTier.RESEARCHED, QueueTier.NEW) and _is_retry(f)
+    )
+    dnc = row["stage"] == Stage.DO_NOT_CONTACT
+    if tier in EMAIL_TIERS:
+        verdict = (
+            calling.Verdict(CallBlock.DO_NOT_CONTACT, None, "on the do-not-contact list")
+            if dnc
+            else calling.OK
+        )
+        return _Eval(row, tier, why, False, verdict, zones)
+    verdict = calling.blocked(
+        clock,
+        zones,
+        policy,
+        rules=rules,
+        do_not_contact=dnc,
+        last_call=f.get("last_call"),
+        recent_calls=recent,
+        at=at,
+    )
+    ev = _Eval(row, tier, why, retry, verdict, zones)
+    if not verdict.ok:
+        ev.hold, ev.hold_until, ev.hold_why = (
+            verdict.reason.value if verdict.reason else None,
+            verdict.until,
+            verdict.detail,
+        )
+        return ev
+    q = rules.queue
+    if tier != QueueTier.CALLBACK_DUE and _is_retry(f):
+        tries = int(f.get("unanswered") or 0)
+        last = f["last_call"]
+        if tries >= q.max_attempts:
+            ev.hold = "max_attempts" if q.after_max_attempts == "leave" else "nurture"
+            ev.hold_why = f"{tries} unanswered calls (max {q.max_attempts})"
+            return ev
+        if clock.calling_hours(zones, policy, last, at) < q.retry_after_hours:
+            ev.hold, ev.hold_until = (
+                "retry_delay",
+                clock.after_calling_hours(zones, policy, last, q.retry_after_hours),
+            )
+            ev.hold_why = f"retry {q.retry_after_hours:g} calling hours after the call at {last.isoformat()}"
+            return ev
+        ev.why = f"{why}; retry {tries + 1}"
+    ev.until = clock.window_end(zones, policy, at)
+    return ev
+
+
+def _display_row(
+    ev: _Eval, at: datetime, prio: Any, leases: Mapping[int, tuple[int, datetime]]
+) -> dict[str, Any]:
+    r = ev.row
+    zone = r["timezone"] or (ev.zones[0] if ev.zones else None)
+    local = calling.local_time(zone, at)
+    lease = leases.get(r["id"])
+    return {
+        "client_id": r["id"],
+        "tier": ev.tier.value,
+        "tier_no": TIERS.index(ev.tier) + 1,
+        "action": "email" if ev.tier in EMAIL_TIERS else "call",
+        "why": ev.why,
+        "name": " ".join(p for p in (r["first_name"], r["last_name"]) if p),
+        "company": r["company"],
+        "phone": r["business_phone"] or r["mobile_phone"],
+        "email": r["email"],
+        "local_time": local.isoformat(timespec="minutes") if local else None,
+        "timezone": zone,
+        "timezone_source": r["timezone_source"],
+        "zones": list(ev.zones),
+        "callable_until": ev.until,
+        "stage": r["stage"],
+        "campaign_id": r["campaign_id"],
+        "priority": round(float(getattr(prio, "total", 0.0)), 4),
+        "components": dict(getattr(prio, "components", {}) or {}),
+        "retry": ev.retry,
+        "claimed_until": lease[1] if lease else None,
+        "created_at": r["created_at"],
+    }
+
+
+def compute(
+    conn: Connection,
+    rules: Rules,
+    rep: Mapping[str, Any],
+    *,
+    at: datetime,
+    limit: int,
+    campaign_id: int | None = None,
+    priorities: PriorityFn | None = None,
+    skip_leased: bool = False,
+    calls_only: bool = False,
+) -> QueueResult:
+    """The rep's queue at ``at`` on an open connection (see the module docstring).
+
+    Segments (``SEGMENTS``) are read in tier order, a page at a time, and reading stops as soon
+    as ``limit`` rows are certain: later pages only hold lower-ranked clients. With a priority
+    function other than the default, each segment is read whole (priority reorders it).
+    """
+    from leadctl.storage.sqlfunc import member_of
+
+    prio_fn = priorities or PRIORITIES
+    paged_ok = prio_fn is by_capture and limit > 0
+    page = max(4 * limit, 200)
+    share_cap = _retry_cap(limit, rules.queue.retry_share)
+    clock = calling.Clock(rules, at)
+    dialect = conn.dialect.name
+    evals: list[_Eval] = []
+    blocked: list[dict[str, Any]] = []
+    seen: set[int] = set()
+    leases: dict[int, tuple[int, datetime]] = {}
+
+    def enough() -> bool:
+        if limit <= 0:
+            return False
+        fresh = sum(1 for e in evals if not e.retry)
+        return fresh + min(share_cap, len(evals) - fresh) >= limit
+
+    for stage, kind, paged in SEGMENTS:
+        if enough():
+            break
+        seg = _segment(rules, rep["id"], campaign_id, stage, kind, at)
+        offset = 0
+        while True:
+            q = select(seg.c.id).order_by(seg.c.created_at, seg.c.id)
+            if paged and paged_ok:
+                q = q.limit(page).offset(offset)
+            ids = [i for i in conn.execute(q).scalars() if i not in seen]
+            if not ids:
+                break
+            seen.update(ids)
+            _evaluate_page(
+                conn,
+                rules,
+                clock,
+                rep,
+                ids,
+                at,
+                skip_leased,
+                calls_only,
+                dialect,
+                member_of,
+                evals,
+                blocked,
+                leases,
+            )
+            if not (paged and paged_ok) or enough():
+                break
+            offset += page
+    prio = prio_fn(conn, rules, [e.row["id"] for e in evals], at)
+    zero = Priority(0.0)
+    evals.sort(
+        key=lambda e: (
+            TIERS.index(e.tier),
+            -float(getattr(prio.get(e.row["id"], zero), "total", 0.0)),
+            e.row["created_at"],
+            e.row["id"],
+        )
+    )
+    chosen = _with_retry_share(evals, limit, rules.queue.retry_share)
+    out = []
+    for i, ev in enumerate(chosen, 1):
+        d = _display_row(ev, at, prio.get(ev.row["id"], zero), leases)
+        d["position"] = i
+        out.append(d)
+    return QueueResult(rep["email"], at, out, blocked, len(seen))
+
+
+def _evaluate_page(
+    conn: Connection,
+    rules: Rules,
+    clock: calling.Clock,
+    rep: Mapping[str, Any],
+    ids: list[int],
+    at: datetime,
+    skip_leased: bool,
+    calls_only: bool,
+    dialect: str,
+    member_of: Any,
+    evals: list[_Eval],
+    blocked: list[dict[str, Any]],
+    leases: dict[int, tuple[int, datetime]],
+) -> None:
+    """Read one page of clients with their activity facts and leases; sort them into ``evals``
+    (listed) and ``blocked`` (not now, with why and when)."""
+    rows = [
+        dict(r)
+        for r in conn.execute(select(*CLIENT_COLUMNS).where(member_of(C.c.id, ids, dialect))).mappings()
+    ]
+    facts: dict[int, Mapping[str, Any]] = {
+        r["client_id"]: dict(r)
+        for r in conn.execute(_facts_query(member_of(ACT.c.client_id, ids, dialect), at)).mappings()
+    }
+    lease_q = select(LE.c.client_id, LE.c.rep_id, LE.c.lease_until).where(
+        LE.c.lease_until > at, member_of(LE.c.client_id, ids, dialect)
+    )
+    leases.update({cid: (rid, until) for cid, rid, until in conn.execute(lease_q)})
+    capped = [r["id"] for r in rows if (facts.get(r["id"]) or {}).get("calls_24h")]
+    recent = _recent_calls(conn, capped, at) if capped else {}
+    for r in rows:
+        ev = _evaluate(rules, clock, r, facts.get(r["id"], {}), recent.get(r["id"], ()), at)
+        if ev is None or (calls_only and ev.tier in EMAIL_TIERS):
+            continue
+        lease = leases.get(r["id"])
+        if ev.hold is None and lease is not None and (skip_leased or lease[0] != rep["id"]):
+            ev.hold, ev.hold_until = "claimed", lease[1]
+            ev.hold_why = f"claimed by a dialer until {lease[1].isoformat()}"
+        if ev.hold is not None:
+            blocked.append(
+                {
+                    "client_id": r["id"],
+                    "tier": ev.tier.value,
+                    "blocked": ev.hold,
+                    "callable_at": ev.hold_until,
+                    "why": ev.hold_why,
+                    "name": " ".join(p for p in (r["first_name"], r["last_name"]) if p),
+                    "timezone": r["timezone"] or ",".join(ev.zones),
+                }
+            )
+            continue
+        evals.append(ev)
+
+
+def _retry_cap(limit: int, share: float) -> int:
+    if limit <= 0:
+        return 10**9
+    cap = math.floor(share * limit) if share < 1 else limit
+    return max(cap, 1) if share > 0 else 0
+
+
+def _with_retry_share(evals: list[_Eval], limit: int, share: float) -> list[_Eval]:
+    """The first ``limit`` rows (0: all) with at most ``share`` of them retries/callbacks
+    while other rows wait; appointments never count as retries."""
+    n = limit if limit > 0 else len(evals)
+    cap = _retry_cap(limit, share)
+    taken: list[_Eval] = []
+    deferred: list[_Eval] = []
+    retries = 0
+    for ev in evals:
+        if len(taken) >= n:
+            break
+        if ev.retry:
+            if retries >= cap:
+                deferred.append(ev)
+                continue
+            retries += 1
+        taken.append(ev)
+    for ev in deferred:  # nothing else waits: the deferred retries fill what is left
+        if len(taken) >= n:
+            break
+        taken.append(ev)
+    order = {id(e): i for i, e in enumerate(evals)}
+    return sorted(taken, key=lambda e: order[id(e)])
+
+
+def queue(
+    engine: Engine,
+    rules: Rules,
+    rep_ref: str,
+    *,
+    limit: int = 50,
+    campaign: str | None = None,
+    at: datetime | None = None,
+    priorities: PriorityFn | None = None,
+) -> QueueResult:
+    """``leadctl queue``: the rep's ordered queue at ``at`` (default now), read-only."""
+    from leadctl.services.admin.lookup import find_campaign
+
+    when = (at or utc_now()).astimezone(UTC)
+    with engine.connect() as conn:
+        rep = _rep(conn, rep_ref)
+        cid = int(find_campaign(conn, campaign)["id"]) if campaign is not None else None
+        return compute(conn, rules, rep, at=when, limit=limit, campaign_id=cid, priorities=priorities)
+
+
+# ------------------------------------------------------------------ claiming
+
+
+def live_verdict(
+    conn: Connection, rules: Rules, client_id: int, at: datetime
+) -> tuple[dict[str, Any], calling.Verdict]:
+    """The client's row and its calling verdict on the live data (inside the claiming
+    transaction): stage, active suppression of its e-mail or phones, its calls."""
+    row = conn.execute(select(*CLIENT_COLUMNS).where(C.c.id == client_id)).mappings().first()
+    if row is None:
+        raise NotFound(f"no client {client_id}")
+    r = dict(row)
+    values = [v for v in (r["email"], r["business_phone"], r["mobile_phone"]) if v]
+    suppressed = bool(values) and (
+        conn.execute(
+            select(literal(1))
+            .where(
+                SUP.c.removed_at.is_(None),
+                or_(SUP.c.value.in_([v.lower() if "@" in v else v for v in values])),
+            )
+            .limit(1)
+        ).first()
+        is not None
+    )
+    calls = list(
+        conn.execute(
+            select(ACT.c.at)
+            .where(ACT.c.client_id == client_id, ACT.c.type == _T.CALL.value, ACT.c.at <= at)
+            .order_by(ACT.c.at.desc())
+            .limit(50)
+        ).scalars()
+    )
+    clock = calling.Clock(rules, at)
+    zones, policy = calling.context(rules, clock, r)
+    dnc = suppressed or r["stage"] == Stage.DO_NOT_CONTACT
+    verdict = calling.blocked(
+        clock,
+        zones,
+        policy,
+        rules=rules,
+        do_not_contact=dnc,
+        last_call=calls[0] if calls else None,
+        recent_calls=[t for t in calls if t > at - timedelta(hours=24)],
+        at=at,
+    )
+    return r, verdict
+
+
+@dataclass
+class Claim:
+    """What ``leadctl next`` returns: the claimed client for the dialer, or why there is none."""
+
+    record: dict[str, Any] | None
+    refused: list[dict[str, Any]]
+    message: str = ""
+
+
+def _dialer_record(row: Mapping[str, Any], queued: Mapping[str, Any] | None, rep: Mapping[str, Any],
+                   until: datetime, at: datetime) -> dict[str, Any]:  # fmt: skip
+    zone = row["timezone"] or ((queued or {}).get("zones") or [None])[0]
+    local = calling.local_time(zone, at)
+    q = queued or {}
+    return {
+        "client_id": row["id"],
+        "rep": rep["email"],
+        "lease_until": until,
+        "name": " ".join(p for p in (row["first_name"], row["last_name"]) if p),
+        "first_name": row["first_name"],
+        "last_name": row["last_name"],
+        "title": row["title"],
+        "company": row["company"],
+        "email": row["email"],
+        "phones": {"business": row["business_phone"], "mobile": row["mobile_phone"]},
+        "dial": row["business_phone"] or row["mobile_phone"],
+        "timezone": zone,
+        "timezone_source": row["timezone_source"],
+        "zones": q.get("zones") or ([zone] if zone else []),
+        "local_time": local.isoformat(timespec="minutes") if local else None,
+        "callable_until": q.get("callable_until"),
+        "tier": q.get("tier"),
+        "why": q.get("why"),
+        "priority": q.get("priority"),
+        "components": q.get("components", {}),
+        "stage": row["stage"],
+        "campaign_id": row["campaign_id"],
+        "state": row["state"],
+        "country": row["country"],
+        "custom": row["custom"] or {},
+    }
+
+
+def claim_next(
+    engine: Engine,
+    rules: Rules,
+    rep_ref: str,
+    *,
+    campaign: str | None = None,
+    client_id: int | None = None,
+    priorities: PriorityFn | None = None,
+) -> Claim:
+    """``leadctl next``: lease the rep's best callable client (or ``client_id``) to the dialer."""
+    from leadctl.services.admin.common import actor as current_actor
+    from leadctl.services.admin.lookup import find_campaign
+    from leadctl.storage import claims
+    from leadctl.storage.engine import write
+
+    at = utc_now()
+    who = current_actor()
+    with engine.connect() as conn:
+        rep = _rep(conn, rep_ref)
+        camp = int(find_campaign(conn, campaign)["id"]) if campaign is not None else None
+        if client_id is None:
+            result = compute(conn, rules, rep, at=at, limit=CLAIM_CANDIDATES, campaign_id=camp,
+                             priorities=priorities, skip_leased=True, calls_only=True)  # fmt: skip
+            rows = [r for r in result.rows if r["action"] == "call"][:CLAIM_CANDIDATES]
+        else:
+            rows = []
+    by_id = {r["client_id"]: r for r in rows}
+    order = [client_id] if client_id is not None else list(by_id)
+    if not order:
+        return Claim(
+            None, [], "nothing to call now" + (f" ({result.summary()})" if client_id is None else "")
+        )
+    until = at + timedelta(seconds=rules.queue.lease_seconds)
+    refused: list[dict[str, Any]] = []
+    picked: dict[str, Any] = {}
+
+    def accept(cid: int) -> bool:
+        row, verdict = live_verdict(conn, rules, cid, at)
+        if verdict.ok:
+            picked["row"] = row
+            return True
+        refused.append(
+            {
+                "client_id": cid,
+                "reason": verdict.reason.value if verdict.reason else "",
+                "until": verdict.until,
+                "why": verdict.detail,
+            }  # fmt: skip
+        )
+        return False
+
+    with write(engine) as conn:
+        if client_id is not None:
+            _check_may_work(conn, rep, client_id)
+        got = claims.claim_lease(conn, order, rep["id"], at, until, accept)
+        evs = [
+            Event(
+                EventKind.CALL_BLOCKED,
+                at,
+                who,
+                client_id=r["client_id"],
+                data={"rep_id": rep["id"], "reason": r["reason"], "until": r["until"]},
+            )  # fmt: skip
+            for r in refused
+        ]
+        if got is not None:
+            tier = by_id.get(got, {}).get("tier")
+            evs.append(Event(EventKind.CLAIMED, at, who, client_id=got,
+                             data={"rep_id": rep["id"], "lease_until": until, "tier": tier}))  # fmt: skip
+        timeline.append(conn, [_jsonable(e) for e in evs])
+    if got is None:
+        if client_id is not None and not refused:
+            raise BusyError(f"client {client_id} is claimed by another dialer; try again shortly")
+        return Claim(None, refused, "nothing to call now")
+    return Claim(_dialer_record(picked["row"], by_id.get(got), rep, until, at), refused)
+
+
+def _jsonable(e: Event) -> Event:
+    if not isinstance(e.data, Mapping):  # already JSON text
+        return e
+    data = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in e.data.items()}
+    return Event(e.kind, e.at, e.actor, e.lead_id, e.client_id, data)
+
+
+def _check_may_work(conn: Connection, rep: Mapping[str, Any], client_id: int) -> None:
+    """A named client must be the rep's own or in the shared pool of one of the rep's campaigns."""
+    row = conn.execute(
+        select(C.c.id, C.c.manager_id, C.c.campaign_id, C.c.merged_into_id).where(C.c.id == client_id)
+    ).first()
+    if row is None or row.merged_into_id is not None:
+        raise NotFound(f"no client {client_id}")
+    if row.manager_id == rep["id"]:
+        return
+    if row.manager_id is not None:
+        raise InputError(f"client {client_id} is assigned to another rep")
+    ok = conn.execute(
+        select(CR.c.rep_id).where(
+            CR.c.rep_id == rep["id"], CR.c.campaign_id == row.campaign_id, CR.c.revoked_at.is_(None)
+        )
+    ).first()
+    if ok is None:
+        raise InputError(f"client {client_id} is in a campaign rep {rep['email']} is not approved on")
+
+
+def demo(engine: Engine, rules: Rules, rep_ref: str, say: Callable[[str], None]) -> dict[str, Any]:
+    """The demo's last step: the rep's queue (top 5) and what ``next`` would hand the dialer."""
+    result = queue(engine, rules, rep_ref, limit=5)
+    say(f"Queue of {rep_ref} now: {result.summary()}")
+    for r in result.rows:
+        say(
+            f"  {r['position']}. client {r['client_id']} {r['name']} [{r['tier']}: {r['why']}] {r['local_time']}"
+        )
+    claim = claim_next(engine, rules, rep_ref)
+    if claim.record is not None:
+        rec = claim.record
+        say(f"next --rep {rep_ref}: client {rec['client_id']} {rec['name']}, dial {rec['dial']}, leased until "
+            f"{rec['lease_until'].isoformat(timespec='seconds')}")  # fmt: skip
+    else:
+        say(f"next --rep {rep_ref}: {claim.message}")
+    return {"queue": len(result.rows), "next": claim.record["client_id"] if claim.record else None}
