@@ -22,6 +22,7 @@ from leadctl.rules.sections import (
     CooldownRules,
     DuplicateRules,
     MappingRules,
+    MetricsRules,
     MonitoringRules,
     NurtureRules,
     PhoneRules,
@@ -55,6 +56,7 @@ class Rules:
     nurture: NurtureRules
     cooldown: CooldownRules
     calendar: CalendarRules
+    metrics: MetricsRules
 
     @classmethod
     def build(cls, data: dict[str, Any], path: Path | None = None) -> Rules:

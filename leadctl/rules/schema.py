@@ -202,4 +202,10 @@ SCHEMA = section(
         spike_min_leads=Spec("int", minimum=1),
         trailing_days=Spec("int", minimum=1),
     ),
+    metrics=section(
+        "metric tables and the report (leadctl metrics funnel|reps|queue, leadctl report)",
+        stage2_minimum_setter=Spec("int", minimum=0),
+        stage2_minimum_closer=Spec("int", minimum=0),
+        queue_age_bands_days=Spec("list", item=Spec("int", minimum=1)),
+    ),
 )

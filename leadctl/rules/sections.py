@@ -236,6 +236,18 @@ class CalendarRules:
         )
 
 
+@dataclass(frozen=True)
+class MetricsRules:
+    stage2_minimum_setter: int
+    stage2_minimum_closer: int
+    queue_age_bands_days: tuple[int, ...]
+
+    @classmethod
+    def build(cls, d: Mapping[str, Any]) -> MetricsRules:
+        bands = tuple(sorted({int(b) for b in d["queue_age_bands_days"] or ()}))
+        return cls(int(d["stage2_minimum_setter"]), int(d["stage2_minimum_closer"]), bands)
+
+
 # section name in the rules file -> its typed class (``Rules`` gets one attribute each).
 SECTIONS: dict[str, Any] = {
     "phones": PhoneRules,
@@ -249,4 +261,5 @@ SECTIONS: dict[str, Any] = {
     "nurture": NurtureRules,
     "cooldown": CooldownRules,
     "calendar": CalendarRules,
+    "metrics": MetricsRules,
 }

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import String, bindparam, func, literal_column, select
+from sqlalchemy import Float, String, bindparam, func, literal_column, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement
@@ -78,3 +78,63 @@ def refresh_statistics(conn: Connection, *tables: str) -> None:
     """
     if conn.dialect.name == "postgresql":
         conn.exec_driver_sql(f"ANALYZE {', '.join(tables)}")
+
+
+class epoch_seconds(FunctionElement[float]):  # noqa: N801 - reads like a SQL function
+    """Seconds since 1970 of a stored UTC timestamp (differences of two give durations)."""
+
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(epoch_seconds, "sqlite")
+def _epoch_sqlite(element: epoch_seconds, compiler: Any, **kw: Any) -> str:
+    return f"((julianday({compiler.process(element.clauses, **kw)}) - 2440587.5) * 86400.0)"
+
+
+@compiles(epoch_seconds, "postgresql")
+def _epoch_pg(element: epoch_seconds, compiler: Any, **kw: Any) -> str:
+    return f"extract(epoch from {compiler.process(element.clauses, **kw)})"
+
+
+class json_text(FunctionElement[str]):  # noqa: N801 - reads like a SQL function
+    """One top-level key of a JSON column as text: ``json_text(event.c.data, "to")`` (the key is
+    a fixed identifier written into the SQL, so it must be letters, digits and underscores)."""
+
+    type = String()
+    inherit_cache = False  # the key is not part of the cache key: never reuse compiled SQL
+
+    def __init__(self, column: ColumnElement[Any], key: str) -> None:
+        if not key.replace("_", "").isalnum():
+            raise ValueError(f"json_text: {key!r} is not a plain key")
+        self.key = key
+        super().__init__(column)
+
+
+@compiles(json_text, "sqlite")
+def _json_text_sqlite(element: json_text, compiler: Any, **kw: Any) -> str:
+    return f"json_extract({compiler.process(element.clauses, **kw)}, '$.{element.key}')"
+
+
+@compiles(json_text, "postgresql")
+def _json_text_pg(element: json_text, compiler: Any, **kw: Any) -> str:
+    return f"({compiler.process(element.clauses, **kw)} ->> '{element.key}')"
+
+
+class utc_week(FunctionElement[str]):  # noqa: N801 - reads like a SQL function
+    """The Monday (``YYYY-MM-DD`` text) of the ISO week of a stored UTC timestamp."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(utc_week, "sqlite")
+def _utc_week_sqlite(element: utc_week, compiler: Any, **kw: Any) -> str:
+    # 'weekday 0' moves forward to the next Sunday (or stays), '-6 days' lands on its Monday.
+    return f"date(substr({compiler.process(element.clauses, **kw)}, 1, 10), 'weekday 0', '-6 days')"
+
+
+@compiles(utc_week, "postgresql")
+def _utc_week_pg(element: utc_week, compiler: Any, **kw: Any) -> str:
+    arg = compiler.process(element.clauses, **kw)
+    return f"to_char(date_trunc('week', ({arg}) AT TIME ZONE 'UTC'), 'YYYY-MM-DD')"
