@@ -1,1 +1,2 @@
-"""Metric tables: ``duplicates`` (duplicate and rejection rates, spikes)."""
+"""Metric tables: ``duplicates`` (duplicate and rejection rates, spikes), ``funnel``, ``reps``,
+``queue`` (``common`` holds the period/campaign scope and group keys), ``leads`` (per day)."""
