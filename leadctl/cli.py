@@ -139,7 +139,12 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     ),
     "metrics": (
         "leadctl.commands.metrics:metrics",
-        "Metric tables: duplicate and rejection rates, spikes.",
+        "Metric tables: funnel, reps, queue, duplicates, assignment.",
+        "Metrics",
+    ),
+    "report": (
+        "leadctl.commands.report:report",
+        "HTML report: charts, their data and definitions (or JSON).",
         "Metrics",
     ),
 }

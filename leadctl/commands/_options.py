@@ -171,27 +171,46 @@ class Fraction(click.FloatRange):
         return number
 
 
-def metric_options(groupings: Sequence[str], default: str) -> Callable[[F], F]:
-    """``--by``, ``--since``, ``--until``, ``--campaign`` for a metric table."""
+def metric_options(
+    by: Sequence[str] | None = None,
+    *,
+    default_by: str | None = None,
+    period: str | None = "Only what happened",
+    since_default: str | None = None,
+) -> Callable[[F], F]:
+    """The metric tables' shared flags: ``--by`` (one of ``by``), ``--since``/``--until`` (aware
+    UTC; ``period`` says what they filter, None leaves them out) and ``--campaign C``.
 
-    def deco(f: F) -> F:
-        f = click.option(
-            "--campaign", "campaign_ref", type=Ref("campaign"), metavar="C", help="Only this campaign."
-        )(f)
-        f = click.option(
-            "--until",
-            type=When(end_of_day=True),
-            metavar="WHEN",
-            help="Only clients captured until this date.",
-        )(f)
-        f = click.option(
-            "--since",
-            type=When(),
-            metavar="WHEN",
-            help="Only clients captured since this date (2026-11-01, 30d).",
-        )(f)
-        return click.option(
-            "--by", type=click.Choice(tuple(groupings)), default=default, show_default=True, help="Group by."
-        )(f)
+    The command receives ``by``, ``since``, ``until`` and ``campaign_ref``.
+    """
 
-    return deco
+    def decorate(f: F) -> F:
+        f = click.option(
+            "--campaign", "campaign_ref", type=CampaignRef(), metavar="C", help="Only this campaign."
+        )(f)
+        if period is not None:
+            f = click.option(
+                "--until",
+                type=When(end_of_day=True),
+                metavar="WHEN",
+                help=f"{period} until this date or time (inclusive).",
+            )(f)
+            f = click.option(
+                "--since",
+                type=When(),
+                default=since_default,
+                show_default=since_default is not None,
+                metavar="WHEN",
+                help=f"{period} since this date (2026-11-01, 30d, yesterday).",
+            )(f)
+        if by:
+            f = click.option(
+                "--by",
+                type=click.Choice(tuple(by)),
+                default=default_by,
+                show_default=default_by is not None,
+                help="Group the rows by " + ", ".join(by) + ".",
+            )(f)
+        return f
+
+    return decorate

@@ -31,21 +31,8 @@ def metrics() -> None:
 
 
 @metrics.command("duplicates")
-@click.option(
-    "--by",
-    type=click.Choice(("day", "bucket", "campaign", "source")),
-    default="day",
-    show_default=True,
-    help="Group leads by arrival day, bucket, campaign or source.",
-)
-@click.option(
-    "--since",
-    type=When(),
-    metavar="WHEN",
-    help="Only leads that arrived since this date (e.g. 2026-11-01, 30d, yesterday).",
-)
-@click.option(
-    "--until", type=When(end_of_day=True), metavar="WHEN", help="Only leads that arrived until this date."
+@metric_options(
+    ("day", "week", "bucket", "campaign", "source"), default_by="day", period="Only leads that arrived"
 )
 @click.option(
     "--fail-on-spike", is_flag=True, help=f"Exit {SPIKE_EXIT} when a spike is found (for cron alerts)."
@@ -53,7 +40,13 @@ def metrics() -> None:
 @format_option
 @pass_app
 def duplicates_cmd(
-    app: AppContext, by: str, since: datetime | None, until: datetime | None, fail_on_spike: bool, fmt: str
+    app: AppContext,
+    by: str,
+    since: datetime | None,
+    until: datetime | None,
+    campaign_ref: str | None,
+    fail_on_spike: bool,
+    fmt: str,
 ) -> None:
     """Duplicate and rejection rates over time, flagging abnormal spikes.
 
@@ -70,7 +63,9 @@ def duplicates_cmd(
     from leadctl.output import message, percent, render
     from leadctl.services.metrics.duplicates import duplicate_rates
 
-    rows = duplicate_rates(app.engine(), by, since=since, until=until, rule=app.rules.monitoring)
+    rows = duplicate_rates(
+        app.engine(), by, since=since, until=until, rule=app.rules.monitoring, campaign=campaign_ref
+    )
     columns = [
         by,
         "leads",
@@ -95,18 +90,12 @@ def duplicates_cmd(
 
 
 @metrics.command("assignment")
-@click.option(
-    "--since",
-    type=When(),
-    default="30d",
-    show_default=True,
-    metavar="WHEN",
-    help="Assignments made since (date, 30d, yesterday).",
-)
-@click.option("--campaign", "campaign_ref", metavar="C", help="Only this campaign.")
+@metric_options(period="Assignments made", since_default="30d")
 @format_option
 @pass_app
-def assignment_cmd(app: AppContext, since: datetime, campaign_ref: str | None, fmt: str) -> None:
+def assignment_cmd(
+    app: AppContext, since: datetime, until: datetime | None, campaign_ref: str | None, fmt: str
+) -> None:
     """Clients received per rep vs their rank and score (a fairness ledger).
 
     \b
@@ -116,7 +105,7 @@ def assignment_cmd(app: AppContext, since: datetime, campaign_ref: str | None, f
     from leadctl.output import render
     from leadctl.services.assign.fairness import assignment_metrics
 
-    rows = assignment_metrics(app.engine(), since, campaign_ref)
+    rows = assignment_metrics(app.engine(), since, campaign_ref, until)
     render(
         rows,
         fmt,
@@ -126,6 +115,12 @@ def assignment_cmd(app: AppContext, since: datetime, campaign_ref: str | None, f
     )
 
 
+# ---------------------------------------------------------------- funnel, reps, queue (issue 11)
+
+BELOW_MINIMUM_EXIT = 4
+RATES = {"step_rate": percent, "overall_rate": percent}
+REP_RATES = {"call_to_conversation": percent, "conversation_to_booked": percent, "hold_rate": percent}
+
 # ------------------------------------------------------------------ speed and sla (issue 11)
 
 SLA_BREACH_EXIT = 3
@@ -133,7 +128,11 @@ MINUTES = fixed(1)
 
 
 @metrics.command("speed")
-@metric_options(("rep", "source", "bucket", "campaign", "day", "week"), "campaign")
+@metric_options(
+    ("rep", "source", "bucket", "campaign", "day", "week"),
+    default_by="campaign",
+    period="Only clients captured",
+)
 @format_option
 @pass_app
 def speed_cmd(
@@ -166,7 +165,11 @@ def speed_cmd(
 
 
 @metrics.command("sla")
-@metric_options(("rep", "source", "bucket", "campaign", "day", "week", "hour", "weekday"), "rep")
+@metric_options(
+    ("rep", "source", "bucket", "campaign", "day", "week", "hour", "weekday"),
+    default_by="rep",
+    period="Only clients captured",
+)
 @click.option(
     "--fail-on-breach",
     is_flag=True,
@@ -241,3 +244,132 @@ def compliance_cmd(app: AppContext, since: datetime, by: str, fmt: str) -> None:
 
     rows = compliance(app.engine(), since=since, by=by)
     render(rows, fmt, columns(by), empty="No blocked attempts or violations in the period.")
+
+
+@metrics.command("funnel")
+@metric_options(("rep", "source", "bucket", "campaign", "day", "week"), period="Only leads that arrived")
+@format_option
+@pass_app
+def funnel_cmd(
+    app: AppContext,
+    by: str | None,
+    since: datetime | None,
+    until: datetime | None,
+    campaign_ref: str | None,
+    fmt: str,
+) -> None:
+    """Leads → processed → assigned → contacted → conversation → booked → held → qualified.
+
+    The leads that arrived in the period, followed to today: each step counts the leads
+    whose client got at least that far; step_rate is a step ÷ the one before, overall_rate
+    a step ÷ leads. The qualification rate is the step rate of "qualified" (qualified ÷
+    held), lead → meeting the overall rate of "booked". --by rep groups by the client's rep now.
+
+    \b
+    Example:
+      leadctl metrics funnel --since 30d
+      leadctl metrics funnel --by source --since 2026-11-01 --format json
+    """
+    from leadctl.output import render
+    from leadctl.services.metrics.common import Scope
+    from leadctl.services.metrics.funnel import funnel_steps
+
+    rows = funnel_steps(app.engine(), Scope(since, until, campaign_ref), by)
+    cols = [*([by] if by else []), "step", "count", "step_rate", "overall_rate"]
+    render(rows, fmt, cols, empty="No leads in that period.", display=RATES)
+
+
+@metrics.command("reps")
+@metric_options(("rep",), default_by="rep", period="Only activities")
+@format_option
+@pass_app
+def reps_cmd(
+    app: AppContext,
+    by: str,
+    since: datetime | None,
+    until: datetime | None,
+    campaign_ref: str | None,
+    fmt: str,
+) -> None:
+    """Per rep: clients held, calls, conversations, meetings, conversion and hold rates.
+
+    Hold rate = meetings held ÷ meetings booked whose time has passed; attempts per client =
+    calls ÷ clients called; the median gap is between two consecutive touches (calls,
+    e-mails) on one client; last active counts business days (calendar rules).
+
+    \b
+    Example:
+      leadctl metrics reps --since 30d --campaign "Outbound Q1"
+      leadctl metrics reps --since 7d --format csv > reps.csv
+    """
+    from leadctl.output import render
+    from leadctl.services.metrics.common import Scope
+    from leadctl.services.metrics.reps import COLUMNS, rep_metrics
+
+    rows = rep_metrics(app.engine(), Scope(since, until, campaign_ref), app.rules.calendar, by)
+    render(rows, fmt, list(COLUMNS), empty="No reps.", display=REP_RATES)
+
+
+@metrics.command("queue")
+@metric_options(("rep", "stage", "campaign"), default_by="rep", period=None)
+@click.option(
+    "--as-of",
+    "as_of",
+    type=When(),
+    metavar="WHEN",
+    help="Rebuild the queue as it stood at this past time (from the assignment and stage history).",
+)
+@click.option(
+    "--fail-on-below-minimum",
+    is_flag=True,
+    help=f"Exit {BELOW_MINIMUM_EXIT} when a setter or closer holds fewer stage-2 clients than the minimum.",
+)
+@format_option
+@pass_app
+def queue_cmd(
+    app: AppContext,
+    by: str,
+    campaign_ref: str | None,
+    as_of: datetime | None,
+    fail_on_below_minimum: bool,
+    fmt: str,
+) -> None:
+    """Queue depth per rep, stage or campaign: stages, age bands, cooldown, oldest untouched.
+
+    By rep, each setter's and closer's stage 2 (attempted) is checked against the minimum in
+    the rules (stages.attempted_minimum); with --fail-on-below-minimum the
+    command exits 4 when any rep is below it, so cron can alert.
+
+    \b
+    Example:
+      leadctl metrics queue
+      leadctl metrics queue --by stage --as-of 2026-11-02T09:00
+      leadctl metrics queue --fail-on-below-minimum --format json
+    """
+    from leadctl.output import message, render
+    from leadctl.services.metrics.common import Scope
+    from leadctl.services.metrics.queue import columns, queue_depth
+
+    result = queue_depth(
+        app.engine(),
+        Scope(campaign=campaign_ref),
+        app.rules.metrics,
+        app.rules.cooldown,
+        app.rules.stages.attempted_minimum,
+        by,
+        as_of,
+    )
+    render(
+        result.rows,
+        fmt,
+        columns(by, app.rules.metrics.queue_age_bands_days),
+        empty="No open clients.",
+        display={"below_minimum": flag("BELOW")},
+    )
+    if result.below_minimum:
+        names = ", ".join(
+            f"{r['rep']} ({r['attempted']}/{r['stage2_minimum']})" for r in result.below_minimum
+        )
+        message(f"{len(result.below_minimum)} rep(s) below the stage-2 minimum: {names}")
+        if fail_on_below_minimum:
+            raise SystemExit(BELOW_MINIMUM_EXIT)

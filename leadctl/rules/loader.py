@@ -25,6 +25,7 @@ from leadctl.rules.sections import (
     DateRules,
     DuplicateRules,
     MappingRules,
+    MetricsRules,
     MonitoringRules,
     NurtureRules,
     PhoneRules,
@@ -69,6 +70,7 @@ class Rules:
     scoring: ScoringRules
     calling: CallingRules
     queue: QueueRules
+    metrics: MetricsRules
 
     @classmethod
     def build(cls, data: dict[str, Any], path: Path | None = None) -> Rules:

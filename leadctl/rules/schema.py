@@ -402,4 +402,8 @@ SCHEMA = section(
             cap=Spec("float", minimum=0),
         ),
     ),
+    metrics=section(
+        "metric tables and the report (leadctl metrics funnel|reps|queue, leadctl report)",
+        queue_age_bands_days=Spec("list", item=Spec("int", minimum=1)),
+    ),
 )

@@ -526,6 +526,16 @@ class QueueRules:
         )
 
 
+@dataclass(frozen=True)
+class MetricsRules:
+    queue_age_bands_days: tuple[int, ...]
+
+    @classmethod
+    def build(cls, d: Mapping[str, Any]) -> MetricsRules:
+        bands = tuple(sorted({int(b) for b in d["queue_age_bands_days"] or ()}))
+        return cls(bands)
+
+
 # section name in the rules file -> its typed class (``Rules`` gets one attribute each).
 SECTIONS: dict[str, Any] = {
     "phones": PhoneRules,
@@ -546,4 +556,5 @@ SECTIONS: dict[str, Any] = {
     "scoring": ScoringRules,
     "calling": CallingRules,
     "queue": QueueRules,
+    "metrics": MetricsRules,
 }

@@ -150,3 +150,27 @@ def _utc_week_sqlite(element: utc_week, compiler: Any, **kw: Any) -> str:
 def _utc_week_pg(element: utc_week, compiler: Any, **kw: Any) -> str:
     arg = compiler.process(element.clauses, **kw)
     return f"to_char(date_trunc('week', ({arg}) AT TIME ZONE 'UTC'), 'YYYY-MM-DD')"
+
+
+class json_text(FunctionElement[str]):  # noqa: N801 - reads like a SQL function
+    """One top-level key of a JSON column as text: ``json_text(event.c.data, "to")`` (the key is
+    a fixed identifier written into the SQL, so it must be letters, digits and underscores)."""
+
+    type = String()
+    inherit_cache = False  # the key is not part of the cache key: never reuse compiled SQL
+
+    def __init__(self, column: ColumnElement[Any], key: str) -> None:
+        if not key.replace("_", "").isalnum():
+            raise ValueError(f"json_text: {key!r} is not a plain key")
+        self.key = key
+        super().__init__(column)
+
+
+@compiles(json_text, "sqlite")
+def _json_text_sqlite(element: json_text, compiler: Any, **kw: Any) -> str:
+    return f"json_extract({compiler.process(element.clauses, **kw)}, '$.{element.key}')"
+
+
+@compiles(json_text, "postgresql")
+def _json_text_pg(element: json_text, compiler: Any, **kw: Any) -> str:
+    return f"({compiler.process(element.clauses, **kw)} ->> '{element.key}')"

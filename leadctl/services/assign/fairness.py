@@ -22,7 +22,7 @@ RUN = schema.assign_run
 
 
 def assignment_metrics(
-    engine: Engine, since: datetime, campaign_ref: str | None = None
+    engine: Engine, since: datetime, campaign_ref: str | None = None, until: datetime | None = None
 ) -> list[dict[str, Any]]:
     with read(engine) as conn:
         camp_id = find_campaign(conn, campaign_ref)["id"] if campaign_ref else None
@@ -34,6 +34,8 @@ def assignment_metrics(
         )
         if camp_id is not None:
             q = q.where(A.c.campaign_id == camp_id)
+        if until is not None:
+            q = q.where(A.c.started_at <= until)
         rows: dict[tuple[str, str], dict[str, Any]] = {}
         for camp, email, _cid, _rid, rule, n in conn.execute(q):
             row = rows.setdefault(
@@ -48,6 +50,8 @@ def assignment_metrics(
         )
         if camp_id is not None:
             rq = rq.where(RUN.c.campaign_id == camp_id)
+        if until is not None:
+            rq = rq.where(RUN.c.started_at <= until)
         ranks: dict[tuple[str, str], list[tuple[int, float]]] = defaultdict(list)
         runs: dict[str, int] = defaultdict(int)
         for camp, summary in conn.execute(rq):

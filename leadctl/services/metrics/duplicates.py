@@ -18,12 +18,13 @@ from sqlalchemy.engine import Engine
 
 from leadctl.errors import InputError
 from leadctl.rules.sections import MonitoringRules
+from leadctl.services.admin.lookup import find_campaign
 from leadctl.storage import schema
-from leadctl.storage.sqlfunc import day_of
+from leadctl.storage.sqlfunc import day_of, utc_week
 from leadctl.vocab import LeadStatus
 
 L = schema.lead
-GROUPINGS = ("day", "bucket", "campaign", "source")
+GROUPINGS = ("day", "week", "bucket", "campaign", "source")
 
 
 MIN_HISTORY = 3  # earlier days a trailing median needs before a day can be called a spike
@@ -36,14 +37,16 @@ def duplicate_rates(
     since: datetime | None = None,
     until: datetime | None = None,
     rule: MonitoringRules,
+    campaign: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Leads, duplicates and rejections per group, with rates and a spike flag."""
+    """Leads, duplicates and rejections per group, with rates and a spike flag (a week is
+    compared with the weeks before it, as a day is with its days)."""
     if by not in GROUPINGS:
         raise InputError(f"--by: {by!r} is not one of {', '.join(GROUPINGS)}")
     key: Any
     joins: list[tuple[Any, Any]] = []
-    if by == "day":
-        key = day_of(L.c.created_at)
+    if by in ("day", "week"):
+        key = day_of(L.c.created_at) if by == "day" else utc_week(L.c.created_at)
     elif by == "bucket":
         key = schema.bucket.c.name
         joins.append((schema.bucket, schema.bucket.c.id == L.c.bucket_id))
@@ -74,6 +77,8 @@ def duplicate_rates(
         .order_by(key)
     )
     with engine.connect() as conn:
+        if campaign is not None:
+            q = q.where(L.c.campaign_id == int(find_campaign(conn, campaign)["id"]))
         groups = [dict(r) for r in conn.execute(q).mappings()]
     rows: list[dict[str, Any]] = []
     for g in groups:
@@ -100,7 +105,7 @@ def _is_spike(rate: float | None, baseline: float | None, leads: int, rule: Moni
 
 
 def _flag_spikes(rows: list[dict[str, Any]], by: str, rule: MonitoringRules) -> None:
-    if by == "day":
+    if by in ("day", "week"):
         history: list[float] = []
         for row in rows:
             window = history[-rule.trailing_days :]

@@ -1,0 +1,123 @@
+"""`leadctl metrics funnel`: the leads of a period followed down the funnel to today.
+
+The cohort is every lead that arrived (``lead.created_at``) in the period (and campaign).
+Steps, each counted among the cohort:
+
+- ``leads``        every lead that arrived;
+- ``processed``    leads that passed intake and created their client (status processed);
+- ``assigned``     … whose client has ever been assigned to a rep (or was worked by one);
+- ``contacted``    … with at least one call or e-mail logged;
+- ``conversation`` … with a call that reached the person (outcome conversation);
+- ``booked``       … with a meeting booked (any meeting activity);
+- ``held``         … whose meeting was held (qualified or not);
+- ``qualified``    … held as a qualified meeting.
+
+A client counts at every step up to the furthest it reached, so the funnel never widens (a
+meeting logged without its call still counts as a conversation). ``step_rate`` is a step ÷
+the step before, ``overall_rate`` a step ÷ leads: the qualification rate is the step rate of
+``qualified`` (qualified ÷ held), lead → meeting the overall rate of ``booked``.
+
+One aggregate over the cohort's leads, joined to one grouped pass over activities
+(furthest level per client) and to the set of clients ever assigned.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import and_, case, exists, func, select
+from sqlalchemy.engine import Engine
+
+from leadctl.services.metrics.common import Scope, check_by, lead_key, ratio
+from leadctl.storage import schema
+from leadctl.storage.engine import read
+from leadctl.vocab import ActivityOutcome, ActivityType, LeadStatus
+
+GROUPINGS = ("rep", "source", "bucket", "campaign", "day", "week")
+STEPS = ("leads", "processed", "assigned", "contacted", "conversation", "booked", "held", "qualified")
+# Furthest level an activity shows: 1 contacted … 5 qualified (``STEPS[level + 2]``).
+CONTACTED, CONVERSATION, BOOKED, HELD, QUALIFIED = 1, 2, 3, 4, 5
+
+L, ACT, A = schema.lead, schema.activity, schema.assignment
+
+
+def _level() -> Any:
+    t, o = ACT.c.type, ACT.c.outcome
+    return case(
+        (and_(t == ActivityType.MEETING, o == ActivityOutcome.HELD_QUALIFIED), QUALIFIED),
+        (and_(t == ActivityType.MEETING, o == ActivityOutcome.HELD_UNQUALIFIED), HELD),
+        (t == ActivityType.MEETING, BOOKED),
+        (and_(t == ActivityType.CALL, o == ActivityOutcome.CONVERSATION), CONVERSATION),
+        (t.in_((ActivityType.CALL, ActivityType.EMAIL)), CONTACTED),
+        else_=0,
+    )
+
+
+def funnel(engine: Engine, scope: Scope, by: str | None = None) -> list[dict[str, Any]]:
+    """One row per group (one ``all`` row without ``by``): the count at every step."""
+    check_by(by, GROUPINGS)
+    key, joins = lead_key(by)
+    with read(engine) as conn:
+        campaign_id = scope.campaign_id(conn)
+        cohort = scope.period(L.c.created_at)
+        if campaign_id is not None:
+            cohort = and_(cohort, L.c.campaign_id == campaign_id)
+        cohort_clients = select(L.c.client_id).where(cohort, L.c.status == LeadStatus.PROCESSED)
+        levels = (
+            select(ACT.c.client_id, func.max(_level()).label("level"))
+            .where(ACT.c.client_id.in_(cohort_clients))
+            .group_by(ACT.c.client_id)
+            .subquery("levels")
+        )
+        processed = L.c.status == LeadStatus.PROCESSED
+        level = func.coalesce(levels.c.level, 0)
+        ever_assigned = exists().where(A.c.client_id == L.c.client_id)
+        counts = [func.count().label("leads"), func.sum(case((processed, 1), else_=0)).label("processed")]
+        counts.append(
+            func.sum(case((and_(processed, (level > 0) | ever_assigned), 1), else_=0)).label("assigned")
+        )
+        for n, step in enumerate(STEPS[3:], start=CONTACTED):
+            counts.append(func.sum(case((and_(processed, level >= n), 1), else_=0)).label(step))
+        source: Any = L.outerjoin(levels, and_(levels.c.client_id == L.c.client_id, processed))
+        for table, on in joins:
+            source = source.outerjoin(table, on)
+        if by is None:
+            q = select(*counts).select_from(source).where(cohort)
+        else:
+            q = (
+                select(key.label("key"), *counts)
+                .select_from(source)
+                .where(cohort)
+                .group_by(key)
+                .order_by(key)
+            )
+        groups = [dict(r) for r in conn.execute(q).mappings()]
+    if by is None:
+        return [{s: int(g[s] or 0) for s in STEPS} for g in groups]
+    return [{by: g["key"], **{s: int(g[s] or 0) for s in STEPS}} for g in groups]
+
+
+def steps(row: dict[str, Any], by: str | None = None) -> list[dict[str, Any]]:
+    """A group's row as one row per step with its step and overall conversion rates."""
+    out: list[dict[str, Any]] = []
+    previous: int | None = None
+    for step in STEPS:
+        count = row[step]
+        item: dict[str, Any] = {by: row[by]} if by else {}
+        item.update(
+            step=step,
+            count=count,
+            step_rate=ratio(count, previous) if previous is not None else None,
+            overall_rate=ratio(count, row["leads"]),
+        )
+        out.append(item)
+        previous = count
+    return out
+
+
+def funnel_steps(engine: Engine, scope: Scope, by: str | None = None) -> list[dict[str, Any]]:
+    """Flat rows (group, step, count, step_rate, overall_rate): what the table and JSON show."""
+    rows = funnel(engine, scope, by)
+    if by is None:
+        return steps(rows[0] if rows else {s: 0 for s in STEPS})
+    return [step for row in rows for step in steps(row, by)]

@@ -1,0 +1,84 @@
+"""`leadctl report`: one self-contained HTML file, opened for real in headless Chromium."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+from freezegun import freeze_time
+
+from leadctl.report import browser
+from tests.conftest import Leadctl
+from tests.report.world import NOW, build
+
+SECTIONS = ["leads", "duplicates", "funnel", "reps", "queue"]
+
+
+@pytest.fixture
+def world(leadctl: Leadctl) -> Leadctl:
+    build(leadctl.db_url)
+    return leadctl
+
+
+def _write(world: Leadctl, path: Path, *args: str) -> str:
+    with freeze_time(NOW):
+        result = world("report", "--html", str(path), *args)
+    assert f"Wrote {path}" in result.stderr
+    return path.read_text()
+
+
+def test_html_is_self_contained_and_deterministic(world: Leadctl, tmp_path: Path) -> None:
+    first = _write(world, tmp_path / "a.html", "--campaign", "Outbound")
+    second = _write(world, tmp_path / "b.html", "--campaign", "Outbound")
+    assert first == second  # generation time frozen: the same data gives the same bytes
+    assert (tmp_path / "a.html").stat().st_mode & 0o777 == 0o600
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", first)
+    assert "<script" not in first and "default-src 'none'" in first
+    for key in SECTIONS:
+        assert f'id="{key}-chart"' in first and f'id="{key}-data"' in first
+    assert first.count('class="definition"') == len(SECTIONS)
+    # the funnel's table carries the hand-counted numbers (tests/report/world.py)
+    funnel = first[first.index('id="funnel-data"') :]
+    assert '<th scope="row">qualified</th><td>1</td><td>50.0%</td>' in funnel
+
+
+def test_json_gives_the_same_numbers(world: Leadctl) -> None:
+    with freeze_time(NOW):
+        data = json.loads(world("report", "--campaign", "Outbound", "--format", "json").stdout)
+    sections = {s["id"]: s for s in data["sections"]}
+    assert list(sections) == SECTIONS
+    steps = {r["step"]: r["count"] for r in sections["funnel"]["rows"]}
+    assert (steps["leads"], steps["booked"], steps["qualified"]) == (10, 4, 1)
+    days = {r["day"]: r for r in sections["leads"]["rows"]}
+    assert days["2026-03-02"]["processed"] == 5 and days["2026-03-02"]["duplicate"] == 1
+    assert days["2026-03-03"]["rejected"] == 1 and days["2026-03-03"]["new"] == 1
+    assert {r["stage"]: r["clients"] for r in sections["queue"]["rows"]}["attempted"] == 2
+    assert sections["reps"]["rows"][0]["rep"] == "ana@example.com"  # most meetings booked first
+
+
+@pytest.mark.skipif(
+    browser.find_chromium() is None, reason="chromium is not installed (apt-get install chromium)"
+)
+def test_opens_in_chromium_without_errors_or_requests(world: Leadctl, tmp_path: Path) -> None:
+    path = tmp_path / "report.html"
+    _write(world, path)
+    page = browser.load(path, screenshot=True)
+    assert page.console_errors == []
+    assert page.requests == [path.resolve().as_uri()]  # the file itself, nothing else
+    assert [c["id"] for c in page.charts] == [f"{k}-chart" for k in SECTIONS]
+    for chart in page.charts:
+        assert chart["width"] > 300 and chart["height"] > 150, chart
+        assert chart["marks"] > 20 and chart["label"] and chart["table"], chart
+    assert page.screenshot is not None and page.screenshot.startswith(b"\x89PNG")
+
+
+@pytest.mark.skipif(
+    browser.find_chromium() is None, reason="chromium is not installed (apt-get install chromium)"
+)
+def test_the_browser_check_catches_a_network_request(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.html"
+    bad.write_text('<!DOCTYPE html><html><body><img src="http://127.0.0.1:9/x.png" alt="x"></body></html>')
+    page = browser.load(bad)
+    assert any(url.startswith("http://127.0.0.1:9/") for url in page.requests)
