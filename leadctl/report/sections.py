@@ -213,3 +213,58 @@ def queue_by_stage(ctx: Context) -> Section:
         columns("stage", ctx.rules.metrics.queue_age_bands_days),
         alt=f"Bars of open clients per stage: {sum(r['clients'] for r in rows)} in all.",
     )
+
+
+@register("speed", after="duplicates")
+def speed_to_lead(ctx: Context) -> Section:
+    from leadctl.report import charts
+    from leadctl.services.metrics.speed import speed_bands
+
+    s = ctx.scope
+    rows = speed_bands(ctx.engine, since=s.since, until=s.until, campaign=s.campaign, rules=ctx.rules)
+    fast = sum(r["share"] for r in rows if r["band"] in ("0-5m",))
+    return Section(
+        "Speed to lead",
+        "Clock time from capture (the client's creation) to the first call attempt, in bands against "
+        "the 5 minute, 1 hour and 24 hour marks; clients not called yet are counted as open, never "
+        "dropped (`leadctl metrics speed` gives percentiles in clock and business time).",
+        lambda: charts.horizontal_bars(
+            "Speed to lead",
+            [r["band"] for r in rows],
+            {"clients": [r["clients"] for r in rows]},
+            "clients",
+            [_pct(r["share"]) for r in rows],
+        ),
+        rows,
+        ["band", "clients", "share"],
+        alt=f"Bars of clients by time to first call; {_pct(fast)} within 5 minutes.",
+        percent_columns=("share",),
+    )
+
+
+@register("sla", after="queue")
+def sla_compliance(ctx: Context) -> Section:
+    from leadctl.report import charts
+    from leadctl.services.metrics.sla import sla_rows
+
+    s = ctx.scope
+    rows = sla_rows(ctx.engine, by="rep", since=s.since, until=s.until, campaign=s.campaign, rules=ctx.rules)
+    met = sum(r["met"] for r in rows)
+    breached = sum(r["breached"] for r in rows)
+    overall = met / (met + breached) if met + breached else None
+    return Section(
+        "First-contact SLA compliance by rep",
+        "Met ÷ (met + breached) of the first-contact SLA (sla.first_contact.minutes of business time "
+        "from capture to the first call); SLAs still running are left out.",
+        lambda: charts.horizontal_bars(
+            "First-contact SLA by rep",
+            [str(r["rep"]) for r in rows],
+            {"met": [r["met"] for r in rows], "breached": [r["breached"] for r in rows]},
+            "clients",
+            [_pct(r["compliance"]) for r in rows],
+        ),
+        rows,
+        ["rep", "clients", "met", "breached", "running", "compliance"],
+        alt=f"Bars of met and breached first-contact SLAs per rep; overall compliance {_pct(overall)}.",
+        percent_columns=("compliance",),
+    )

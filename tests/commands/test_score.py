@@ -42,6 +42,7 @@ scoring:
     half_life_hours: 2
     window_days: 1
     custom_fields: {"Pricing Seen": pricing_visit}
+  sla_urgency: {points: 0, cap: 2.0}  # off here: the hand-checked totals below leave it out
 """
 
 
@@ -187,7 +188,7 @@ def test_a_registered_component_joins_the_total(leadctl: Leadctl, tmp_path: Path
     with read(engine) as conn:
         base = scoring.priorities(conn, rules, [c["maria"]], NOW)[c["maria"]]
 
-    @scoring.component("sla_urgency")
+    @scoring.component("test_boost")
     def _urgent(f: scoring.Facts) -> dict[int, float]:
         return {cid: 100.0 for cid in f.client_ids if cid == c["maria"]}
 
@@ -195,11 +196,26 @@ def test_a_registered_component_joins_the_total(leadctl: Leadctl, tmp_path: Path
         with read(engine) as conn:
             got = scoring.priorities(conn, rules, [c["maria"], c["vp"]], NOW)
         assert (
-            got[c["maria"]].components["sla_urgency"] == 100 and got[c["vp"]].components["sla_urgency"] == 0
+            got[c["maria"]].components["test_boost"] == 100 and got[c["vp"]].components["test_boost"] == 0
         )
         assert got[c["maria"]].total == pytest.approx(base.total + 100, abs=1e-3)
     finally:
-        del scoring.COMPONENTS["sla_urgency"]
+        del scoring.COMPONENTS["test_boost"]
+
+
+def test_sla_urgency_raises_clients_whose_sla_runs_out(leadctl: Leadctl, tmp_path: Path) -> None:
+    from leadctl.services.work import sla
+
+    s, c, engine = _world(leadctl, tmp_path)
+    rules = load_rules(None)  # the defaults: 30 points per SLA elapsed, capped at 2
+    ids = list(c.values())
+    with read(engine) as conn:
+        got = scoring.priorities(conn, rules, ids, NOW)
+        urgency = sla.urgency(conn, rules, ids, NOW)
+    assert urgency and any(u > 0 for u in urgency.values())
+    for cid in ids:
+        expected = 30 * min(urgency.get(cid, 0.0), 2.0)
+        assert got[cid].components.get("sla_urgency", 0.0) == pytest.approx(expected, abs=1e-6)
 
 
 def test_score_command(leadctl: Leadctl, tmp_path: Path) -> None:

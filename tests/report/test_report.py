@@ -13,7 +13,7 @@ from leadctl.report import browser
 from tests.conftest import Leadctl
 from tests.report.world import NOW, build
 
-SECTIONS = ["leads", "duplicates", "funnel", "reps", "queue"]
+SECTIONS = ["leads", "duplicates", "speed", "funnel", "reps", "queue", "sla"]
 
 
 @pytest.fixture

@@ -19,6 +19,26 @@ from leadctl.vocab import EventKind
 from tests.services.queue_factory import ALWAYS, NOW, world
 
 
+@pytest.fixture(autouse=True)
+def _oldest_capture_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests are about tiers, exclusions and leases: within a tier, the oldest capture first
+    (the dynamic priority has its own test below)."""
+    monkeypatch.setattr(queue, "PRIORITIES", queue.by_capture)
+
+
+def test_within_a_tier_the_dynamic_priority_decides(db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(queue, "PRIORITIES", queue.by_priority)
+    w = world(open_engine(db_url))
+    older = w.client("ana", stage="attempted", created=NOW - timedelta(days=2))
+    hot = w.client("ana", stage="attempted", created=NOW - timedelta(days=1))
+    w.act(hot, "intent", "pricing_visit", NOW - timedelta(hours=1), rep=None)  # real-time intent
+    res = queue.queue(w.engine, load_rules(None), "ana@example.com", limit=0, at=NOW)
+    rows = {r["client_id"]: r for r in res.rows}
+    assert rows[hot]["tier"] == rows[older]["tier"]
+    assert [r["client_id"] for r in res.rows].index(hot) < [r["client_id"] for r in res.rows].index(older)
+    assert rows[hot]["priority"] > rows[older]["priority"] and rows[hot]["components"]["intent"] > 0
+
+
 def test_tiers_follow_the_daily_order_of_work_and_exclusions_say_why(db_url: str) -> None:
     w = world(open_engine(db_url))
     booked_long_ago = NOW - timedelta(days=12)

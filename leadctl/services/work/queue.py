@@ -12,8 +12,8 @@ Computed fresh at every call, in a handful of set-based statements whatever the 
    rolling 24-hour cap, the calling window in the client's own zones) and the recycling rules
    (retry an unanswered call after ``queue.retry_after_hours`` of calling time, at most
    ``queue.max_attempts``);
-4. order: tier, then priority (``PRIORITIES``: by default the oldest capture first; the
-   ``stages`` helper's ``scoring.priorities`` plugs in here), and at most ``queue.retry_share``
+4. order: tier, then the dynamic priority (``PRIORITIES`` = ``scoring.priorities``; ties and
+   ``by_capture``: the oldest capture first), and at most ``queue.retry_share``
    of the slots go to retries and callbacks while other clients wait.
 
 ``claim_next`` takes the queue's callable call-action rows and leases the first one no one else
@@ -106,8 +106,15 @@ def by_capture(conn: Connection, rules: Rules, client_ids: list[int], now: datet
     return {cid: Priority(0.0, {"order": "oldest capture first"}) for cid in client_ids}
 
 
-# The ordering within a tier. At merge this becomes ``leadctl.services.work.scoring.priorities``.
-PRIORITIES: PriorityFn = by_capture
+def by_priority(conn: Connection, rules: Rules, client_ids: list[int], now: datetime) -> Mapping[int, Any]:
+    """The ordering within a tier: the dynamic priority (``scoring.priorities``: fit, behaviour,
+    engagement recency, age, intent, SLA urgency), highest first."""
+    from leadctl.services.work import scoring
+
+    return scoring.priorities(conn, rules, client_ids, now)
+
+
+PRIORITIES: PriorityFn = by_priority
 
 
 @dataclass

@@ -17,14 +17,9 @@ activities up to ``now``)::
     intent   the strongest recent demo request / pricing visit / inbound contact (activity, or
              a custom field holding its time), halved every half_life_hours
 
-The registry (``COMPONENTS``, ``@component(name)``) is the seam for more: the SLA part of
-issue 10 plugs in its urgency with one registration::
+    sla_urgency  points times the share of the open SLA elapsed (``sla.urgency``), capped
 
-    @component("sla_urgency")
-    def _sla_urgency(f: Facts) -> dict[int, float]:
-        from leadctl.services.work import sla
-        r = f.rules.scoring.sla_urgency
-        return {c: r.points * min(u, r.cap) for c, u in sla.urgency(f.conn, f.rules, f.client_ids, f.now).items()}
+The registry (``COMPONENTS``, ``@component(name)``) is the seam for more.
 
 ``priorities(conn, rules, client_ids, now)`` is the contract the queue calls before every dial.
 """
@@ -189,6 +184,24 @@ def _intent(f: Facts) -> dict[int, float]:
         if best:
             out[cid] = best
             _say(f, cid, why)
+    return out
+
+
+@component("sla_urgency")
+def _sla_urgency(f: Facts) -> dict[int, float]:
+    """Points for how far each client's open SLA has run (``sla.urgency``: 1 = at the deadline),
+    capped, so a client about to breach rises within its tier."""
+    from leadctl.services.work import sla
+
+    r = f.rules.scoring.sla_urgency
+    if not r.points:
+        return {}
+    out: dict[int, float] = {}
+    for cid, u in sla.urgency(f.conn, f.rules, f.client_ids, f.now).items():
+        value = r.points * min(u, r.cap)
+        if value:
+            out[cid] = value
+            _say(f, cid, f"sla_urgency: {u:.0%} of the SLA elapsed {value:+.1f}")
     return out
 
 
