@@ -195,9 +195,7 @@ def test_a_registered_component_joins_the_total(leadctl: Leadctl, tmp_path: Path
     try:
         with read(engine) as conn:
             got = scoring.priorities(conn, rules, [c["maria"], c["vp"]], NOW)
-        assert (
-            got[c["maria"]].components["test_boost"] == 100 and got[c["vp"]].components["test_boost"] == 0
-        )
+        assert got[c["maria"]].components["test_boost"] == 100 and got[c["vp"]].components["test_boost"] == 0
         assert got[c["maria"]].total == pytest.approx(base.total + 100, abs=1e-3)
     finally:
         del scoring.COMPONENTS["test_boost"]
