@@ -63,7 +63,17 @@ Try next:
   leadctl{db} dedupe evaluate {truth}
   leadctl{db} metrics duplicates --by bucket
   leadctl{db} dedupe scan --threshold 0.6 --explain
-  leadctl{db} info"""
+  leadctl{db} assign --dry-run --explain
+  leadctl{db} stages
+  leadctl{db} queue --rep {rep}
+  leadctl{db} next --rep {rep} --format json
+  leadctl{db} sla check
+  leadctl{db} metrics funnel
+  leadctl{db} metrics reps
+  leadctl{db} metrics speed --by rep
+  leadctl{db} report --html report.html
+  leadctl{db} info
+Report: {report}"""
 
 
 @click.command()
@@ -120,11 +130,18 @@ def demo(app: AppContext, n_leads: int, seed: int, directory: Path | None, force
         "files": result.files,
         "processing": result.processing,
         "duplicate_examples": result.duplicates,
+        "report": str(result.report),
     }
     render_sections(record, fmt, SECTIONS, fields=())
     if fmt != "table":
         return
+    from leadctl.demo.build import demo_rep
+
     db_opt = f" --db {app.db_flag}" if app.db_flag else ""
     lead = result.duplicates[0]["lead"] if result.duplicates else 1
     click.echo("")
-    click.echo(TRY_NEXT.format(db=db_opt, lead=lead, truth=result.directory / "truth.csv"))
+    click.echo(
+        TRY_NEXT.format(
+            db=db_opt, lead=lead, truth=result.directory / "truth.csv", rep=demo_rep(), report=result.report
+        )
+    )

@@ -146,6 +146,12 @@ class DemoResult:
     processing: dict[str, Any] = field(default_factory=dict)
     duplicates: list[dict[str, Any]] = field(default_factory=list)
     assignment: dict[str, Any] = field(default_factory=dict)
+    report: Path | None = None  # the HTML report the demo ends with
+
+
+def demo_rep() -> str:
+    """The rep whose queue the demo shows (and its "try next" lines name)."""
+    return REPS[2][0]
 
 
 def has_data(engine: Engine) -> bool:
@@ -252,7 +258,12 @@ def _build(
 
     demo_step(engine, rules, say)
     result.assignment["stages"] = stages.demo_summary(engine, rules, say)
-    work_queue.demo(engine, rules, REPS[2][0], say)  # queue (issue 10): a rep's queue and `next`
+    work_queue.demo(engine, rules, demo_rep(), say)  # queue (issue 10): a rep's queue and `next`
+    from leadctl.report.build import write_report
+    from leadctl.services.metrics.common import Scope
+
+    result.report = write_report(engine, rules, Scope(), directory / "report.html")
+    say(f"Wrote the report (every metric, charted): {result.report}")
     return result
 
 
