@@ -108,15 +108,15 @@ def next_cmd(app: AppContext, rep_ref: str, campaign: str | None, client_id: int
     """
     from leadctl.errors import InputError
     from leadctl.output import render_record, warn
-    from leadctl.services.work import queue as service
+    from leadctl.services.work import dialer, queue
 
-    claim = service.claim_next(app.engine(), app.rules, rep_ref, campaign=campaign, client_id=client_id)
+    claim = dialer.claim_next(app.engine(), app.rules, rep_ref, campaign=campaign, client_id=client_id)
     for r in claim.refused:
         until = r["until"].isoformat() if r["until"] else "not in the next days"
         warn(f"client {r['client_id']} refused: {r['reason']} ({r['why']}); callable {until}")
     if claim.record is None:
         raise InputError(claim.message or "nothing to call now")
-    render_record(claim.record, fmt, fields=service.DIALER_TABLE_FIELDS)
+    render_record(claim.record, fmt, fields=queue.DIALER_TABLE_FIELDS)
 
 
 @click.command("timezones")

@@ -6,13 +6,22 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from freezegun import freeze_time
 from sqlalchemy import select
 
+from leadctl.services.work import queue
 from leadctl.storage import schema
 from leadctl.vocab import EventKind
 from tests.conftest import Leadctl
 from tests.services.queue_factory import NOW, world
+
+
+@pytest.fixture(autouse=True)
+def _oldest_capture_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Calling windows, tiers and leases here; the dynamic priority within a tier is tested in
+    tests/services/test_queue.py."""
+    monkeypatch.setattr(queue, "PRIORITIES", queue.by_capture)
 
 
 def test_queue_and_next_commands(leadctl: Leadctl) -> None:

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from leadctl.errors import InputError
 from leadctl.rules import load_rules
-from leadctl.services.work import queue
+from leadctl.services.work import dialer, queue
 from leadctl.storage import schema
 from leadctl.storage.engine import open_engine
 from leadctl.vocab import EventKind
@@ -132,20 +132,20 @@ def test_next_leases_one_client_and_rechecks_at_claim_time(db_url: str, tmp_path
     cooling = w.client("ana")
     w.act(cooling, "call", "conversation", NOW - timedelta(hours=1), rep="bo")
     with freeze_time(NOW):
-        first = queue.claim_next(w.engine, rules, "ana")
-        second = queue.claim_next(w.engine, rules, "ana@example.com")
+        first = dialer.claim_next(w.engine, rules, "ana")
+        second = dialer.claim_next(w.engine, rules, "ana@example.com")
         assert first.record is not None and second.record is not None
         assert (first.record["client_id"], second.record["client_id"]) == (a, b)
         assert first.record["dial"].startswith("+1212555") and first.record["timezone"] == "America/New_York"
         assert first.record["lease_until"] == NOW + timedelta(seconds=60)
         assert first.record["tier"] == "new"
-        none_left = queue.claim_next(w.engine, rules, "ana")
+        none_left = dialer.claim_next(w.engine, rules, "ana")
         assert none_left.record is None and "nothing to call" in none_left.message
-        refused = queue.claim_next(w.engine, rules, "ana", client_id=cooling)
+        refused = dialer.claim_next(w.engine, rules, "ana", client_id=cooling)
         assert refused.record is None
         assert refused.refused[0]["reason"] == "cooldown"
     with freeze_time(NOW + timedelta(seconds=61)):  # the leases expired: reclaimable
-        again = queue.claim_next(w.engine, rules, "ana")
+        again = dialer.claim_next(w.engine, rules, "ana")
         assert again.record is not None and again.record["client_id"] == a
     E = schema.lead_event
     with w.engine.connect() as conn:
@@ -160,7 +160,7 @@ def test_next_refuses_a_client_of_another_rep(db_url: str) -> None:
     w = world(open_engine(db_url))
     theirs = w.client("bo")
     with freeze_time(NOW), pytest.raises(InputError, match="assigned to another rep"):
-        queue.claim_next(w.engine, load_rules(None), "ana", client_id=theirs)
+        dialer.claim_next(w.engine, load_rules(None), "ana", client_id=theirs)
 
 
 def test_queue_always_rules_file_is_valid(tmp_path: Path) -> None:

@@ -102,7 +102,7 @@ def client_facts(
     to the business hours' zone).
     """
     from leadctl.services.assign.calendar import clock_from_rules
-    from leadctl.services.work.sla import business_days
+    from leadctl.services.work.business_sql import business_days
 
     clock = clock_from_rules(rules)
     is_call = ACT.c.type == ActivityType.CALL

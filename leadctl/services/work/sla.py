@@ -28,8 +28,7 @@ the least-loaded eligible rep through the assignment ledger (rule ``escalation``
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -53,6 +52,7 @@ from sqlalchemy.sql.expression import ColumnElement
 
 from leadctl.rules import Rules
 from leadctl.services.assign.calendar import BusinessClock, Skipped, clock_from_rules
+from leadctl.services.work.business_sql import DayTable, business_days, day_length
 from leadctl.storage import schema
 from leadctl.storage.sqlfunc import epoch_seconds, greatest, in_chunks, least, member_of
 from leadctl.vocab import (
@@ -78,73 +78,8 @@ OPEN_ONLY = sorted(s.value for s in TERMINAL_STAGES)
 NO_FOLLOW_UP = sorted([Stage.APPOINTMENT.value, *OPEN_ONLY])
 
 
-# ------------------------------------------------------------------ business time in SQL
-
-
-@dataclass
-class DayTable:
-    """The per-day temporary table of a business clock, and ``B(t)`` as SQL."""
-
-    table: Table
-    clock: BusinessClock
-    first: int
-    last: int
-    n: int = 0
-
-    def join(self, epoch: ColumnElement[Any]) -> tuple[Any, ColumnElement[bool]]:
-        """A fresh alias of the day table and its join condition for a timestamp's epoch."""
-        self.n += 1
-        d = self.table.alias(f"bd{self.n}")
-        key = greatest(literal(self.first), least(literal(self.last), (epoch + self.clock.offset) // 86400))
-        return d, d.c.k == key
-
-    @staticmethod
-    def b(d: Any, epoch: ColumnElement[Any]) -> ColumnElement[Any]:
-        """``B(t)`` of ``epoch`` on its joined day row ``d``."""
-        return d.c.cum + greatest(literal(0), least(epoch, d.c.c) - d.c.o)
-
-
-@contextmanager
-def business_days(
-    conn: Connection, clock: BusinessClock, start: datetime, end: datetime
-) -> Iterator[DayTable]:
-    """A temporary day table covering ``start``…``end`` (timestamps outside are clamped)."""
-    rows = clock.day_rows(start, end)
-    table = Table(
-        "tmp_business_day",
-        MetaData(),
-        Column("k", Integer, primary_key=True),
-        Column("o", BigInteger, nullable=False),
-        Column("c", BigInteger, nullable=False),
-        Column("cum", BigInteger, nullable=False),
-        Column("s", BigInteger, nullable=False),  # local midnight (hour of day, weekday)
-        prefixes=["TEMPORARY"],
-    )
-    table.drop(conn, checkfirst=True)
-    table.create(conn)
-    try:
-        conn.execute(
-            insert(table), [{"k": r.key, "o": r.open, "c": r.close, "cum": r.cum, "s": r.start} for r in rows]
-        )
-        yield DayTable(table, clock, rows[0].key, rows[-1].key)
-    except BaseException:
-        raise  # the transaction is rolled back: the temporary table goes with it
-    else:
-        table.drop(conn)
-
-
 def _earliest(conn: Connection) -> datetime | None:
     return conn.execute(select(func.min(C.c.created_at))).scalar()
-
-
-def day_length(clock: BusinessClock) -> int:
-    """Seconds in one business day: the longest opening of a weekday (24 h around the clock)."""
-    if clock.always or not clock.hours:
-        return 86_400
-    return max(
-        (b.hour * 3600 + b.minute * 60 + b.second) - (a.hour * 3600 + a.minute * 60 + a.second)
-        for a, b in clock.hours.values()
-    )
 
 
 # ------------------------------------------------------------------ the state of every open SLA
