@@ -122,7 +122,7 @@ def test_bad_config_file_is_one_line(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == [
-        f"Error: {config / 'config.yaml'}: unknown key 'databse_url' (expected one of database_url, rules, format)"
+        f"Error: {config / 'config.yaml'}: unknown key 'databse_url' (expected one of database_url, rules, format, display_timezone)"
     ]
 
 

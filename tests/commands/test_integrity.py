@@ -54,6 +54,11 @@ def test_a_better_client_created_in_a_later_batch_is_found_in_the_same_run(
 ) -> None:
     """W-2 is a fuzzy duplicate of W-1; W-3, fixed to W-2's e-mail, becomes a client in the next
     batch: W-2 must move to it in this run, not in the next one."""
+    # exact_key_mode decide: W-3's e-mail makes W-2 its duplicate whatever the names (by default
+    # a shared e-mail with names that disagree is evidence, not a verdict: issue 12).
+    decide = tmp_path / "decide.yaml"
+    decide.write_text("duplicates:\n  exact_key_mode: decide\n", encoding="utf-8")
+    leadctl.rules = str(decide)
     rows = (
         "Dana,Reyes,dana@initech.com,Buyer,Initech,(312) 555-0101,,W-1\n"
         "Dana,Reyes,d.reyes@initech.com,Buyer,Initech,(312) 555-0166,,W-2\n"

@@ -63,7 +63,8 @@ def test_demo_files_are_private(leadctl_sqlite: Leadctl, tmp_path: Path) -> None
     leadctl_sqlite("demo", "--leads", "40", "--dir", str(files))
     assert mode(stale) == 0o700 and mode(files) == 0o700
     written = sorted(files.iterdir())
-    assert len(written) == 6  # five lead files and truth.csv
+    assert len(written) == 7  # five lead files, truth.csv and the report
+    assert "report.html" in {p.name for p in written}
     assert {p.name: mode(p) for p in written} == {p.name: 0o600 for p in written}
 
 
