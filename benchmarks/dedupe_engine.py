@@ -106,6 +106,7 @@ def peak_rss_mb() -> float:
 
 def run_engine(leads_path: Path, truth_path: Path, rules: Path | None, sweep: bool) -> dict[str, object]:
     """Read, normalise, cluster and score one file; returns timings, memory and metrics."""
+    from leadctl.reporting import Collect
     from leadctl.services.dedupe.blocking import ScanStats
     from leadctl.services.dedupe.clustering import assignments, cluster
     from leadctl.services.dedupe.config import MatchConfig
@@ -126,7 +127,9 @@ def run_engine(leads_path: Path, truth_path: Path, rules: Path | None, sweep: bo
 
     stats = ScanStats()
     warnings: list[str] = []
-    clusters = cluster(records(), config, stats=stats, on_warning=warnings.append)
+    report = Collect()
+    clusters = cluster(records(), config, stats=stats, report=report)
+    warnings.extend(report.warnings)
     seconds = time.perf_counter() - t0
     truth = read_truth(truth_path)
     metrics = pairwise_metrics(assignments(clusters), truth)

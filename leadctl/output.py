@@ -562,8 +562,7 @@ class Progress:
 
 class Reporter:
     """One command run's progress, warnings and notes, on stderr — the one object commands
-    hand to services (as ``progress=reporter.progress``, ``on_batch=reporter.batch``,
-    ``on_warning=reporter.warn``, ``say=reporter.note``) instead of four conventions.
+    hand to services (``report=app.report(...)``; the protocol is ``leadctl.reporting.Reporter``).
 
     It also remembers what was done, for the note after Ctrl-C: ``batches`` and ``items``
     count what ``batch`` reported (services report a batch once its writes are done), and

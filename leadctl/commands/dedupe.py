@@ -113,7 +113,7 @@ def scan_cmd(
         bucket_id=bucket_id,
         threshold=threshold,
         apply=apply_ and not dry_run,
-        on_warning=app.report("clients").warn,
+        report=app.report("clients"),
     )
     clusters = [_cluster(n, c, result.clients, explain) for n, c in enumerate(result.clusters, start=1)]
     if fmt == "table":
@@ -318,9 +318,7 @@ def train_cmd(app: AppContext, campaign: str | None, bucket: str | None, fmt: st
 
     engine = app.engine()
     bucket_id, campaign_id = scope_ids(engine, bucket, campaign)
-    summary = svc.train(
-        engine, app.rules, bucket_id=bucket_id, campaign_id=campaign_id, on_warning=app.report().warn
-    )
+    summary = svc.train(engine, app.rules, bucket_id=bucket_id, campaign_id=campaign_id, report=app.report())
     shown = {k: v for k, v in summary.items() if k not in ("sessions", "values_present")}
     render_record(shown if fmt == "table" else summary, fmt)
     if fmt == "table":

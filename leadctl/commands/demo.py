@@ -122,7 +122,7 @@ def demo(app: AppContext, n_leads: int, seed: int, directory: Path | None, force
         leads=n_leads,
         seed=seed,
         force=force,
-        say=app.report(partial=DEMO_PARTIAL).note,
+        report=app.report(partial=DEMO_PARTIAL),
         where=f"{mask_url(app.database_url)} (files in {target})",
     )
     record = {

@@ -131,7 +131,7 @@ def load(
         encoding=encoding,
         dry_run=dry_run,
         data=data,
-        progress=report.progress,
+        report=report,
         timezone=timezone,
     )
     for text in summary.warnings:

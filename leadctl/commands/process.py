@@ -88,7 +88,7 @@ def process(
             limit=limit,
             dry_run=dry_run,
             batch_size=batch_size,
-            on_batch=report.batch,
+            report=report,
         )
     finally:
         report.close()
@@ -156,6 +156,6 @@ def reprocess(
         since=since,
         dry_run=dry_run,
         batch_size=batch_size,
-        on_batch=report.batch,
+        report=report,
     )
     _report(summary, fmt, "changed")

@@ -10,7 +10,6 @@ unless ``force`` is given, so fake leads never mix into a real team's data.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from sqlalchemy.engine import Engine
 from leadctl.config import make_private_dir, open_private
 from leadctl.demo import fakedata
 from leadctl.errors import ConflictError
+from leadctl.reporting import SILENT, Reporter
 from leadctl.rules import Rules
 from leadctl.services.admin import buckets, campaigns, reps
 from leadctl.services.intake import loading, processing
@@ -170,7 +170,7 @@ def build(
     leads: int = 2000,
     seed: int = 42,
     force: bool = False,
-    say: Callable[[str], None] = lambda _m: None,
+    report: Reporter = SILENT,
     where: str = "the database",
 ) -> DemoResult:
     empty = not has_data(engine)
@@ -180,7 +180,7 @@ def build(
             "(use --db sqlite:///demo.db for a separate demo database, or --force)"
         )
     try:
-        return _build(engine, rules, directory, leads=leads, seed=seed, say=say, where=where)
+        return _build(engine, rules, directory, leads=leads, seed=seed, report=report, where=where)
     except BaseException:
         if empty:  # a failed demo leaves the empty database it found: it can simply run again
             _wipe(engine)
@@ -205,9 +205,10 @@ def _build(
     *,
     leads: int,
     seed: int,
-    say: Callable[[str], None],
+    report: Reporter,
     where: str,
 ) -> DemoResult:
+    say = report.note
     say(f"Building the demo in {where} …")
     # Every file first: a directory that cannot be written then fails before the database
     # holds anything (a half-built demo would make the next run refuse "already holds data").
@@ -253,12 +254,12 @@ def _build(
         f"Processed {processed.selected} leads: {processed.processed} clients, {processed.duplicate} duplicates."
     )
     result.duplicates = _duplicate_examples(engine)
-    result.assignment = _assignment_demo(engine, rules, seed, say)
+    result.assignment = _assignment_demo(engine, rules, seed, report)
     from leadctl.services.work.sla import demo_step
 
-    demo_step(engine, rules, say)
-    result.assignment["stages"] = stages.demo_summary(engine, rules, say)
-    work_queue.demo(engine, rules, demo_rep(), say)  # queue (issue 10): a rep's queue and `next`
+    demo_step(engine, rules, report)
+    result.assignment["stages"] = stages.demo_summary(engine, rules, report)
+    work_queue.demo(engine, rules, demo_rep(), report)  # queue (issue 10): a rep's queue and `next`
     from leadctl.report.build import write_report
     from leadctl.services.metrics.common import Scope
 
@@ -278,9 +279,10 @@ def _private_file(path: Path) -> None:
 _PROFILES = ((0.35, 0.4, 0), (0.2, 0.25, 1), (0.1, 0.1, 2), (0.25, 0.3, 12), (0.05, 0.05, 15))
 
 
-def _assignment_demo(engine: Engine, rules: Rules, seed: int, say: Callable[[str], None]) -> dict[str, Any]:
+def _assignment_demo(engine: Engine, rules: Rules, seed: int, report: Reporter) -> dict[str, Any]:
     """Activity history over the last weeks (reps of varied performance, some gone quiet), then
     a campaign assignment run and a top-up, as cron and support staff would run them."""
+    say = report.note
     import random
     from datetime import timedelta
 

@@ -79,15 +79,17 @@ def test_demo_into_an_unwritable_directory_writes_nothing_and_can_run_again(
 def test_a_demo_failing_half_way_leaves_the_empty_database_it_found(leadctl: Leadctl, tmp_path: Path) -> None:
     """stderr goes away (a closed pipe) after the leads are loaded: nothing stays behind."""
     from leadctl.demo import build
+    from leadctl.reporting import Collect
     from leadctl.rules import load_rules
 
-    def say(message: str) -> None:
-        if message.startswith("Loaded"):
-            raise BrokenPipeError(32, "Broken pipe")
+    class Closed(Collect):
+        def note(self, text: str) -> None:
+            if text.startswith("Loaded"):
+                raise BrokenPipeError(32, "Broken pipe")
 
     engine = leadctl.engine()
     with pytest.raises(BrokenPipeError):
-        build.build(engine, load_rules(None), tmp_path / "files", leads=40, say=say)
+        build.build(engine, load_rules(None), tmp_path / "files", leads=40, report=Closed())
     assert _counts(leadctl) == (0, 0, 0, 0)
     leadctl("demo", "--leads", "40", "--dir", str(tmp_path / "files"))
     assert _counts(leadctl)[:3] == (3, 8, 5)

@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import func, select
 
 from leadctl.demo import fakedata
+from leadctl.reporting import Collect
 from leadctl.storage import schema
 from tests.conftest import Leadctl
 
@@ -526,9 +527,13 @@ def test_progress_is_sized_to_the_file_in_bytes(web: Leadctl, tmp_path: Path) ->
         def close(self) -> None:
             self.state["closed"] = True
 
+    class Bars(Collect):
+        def progress(self, length: int, label: str = "") -> Bar:
+            return Bar(length, label)
+
     engine = web.engine()
     try:
-        loading.load_file(engine, load_rules(None), str(path), "web", progress=Bar)
+        loading.load_file(engine, load_rules(None), str(path), "web", report=Bars())
     finally:
         engine.dispose()
     size = path.stat().st_size

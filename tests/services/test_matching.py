@@ -9,6 +9,7 @@ import pytest
 
 from leadctl.demo.fakedata import generate
 from leadctl.errors import ConfigError
+from leadctl.reporting import Collect
 from leadctl.rules import load_rules
 from leadctl.services.dedupe.blocking import Index, ScanStats
 from leadctl.services.dedupe.clustering import assignments, cluster
@@ -337,14 +338,12 @@ def test_giant_fuzzy_blocks_are_skipped_with_a_warning() -> None:
         lead(first_name=name, email=f"{name}@acme-logistics.com", business_phone=f"+1415555{i:04d}")
         for i, name in enumerate(["Sam", "Sara", "Sean"])
     ]
-    warnings: list[str] = []
+    report = Collect()
     stats = ScanStats()
     clusters = cluster(
-        ((i, normalise(r, config)) for i, r in enumerate(rows)),
-        config,
-        on_warning=warnings.append,
-        stats=stats,
+        ((i, normalise(r, config)) for i, r in enumerate(rows)), config, report=report, stats=stats
     )
+    warnings = report.warnings
     assert clusters == []
     assert stats.skipped_blocks >= 1
     assert len(warnings) == 1 and "max_block_size" in warnings[0] and "(3 leads)" in warnings[0]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from leadctl.reporting import SILENT, Reporter
 from leadctl.services.dedupe.blocking import ScanStats, candidate_pairs, load
 from leadctl.services.dedupe.config import Id, MatchConfig
 from leadctl.services.dedupe.keys import NormRecord
@@ -67,7 +68,7 @@ def cluster(
     records: Iterable[tuple[Id, NormRecord]],
     config: MatchConfig,
     *,
-    on_warning: Callable[[str], None] | None = None,
+    report: Reporter = SILENT,
     stats: ScanStats | None = None,
 ) -> list[Cluster]:
     """Duplicate clusters (two or more members) among ``records``: blocking → compare → union-find.
@@ -108,8 +109,8 @@ def cluster(
         size[find(i)] = size[ri] + size[rj]
         edges.append((i, j))
     stats.weak_links_refused = sum(1 for _s, i, j in weak if find(i) != find(j))
-    if stats.skipped_blocks and on_warning is not None:
-        on_warning(
+    if stats.skipped_blocks:
+        report.warn(
             f"skipped {stats.skipped_blocks} candidate block(s) larger than max_block_size "
             f"{config.max_block_size} (largest: {stats.largest_skipped}); raise max_block_size or "
             "choose other blocking keys to compare them"

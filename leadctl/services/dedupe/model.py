@@ -8,13 +8,14 @@ rules compare that no record carries is reported, naming the columns present.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Connection, Engine
 
 from leadctl.errors import InputError, NotFound
+from leadctl.reporting import SILENT, Reporter
 from leadctl.rules import Rules
 from leadctl.rules.sections import DuplicateRules
 from leadctl.services.dedupe.config import VIRTUAL_FIELDS, MatchConfig, plan
@@ -70,15 +71,16 @@ def plan_for(
     section: DuplicateRules,
     threshold: float | None = None,
     *,
-    on_warning: Callable[[str], None] | None = None,
+    report: Reporter = SILENT,
 ) -> MatchConfig:
-    """The plan for the rules in force, scored by the newest stored model fitting its fields."""
+    """The plan for the rules in force, scored by the newest stored model fitting its fields
+    (fields that match no column are reported as warnings when ``report`` is not silent)."""
     from leadctl.services.dedupe.fellegi_sunter import FSModel
 
     config = plan(section, threshold)
-    if on_warning is not None:
+    if report is not SILENT:
         for text in unknown_fields(config, custom_columns(conn)):
-            on_warning(text)
+            report.warn(text)
     row = _latest(conn, config.signature)
     if row is None:
         return config
@@ -91,7 +93,7 @@ def train(
     *,
     bucket_id: int | None = None,
     campaign_id: int | None = None,
-    on_warning: Callable[[str], None] | None = None,
+    report: Reporter = SILENT,
 ) -> dict[str, Any]:
     """Learn m and u from the stored leads (no labels) and store the model; its summary."""
     from leadctl.services.admin.common import actor
@@ -117,8 +119,7 @@ def train(
                 custom.update(c)
             norms.append(normalise(r, config))
         for text in unknown_fields(config, custom):
-            if on_warning is not None:
-                on_warning(text)
+            report.warn(text)
         if len(norms) < 2:
             raise InputError("no leads to learn from in this scope (load some first)")
         model = fit(norms, config)

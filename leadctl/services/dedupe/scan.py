@@ -7,13 +7,14 @@ The merge itself (reversible) is :func:`leadctl.services.dedupe.merges.merge_clu
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, cast
 
 from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 
+from leadctl.reporting import SILENT, ProgressBar, Reporter
 from leadctl.rules import Rules
 from leadctl.services.admin.common import actor
 from leadctl.services.dedupe.blocking import ScanStats
@@ -62,6 +63,27 @@ def _ordered(members: list[int], clients: dict[int, dict[str, Any]]) -> list[int
     return sorted(members, key=lambda cid: (-_completeness(clients[cid]), cid))
 
 
+class _Kept:
+    """Passes warnings on to the caller's reporter and keeps them for the result."""
+
+    def __init__(self, report: Reporter) -> None:
+        self.report = report
+        self.texts: list[str] = []
+
+    def progress(self, length: int, label: str = "") -> ProgressBar:
+        return self.report.progress(length, label)
+
+    def batch(self, n: int) -> None:
+        self.report.batch(n)
+
+    def warn(self, text: str) -> None:
+        self.texts.append(text)
+        self.report.warn(text)
+
+    def note(self, text: str) -> None:
+        self.report.note(text)
+
+
 def scan(
     engine: Engine,
     rules: Rules,
@@ -70,16 +92,11 @@ def scan(
     bucket_id: int | None = None,
     threshold: float | None = None,
     apply: bool = False,
-    on_warning: Callable[[str], None] | None = None,
+    report: Reporter = SILENT,
 ) -> ScanResult:
     """Duplicate clusters among active clients; with ``apply``, merge each cluster (reversibly)."""
     stats = ScanStats()
-    warnings: list[str] = []
-
-    def warn(text: str) -> None:
-        warnings.append(text)
-        if on_warning is not None:
-            on_warning(text)
+    warnings = _Kept(report)
 
     def run(conn: Connection) -> ScanResult:
         config = plan_for(conn, rules.duplicates, threshold)
@@ -88,12 +105,12 @@ def scan(
             for r in conn.execute(_client_query(campaign_id, bucket_id)).mappings():
                 yield r["id"], normalise(r, config)
 
-        clusters = cluster(records(), config, on_warning=warn, stats=stats)
+        clusters = cluster(records(), config, report=warnings, stats=stats)
         # Only cluster members are kept in full (a scan of a million clients stays small).
         clients = fetch_clients(conn, [cid for c in clusters for cid in _ids(c)])
         for c in clusters:
             c.members[:] = _ordered(_ids(c), clients)
-        result = ScanResult(clusters, clients, stats, warnings)
+        result = ScanResult(clusters, clients, stats, warnings.texts)
         if apply:
             who = actor()
             for c in clusters:

@@ -21,15 +21,16 @@ from __future__ import annotations
 import gc
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
 from operator import add
-from typing import Any, Protocol
+from typing import Any
 
 from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
+from leadctl.reporting import SILENT, ProgressBar, Reporter
 from leadctl.rules import Rules
 from leadctl.services.admin.common import actor
 from leadctl.services.intake.mapping import CUSTOM, ColumnMapping, build_mapping
@@ -70,12 +71,6 @@ _LIMITS = {
     c: getattr(L.c[c].type, "length", None)
     for c in (*PERSON_COLUMNS, "external_id", "source", "affiliate_id")
 }
-
-
-class ProgressBar(Protocol):
-    def update(self, n: int) -> None: ...
-
-    def close(self) -> None: ...
 
 
 @dataclass
@@ -287,14 +282,14 @@ def load_file(
     encoding: str | None = None,
     dry_run: bool = False,
     data: bytes | None = None,
-    progress: Callable[[int, str], ProgressBar] | None = None,
+    report: Reporter = SILENT,
     timezone: str | None = None,
 ) -> LoadSummary:
     """Load a CSV, TSV or JSON Lines file (``-`` = stdin, or ``data``) into a bucket.
 
     Raises InputError for a broken file or mapping (nothing written), NotFound for an
-    unknown bucket and ConflictError for a deactivated one. ``progress(length, label)``
-    makes a progress bar (e.g. ``output.Progress``) sized to the file in bytes.
+    unknown bucket and ConflictError for a deactivated one. ``report`` shows a progress bar
+    sized to the file in bytes (``reporting.Reporter``; silent by default).
     ``timezone`` (default: the rules' ``dates.input_timezone``) is the zone of dates
     written without an offset.
     """
@@ -312,7 +307,7 @@ def load_file(
             encoding,
             dry_run,
             data,
-            progress,
+            report,
             timezone or rules.dates.input_timezone,
         )
     finally:
@@ -331,7 +326,7 @@ def _load(
     encoding: str | None,
     dry_run: bool,
     data: bytes | None,
-    progress: Callable[[int, str], ProgressBar] | None,
+    report: Reporter,
     timezone: str,
 ) -> LoadSummary:
     from leadctl.errors import InputError
@@ -368,15 +363,14 @@ def _load(
         timezone=timezone,
         preview=preview(parsed, mapping),
     )
-    bar = progress(parsed.size, f"Loading {parsed.name}") if progress is not None else None
+    bar = report.progress(parsed.size, f"Loading {parsed.name}")
     try:
         if dry_run:
             stats = _dry_run(engine, parsed, mapping, rules, bucket, summary, bar, zone)
         else:
             stats = _write(engine, bucket_ref, path, parsed, mapping, rules, summary, bar, zone)
     finally:
-        if bar is not None:
-            bar.close()
+        bar.close()
     if stats.date_flags:
         shown = ", ".join(f"line {n} ({why})" for n, why in stats.date_flags[:5])
         more = f" and {len(stats.date_flags) - 5} more" if len(stats.date_flags) > 5 else ""

@@ -31,7 +31,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -39,6 +39,7 @@ from sqlalchemy import and_, func, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 
+from leadctl.reporting import SILENT, Reporter
 from leadctl.rules import Rules
 from leadctl.services import events as timeline
 from leadctl.services.assign import routing
@@ -163,7 +164,7 @@ def process(
     limit: int | None = None,
     dry_run: bool = False,
     batch_size: int = BATCH,
-    on_batch: Callable[[int], None] | None = None,
+    report: Reporter = SILENT,
 ) -> ProcessSummary:
     """Process leads with status ``new`` in id order, batch by batch."""
     filters = [L.c.status == LeadStatus.NEW, *_scope_filters(bucket_id, campaign_id)]
@@ -177,7 +178,7 @@ def process(
         dry_run=dry_run,
         batch_size=batch_size,
         reprocess=False,
-        on_batch=on_batch,
+        report=report,
     )
 
 
@@ -192,7 +193,7 @@ def reprocess(
     since: datetime | None = None,
     dry_run: bool = False,
     batch_size: int = BATCH,
-    on_batch: Callable[[int], None] | None = None,
+    report: Reporter = SILENT,
 ) -> ProcessSummary:
     """Re-run validation, duplicate checks, routing and client creation for chosen leads."""
     filters = [L.c.status.in_(list(statuses)), *_scope_filters(bucket_id, campaign_id)]
@@ -210,7 +211,7 @@ def reprocess(
         dry_run=dry_run,
         batch_size=batch_size,
         reprocess=True,
-        on_batch=on_batch,
+        report=report,
     )
 
 

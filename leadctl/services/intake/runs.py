@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.engine import Connection, Engine
 
+from leadctl.reporting import Reporter
 from leadctl.rules import Rules
 from leadctl.services.admin.common import actor
 from leadctl.services.intake.outcome import ProcessSummary
@@ -47,7 +47,7 @@ def run(
     dry_run: bool,
     batch_size: int,
     reprocess: bool,
-    on_batch: Callable[[int], None] | None,
+    report: Reporter,
 ) -> ProcessSummary:
     # the matcher's plan, scored by the stored model that fits these rules (dedupe train)
     from leadctl.services.dedupe.model import plan_for
@@ -91,8 +91,7 @@ def run(
             remaining -= len(leads)
         pipeline.run_batch_guarded(conn, leads)
         summary.batches += 1
-        if on_batch is not None:
-            on_batch(len(leads))
+        report.batch(len(leads))
         return True
 
     if dry_run:

@@ -34,6 +34,7 @@ from sqlalchemy import and_, case, func, select, union_all
 from sqlalchemy.engine import Connection, Engine
 
 from leadctl.errors import InputError
+from leadctl.reporting import Reporter
 from leadctl.rules import Rules
 from leadctl.services.work import calling
 from leadctl.storage import schema
@@ -649,8 +650,9 @@ def queue(
         return compute(conn, rules, rep, at=when, limit=limit, campaign_id=cid, priorities=priorities)
 
 
-def demo(engine: Engine, rules: Rules, rep_ref: str, say: Callable[[str], None]) -> dict[str, Any]:
+def demo(engine: Engine, rules: Rules, rep_ref: str, report: Reporter) -> dict[str, Any]:
     """The demo's last step: the rep's queue (top 5) and what ``next`` would hand the dialer."""
+    say = report.note
     result = queue(engine, rules, rep_ref, limit=5)
     say(f"Queue of {rep_ref} now: {result.summary()}")
     for r in result.rows:

@@ -50,6 +50,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.expression import ColumnElement
 
+from leadctl.reporting import Reporter
 from leadctl.rules import Rules
 from leadctl.services.assign.calendar import BusinessClock, Skipped, clock_from_rules
 from leadctl.services.work.business_sql import DayTable, business_days, day_length
@@ -588,8 +589,9 @@ def urgency(conn: Connection, rules: Rules, client_ids: Sequence[int], now: date
     return out
 
 
-def demo_step(engine: Engine, rules: Rules, say: Any) -> dict[str, Any]:
+def demo_step(engine: Engine, rules: Rules, report: Reporter) -> dict[str, Any]:
     """The demo's SLA step: what `sla check` finds in the demo data, and what to try next."""
+    say = report.note
     result = check(engine, rules)
     worst = result.rows[0]["client_id"] if result.rows else None
     say(

@@ -33,7 +33,7 @@ cover it: ``assign.eligibility.covers``). The first row that fits moves the clie
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.engine import Connection, Engine
 
+from leadctl.reporting import Reporter
 from leadctl.services.events import Event
 from leadctl.storage import schema
 from leadctl.storage.sqlfunc import in_chunks
@@ -413,9 +414,10 @@ def stage_counts(
     return rows
 
 
-def demo_summary(engine: Engine, rules: Rules, say: Callable[[str], None]) -> dict[str, Any]:
+def demo_summary(engine: Engine, rules: Rules, report: Reporter) -> dict[str, Any]:
     """The demo's stages step: fold the generated history (inserted without the activity
     hook), then say the stages per rep and the busiest rep's lists."""
+    say = report.note
     from leadctl.services.work import lists
 
     done = refresh(engine, rules, everything=True, actor="demo")
