@@ -132,6 +132,29 @@ def _popen(*args: str, stdin: int | None = None) -> subprocess.Popen[str]:
     )
 
 
+def _wait_reading_stdin(proc: subprocess.Popen[str], timeout: float = 120) -> None:
+    """Wait until ``proc`` is blocked in ``read(0, …)``: past its imports and its signal set-up,
+    waiting for more input. A fixed sleep raced a slow start on a loaded machine (the SIGINT then
+    arrived during the imports). Without Linux's /proc/PID/syscall, fall back to a long sleep."""
+    import time
+
+    syscall = Path(f"/proc/{proc.pid}/syscall")
+    read_nr = {"x86_64": "0", "aarch64": "63"}.get(os.uname().machine)
+    if read_nr is None or not syscall.exists():
+        time.sleep(5)
+        return
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None:
+        try:
+            fields = syscall.read_text().split()
+        except OSError:
+            fields = []
+        if fields[:2] == [read_nr, "0x0"]:  # read() on fd 0
+            return
+        time.sleep(0.05)
+    raise AssertionError("leadctl never started waiting on stdin")
+
+
 def _not_new(db_path: Path) -> int:
     import sqlite3
 
@@ -144,7 +167,6 @@ def _not_new(db_path: Path) -> int:
 
 def test_ctrl_c_exits_130_saying_nothing_was_changed(tmp_path: Path) -> None:
     import signal
-    import time
 
     db = f"sqlite:///{tmp_path / 'x.db'}"
     assert run("--db", db, "campaign", "create", "C").returncode == 0
@@ -153,7 +175,7 @@ def test_ctrl_c_exits_130_saying_nothing_was_changed(tmp_path: Path) -> None:
     assert proc.stdin is not None
     proc.stdin.write("First Name,Last Name,E-mail\nAna,Silva,ana@example.com\n")
     proc.stdin.flush()
-    time.sleep(3)  # started and waiting for the rest of stdin
+    _wait_reading_stdin(proc)  # started and waiting for the rest of stdin
     proc.send_signal(signal.SIGINT)
     _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
