@@ -161,6 +161,7 @@ class AssignmentRule(StrEnum):
     TOPUP = "topup"
     MANUAL = "manual"  # `leadctl reassign`
     ESCALATION = "escalation"  # SLA escalation reassigned it
+    RESTORED = "restored"  # `dedupe undo` gave a merged client back the rep the merge took from it
 
 
 class AssignmentEnd(StrEnum):

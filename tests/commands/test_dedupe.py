@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -79,6 +80,97 @@ def test_apply_merges_and_undo_restores_everything(leadctl: Leadctl, tmp_path: P
     again = leadctl("dedupe", "undo", str(history[0]["merge_id"]), ok=False)
     assert again.exit_code == 1 and "already undone" in again.stderr
     assert len(leadctl.json("dedupe", "scan")) == 2  # the clusters are back
+
+
+def _assignments(leadctl: Leadctl) -> list[dict[str, Any]]:
+    A = schema.assignment
+    with leadctl.engine().connect() as conn:
+        return [dict(r) for r in conn.execute(select(A).order_by(A.c.id)).mappings()]
+
+
+def _client_events(leadctl: Leadctl, client_id: int) -> list[dict[str, Any]]:
+    E = schema.lead_event
+    with leadctl.engine().connect() as conn:
+        q = select(E.c.kind, E.c.data).where(E.c.client_id == client_id).order_by(E.c.id)
+        return [dict(r) for r in conn.execute(q).mappings()]
+
+
+def test_a_merge_ends_the_merged_clients_assignment_and_undo_restarts_it(
+    leadctl: Leadctl, tmp_path: Path
+) -> None:
+    """One person is never kept by two reps: the merged-away client's rep lets go (ended
+    ``merged``, on its timeline); undo gives it back to that same rep (rule ``restored``)."""
+    _split_clients(leadctl, tmp_path)
+    leadctl("rep", "add", "ben@example.com", "--name", "Ben Ode")
+    leadctl("campaign", "approve", "Outbound", "ben@example.com")
+    leads = _leads(leadctl)
+    # A-2's client goes to Ben: the two halves of Ana are held by two reps.
+    leadctl("reassign", "--to", "ben@example.com", "--client", str(leads["A-2"]["client_id"]))
+    leads_before = _leads(leadctl)
+    assert leads_before["A-2"]["manager"] == "ben@example.com"
+    held_before = {a["client_id"]: a["rep_id"] for a in _assignments(leadctl) if a["ended_at"] is None}
+    assert len(held_before) == 4
+
+    leadctl("dedupe", "scan", "--apply")
+    clients = _clients(leadctl)
+    merged = {cid for cid, c in clients.items() if c["merged_into_id"] is not None}
+    assert len(merged) == 2
+    active = {a["client_id"]: a for a in _assignments(leadctl) if a["ended_at"] is None}
+    assert set(active) == set(clients) - merged  # one rep per person
+    ended = [a for a in _assignments(leadctl) if a["ended_reason"] == "merged"]
+    assert sorted(a["client_id"] for a in ended) == sorted(merged)
+    assert {(a["client_id"], a["rep_id"]) for a in ended} == {(c, held_before[c]) for c in merged}
+    after = _leads(leadctl)
+    for ext in ("A-1", "A-2", "B-1", "B-2"):  # every lead shows its survivor's rep
+        assert after[ext]["client_id"] not in merged
+        assert after[ext]["manager"] == "mia@example.com"
+    for cid in merged:
+        assert clients[cid]["manager_id"] is None
+        unassigned = [e for e in _client_events(leadctl, cid) if e["kind"] == "unassigned"]
+        assert unassigned[-1]["data"]["reason"] == "merged"
+        assert unassigned[-1]["data"]["into_client"] == clients[cid]["merged_into_id"]
+
+    for h in leadctl.json("dedupe", "history"):
+        leadctl("dedupe", "undo", str(h["merge_id"]))
+    assert _leads(leadctl) == leads_before  # managers included
+    active = {a["client_id"]: a for a in _assignments(leadctl) if a["ended_at"] is None}
+    assert {cid: a["rep_id"] for cid, a in active.items()} == held_before
+    for cid in merged:
+        assert active[cid]["rule"] == "restored"
+        assert active[cid]["reason"]["merge_id"] in [h["merge_id"] for h in leadctl.json("dedupe", "history")]
+        shown = leadctl.json("clients", "show", str(cid))
+        assert shown["assignments"][-1]["rule"] == "restored"
+        assert shown["assignments"][-2]["ended_reason"] == "merged"
+        assigned = [e for e in _client_events(leadctl, cid) if e["kind"] == "assigned"]
+        assert assigned[-1]["data"]["rule"] == "restored"
+
+
+def test_undo_restarts_only_what_the_merge_ended(leadctl: Leadctl, tmp_path: Path) -> None:
+    """A merged client that had no rep gets none back; a rep who left since gets nothing back."""
+    _split_clients(leadctl, tmp_path)
+    leads = _leads(leadctl)
+    leadctl("rep", "add", "ben@example.com", "--name", "Ben Ode")
+    leadctl("campaign", "approve", "Outbound", "ben@example.com")
+    leadctl("reassign", "--to", "ben@example.com", "--client", str(leads["A-2"]["client_id"]))
+    with leadctl.engine().begin() as conn:  # B-2's client: nobody holds it
+        conn.execute(
+            schema.assignment.update()
+            .where(schema.assignment.c.client_id == leads["B-2"]["client_id"])
+            .values(ended_at=schema.assignment.c.started_at, ended_reason="returned_to_pool", ended_by="t")
+        )
+    leadctl("dedupe", "scan", "--apply")
+    leadctl("rep", "leave", "ben@example.com")
+    for h in leadctl.json("dedupe", "history"):
+        result = leadctl.json("dedupe", "undo", str(h["merge_id"]))
+        assert result["assignments_restored"] == []
+        if leads["A-2"]["client_id"] in result["restored_clients"]:
+            assert result["assignments_not_restored"] == [
+                {"client_id": leads["A-2"]["client_id"], "rep": "ben@example.com", "why": "rep inactive"}
+            ]
+        else:
+            assert result["assignments_not_restored"] == []
+    active = {a["client_id"] for a in _assignments(leadctl) if a["ended_at"] is None}
+    assert leads["A-2"]["client_id"] not in active and leads["B-2"]["client_id"] not in active
 
 
 def test_undo_unknown_merge(leadctl: Leadctl) -> None:
