@@ -175,6 +175,16 @@ class AssignmentEnd(StrEnum):
     MERGED = "merged"  # the client was merged into another
 
 
+class ProposalStatus(StrEnum):
+    """Where a merge proposal stands (``merge_proposal.status``): ``process`` proposes merging
+    clients that one new lead matches; an admin applies or rejects it (``dedupe apply|reject``)."""
+
+    OPEN = "open"
+    APPLIED = "applied"  # merged (reversibly: ``merge_id``)
+    REJECTED = "rejected"  # not the same person: never proposed again
+    SUPERSEDED = "superseded"  # the clients were merged or retired meanwhile: nothing left to merge
+
+
 class SuppressionKind(StrEnum):
     """What a do-not-contact entry matches."""
 

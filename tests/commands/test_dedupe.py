@@ -402,3 +402,73 @@ def test_postgresql_one_bad_lead_never_holds_back_a_batch(leadctl_pg: Leadctl, t
     assert any("could not be stored" in r for r in leads["X-3"]["reasons"])  # type: ignore[union-attr,attr-defined]
     assert all(lead["status"] == "processed" for ext, lead in leads.items() if ext != "X-3")
     _consistent(leadctl_pg)
+
+
+ANA_THIRD = "Ana,Silva,ana.silva@acme.com,VP Sales,Acme,(415) 555-2671,,A-3\n"
+
+
+def _proposed(leadctl: Leadctl, tmp_path: Path) -> dict[str, dict[str, Any]]:
+    """Ana split in two clients; a third lead of hers matches both: process proposes the merge."""
+    _split_clients(leadctl, tmp_path)
+    path = tmp_path / "third.csv"
+    path.write_text(HEADER + ANA_THIRD, encoding="utf-8")
+    leadctl("load", str(path), "--bucket", "web")
+    leadctl("process")
+    return _leads(leadctl)
+
+
+def test_process_proposes_merging_clients_linked_through_a_new_lead(leadctl: Leadctl, tmp_path: Path) -> None:
+    leads = _proposed(leadctl, tmp_path)
+    a1, a2 = leads["A-1"]["client_id"], leads["A-2"]["client_id"]
+    assert a1 != a2  # process merged nothing by itself
+    assert leads["A-3"]["status"] == "duplicate" and leads["A-3"]["client_id"] in (a1, a2)
+    proposals = leadctl.json("dedupe", "proposals")
+    assert len(proposals) == 1
+    p = proposals[0]
+    assert p["status"] == "open" and p["lead_id"] == leads["A-3"]["id"]
+    assert p["client_ids"][0] == leads["A-3"]["client_id"] and sorted(p["client_ids"]) == sorted([a1, a2])
+    assert "Ana Silva" in p["clients"]
+    leadctl("reprocess", "--bucket", "web", "--status", "duplicate")  # never proposed twice
+    assert len(leadctl.json("dedupe", "proposals", "--all")) == 1
+    scan = leadctl("dedupe", "scan")
+    assert "1 merge proposal(s) from process await a decision" in scan.stderr
+
+    before = _leads(leadctl)
+    done = leadctl.json("dedupe", "apply", str(p["proposal_id"]))
+    assert done[0]["status"] == "applied" and sorted(
+        [done[0]["survivor_id"], *done[0]["merged_ids"]]
+    ) == sorted([a1, a2])
+    after = _leads(leadctl)
+    assert after["A-1"]["client_id"] == after["A-2"]["client_id"] == after["A-3"]["client_id"]
+    assert leadctl.json("dedupe", "proposals") == []
+    shown = leadctl.json("dedupe", "proposals", "--all")[0]
+    assert shown["status"] == "applied" and shown["merge_id"] == done[0]["merge_id"]
+    again = leadctl("dedupe", "apply", str(p["proposal_id"]), ok=False)
+    assert again.exit_code == 1 and "is applied already" in again.stderr
+    leadctl("dedupe", "undo", str(done[0]["merge_id"]))  # reversible, as every merge
+    assert _leads(leadctl) == before
+
+
+def test_rejected_proposals_keep_clients_apart(leadctl: Leadctl, tmp_path: Path) -> None:
+    leads = _proposed(leadctl, tmp_path)
+    [p] = leadctl.json("dedupe", "proposals")
+    assert leadctl.json("dedupe", "reject", str(p["proposal_id"]))[0]["status"] == "rejected"
+    assert leadctl.json("dedupe", "proposals") == []
+    leadctl("reprocess", "--bucket", "web", "--status", "duplicate")
+    assert leadctl.json("dedupe", "proposals") == []  # a rejected set is not proposed again
+    assert "No open merge proposals." in leadctl("dedupe", "apply", "--all").stderr
+    assert _leads(leadctl)["A-1"]["client_id"] != _leads(leadctl)["A-2"]["client_id"]
+    assert leadctl("dedupe", "apply", ok=False).exit_code == 2
+    missing = leadctl("dedupe", "reject", "99", ok=False)
+    assert missing.exit_code == 1 and "no merge proposal 99" in missing.stderr
+    del leads
+
+
+def test_a_proposal_whose_clients_were_merged_meanwhile_is_superseded(
+    leadctl: Leadctl, tmp_path: Path
+) -> None:
+    _proposed(leadctl, tmp_path)
+    [p] = leadctl.json("dedupe", "proposals")
+    leadctl("dedupe", "scan", "--apply")  # merges Ana's two clients (and Bob's) on its own
+    done = leadctl.json("dedupe", "apply", "--all")
+    assert done == [{"proposal_id": p["proposal_id"], "status": "superseded", "merge_id": None}]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import exc, text
+from sqlalchemy import exc, inspect, text
 
 from leadctl.storage import engine as engine_mod
 from leadctl.storage import migrate
@@ -52,7 +52,22 @@ def test_0016_restored_assignments_down_and_up(db_url: str) -> None:
         _assignment(conn, 1, 1, "bucket_manager", ended=True)
         _assignment(conn, 2, 1, "restored", ended=False)
         _assignment(conn, 3, 2, "rank", ended=False)
+        conn.execute(
+            text(
+                "INSERT INTO merge_proposal (clients_key, client_ids, scores, status, actor, created_at) "
+                f"VALUES ('1,2', '[1, 2]', '{{\"1\": 0.9, \"2\": 0.8}}', 'open', 't', '{NOW}')"
+            )
+        )
+    with pytest.raises(exc.IntegrityError), engine.begin() as conn:  # one proposal per set of clients
+        conn.execute(
+            text(
+                "INSERT INTO merge_proposal (clients_key, client_ids, scores, status, actor, created_at) "
+                f"VALUES ('1,2', '[2, 1]', '{{}}', 'open', 't', '{NOW}')"
+            )
+        )
     migrate.downgrade(engine, "0014")
+    with engine.connect() as conn:
+        assert "merge_proposal" not in inspect(conn).get_table_names()
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT id, rule, ended_at IS NULL FROM assignment ORDER BY id")).all()
     assert [tuple(r) for r in rows] == [(1, "bucket_manager", False), (2, "manual", True), (3, "rank", True)]
@@ -61,4 +76,5 @@ def test_0016_restored_assignments_down_and_up(db_url: str) -> None:
     migrate.upgrade(engine, "head")
     with engine.begin() as conn:
         conn.execute(text("UPDATE assignment SET rule = 'restored' WHERE id = 2"))
+        assert conn.execute(text("SELECT count(*) FROM merge_proposal")).scalar_one() == 0
     assert _autogenerate_diff(db_url) == []
