@@ -90,7 +90,14 @@ def plan_for(
     row = _latest(conn, config.signature)
     if row is None:
         return config
-    return config.with_model(FSModel.from_json(row["params"], dict(row["summary"])))
+    model = FSModel.from_json(row["params"], dict(row["summary"]))
+    if not model.fits_comparators:
+        report.warn(
+            f"duplicate model {row['id']} was trained with other comparison levels than this "
+            "leadctl's: it is not used (run 'leadctl dedupe train' again)"
+        )
+        return config
+    return config.with_model(model)
 
 
 def train(
@@ -168,6 +175,7 @@ def show(engine: Engine, rules: Rules) -> dict[str, Any]:
     if row is None:
         raise NotFound("no trained duplicate model yet (run 'leadctl dedupe train')")
     model = FSModel.from_json(row["params"])
+    applies = applies and model.fits_comparators
     lam = 2**model.prior / (1 + 2**model.prior)
     return {
         "model_id": row["id"],
