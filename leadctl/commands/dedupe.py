@@ -44,7 +44,8 @@ def dedupe() -> None:
     """Find and merge duplicate clients (reversibly); evaluate the duplicate rules.
 
     'dedupe scan' reports duplicate clusters among clients; with --apply it merges them,
-    and 'dedupe undo MERGE_ID' puts a merge back.
+    and 'dedupe undo MERGE_ID' puts a merge back. 'dedupe proposals' lists the merges
+    process proposed (clients one new lead matches); 'dedupe apply|reject' decides them.
 
     \b
     Example:
