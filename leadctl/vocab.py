@@ -161,6 +161,7 @@ class AssignmentRule(StrEnum):
     TOPUP = "topup"
     MANUAL = "manual"  # `leadctl reassign`
     ESCALATION = "escalation"  # SLA escalation reassigned it
+    RESTORED = "restored"  # `dedupe undo` gave a merged client back the rep the merge took from it
 
 
 class AssignmentEnd(StrEnum):
@@ -172,6 +173,16 @@ class AssignmentEnd(StrEnum):
     RETURNED_TO_POOL = "returned_to_pool"
     SUPPRESSED = "suppressed"  # disqualified or do-not-contact
     MERGED = "merged"  # the client was merged into another
+
+
+class ProposalStatus(StrEnum):
+    """Where a merge proposal stands (``merge_proposal.status``): ``process`` proposes merging
+    clients that one new lead matches; an admin applies or rejects it (``dedupe apply|reject``)."""
+
+    OPEN = "open"
+    APPLIED = "applied"  # merged (reversibly: ``merge_id``)
+    REJECTED = "rejected"  # not the same person: never proposed again
+    SUPERSEDED = "superseded"  # the clients were merged or retired meanwhile: nothing left to merge
 
 
 class SuppressionKind(StrEnum):

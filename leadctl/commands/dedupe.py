@@ -44,7 +44,8 @@ def dedupe() -> None:
     """Find and merge duplicate clients (reversibly); evaluate the duplicate rules.
 
     'dedupe scan' reports duplicate clusters among clients; with --apply it merges them,
-    and 'dedupe undo MERGE_ID' puts a merge back.
+    and 'dedupe undo MERGE_ID' puts a merge back. 'dedupe proposals' lists the merges
+    process proposed (clients one new lead matches); 'dedupe apply|reject' decides them.
 
     \b
     Example:
@@ -150,6 +151,11 @@ def scan_cmd(
         )
     elif clusters and not apply_:
         message("Nothing changed: add --apply to merge these clusters ('leadctl dedupe scan --apply').")
+    if result.proposals:
+        message(
+            f"{result.proposals} merge proposal(s) from process await a decision: clients one lead "
+            "matches ('leadctl dedupe proposals', then 'dedupe apply ID' or 'dedupe reject ID')."
+        )
 
 
 def _cluster(n: int, c: Any, clients: dict[int, dict[str, Any]], explain: bool) -> dict[str, Any]:
@@ -211,6 +217,94 @@ def history_cmd(app: AppContext, fmt: str) -> None:
     from leadctl.services.dedupe import merges as svc
 
     render(svc.history(app.engine()), fmt, empty="No merges yet.")
+
+
+PROPOSAL_COLUMNS = [
+    "proposal_id",
+    "status",
+    "client_ids",
+    "clients",
+    "lead_id",
+    "score",
+    "created_at",
+    "merge_id",
+]
+
+
+@dedupe.command("proposals")
+@click.option("--all", "all_", is_flag=True, help="Also applied, rejected and superseded proposals.")
+@format_option
+@pass_app
+def proposals_cmd(app: AppContext, all_: bool, fmt: str) -> None:
+    """List merge proposals: clients that one processed lead matches, which process does not merge.
+
+    A lead matching several clients joins the best one; the others may be the same person
+    (or namesakes), so process proposes merging them instead of doing it. Decide with
+    'dedupe apply ID' (a reversible merge, like 'dedupe scan --apply') or 'dedupe reject ID'.
+
+    \b
+    Example:
+      leadctl dedupe proposals
+      leadctl dedupe proposals --all --format json
+    """
+    from leadctl.output import fixed, render
+    from leadctl.services.dedupe import proposals as svc
+    from leadctl.vocab import ProposalStatus
+
+    rows = svc.listing(app.engine(), None if all_ else ProposalStatus.OPEN)
+    render(
+        rows,
+        fmt,
+        PROPOSAL_COLUMNS if fmt == "table" else None,
+        empty="No merge proposals." if all_ else "No open merge proposals.",
+        display={"score": fixed(3)},
+    )
+
+
+@dedupe.command("apply")
+@click.argument("proposal_ids", nargs=-1, type=int, metavar="PROPOSAL_ID...")
+@click.option("--all", "all_", is_flag=True, help="Apply every open proposal.")
+@format_option
+@pass_app
+def apply_cmd(app: AppContext, proposal_ids: tuple[int, ...], all_: bool, fmt: str) -> None:
+    """Merge the clients of merge proposals (reversibly: 'dedupe undo MERGE_ID').
+
+    The survivor is chosen as 'dedupe scan --apply' chooses it; a proposal whose clients were
+    merged or retired since is marked superseded.
+
+    \b
+    Example:
+      leadctl dedupe apply 4 7
+      leadctl dedupe apply --all
+    """
+    from leadctl.output import message, render
+    from leadctl.services.dedupe import proposals as svc
+
+    if bool(proposal_ids) == all_:
+        raise click.UsageError("give PROPOSAL_ID... or --all (one of them)")
+    done = svc.apply(app.engine(), app.rules, None if all_ else list(proposal_ids))
+    cols = ["proposal_id", "status", "merge_id", "survivor_id", "merged_ids", "leads_moved"]
+    render(done, fmt, cols if fmt == "table" else None, empty="No open merge proposals.")
+    merged = [d for d in done if d.get("merge_id")]
+    if merged:
+        message(f"Merged {len(merged)} proposal(s) ('leadctl dedupe undo MERGE_ID' reverses one).")
+
+
+@dedupe.command("reject")
+@click.argument("proposal_ids", nargs=-1, type=int, required=True, metavar="PROPOSAL_ID...")
+@format_option
+@pass_app
+def reject_cmd(app: AppContext, proposal_ids: tuple[int, ...], fmt: str) -> None:
+    """Keep the clients of merge proposals apart: those sets are never proposed again.
+
+    \b
+    Example:
+      leadctl dedupe reject 5
+    """
+    from leadctl.output import render
+    from leadctl.services.dedupe import proposals as svc
+
+    render(svc.reject(app.engine(), list(proposal_ids)), fmt)
 
 
 def _grid(ctx: click.Context, param: click.Parameter, value: str | None) -> tuple[float, ...] | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 
 import click
 
@@ -28,33 +29,81 @@ def rules() -> None:
 
 @rules.command("validate")
 @click.argument("files", nargs=-1, required=True, metavar="FILE...")
-def validate_cmd(files: tuple[str, ...]) -> None:
+@click.option(
+    "--mapping",
+    "mapping_file",
+    type=click.Path(dir_okay=False),
+    help="Also check duplicate field names against the columns of this mapping file.",
+)
+@click.option("--no-db", is_flag=True, help="Do not look at the database's loads for custom columns.")
+@click.option("--strict", is_flag=True, help="Exit 1 on warnings too (a field that matches no column).")
+@click.pass_context
+def validate_cmd(
+    ctx: click.Context, files: tuple[str, ...], mapping_file: str | None, no_db: bool, strict: bool
+) -> None:
     """Check rules files for errors (no database needed).
 
     Prints 'FILE: OK' or the first problem with its line and key; exits 1 if any file
-    has a problem.
+    has a problem. A field named in duplicates.fields or blocking that is no lead field and
+    no custom column of the leads loaded so far (when the database exists) or of --mapping
+    is a warning naming the field and the columns present.
 
     \b
     Example:
       leadctl rules validate rules.yaml
+      leadctl rules validate people-rules.yaml --mapping people-mapping.yaml --strict
       leadctl rules validate configs/*.yaml && git commit -m "new rules"
     """
-    from pathlib import Path
-
     from leadctl.errors import ConfigError
+    from leadctl.output import warn
     from leadctl.rules import validate_file
 
+    mapping, custom = _known_columns(ctx, mapping_file, no_db)
     failed = 0
     for name in files:
         try:
             validate_file(Path(name))
+            warnings = _field_warnings(Path(name), mapping, custom, mapping_file)
         except ConfigError as exc:
             error(str(exc))
             failed += 1
         else:
-            message(f"{name}: OK")
+            for text in warnings:
+                warn(text)
+            failed += bool(warnings and strict)
+            message(f"{name}: OK" + (f" ({len(warnings)} warning(s))" if warnings else ""))
     if failed:
         click.get_current_context().exit(1)
+
+
+def _known_columns(
+    ctx: click.Context, mapping_file: str | None, no_db: bool
+) -> tuple[dict[str, str] | None, set[str] | None]:
+    """The --mapping file's columns, and the custom columns of the stored loads (when the
+    database exists and is reachable; rules validate never creates one)."""
+    from leadctl.rules.loader import load_mapping
+
+    mapping = load_mapping(mapping_file) if mapping_file else None
+    app = ctx.find_object(AppContext)
+    if no_db or app is None:
+        return mapping, None
+    from leadctl.services.dedupe.fieldcheck import stored_columns
+
+    return mapping, stored_columns(app.database_url)
+
+
+def _field_warnings(
+    path: Path, mapping: dict[str, str] | None, custom: set[str] | None, mapping_file: str | None
+) -> list[str]:
+    from leadctl.rules.loader import duplicate_field_lines
+    from leadctl.services.dedupe.fieldcheck import check_field_names
+
+    source = " and ".join(
+        s for s in ("the stored loads" if custom is not None else "", mapping_file or "") if s
+    )
+    return check_field_names(
+        duplicate_field_lines(path), str(path), custom=custom, mapping=mapping, source=source
+    )
 
 
 @rules.command("show")

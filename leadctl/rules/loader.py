@@ -307,3 +307,32 @@ def parse_mapping_text(text: str, where: str) -> dict[str, str]:
             raise ConfigError(f"{where} line {_mark(knode)}: {header}: column given twice")
         out[header] = _scalar(vnode, MAPPING_TARGET, where, header)
     return out
+
+
+# ---------------------------------------------------------------- field names a file compares
+
+
+def duplicate_field_lines(path: Path) -> dict[str, int]:
+    """The data fields a rules file's ``duplicates.fields`` and ``blocking`` name (transforms
+    such as ``:3`` or ``:soundex`` dropped), each with the line it is first named on; built-in
+    blocking keys (``company``, ``name`` …) are not fields. The file must be valid already."""
+    node = _compose(_read(path, "rules file"), str(path))
+    out: dict[str, int] = {}
+    section = _child(node, "duplicates")
+    fields = _child(section, "fields")
+    if isinstance(fields, yaml.MappingNode):
+        for key, _value in fields.value:
+            out.setdefault(str(key.value), _mark(key))
+    blocking = _child(section, "blocking")
+    if isinstance(blocking, yaml.SequenceNode):
+        for rule in blocking.value:
+            if isinstance(rule, yaml.SequenceNode):
+                for item in rule.value:
+                    out.setdefault(str(item.value).split(":", 1)[0].strip(), _mark(item))
+    return out
+
+
+def _child(node: yaml.Node | None, key: str) -> yaml.Node | None:
+    if not isinstance(node, yaml.MappingNode):
+        return None
+    return next((v for k, v in node.value if k.value == key), None)

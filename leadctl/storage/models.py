@@ -212,3 +212,21 @@ class Merge(Base):
     created_at: Mapped[datetime]
     undone_at: Mapped[datetime | None]
     undone_by: Mapped[str | None]
+
+
+class MergeProposal(Base):
+    """Clients one new lead matched at `process`, proposed for a merge (`dedupe apply|reject`)."""
+
+    __table__ = schema.merge_proposal
+
+    id: Mapped[int]
+    clients_key: Mapped[str]
+    client_ids: Mapped[list[int]]
+    lead_id: Mapped[int | None]
+    scores: Mapped[dict[str, Any]]
+    status: Mapped[str]
+    actor: Mapped[str]
+    created_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    decided_by: Mapped[str | None]
+    merge_id: Mapped[int | None]

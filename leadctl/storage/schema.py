@@ -36,6 +36,7 @@ from leadctl.vocab import (
     AssignmentRule,
     EscalationAction,
     LeadStatus,
+    ProposalStatus,
     RepRole,
     SlaKind,
     Stage,
@@ -294,6 +295,28 @@ merge = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("undone_at", UTCDateTime),
     Column("undone_by", String(200)),
+)
+
+# Clients one new lead matched at `process` (it joined the best; the others may be the same
+# person): proposed, never merged there; `dedupe apply` merges them (a `merge` row), `dedupe
+# reject` keeps them apart. One row per set of clients (``clients_key``: sorted ids), so
+# reprocessing never proposes the same set twice.
+merge_proposal = Table(
+    "merge_proposal",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("clients_key", String(400), nullable=False, unique=True),
+    Column("client_ids", JSONType, nullable=False),  # the lead's client first, then the others
+    Column("lead_id", Integer, ForeignKey("lead.id", ondelete="SET NULL")),
+    Column("scores", JSONType, nullable=False),  # client id -> the lead's score against it
+    Column("status", String(20), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("decided_at", UTCDateTime),
+    Column("decided_by", String(200)),
+    Column("merge_id", Integer, ForeignKey("merge.id")),
+    one_of("status", values(ProposalStatus)),
+    Index("ix_merge_proposal_status", "status"),
 )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -79,6 +80,97 @@ def test_apply_merges_and_undo_restores_everything(leadctl: Leadctl, tmp_path: P
     again = leadctl("dedupe", "undo", str(history[0]["merge_id"]), ok=False)
     assert again.exit_code == 1 and "already undone" in again.stderr
     assert len(leadctl.json("dedupe", "scan")) == 2  # the clusters are back
+
+
+def _assignments(leadctl: Leadctl) -> list[dict[str, Any]]:
+    A = schema.assignment
+    with leadctl.engine().connect() as conn:
+        return [dict(r) for r in conn.execute(select(A).order_by(A.c.id)).mappings()]
+
+
+def _client_events(leadctl: Leadctl, client_id: int) -> list[dict[str, Any]]:
+    E = schema.lead_event
+    with leadctl.engine().connect() as conn:
+        q = select(E.c.kind, E.c.data).where(E.c.client_id == client_id).order_by(E.c.id)
+        return [dict(r) for r in conn.execute(q).mappings()]
+
+
+def test_a_merge_ends_the_merged_clients_assignment_and_undo_restarts_it(
+    leadctl: Leadctl, tmp_path: Path
+) -> None:
+    """One person is never kept by two reps: the merged-away client's rep lets go (ended
+    ``merged``, on its timeline); undo gives it back to that same rep (rule ``restored``)."""
+    _split_clients(leadctl, tmp_path)
+    leadctl("rep", "add", "ben@example.com", "--name", "Ben Ode")
+    leadctl("campaign", "approve", "Outbound", "ben@example.com")
+    leads = _leads(leadctl)
+    # A-2's client goes to Ben: the two halves of Ana are held by two reps.
+    leadctl("reassign", "--to", "ben@example.com", "--client", str(leads["A-2"]["client_id"]))
+    leads_before = _leads(leadctl)
+    assert leads_before["A-2"]["manager"] == "ben@example.com"
+    held_before = {a["client_id"]: a["rep_id"] for a in _assignments(leadctl) if a["ended_at"] is None}
+    assert len(held_before) == 4
+
+    leadctl("dedupe", "scan", "--apply")
+    clients = _clients(leadctl)
+    merged = {cid for cid, c in clients.items() if c["merged_into_id"] is not None}
+    assert len(merged) == 2
+    active = {a["client_id"]: a for a in _assignments(leadctl) if a["ended_at"] is None}
+    assert set(active) == set(clients) - merged  # one rep per person
+    ended = [a for a in _assignments(leadctl) if a["ended_reason"] == "merged"]
+    assert sorted(a["client_id"] for a in ended) == sorted(merged)
+    assert {(a["client_id"], a["rep_id"]) for a in ended} == {(c, held_before[c]) for c in merged}
+    after = _leads(leadctl)
+    for ext in ("A-1", "A-2", "B-1", "B-2"):  # every lead shows its survivor's rep
+        assert after[ext]["client_id"] not in merged
+        assert after[ext]["manager"] == "mia@example.com"
+    for cid in merged:
+        assert clients[cid]["manager_id"] is None
+        unassigned = [e for e in _client_events(leadctl, cid) if e["kind"] == "unassigned"]
+        assert unassigned[-1]["data"]["reason"] == "merged"
+        assert unassigned[-1]["data"]["into_client"] == clients[cid]["merged_into_id"]
+
+    for h in leadctl.json("dedupe", "history"):
+        leadctl("dedupe", "undo", str(h["merge_id"]))
+    assert _leads(leadctl) == leads_before  # managers included
+    active = {a["client_id"]: a for a in _assignments(leadctl) if a["ended_at"] is None}
+    assert {cid: a["rep_id"] for cid, a in active.items()} == held_before
+    for cid in merged:
+        assert active[cid]["rule"] == "restored"
+        assert active[cid]["reason"]["merge_id"] in [h["merge_id"] for h in leadctl.json("dedupe", "history")]
+        shown = leadctl.json("clients", "show", str(cid))
+        assert shown["assignments"][-1]["rule"] == "restored"
+        assert shown["assignments"][-2]["ended_reason"] == "merged"
+        assigned = [e for e in _client_events(leadctl, cid) if e["kind"] == "assigned"]
+        assert assigned[-1]["data"]["rule"] == "restored"
+
+
+def test_undo_restarts_only_what_the_merge_ended(leadctl: Leadctl, tmp_path: Path) -> None:
+    """A merged client that had no rep gets none back; a rep who left since gets nothing back."""
+    _split_clients(leadctl, tmp_path)
+    leads = _leads(leadctl)
+    leadctl("rep", "add", "ben@example.com", "--name", "Ben Ode")
+    leadctl("campaign", "approve", "Outbound", "ben@example.com")
+    leadctl("reassign", "--to", "ben@example.com", "--client", str(leads["A-2"]["client_id"]))
+    with leadctl.engine().begin() as conn:  # B-2's client: nobody holds it
+        conn.execute(
+            schema.assignment.update()
+            .where(schema.assignment.c.client_id == leads["B-2"]["client_id"])
+            .values(ended_at=schema.assignment.c.started_at, ended_reason="returned_to_pool", ended_by="t")
+        )
+    leadctl("dedupe", "scan", "--apply")
+    leadctl("rep", "leave", "ben@example.com")
+    for h in leadctl.json("dedupe", "history"):
+        result = leadctl.json("dedupe", "undo", str(h["merge_id"]))
+        assert result["assignments_restored"] == []
+        if leads["A-2"]["client_id"] in result["restored_clients"]:
+            assert result["assignments_not_restored"] == [
+                {"client_id": leads["A-2"]["client_id"], "rep": "ben@example.com", "why": "rep inactive"}
+            ]
+        else:
+            assert result["assignments_not_restored"] == []
+    active = {a["client_id"] for a in _assignments(leadctl) if a["ended_at"] is None}
+    assert leads["A-2"]["client_id"] not in active and leads["B-2"]["client_id"] not in active
 
 
 def test_undo_unknown_merge(leadctl: Leadctl) -> None:
@@ -310,3 +402,73 @@ def test_postgresql_one_bad_lead_never_holds_back_a_batch(leadctl_pg: Leadctl, t
     assert any("could not be stored" in r for r in leads["X-3"]["reasons"])  # type: ignore[union-attr,attr-defined]
     assert all(lead["status"] == "processed" for ext, lead in leads.items() if ext != "X-3")
     _consistent(leadctl_pg)
+
+
+ANA_THIRD = "Ana,Silva,ana.silva@acme.com,VP Sales,Acme,(415) 555-2671,,A-3\n"
+
+
+def _proposed(leadctl: Leadctl, tmp_path: Path) -> dict[str, dict[str, Any]]:
+    """Ana split in two clients; a third lead of hers matches both: process proposes the merge."""
+    _split_clients(leadctl, tmp_path)
+    path = tmp_path / "third.csv"
+    path.write_text(HEADER + ANA_THIRD, encoding="utf-8")
+    leadctl("load", str(path), "--bucket", "web")
+    leadctl("process")
+    return _leads(leadctl)
+
+
+def test_process_proposes_merging_clients_linked_through_a_new_lead(leadctl: Leadctl, tmp_path: Path) -> None:
+    leads = _proposed(leadctl, tmp_path)
+    a1, a2 = leads["A-1"]["client_id"], leads["A-2"]["client_id"]
+    assert a1 != a2  # process merged nothing by itself
+    assert leads["A-3"]["status"] == "duplicate" and leads["A-3"]["client_id"] in (a1, a2)
+    proposals = leadctl.json("dedupe", "proposals")
+    assert len(proposals) == 1
+    p = proposals[0]
+    assert p["status"] == "open" and p["lead_id"] == leads["A-3"]["id"]
+    assert p["client_ids"][0] == leads["A-3"]["client_id"] and sorted(p["client_ids"]) == sorted([a1, a2])
+    assert "Ana Silva" in p["clients"]
+    leadctl("reprocess", "--bucket", "web", "--status", "duplicate")  # never proposed twice
+    assert len(leadctl.json("dedupe", "proposals", "--all")) == 1
+    scan = leadctl("dedupe", "scan")
+    assert "1 merge proposal(s) from process await a decision" in scan.stderr
+
+    before = _leads(leadctl)
+    done = leadctl.json("dedupe", "apply", str(p["proposal_id"]))
+    assert done[0]["status"] == "applied" and sorted(
+        [done[0]["survivor_id"], *done[0]["merged_ids"]]
+    ) == sorted([a1, a2])
+    after = _leads(leadctl)
+    assert after["A-1"]["client_id"] == after["A-2"]["client_id"] == after["A-3"]["client_id"]
+    assert leadctl.json("dedupe", "proposals") == []
+    shown = leadctl.json("dedupe", "proposals", "--all")[0]
+    assert shown["status"] == "applied" and shown["merge_id"] == done[0]["merge_id"]
+    again = leadctl("dedupe", "apply", str(p["proposal_id"]), ok=False)
+    assert again.exit_code == 1 and "is applied already" in again.stderr
+    leadctl("dedupe", "undo", str(done[0]["merge_id"]))  # reversible, as every merge
+    assert _leads(leadctl) == before
+
+
+def test_rejected_proposals_keep_clients_apart(leadctl: Leadctl, tmp_path: Path) -> None:
+    leads = _proposed(leadctl, tmp_path)
+    [p] = leadctl.json("dedupe", "proposals")
+    assert leadctl.json("dedupe", "reject", str(p["proposal_id"]))[0]["status"] == "rejected"
+    assert leadctl.json("dedupe", "proposals") == []
+    leadctl("reprocess", "--bucket", "web", "--status", "duplicate")
+    assert leadctl.json("dedupe", "proposals") == []  # a rejected set is not proposed again
+    assert "No open merge proposals." in leadctl("dedupe", "apply", "--all").stderr
+    assert _leads(leadctl)["A-1"]["client_id"] != _leads(leadctl)["A-2"]["client_id"]
+    assert leadctl("dedupe", "apply", ok=False).exit_code == 2
+    missing = leadctl("dedupe", "reject", "99", ok=False)
+    assert missing.exit_code == 1 and "no merge proposal 99" in missing.stderr
+    del leads
+
+
+def test_a_proposal_whose_clients_were_merged_meanwhile_is_superseded(
+    leadctl: Leadctl, tmp_path: Path
+) -> None:
+    _proposed(leadctl, tmp_path)
+    [p] = leadctl.json("dedupe", "proposals")
+    leadctl("dedupe", "scan", "--apply")  # merges Ana's two clients (and Bob's) on its own
+    done = leadctl.json("dedupe", "apply", "--all")
+    assert done == [{"proposal_id": p["proposal_id"], "status": "superseded", "merge_id": None}]

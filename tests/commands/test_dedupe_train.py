@@ -101,3 +101,31 @@ def test_switched_off_and_unknown_fields(leadctl: Leadctl, tmp_path: Path) -> No
     assert "name" not in fields
     summary = leadctl.json("process")
     assert summary["duplicate"] > 0  # the other fields still find duplicates
+
+
+def test_a_model_trained_with_other_levels_is_not_used(leadctl: Leadctl, tmp_path: Path) -> None:
+    """A model stored before a comparator gained a level (address: 'close street, other number')
+    is never read with shifted levels: it is out of force until retrained, and process says so."""
+    from sqlalchemy import select, update
+
+    from leadctl.storage import schema
+
+    data, mapping, _truth = _files(tmp_path, 200)
+    leadctl.rules = str(tmp_path / "rules.yaml")
+    leadctl("campaign", "create", "People")
+    leadctl("bucket", "create", "people", "--campaign", "People")
+    leadctl("load", str(data), "--bucket", "people", "--mapping", str(mapping))
+    leadctl("dedupe", "train")
+    assert leadctl.json("dedupe", "model")["in_force"]
+    M = schema.match_model
+    with leadctl.engine().begin() as conn:
+        mid, params = conn.execute(select(M.c.id, M.c.params)).one()
+        for f in params["fields"]:
+            if f["compare"] == "address":  # as stored by a leadctl with five address levels
+                f["m"], f["u"] = f["m"][:5], f["u"][:5]
+        conn.execute(update(M).where(M.c.id == mid).values(params=params))
+    assert not leadctl.json("dedupe", "model")["in_force"]
+    result = leadctl("process")
+    assert f"duplicate model {mid} was trained with other comparison levels" in result.stderr
+    leadctl("dedupe", "train")
+    assert leadctl.json("dedupe", "model")["in_force"]

@@ -54,7 +54,10 @@ def level(kind: str, a: str, b: str) -> str:
         ("address", "51st Street", "51st St.", "same"),  # St = Street; 51st stays 51st
         ("address", "12 North Main Street", "12 N Main St", "same"),
         ("address", "12 Main Street", "12 Mian Street", "same number, close street"),
-        ("address", "12 Main Street", "14 Main Street", "close street"),
+        ("address", "12 Main Street", "14 Main Street", "close street, other number"),
+        ("address", "Main Street", "14 Main Street", "close street, one number missing"),
+        ("address", "5g3 Franklin St", "543 Franklin Street", "same number, close street"),  # a typo
+        ("address", "12a Main St", "12 Main St", "same number, close street"),
         ("address", "51st Street", "52nd Street", "else"),
     ],
 )

@@ -33,6 +33,7 @@ def best_client(
     norms: Mapping[int, NormRecord],
     batch_index: Index,
     batch_campaigns: Mapping[int, int],
+    others: list[tuple[int, float]] | None = None,
 ) -> tuple[int, Comparison] | None:
     """The client a lead (``norm``, its ``keys``) duplicates, among stored clients (``by_key``:
     key -> [(client id, campaign id)], ``norms`` by client id) and this batch's new clients
@@ -42,6 +43,10 @@ def best_client(
 
     A stored exact key decides on the key itself: the keys of a merged client point to its
     survivor, whose own fields may no longer hold that e-mail or phone.
+
+    ``others`` (when given) receives the other stored clients the lead matches at or above the
+    threshold, best first, when the chosen client is a stored one: clients linked through this
+    lead, which intake proposes to merge (:mod:`.proposals`) rather than merging them itself.
     """
 
     def same_scope(camp: int) -> bool:
@@ -81,6 +86,10 @@ def best_client(
     if not scored:
         return None
     _sc, _order, cid = min(scored, key=lambda t: (-t[0], t[1]))
+    if others is not None and cid > 0:
+        others.extend(
+            (c, sc) for sc, (k, _o), c in sorted(scored, key=lambda t: (-t[0], t[1])) if k == 0 and c != cid
+        )
     cmp = compare(norm, norms[cid] if cid > 0 else batch_index.get(cid), cfg)
     if cid in exact_via and _sc >= 1.0 and not cmp.rule.startswith("exact:"):
         kind = exact_via[cid]

@@ -333,7 +333,17 @@ def _level_postcode(a: str, b: str) -> int:
 
 
 _HOUSE = re.compile(r"^\d+[a-z]?$")
+# A house number with one typo ("5g3" for 543): digits but for one character.
+_HOUSE_TYPO = re.compile(r"^(?=(?:[a-z]?\d){2})[a-z\d]{2,6}$")
 _ORDINAL = re.compile(r"^\d+(st|nd|rd|th)$")
+
+
+def _is_house(token: str) -> bool:
+    if _ORDINAL.match(token):
+        return False
+    return bool(_HOUSE.match(token)) or (
+        bool(_HOUSE_TYPO.match(token)) and sum(not c.isdigit() for c in token) == 1 and token[0].isdigit()
+    )
 
 
 @lru_cache(maxsize=1 << 17)
@@ -344,22 +354,35 @@ def _prep_address(raw: str) -> tuple[str, str] | None:
     if not tokens:
         return None
     number = ""
-    if _HOUSE.match(tokens[0]) and not _ORDINAL.match(tokens[0]) and len(tokens) > 1:
+    if _is_house(tokens[0]) and len(tokens) > 1:
         number, tokens = tokens[0], tokens[1:]
     street = " ".join(t if _ORDINAL.match(t) else STREET_WORDS.get(t, t) for t in tokens)
     return number, street
 
 
+def _same_number(a: str, b: str) -> bool:
+    """The same house number, or one spelt with a typo that put a letter in it (5g3 / 543); two
+    different digits (12 / 14) are two different numbers."""
+    if a == b:
+        return True
+    if a.isdigit() and b.isdigit():
+        return False
+    return OSA.distance(a, b) == 1
+
+
 def _level_address(a: tuple[str, str], b: tuple[str, str]) -> int:
-    """0 the same, 1 the same number and a close street, 2 a close street (number differs or
-    is missing), 3 the same number, a loosely similar street, 4 else."""
+    """0 the same, 1 the same number (or a typo of it) and a close street, 2 a close street and
+    a number on one side only, 3 a close street at another number (another building), 4 the
+    same number and a loosely similar street, 5 else."""
     if a == b:
         return 0
     s = _jw(a[1], b[1])
-    same_number = bool(a[0]) and a[0] == b[0]
-    if s >= 0.92:
-        return 1 if same_number else 2
-    return 3 if same_number and s >= 0.75 else 4
+    if a[0] and b[0]:
+        same = _same_number(a[0], b[0])
+        if s >= 0.92:
+            return 1 if same else 3
+        return 4 if same and s >= 0.75 else 5
+    return 2 if s >= 0.92 else 5
 
 
 def _tf_address(v: tuple[str, str]) -> str:
@@ -439,10 +462,17 @@ COMPARATORS: dict[str, Comparator] = {
         _str,
     ),
     "address": Comparator(
-        ("same", "same number, close street", "close street", "same number", "else"),
+        (
+            "same",
+            "same number, close street",
+            "close street, one number missing",
+            "close street, other number",
+            "same number",
+            "else",
+        ),
         _prep_address,
         _level_address,
-        _from_levels(_level_address, (1.0, 0.92, 0.7, 0.5, 0.0)),
+        _from_levels(_level_address, (1.0, 0.92, 0.8, 0.3, 0.5, 0.0)),
         _tf_address,
     ),
 }

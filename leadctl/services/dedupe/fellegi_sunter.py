@@ -88,6 +88,12 @@ class FSModel:
     def signature(self) -> str:
         return ";".join(f"{f.name}:{f.compare}" for f in self.fields)
 
+    @property
+    def fits_comparators(self) -> bool:
+        """Whether every field has the levels its comparator has now (a model stored before a
+        comparator gained a level must be retrained, not read with shifted levels)."""
+        return all(len(f.m) == len(f.u) == len(COMPARATORS[f.compare].levels) for f in self.fields)
+
     def levels(self, a: Sequence[Any], b: Sequence[Any]) -> Pattern:
         return tuple(
             MISSING if x is None or y is None else fast[0](x, y)

@@ -5,10 +5,17 @@ has; each empty field is filled from the other members in order (most complete f
 fields are merged the same way key by key. Nothing is deleted: merged clients stay, marked
 ``merged_into_id``, their leads are re-pointed to the survivor, and the merge row keeps
 everything needed for ``dedupe undo`` to put it all back.
+
+Assignments: a person is held by one rep at most, so a merge ends each merged client's active
+assignment (``ended_reason`` ``merged``, an ``unassigned`` event naming the merge) and its
+re-pointed leads show the survivor's rep. The merge row keeps the assignments it ended; undo
+restarts each one with the same rep (rule ``restored``, an ``assigned`` event naming the merge)
+unless the rep is no longer active or the client was given a rep since (``assignments_not_restored``).
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import bindparam, insert, select, update
@@ -18,6 +25,7 @@ from leadctl.errors import ConflictError, NotFound
 from leadctl.rules import Rules
 from leadctl.services import events as timeline
 from leadctl.services.admin.common import actor
+from leadctl.services.assign import ledger
 from leadctl.services.dedupe.client_keys import refresh_keys
 from leadctl.services.dedupe.clustering import Cluster
 from leadctl.services.dedupe.config import MatchConfig, plan
@@ -28,11 +36,13 @@ from leadctl.storage.engine import write
 from leadctl.storage.locks import intake_lock
 from leadctl.storage.sqlfunc import in_chunks
 from leadctl.timeutil import now
-from leadctl.vocab import EventKind
+from leadctl.vocab import AssignmentEnd, AssignmentRule, EventKind
 
 C = schema.client
 L = schema.lead
 M = schema.merge
+A = schema.assignment
+R = schema.rep
 PERSON_FIELDS = schema.PERSON_COLUMNS
 # Client fields a merge fills in from the other members (custom fields merge key by key).
 MERGED_FIELDS = (*PERSON_FIELDS, "external_id")
@@ -66,9 +76,11 @@ def merge_cluster(
             (L.c.client_id.in_(others)) | (L.c.duplicate_of_client_id.in_(others))
         )
     ).all()
+    held = _held(conn, others)
     snapshot = {
         "survivor": before,
         "leads": {str(lid): {"client_id": c, "duplicate_of_client_id": d} for lid, c, d in leads},
+        "assignments": held,
     }
     explanation = {
         "links": [
@@ -98,8 +110,22 @@ def merge_cluster(
     ).scalar_one()
     conn.execute(update(C).where(C.c.id == survivor_id).values(**merged, updated_at=ts))
     conn.execute(update(C).where(C.c.id.in_(others)).values(merged_into_id=survivor_id, updated_at=ts))
+    if held:
+        ledger.end(
+            conn,
+            [h["client_id"] for h in held],
+            AssignmentEnd.MERGED,
+            actor=who,
+            at=ts,
+            data={"merge_id": merge_id, "into_client": survivor_id},
+        )
     if leads:
-        conn.execute(update(L).where(L.c.client_id.in_(others)).values(client_id=survivor_id, updated_at=ts))
+        rep = select(C.c.manager_id).where(C.c.id == survivor_id).scalar_subquery()
+        conn.execute(
+            update(L)
+            .where(L.c.client_id.in_(others))
+            .values(client_id=survivor_id, manager_id=rep, updated_at=ts)
+        )
         conn.execute(
             update(L).where(L.c.duplicate_of_client_id.in_(others)).values(duplicate_of_client_id=survivor_id)
         )
@@ -120,9 +146,57 @@ def merge_cluster(
     return {"merge_id": merge_id, "survivor_id": survivor_id, "merged_ids": others, "leads_moved": len(leads)}
 
 
+def _held(conn: Connection, client_ids: list[int]) -> list[dict[str, Any]]:
+    """The active assignments of ``client_ids`` (what a merge ends and its undo restarts)."""
+    q = (
+        select(A.c.id, A.c.client_id, A.c.rep_id, A.c.campaign_id, A.c.rule)
+        .where(A.c.client_id.in_(client_ids), A.c.ended_at.is_(None))
+        .order_by(A.c.client_id)
+    )
+    return [
+        {"assignment_id": i, "client_id": c, "rep_id": r, "campaign_id": k, "rule": rule}
+        for i, c, r, k, rule in conn.execute(q)
+    ]
+
+
+def _restart(
+    conn: Connection, merge_id: int, held: list[dict[str, Any]], who: str, at: datetime
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Give each merged client back the rep the merge ended; return (restored, not restored)."""
+    if not held:
+        return [], []
+    reps = {
+        rid: (email, bool(on))
+        for rid, email, on in conn.execute(
+            select(R.c.id, R.c.email, R.c.active).where(R.c.id.in_({h["rep_id"] for h in held}))
+        )
+    }
+    taken = ledger.active(conn, [h["client_id"] for h in held])
+    restart: list[ledger.NewAssignment] = []
+    restored: list[dict[str, Any]] = []
+    skipped: list[dict[str, Any]] = []
+    for h in held:
+        email, on = reps.get(h["rep_id"], (None, False))
+        row = {"client_id": h["client_id"], "rep": email}
+        why = "rep inactive" if not on else "held by another rep" if h["client_id"] in taken else None
+        if why:
+            skipped.append({**row, "why": why})
+            continue
+        reason = {"merge_id": merge_id, "restores_assignment": h["assignment_id"], "previous_rule": h["rule"]}
+        restart.append(
+            ledger.NewAssignment(
+                h["client_id"], h["rep_id"], h["campaign_id"], AssignmentRule.RESTORED, reason
+            )
+        )
+        restored.append(row)
+    ledger.start(conn, restart, actor=who, at=at)
+    return restored, skipped
+
+
 def undo(engine: Engine, rules: Rules, merge_id: int) -> dict[str, Any]:
     """Put back everything a merge changed: survivor fields, merged clients, re-pointed leads
-    (except leads changed since, which keep their state: ``leads_kept``)."""
+    (except leads changed since, which keep their state: ``leads_kept``) and the assignments it
+    ended (``assignments_restored``; those it cannot: ``assignments_not_restored``)."""
     config = plan(rules.duplicates)
     with write(engine) as conn:
         intake_lock(conn)
@@ -167,6 +241,11 @@ def undo(engine: Engine, rules: Rules, merge_id: int) -> dict[str, Any]:
                     for r in lead_rows
                 ),
             )
+        restored, skipped = _restart(conn, merge_id, m["snapshot"].get("assignments", []), who, ts)
+        if lead_rows:  # each restored lead shows its own client's rep again
+            rep = select(C.c.manager_id).where(C.c.id == L.c.client_id).scalar_subquery()
+            for cond in in_chunks(conn, L.c.id, [r["b_id"] for r in lead_rows]):
+                conn.execute(update(L).where(cond).values(manager_id=rep))
         conn.execute(update(M).where(M.c.id == merge_id).values(undone_at=ts, undone_by=who))
         refresh_keys(conn, involved, config)
         # A client given back no lead (all changed since the merge) absorbs nothing: it retires.
@@ -177,6 +256,8 @@ def undo(engine: Engine, rules: Rules, merge_id: int) -> dict[str, Any]:
         "restored_clients": m["merged_ids"],
         "leads_restored": len(lead_rows),
         "leads_kept": kept,
+        "assignments_restored": restored,
+        "assignments_not_restored": skipped,
     }
 
 

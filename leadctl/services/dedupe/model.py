@@ -30,8 +30,11 @@ KNOWN_FIELDS = frozenset(
 )
 
 
-def unknown_fields(config: MatchConfig, custom_columns: Iterable[str]) -> list[str]:
-    """Warnings for compared or blocking fields that match no column of the data."""
+def unknown_fields(config: MatchConfig, custom_columns: Iterable[str] | None) -> list[str]:
+    """Warnings for compared or blocking fields that match no column of the data (none when
+    no data was seen: ``custom_columns`` None)."""
+    if custom_columns is None:
+        return []
     present = set(custom_columns)
     named = [r.name for r in config.active_fields]
     named += [f for rule in config.field_blocking for f, _t in rule]
@@ -46,13 +49,14 @@ def unknown_fields(config: MatchConfig, custom_columns: Iterable[str]) -> list[s
     return out
 
 
-def custom_columns(conn: Connection, where: Any = None, sample: int = 2000) -> set[str]:
-    """Custom field names found on (a sample of) the leads."""
+def custom_columns(conn: Connection, where: Any = None, sample: int = 2000) -> set[str] | None:
+    """Custom field names found on (a sample of) the leads (None: no lead in scope)."""
     q = select(L.c.custom).limit(sample)
     if where is not None:
         q = q.where(where)
-    out: set[str] = set()
+    out: set[str] | None = None
     for (custom,) in conn.execute(q):
+        out = out if out is not None else set()
         if isinstance(custom, Mapping):
             out.update(str(k) for k in custom)
     return out
@@ -72,19 +76,28 @@ def plan_for(
     threshold: float | None = None,
     *,
     report: Reporter = SILENT,
+    leads: Any = None,
 ) -> MatchConfig:
     """The plan for the rules in force, scored by the newest stored model fitting its fields
-    (fields that match no column are reported as warnings when ``report`` is not silent)."""
+    (fields that match no column of the leads in scope — ``leads``, a condition — are reported
+    as warnings when ``report`` is not silent)."""
     from leadctl.services.dedupe.fellegi_sunter import FSModel
 
     config = plan(section, threshold)
     if report is not SILENT:
-        for text in unknown_fields(config, custom_columns(conn)):
+        for text in unknown_fields(config, custom_columns(conn, leads)):
             report.warn(text)
     row = _latest(conn, config.signature)
     if row is None:
         return config
-    return config.with_model(FSModel.from_json(row["params"], dict(row["summary"])))
+    model = FSModel.from_json(row["params"], dict(row["summary"]))
+    if not model.fits_comparators:
+        report.warn(
+            f"duplicate model {row['id']} was trained with other comparison levels than this "
+            "leadctl's: it is not used (run 'leadctl dedupe train' again)"
+        )
+        return config
+    return config.with_model(model)
 
 
 def train(
@@ -162,6 +175,7 @@ def show(engine: Engine, rules: Rules) -> dict[str, Any]:
     if row is None:
         raise NotFound("no trained duplicate model yet (run 'leadctl dedupe train')")
     model = FSModel.from_json(row["params"])
+    applies = applies and model.fits_comparators
     lam = 2**model.prior / (1 + 2**model.prior)
     return {
         "model_id": row["id"],

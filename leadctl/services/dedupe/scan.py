@@ -38,6 +38,7 @@ class ScanResult:
     stats: ScanStats
     warnings: list[str] = field(default_factory=list)
     merges: list[dict[str, Any]] = field(default_factory=list)
+    proposals: int = 0  # open merge proposals from process (leadctl dedupe proposals)
 
 
 def _client_query(campaign_id: int | None, bucket_id: int | None) -> Any:
@@ -58,7 +59,7 @@ def _completeness(client: dict[str, Any]) -> int:
     return sum(1 for f in PERSON_FIELDS if client.get(f) not in (None, ""))
 
 
-def _ordered(members: list[int], clients: dict[int, dict[str, Any]]) -> list[int]:
+def survivor_order(members: list[int], clients: dict[int, dict[str, Any]]) -> list[int]:
     """Survivor first: most complete, then earliest (lowest id)."""
     return sorted(members, key=lambda cid: (-_completeness(clients[cid]), cid))
 
@@ -109,8 +110,10 @@ def scan(
         # Only cluster members are kept in full (a scan of a million clients stays small).
         clients = fetch_clients(conn, [cid for c in clusters for cid in _ids(c)])
         for c in clusters:
-            c.members[:] = _ordered(_ids(c), clients)
-        result = ScanResult(clusters, clients, stats, warnings.texts)
+            c.members[:] = survivor_order(_ids(c), clients)
+        from leadctl.services.dedupe.proposals import count_open
+
+        result = ScanResult(clusters, clients, stats, warnings.texts, proposals=count_open(conn))
         if apply:
             who = actor()
             for c in clusters:

@@ -201,7 +201,9 @@ def summary_rows(model: FSModel) -> list[dict[str, Any]]:
     """One row per field level: m, u and the match weight (log2 m/u)."""
     rows = []
     for f in model.fields:
-        for k, (name, m, u, w) in enumerate(zip(f.levels, f.m, f.u, f.weights, strict=True)):
+        # a model stored with other levels (out of force) shows what it has: levels by number
+        names = f.levels if len(f.levels) == len(f.m) else tuple(f"level {k}" for k in range(len(f.m)))
+        for k, (name, m, u, w) in enumerate(zip(names, f.m, f.u, f.weights, strict=True)):
             rows.append(
                 {
                     "field": f.name,

@@ -43,6 +43,7 @@ from leadctl.reporting import SILENT, Reporter
 from leadctl.rules import Rules
 from leadctl.services import events as timeline
 from leadctl.services.assign import routing
+from leadctl.services.dedupe import proposals
 from leadctl.services.dedupe.blocking import Index
 from leadctl.services.dedupe.candidates import best_client
 from leadctl.services.dedupe.client_keys import fetch_clients, refresh_keys, survivors
@@ -391,12 +392,18 @@ class Pipeline:
         campaigns: dict[int, int] = {}  # new client -> its campaign
         # Duplicates decided before some of this batch's clients existed: (outcome, norm, clients then).
         early: list[tuple[int, Any, list[str], int]] = []
+        linked: list[proposals.Linked] = []
         for lead, norm, keys in valid:
             own_client = own.get(lead["id"])
             if own_client is not None and own_client not in retired_own:
                 outcomes.append(Outcome(lead["id"], LeadStatus.PROCESSED, client_id=own_client))
                 continue
-            found = best_client(cfg, lead["campaign_id"], norm, keys, by_key, norms, batch_index, campaigns)
+            also: list[tuple[int, float]] = []  # other stored clients it matches: proposed merges
+            found = best_client(
+                cfg, lead["campaign_id"], norm, keys, by_key, norms, batch_index, campaigns, also
+            )
+            if found is not None and also:
+                linked.append(proposals.Linked(lead["id"], found[0], found[1].score, also))
             if own_client is not None:
                 if found is None:  # nobody else has the person: the lead takes its client back
                     outcomes.append(Outcome(lead["id"], LeadStatus.PROCESSED, client_id=own_client))
@@ -442,6 +449,7 @@ class Pipeline:
         if write_changes:
             managers = {cid: c["manager_id"] for cid, c in clients.items()}
             self._write(conn, leads, outcomes, new_clients, managers)
+            proposals.propose(conn, linked, who=self.who)
             if own:
                 self._own_clients(conn, own)
             self._track(valid, outcomes, [*(c["_keys"] for c in new_clients.values()), reclaimed_keys])

@@ -53,7 +53,7 @@ def run(
     from leadctl.services.dedupe.model import plan_for
 
     with engine.connect() as conn:
-        config = plan_for(conn, rules.duplicates)
+        config = plan_for(conn, rules.duplicates, report=report, leads=and_(*filters))
     summary = ProcessSummary(dry_run=dry_run)
     pipeline = Pipeline(rules, config, summary, reprocess=reprocess, who=actor())
     last: tuple[datetime, int] | None = None  # (registered_at, id) of the last lead visited
