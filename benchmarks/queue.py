@@ -121,7 +121,7 @@ def _wall(url: str, rules: Path, *args: str) -> float:
 
 def _in_process(url: str, rules_path: Path) -> tuple[float, float, int]:
     from leadctl.rules import load_rules
-    from leadctl.services.work import queue
+    from leadctl.services.work import dialer, queue
     from leadctl.storage.engine import open_engine
 
     engine = open_engine(url)
@@ -133,7 +133,7 @@ def _in_process(url: str, rules_path: Path) -> tuple[float, float, int]:
         q.append(time.perf_counter() - t)
         rows = res.considered
         t = time.perf_counter()
-        claim = queue.claim_next(engine, rules, "rep0@bench.example")
+        claim = dialer.claim_next(engine, rules, "rep0@bench.example")
         n.append(time.perf_counter() - t)
         assert claim.record is not None
     engine.dispose()

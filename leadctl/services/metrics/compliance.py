@@ -1,6 +1,6 @@
 """Calling compliance: attempts refused (``call_blocked``) and logged calls that broke a rule (``call_violation``).
 
-``record_violations(conn, keys, created_at)`` runs inside ``activity log`` / ``activity import``
+``record_violations(conn, keys, created_at, rules=…)`` runs inside ``activity log`` / ``activity import``
 (one marked call in ``services/work/activities.py``): of the calls just inserted (their
 ``activity_key`` among ``keys`` and ``created_at`` this run's — a re-imported row is old and
 is never judged twice) it finds those placed to a do-not-contact client, beyond the rolling
@@ -31,23 +31,8 @@ ACT, C, E, R = schema.activity, schema.client, schema.lead_event, schema.rep
 GROUPINGS = ("reason", "rep", "day")
 
 
-def current_rules() -> Rules:
-    """The rules of the running command (``--rules`` included), else the configured file."""
-    import click
-
-    ctx = click.get_current_context(silent=True)
-    obj = ctx.find_root().obj if ctx is not None else None
-    rules = getattr(obj, "rules", None)
-    if isinstance(rules, Rules):
-        return rules
-    from leadctl.config import rules_path
-    from leadctl.rules import load_rules
-
-    return load_rules(rules_path(None))
-
-
 def record_violations(
-    conn: Connection, keys: Iterable[str], created_at: datetime, *, actor: str, rules: Rules | None = None
+    conn: Connection, keys: Iterable[str], created_at: datetime, *, actor: str, rules: Rules
 ) -> int:
     """Append a ``call_violation`` for each new call among ``keys`` that broke a rule; how many."""
     from leadctl.services import events as timeline
@@ -71,7 +56,6 @@ def record_violations(
         calls += [dict(r) for r in conn.execute(q).mappings()]
     if not calls:
         return 0
-    rules = rules or current_rules()
     clock = calling.Clock(rules, created_at)
     judged = []
     for c in calls:

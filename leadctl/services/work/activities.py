@@ -36,6 +36,7 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Connection, Engine
 
 from leadctl.errors import InputError, NotFound
+from leadctl.rules import Rules
 from leadctl.services import events as timeline
 from leadctl.services.admin.common import actor as current_actor
 from leadctl.services.assign import ledger
@@ -425,13 +426,15 @@ def move_to_terminal(
 
 
 def insert_activities(
-    conn: Connection, rows: list[tuple[Any, ...]], *, at: datetime, actor: str
+    conn: Connection, rows: list[tuple[Any, ...]], *, at: datetime, actor: str, rules: Rules
 ) -> list[int]:
     """Insert activity rows (values in ``COLUMNS`` order, ``created_at`` = ``at``), skipping
     those whose ``activity_key`` is already stored; return the ids of the rows inserted.
 
     Every activity enters the database here (``activity log`` and ``activity import``), so
-    what follows from new activities hooks in here once, with the ids and the ``actor``. The
+    what follows from new activities hooks in here once, with the ids, the ``actor`` and the
+    command's ``rules`` (passed down, never looked up: the stage machine's thresholds and the
+    calling rules the compliance check judges by). The
     ids are those of this call's keys created at ``at`` (an older row with the same key was
     created by an earlier transaction): one indexed look-up per chunk of keys.
     """
@@ -442,9 +445,9 @@ def insert_activities(
     ids: list[int] = []
     for cond in in_chunks(conn, ACT.c.activity_key, (r[0] for r in rows)):
         ids += conn.execute(select(ACT.c.id).where(cond, ACT.c.created_at == at)).scalars()
-    stages.apply_activities(conn, ids, actor=actor)  # the stage machine folds the new activities in
+    stages.apply_activities(conn, ids, actor=actor, rules=rules)  # the stage machine folds them in
     calls = [r[0] for r in rows if r[COLUMNS.index("type")] == ActivityType.CALL]
-    compliance.record_violations(conn, calls, at, actor=actor)  # calls that broke a calling rule
+    compliance.record_violations(conn, calls, at, actor=actor, rules=rules)  # calls that broke a rule
     return ids
 
 
@@ -483,6 +486,7 @@ def _write_chunk(
     source: str,
     who: str,
     ts: datetime,
+    rules: Rules,
 ) -> None:
     rows: list[tuple[Any, ...]] = []
     reps = resolver.reps
@@ -502,7 +506,7 @@ def _write_chunk(
             prev = terminal.get(cid)
             if prev is None or prev[0] != Stage.DO_NOT_CONTACT:
                 terminal[cid] = (stage, f"activity:{key}")
-    inserted = len(insert_activities(conn, rows, at=ts, actor=who))
+    inserted = len(insert_activities(conn, rows, at=ts, actor=who, rules=rules))
     summary.imported += inserted
     summary.already_imported += len(rows) - inserted
     if rejected:
@@ -512,7 +516,7 @@ def _write_chunk(
         rejected.clear()
 
 
-def import_file(engine: Engine, path: str, *, chunk_rows: int = CHUNK_ROWS) -> ImportSummary:
+def import_file(engine: Engine, rules: Rules, path: str, *, chunk_rows: int = CHUNK_ROWS) -> ImportSummary:
     """Import activities from a CSV or JSON Lines file (``-``: stdin); see the module docstring."""
     name, stream = open_source(path)
     source = name if name == "stdin" else str(Path(name).resolve())
@@ -531,9 +535,9 @@ def import_file(engine: Engine, path: str, *, chunk_rows: int = CHUNK_ROWS) -> I
                 continue
             chunk.append(p)
             if len(chunk) >= chunk_rows:
-                _write_chunk(conn, resolver, chunk, summary, rejected, terminal, source, who, ts)
+                _write_chunk(conn, resolver, chunk, summary, rejected, terminal, source, who, ts, rules)
                 chunk = []
-        _write_chunk(conn, resolver, chunk, summary, rejected, terminal, source, who, ts)
+        _write_chunk(conn, resolver, chunk, summary, rejected, terminal, source, who, ts, rules)
         if terminal:
             moved, ended = move_to_terminal(conn, terminal, actor=who, at=ts)
             summary.stages_changed, summary.assignments_ended = len(moved), ended
@@ -542,6 +546,7 @@ def import_file(engine: Engine, path: str, *, chunk_rows: int = CHUNK_ROWS) -> I
 
 def log_activity(
     engine: Engine,
+    rules: Rules,
     *,
     client: int | None = None,
     lead: int | None = None,
@@ -578,7 +583,7 @@ def log_activity(
         row: tuple[Any, ...] = (key, cid, rep_id, campaign, p.type, p.outcome, p.at, p.verified_dial)
         row += (p.duration_s,)
         row += (p.callback_at, p.meeting_at, p.note, "log", who, ts)
-        recorded = len(insert_activities(conn, [row], at=ts, actor=who)) == 1
+        recorded = len(insert_activities(conn, [row], at=ts, actor=who, rules=rules)) == 1
         stage = TERMINAL_OUTCOMES.get(p.outcome)
         if stage is not None and recorded:
             move_to_terminal(conn, {cid: (stage, f"activity:{key}")}, actor=who, at=ts)
