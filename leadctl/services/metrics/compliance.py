@@ -6,7 +6,7 @@
 is never judged twice) it finds those placed to a do-not-contact client, beyond the rolling
 24-hour cap of the client's state, or outside the calling window in the client's zones, and
 appends one ``call_violation`` event each. Set-based: one look-up of the new calls with their
-clients, one of the earlier calls of capped clients, the window a point check per call.
+clients, one of the earlier calls of earlier clients, the window a point check per call.
 
 ``compliance(engine, since, by)`` is the metric: both kinds counted per reason (and rep or
 day) with one SQL aggregate over the timeline.
@@ -61,11 +61,12 @@ def record_violations(
     for c in calls:
         zones, policy = calling.context(rules, clock, c)
         judged.append((c, zones, policy))
-    capped = {c["client_id"] for c, _z, p in judged if p.cap_24h}
+    cool = rules.cooldown.after_call_hours
+    earlier = {c["client_id"] for c, _z, p in judged if p.cap_24h or cool > 0}  # need earlier calls
     history: dict[int, list[datetime]] = {}
-    if capped:
-        lo = min(c["at"] for c, _z, p in judged if p.cap_24h) - timedelta(hours=24)
-        for cond in in_chunks(conn, ACT.c.client_id, capped):
+    if earlier:
+        lo = min(c["at"] for c, _z, p in judged if p.cap_24h or cool > 0) - timedelta(hours=max(24, cool))
+        for cond in in_chunks(conn, ACT.c.client_id, earlier):
             q2 = select(ACT.c.client_id, ACT.c.at, ACT.c.id).where(
                 cond, ACT.c.type == ActivityType.CALL.value, ACT.c.at >= lo
             )
@@ -76,13 +77,16 @@ def record_violations(
     events = []
     for c, zones, policy in judged:
         before = 0
+        times = history.get(c["client_id"], [])
         if policy.cap_24h:
-            times = history.get(c["client_id"], [])
             before = bisect.bisect_left(times, c["at"]) - bisect.bisect_left(
                 times, c["at"] - timedelta(hours=24)
             )
+        k = bisect.bisect_left(times, c["at"])  # the person's previous call (any rep), for the cooldown
+        previous = times[k - 1] if k else None
         dnc = c["stage"] == Stage.DO_NOT_CONTACT and (c["stage_at"] is None or c["stage_at"] <= c["at"])
-        rule = calling.violation(clock, zones, policy, c["at"], dnc=dnc, calls_before=before)
+        rule = calling.violation(clock, zones, policy, c["at"], dnc=dnc, calls_before=before,
+                                 previous_call=previous, cooldown_hours=cool)  # fmt: skip
         if rule is not None:
             events.append(
                 Event(
