@@ -289,13 +289,22 @@ def move_to_terminal(
 
 
 def insert_activities(
-    conn: Connection, rows: list[tuple[Any, ...]], *, at: datetime, actor: str, rules: Rules
+    conn: Connection,
+    rows: list[tuple[Any, ...]],
+    *,
+    at: datetime,
+    actor: str,
+    rules: Rules,
+    stage_later: set[int] | None = None,
 ) -> list[int]:
     """Insert activity rows (values in ``COLUMNS`` order, ``created_at`` = ``at``), skipping
     those whose ``activity_key`` is already stored; return the ids of the rows inserted.
 
     Every activity enters the database here (``activity log`` and ``activity import``), so
     what follows from new activities hooks in here once, with the ids, the ``actor`` and the
+    command's ``rules``; with ``stage_later`` the touched clients are added to it and the
+    caller folds their stages once (``stages.restage``) when all its rows are in (an import
+    of many chunks re-folds each client once, not once per chunk). The ids, the ``actor`` and the
     command's ``rules`` (passed down, never looked up: the stage machine's thresholds and the
     calling rules the compliance check judges by). The
     ids are those of this call's keys created at ``at`` (an older row with the same key was
@@ -306,9 +315,15 @@ def insert_activities(
     if not bulk.insert_ignore(conn, ACT, COLUMNS, [rows], ("activity_key",)):
         return []
     ids: list[int] = []
+    touched: set[int] = set()
     for cond in in_chunks(conn, ACT.c.activity_key, (r[0] for r in rows)):
-        ids += conn.execute(select(ACT.c.id).where(cond, ACT.c.created_at == at)).scalars()
-    stages.apply_activities(conn, ids, actor=actor, rules=rules)  # the stage machine folds them in
+        for aid, cid in conn.execute(select(ACT.c.id, ACT.c.client_id).where(cond, ACT.c.created_at == at)):
+            ids.append(aid)
+            touched.add(cid)
+    if stage_later is not None:  # an import folds every touched client once, after its last chunk
+        stage_later |= touched
+    else:  # the stage machine folds the new activities in
+        stages.restage(conn, touched, actor=actor, rules=rules, terminal=False)
     calls = [r[0] for r in rows if r[COLUMNS.index("type")] == ActivityType.CALL]
     compliance.record_violations(conn, calls, at, actor=actor, rules=rules)  # calls that broke a rule
     if calls:
@@ -419,6 +434,7 @@ def _write_chunk(
     who: str,
     ts: datetime,
     rules: Rules,
+    touched: set[int],
 ) -> None:
     rows: list[tuple[Any, ...]] = []
     reps = resolver.reps
@@ -438,7 +454,7 @@ def _write_chunk(
             prev = terminal.get(cid)
             if prev is None or prev[0] != Stage.DO_NOT_CONTACT:
                 terminal[cid] = (stage, f"activity:{key}")
-    inserted = len(insert_activities(conn, rows, at=ts, actor=who, rules=rules))
+    inserted = len(insert_activities(conn, rows, at=ts, actor=who, rules=rules, stage_later=touched))
     summary.imported += inserted
     summary.already_imported += len(rows) - inserted
     if rejected:
@@ -457,6 +473,7 @@ def import_file(engine: Engine, rules: Rules, path: str, *, chunk_rows: int = CH
     with stream, write(engine) as conn:
         resolver = _Resolver(conn)
         terminal: dict[int, tuple[Stage, str]] = {}
+        touched: set[int] = set()
         rejected: list[tuple[Any, ...]] = []
         chunk: list[Parsed] = []
         for line, values, raw in records(name, stream, summary):
@@ -467,9 +484,12 @@ def import_file(engine: Engine, rules: Rules, path: str, *, chunk_rows: int = CH
                 continue
             chunk.append(p)
             if len(chunk) >= chunk_rows:
-                _write_chunk(conn, resolver, chunk, summary, rejected, terminal, source, who, ts, rules)
+                _write_chunk(
+                    conn, resolver, chunk, summary, rejected, terminal, source, who, ts, rules, touched
+                )
                 chunk = []
-        _write_chunk(conn, resolver, chunk, summary, rejected, terminal, source, who, ts, rules)
+        _write_chunk(conn, resolver, chunk, summary, rejected, terminal, source, who, ts, rules, touched)
+        stages.restage(conn, touched, actor=who, rules=rules, now=ts, terminal=False)
         if terminal:
             moved, ended = move_to_terminal(conn, terminal, actor=who, at=ts)
             summary.stages_changed, summary.assignments_ended = len(moved), ended
