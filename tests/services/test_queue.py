@@ -183,7 +183,7 @@ def test_the_queue_scores_lazily_but_ranks_exactly_as_full_scoring(
     rng = random.Random(7)
     w = world(open_engine(db_url))
     titles = ["VP Sales", "Manager", "Intern", None]
-    for i in range(60):
+    for _i in range(60):
         stage = rng.choice(["untouched", "attempted", "engaged"])
         created = NOW - timedelta(hours=rng.randint(0, 24 * 40))
         cid = w.client("ana", stage=stage, created=created, title=rng.choice(titles))

@@ -475,7 +475,7 @@ def top_priorities(
     ]  # by upper bound, best first
     done = [0] * len(order)  # how many of each group (a prefix of ``order``) are exact
     open_groups = set(range(len(order)))
-    step = max(k, 25)
+    step = 2 * k  # first round: twice the k best bounds; then the rest of any group still open
     while open_groups:
         batch: list[int] = []
         for gi in sorted(open_groups):
@@ -491,7 +491,7 @@ def top_priorities(
             totals = sorted((exact[i].total for i in grp[: done[gi]]), reverse=True)
             if len(totals) >= k and cheap[grp[done[gi]]].total + extra < totals[k - 1]:
                 open_groups.discard(gi)
-        step *= 2
+        step = max(len(grp) for grp in order)  # at most two rounds: two look-ups of the lazy parts
     out = dict(exact)
     for cid, p in cheap.items():
         if cid not in out:
