@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from leadctl.errors import InputError
 from leadctl.rules import load_rules
+from leadctl.services.work import calling as calling_mod
 from leadctl.services.work import dialer, queue
 from leadctl.storage import schema
 from leadctl.storage.engine import open_engine
@@ -167,6 +168,13 @@ def test_queue_always_rules_file_is_valid(tmp_path: Path) -> None:
     p = tmp_path / "r.yaml"
     p.write_text(ALWAYS, encoding="utf-8")
     assert load_rules(p).calling.default.days[6] == (0, 24 * 60)
+    rules = load_rules(p)
+    clock = calling_mod.Clock(rules, NOW)
+    night = NOW.replace(hour=8)  # 03:00 in New York
+    for region in ({"state": "NY", "country": "US"}, {"state": "FL", "country": "US"}):
+        row = {"timezone": "America/New_York", "timezone_candidates": None, **region}
+        zones, policy = calling_mod.context(rules, clock, row)
+        assert clock.allowed_at(zones, policy, night)
 
 
 def test_the_queue_scores_lazily_but_ranks_exactly_as_full_scoring(
