@@ -38,10 +38,14 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+# Run as a script, its own folder comes first on sys.path, and benchmarks/queue.py would shadow
+# the standard library's queue (psycopg imports it): drop that entry.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "benchmarks"]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.load import _pg_database  # noqa: E402
+from leadctl.rules import load_rules  # noqa: E402
 from leadctl.services.work import activities  # noqa: E402
 from leadctl.storage import bulk, schema  # noqa: E402
 from leadctl.storage.engine import open_engine, write  # noqa: E402
@@ -49,6 +53,7 @@ from leadctl.vocab import OUTCOMES_BY_TYPE, ActivityType  # noqa: E402
 
 TARGET = "≥ 20,000 rows/s"
 REPS = 200
+RULES = load_rules(None)
 T0 = datetime(2026, 3, 1, tzinfo=UTC)
 
 
@@ -184,10 +189,10 @@ def _measure(
     engine = open_engine(url)
     try:
         start, cpu = time.perf_counter(), time.process_time()
-        first = activities.import_file(engine, str(path))
+        first = activities.import_file(engine, RULES, str(path))
         seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
         start = time.perf_counter()
-        again = activities.import_file(engine, str(path))
+        again = activities.import_file(engine, RULES, str(path))
         again_s = time.perf_counter() - start
     finally:
         engine.dispose()

@@ -81,6 +81,7 @@ def log_cmd(
         raise click.UsageError("give exactly one of --client ID or --lead ID")
     row = activities.log_activity(
         app.engine(),
+        app.rules,
         client=client_id,
         lead=lead_id,
         rep=rep,
@@ -119,7 +120,7 @@ def import_cmd(app: AppContext, path: str, fmt: str) -> None:
     from leadctl.output import message, render, render_record, warn
     from leadctl.services.work import activities
 
-    summary = activities.import_file(app.engine(), path)
+    summary = activities.import_file(app.engine(), app.rules, path)
     if summary.ignored_columns:
         warn(f"ignored column(s): {', '.join(summary.ignored_columns)}")
     for line in summary.rejections:

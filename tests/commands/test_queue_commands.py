@@ -63,8 +63,11 @@ def test_violations_are_recorded_at_log_and_import_and_counted(leadctl: Leadctl,
     dnc = w.client("ana", stage="do_not_contact")
     log = ("activity", "log", "--rep", "ana@example.com", "--type", "call", "--outcome", "no_answer")
     leadctl(*log, "--client", str(fl), "--at", "2026-03-04T01:30:00Z")  # 20:30 in Florida: window
-    for h in (14, 15, 16):  # 09:00-11:00: fine, but the third one is the fourth call in 24 h
+    for h in (13, 17, 21):  # 08:00-16:00, 4 h apart: fine, but the third one is the fourth call in 24 h
         leadctl(*log, "--client", str(fl), "--at", f"2026-03-04T{h}:00:00Z")
+    cool = w.client("ana")  # New York: called again 1 h after a call by another rep (the 4 h cooldown)
+    leadctl(*log[:3], "bo@example.com", *log[4:], "--client", str(cool), "--at", "2026-03-04T14:00:00Z")
+    leadctl(*log, "--client", str(cool), "--at", "2026-03-04T15:00:00Z")
     f = tmp_path / "calls.csv"
     f.write_text(f"activity_id,at,rep,client_id,type,outcome\nx1,2026-03-04T15:00:00Z,ana@example.com,{dnc},call,conversation\n",
                  encoding="utf-8")  # fmt: skip
@@ -74,7 +77,7 @@ def test_violations_are_recorded_at_log_and_import_and_counted(leadctl: Leadctl,
     with w.engine.connect() as conn:
         got = conn.execute(select(E.c.client_id, E.c.data).where(E.c.kind == EventKind.CALL_VIOLATION)).all()
     assert sorted((cid, d["rule"]) for cid, d in got) == sorted(
-        [(fl, "calling_window"), (fl, "call_cap"), (dnc, "do_not_contact")]
+        [(fl, "calling_window"), (fl, "call_cap"), (dnc, "do_not_contact"), (cool, "cooldown")]
     )
     with freeze_time(NOW + timedelta(hours=1)):
         leadctl("next", "--rep", "ana", "--client", str(fl), ok=False)  # refused: cooldown
@@ -85,7 +88,7 @@ def test_violations_are_recorded_at_log_and_import_and_counted(leadctl: Leadctl,
         "calling_window": (0, 1),
         "call_cap": (0, 1),
         "do_not_contact": (0, 1),
-        "cooldown": (1, 0),
+        "cooldown": (1, 1),
     }
     assert {r["rep"] for r in by_rep} == {"ana@example.com"}
 

@@ -12,10 +12,11 @@ from leadctl.storage.engine import write
 from tests.services.assign_factory import World
 
 NOW = datetime(2026, 3, 4, 15, 0, tzinfo=UTC)  # Wednesday 10:00 in New York, 07:00 in Los Angeles
-ALWAYS = (
-    "calling:\n  default: {weekdays: '00:00-24:00', saturday: '00:00-24:00', sunday: '00:00-24:00'}\n"
-    "  regions: {}\n"
-)
+_OPEN = "{weekdays: '00:00-24:00', saturday: '00:00-24:00', sunday: '00:00-24:00'}"
+# Every window open at any hour: regions merge with the defaults, so the US (and its stricter
+# states the tests use) are opened by name; "regions: {}" alone left the US default window in
+# force, and the real-time `next` tests failed at night in the US.
+ALWAYS = f"calling:\n  default: {_OPEN}\n  regions:\n    US: {_OPEN}\n    US-FL: {_OPEN}\n"
 
 
 class QueueWorld(World):

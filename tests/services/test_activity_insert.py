@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 
 from sqlalchemy import select
 
+from leadctl.rules import load_rules
 from leadctl.services.work import activities
 from leadctl.storage import schema
 from leadctl.storage.engine import open_engine, write
+from leadctl.vocab import EventKind, Stage
 from tests.services.assign_factory import T0, World
+
+RULES = load_rules(None)
 
 
 def _row(key: str, client: int, rep: int, campaign: int, at: object) -> tuple[object, ...]:
@@ -44,6 +49,7 @@ def test_insert_returns_only_the_ids_it_inserted(db_url: str) -> None:
             [_row("k1", a, rep, camp, first_at), _row("k2", b, rep, camp, first_at)],
             at=first_at,
             actor="t",
+            rules=RULES,
         )
     with write(w.engine) as conn:
         again = activities.insert_activities(
@@ -55,13 +61,46 @@ def test_insert_returns_only_the_ids_it_inserted(db_url: str) -> None:
             ],
             at=second_at,
             actor="t",
+            rules=RULES,
         )
         stored = dict(conn.execute(select(schema.activity.c.activity_key, schema.activity.c.id)).all())
     assert sorted(first) == sorted([stored["k1"], stored["k2"]])
     assert again == [stored["k3"]]  # k2 was there already; k3 repeated is inserted once
     with write(w.engine) as conn:
         assert (
-            activities.insert_activities(conn, [_row("k1", a, rep, camp, second_at)], at=second_at, actor="t")
+            activities.insert_activities(
+                conn, [_row("k1", a, rep, camp, second_at)], at=second_at, actor="t", rules=RULES
+            )
             == []
         )
-        assert activities.insert_activities(conn, [], at=second_at, actor="t") == []
+        assert activities.insert_activities(conn, [], at=second_at, actor="t", rules=RULES) == []
+
+
+def test_the_hooks_use_the_rules_they_are_given(db_url: str, tmp_path: Path) -> None:
+    """Stages and compliance judge by the rules passed in, not by a file found elsewhere: with
+    ``stages.email_engagement: 1`` one opened e-mail makes the client engaged, and with a
+    calling window closed all day a call is a violation (defaults: neither)."""
+    path = tmp_path / "rules.yaml"
+    path.write_text(
+        "stages:\n  email_engagement: 1\n"
+        "calling:\n  default: {weekdays: '09:00-09:01', saturday: '09:00-09:01', sunday: '09:00-09:01'}\n"
+        "  regions: {}\n",
+        encoding="utf-8",
+    )
+    rules = load_rules(path)
+    w = World(open_engine(db_url))
+    camp = w.add_campaign("Outbound")
+    rep = w.add_rep("ana", campaigns=["Outbound"])
+    (a,) = w.add_clients("Outbound", 1)
+    opened = ("e1", a, rep, camp, "email", "opened", T0, False) + (None,) * 4 + ("test", "t", T0)
+    call = (
+        ("c1", a, rep, camp, "call", "no_answer", T0.replace(hour=3), True) + (None,) * 4 + ("test", "t", T0)
+    )
+    with write(w.engine) as conn:
+        activities.insert_activities(conn, [opened, call], at=T0, actor="t", rules=rules)
+        stage = conn.execute(select(schema.client.c.stage).where(schema.client.c.id == a)).scalar_one()
+        kinds = list(
+            conn.execute(select(schema.lead_event.c.kind).where(schema.lead_event.c.client_id == a)).scalars()
+        )
+    assert stage == Stage.ENGAGED
+    assert EventKind.CALL_VIOLATION in kinds

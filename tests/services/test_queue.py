@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from leadctl.errors import InputError
 from leadctl.rules import load_rules
+from leadctl.services.work import calling as calling_mod
 from leadctl.services.work import dialer, queue
 from leadctl.storage import schema
 from leadctl.storage.engine import open_engine
@@ -167,3 +168,124 @@ def test_queue_always_rules_file_is_valid(tmp_path: Path) -> None:
     p = tmp_path / "r.yaml"
     p.write_text(ALWAYS, encoding="utf-8")
     assert load_rules(p).calling.default.days[6] == (0, 24 * 60)
+    rules = load_rules(p)
+    clock = calling_mod.Clock(rules, NOW)
+    night = NOW.replace(hour=8)  # 03:00 in New York
+    for region in ({"state": "NY", "country": "US"}, {"state": "FL", "country": "US"}):
+        row = {"timezone": "America/New_York", "timezone_candidates": None, **region}
+        zones, policy = calling_mod.context(rules, clock, row)
+        assert clock.allowed_at(zones, policy, night)
+
+
+def test_the_queue_scores_lazily_but_ranks_exactly_as_full_scoring(
+    db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a limit, SLA urgency (the dear component) is computed only for clients that can still
+    reach the top of their tier; the rows (order, priorities, components) are exactly those of
+    scoring every client."""
+    import random
+
+    from leadctl.services.work import scoring
+
+    monkeypatch.setattr(queue, "PRIORITIES", queue.by_priority)
+    rng = random.Random(7)
+    w = world(open_engine(db_url))
+    titles = ["VP Sales", "Manager", "Intern", None]
+    for _i in range(60):
+        stage = rng.choice(["untouched", "attempted", "engaged"])
+        created = NOW - timedelta(hours=rng.randint(0, 24 * 40))
+        cid = w.client("ana", stage=stage, created=created, title=rng.choice(titles))
+        if rng.random() < 0.3:
+            w.act(
+                cid,
+                "intent",
+                rng.choice(["pricing_visit", "demo_request"]),
+                NOW - timedelta(hours=rng.randint(1, 90)),
+                rep=None,
+            )
+        if stage != "untouched" and rng.random() < 0.5:
+            w.act(cid, "call", "conversation", NOW - timedelta(hours=rng.randint(5, 300)))
+    rules = load_rules(None)
+    lazy_calls: list[int] = []
+    real = scoring.COMPONENTS["sla_urgency"]
+
+    def counted(f: scoring.Facts) -> dict[int, float]:
+        lazy_calls.append(len(f.client_ids))
+        return real(f)
+
+    monkeypatch.setitem(scoring.COMPONENTS, "sla_urgency", counted)
+    for limit in (1, 3, 10, 25):
+        lazy_calls.clear()
+        got = queue.queue(w.engine, rules, "ana@example.com", limit=limit, at=NOW)
+        scored_lazily = sum(lazy_calls)
+        full = queue.queue(
+            w.engine,
+            rules,
+            "ana@example.com",
+            limit=limit,
+            at=NOW,
+            priorities=lambda *a: queue.by_priority(*a),
+        )
+        assert [(r["client_id"], r["priority"], r["components"]) for r in got.rows] == [
+            (r["client_id"], r["priority"], r["components"]) for r in full.rows
+        ]
+        assert len(got.rows) == limit
+        if limit == 1:
+            assert scored_lazily < 60  # the bound spared some clients the SLA computation
+
+
+@pytest.mark.parametrize("after", ["nurture", "leave"])
+def test_the_last_unanswered_attempt_recycles_the_client(db_url: str, tmp_path: Path, after: str) -> None:
+    """queue.after_max_attempts is acted on when the max-th unanswered call is logged: nurture puts
+    the client on the rep's Nurture list, leave ends the assignment; either way it is out of the
+    rep's queue. A re-import of the same calls adds nothing and recycles nothing again."""
+    from leadctl.services.work import activities, lists
+
+    rules_file = tmp_path / "rules.yaml"
+    rules_file.write_text(
+        ALWAYS + f"queue:\n  max_attempts: 3\n  after_max_attempts: {after}\n", encoding="utf-8"
+    )
+    rules = load_rules(rules_file)
+    w = world(open_engine(db_url))
+    cid = w.client("ana", stage="attempted")
+    other = w.client("ana", stage="attempted")
+    with freeze_time(NOW):
+        for h in (50, 40):
+            activities.log_activity(w.engine, rules, client=cid, rep="ana@example.com", type="call",
+                                    outcome="no_answer", at=NOW - timedelta(hours=h), verified_dial=True)  # fmt: skip
+        activities.log_activity(w.engine, rules, client=other, rep="ana@example.com", type="call",
+                                outcome="no_answer", at=NOW - timedelta(hours=30), verified_dial=True)  # fmt: skip
+        assert [b for b in queue.queue(w.engine, rules, "ana", limit=0, at=NOW).rows if b["client_id"] == cid]
+        nurture = lists.show(w.engine, rules, "ana@example.com", "Nurture").rows
+        assert nurture == []
+        activities.log_activity(w.engine, rules, client=cid, rep="ana@example.com", type="call",
+                                outcome="voicemail", at=NOW - timedelta(hours=30), verified_dial=True)  # fmt: skip
+        again = activities.log_activity(w.engine, rules, client=cid, rep="ana@example.com", type="call",
+                                        outcome="voicemail", at=NOW - timedelta(hours=30), verified_dial=True)  # fmt: skip
+        assert again["recorded"] is False
+        res = queue.queue(w.engine, rules, "ana", limit=0, at=NOW)
+    assert cid not in [r["client_id"] for r in res.rows] and other in [r["client_id"] for r in res.rows]
+    nurture = lists.show(w.engine, rules, "ana@example.com", "Nurture").rows
+    with w.engine.connect() as conn:
+        manager = conn.execute(
+            select(schema.client.c.manager_id).where(schema.client.c.id == cid)
+        ).scalar_one()
+        ended = conn.execute(
+            select(schema.assignment.c.ended_reason).where(schema.assignment.c.client_id == cid)
+        ).scalar_one()
+        dispositions = (
+            conn.execute(
+                select(schema.activity.c.outcome).where(
+                    schema.activity.c.client_id == cid, schema.activity.c.type == "disposition"
+                )
+            )
+            .scalars()
+            .all()
+        )
+    if after == "nurture":
+        assert [r["client_id"] for r in nurture] == [cid]
+        assert manager == w.rep["ana"] and ended is None
+        assert dispositions == ["nurture"]
+    else:
+        assert nurture == [] and dispositions == []
+        assert manager is None and ended == "returned_to_pool"

@@ -1,12 +1,12 @@
 """Calling compliance: attempts refused (``call_blocked``) and logged calls that broke a rule (``call_violation``).
 
-``record_violations(conn, keys, created_at)`` runs inside ``activity log`` / ``activity import``
+``record_violations(conn, keys, created_at, rules=…)`` runs inside ``activity log`` / ``activity import``
 (one marked call in ``services/work/activities.py``): of the calls just inserted (their
 ``activity_key`` among ``keys`` and ``created_at`` this run's — a re-imported row is old and
 is never judged twice) it finds those placed to a do-not-contact client, beyond the rolling
 24-hour cap of the client's state, or outside the calling window in the client's zones, and
 appends one ``call_violation`` event each. Set-based: one look-up of the new calls with their
-clients, one of the earlier calls of capped clients, the window a point check per call.
+clients, one of the earlier calls of earlier clients, the window a point check per call.
 
 ``compliance(engine, since, by)`` is the metric: both kinds counted per reason (and rep or
 day) with one SQL aggregate over the timeline.
@@ -31,23 +31,8 @@ ACT, C, E, R = schema.activity, schema.client, schema.lead_event, schema.rep
 GROUPINGS = ("reason", "rep", "day")
 
 
-def current_rules() -> Rules:
-    """The rules of the running command (``--rules`` included), else the configured file."""
-    import click
-
-    ctx = click.get_current_context(silent=True)
-    obj = ctx.find_root().obj if ctx is not None else None
-    rules = getattr(obj, "rules", None)
-    if isinstance(rules, Rules):
-        return rules
-    from leadctl.config import rules_path
-    from leadctl.rules import load_rules
-
-    return load_rules(rules_path(None))
-
-
 def record_violations(
-    conn: Connection, keys: Iterable[str], created_at: datetime, *, actor: str, rules: Rules | None = None
+    conn: Connection, keys: Iterable[str], created_at: datetime, *, actor: str, rules: Rules
 ) -> int:
     """Append a ``call_violation`` for each new call among ``keys`` that broke a rule; how many."""
     from leadctl.services import events as timeline
@@ -71,17 +56,17 @@ def record_violations(
         calls += [dict(r) for r in conn.execute(q).mappings()]
     if not calls:
         return 0
-    rules = rules or current_rules()
     clock = calling.Clock(rules, created_at)
     judged = []
     for c in calls:
         zones, policy = calling.context(rules, clock, c)
         judged.append((c, zones, policy))
-    capped = {c["client_id"] for c, _z, p in judged if p.cap_24h}
+    cool = rules.cooldown.after_call_hours
+    earlier = {c["client_id"] for c, _z, p in judged if p.cap_24h or cool > 0}  # need earlier calls
     history: dict[int, list[datetime]] = {}
-    if capped:
-        lo = min(c["at"] for c, _z, p in judged if p.cap_24h) - timedelta(hours=24)
-        for cond in in_chunks(conn, ACT.c.client_id, capped):
+    if earlier:
+        lo = min(c["at"] for c, _z, p in judged if p.cap_24h or cool > 0) - timedelta(hours=max(24, cool))
+        for cond in in_chunks(conn, ACT.c.client_id, earlier):
             q2 = select(ACT.c.client_id, ACT.c.at, ACT.c.id).where(
                 cond, ACT.c.type == ActivityType.CALL.value, ACT.c.at >= lo
             )
@@ -92,13 +77,16 @@ def record_violations(
     events = []
     for c, zones, policy in judged:
         before = 0
+        times = history.get(c["client_id"], [])
         if policy.cap_24h:
-            times = history.get(c["client_id"], [])
             before = bisect.bisect_left(times, c["at"]) - bisect.bisect_left(
                 times, c["at"] - timedelta(hours=24)
             )
+        k = bisect.bisect_left(times, c["at"])  # the person's previous call (any rep), for the cooldown
+        previous = times[k - 1] if k else None
         dnc = c["stage"] == Stage.DO_NOT_CONTACT and (c["stage_at"] is None or c["stage_at"] <= c["at"])
-        rule = calling.violation(clock, zones, policy, c["at"], dnc=dnc, calls_before=before)
+        rule = calling.violation(clock, zones, policy, c["at"], dnc=dnc, calls_before=before,
+                                 previous_call=previous, cooldown_hours=cool)  # fmt: skip
         if rule is not None:
             events.append(
                 Event(

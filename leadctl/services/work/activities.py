@@ -28,7 +28,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,18 +36,19 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Connection, Engine
 
 from leadctl.errors import InputError, NotFound
+from leadctl.rules import Rules
 from leadctl.services import events as timeline
 from leadctl.services.admin.common import actor as current_actor
 from leadctl.services.assign import ledger
 from leadctl.services.events import Event
 from leadctl.services.metrics import compliance  # queue (issue 10): call_violation events
 from leadctl.services.work import stages
-from leadctl.services.work.activity_files import open_source, records
+from leadctl.services.work.activity_files import Parsed, open_source, parse_row, records
 from leadctl.storage import bulk, schema
 from leadctl.storage.engine import write
 from leadctl.storage.sqlfunc import in_chunks
-from leadctl.timeutil import now, parse_datetime
-from leadctl.vocab import OUTCOMES_BY_TYPE, ActivityOutcome, ActivityType, AssignmentEnd, EventKind, Stage
+from leadctl.timeutil import now
+from leadctl.vocab import ActivityOutcome, ActivityType, AssignmentEnd, EventKind, Stage
 
 ACT = schema.activity
 C = schema.client
@@ -74,16 +75,10 @@ COLUMNS = (
     "actor",
     "created_at",
 )
-_TRUE = frozenset({"1", "true", "t", "yes", "y", "True", "TRUE", "Yes", "YES"})
-_FALSE = frozenset({"", "0", "false", "f", "no", "n", "False", "FALSE", "No", "NO"})
-_TYPES = {t.value: t for t in ActivityType}
-_FITS = {t.value: {o.value for o in outs} for t, outs in OUTCOMES_BY_TYPE.items()}
-_OUTCOMES = {o.value for o in ActivityOutcome}
 TERMINAL_OUTCOMES: dict[str, Stage] = {
     ActivityOutcome.DISQUALIFIED.value: Stage.DISQUALIFIED,
     ActivityOutcome.DO_NOT_CONTACT.value: Stage.DO_NOT_CONTACT,
 }
-MAX_KEY = 200
 MAX_SHOWN_REJECTIONS = 20
 
 
@@ -131,137 +126,6 @@ class ImportSummary:
         if self.assignments_ended:
             out.append({"result": "unassigned", "reason": "suppressed", "rows": self.assignments_ended})
         return out
-
-
-# ------------------------------------------------------------------ parsing one row
-
-
-@dataclass(slots=True)
-class Parsed:
-    """One row's values, checked; ``target`` is ("client_id"|"lead_id"|"email", value)."""
-
-    line: int
-    raw: Any
-    activity_id: str | None
-    target: tuple[str, Any] | None
-    rep: str | None
-    type: str
-    outcome: str
-    at: datetime
-    verified_dial: bool
-    duration_s: int | None
-    callback_at: datetime | None
-    meeting_at: datetime | None
-    note: str | None
-
-
-def _text(v: Any) -> str | None:
-    if v is None:
-        return None
-    s = (v if type(v) is str else str(v)).strip()
-    return s or None
-
-
-_WORDS: dict[str, str | None] = {}  # type/outcome spellings seen -> normal form
-
-
-def _word(v: Any) -> str | None:
-    if v is None:
-        return None
-    w = _WORDS.get(v)
-    if w is None and v not in _WORDS:
-        s = str(v).strip()
-        w = s.lower().replace("-", "_").replace(" ", "_") if s else None
-        if len(_WORDS) < 10_000:
-            _WORDS[v] = w
-    return w
-
-
-def _time(v: Any, name: str, reasons: list[str], required: bool = False) -> datetime | None:
-    s = _text(v)
-    if s is None:
-        if required:
-            reasons.append(f"{name}: missing")
-        return None
-    t: datetime | None = None
-    if s[:4].isdigit() and not s.isdigit():  # ISO 8601, the dialer's usual form: the fast path
-        try:
-            t = datetime.fromisoformat(s)
-            t = t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
-        except ValueError:
-            t = None
-    if t is None:
-        t = parse_datetime(s)
-    if t is None:
-        reasons.append(f"{name}: not a date/time")
-    return t
-
-
-def parse_row(line: int, values: Any, raw: Any) -> Parsed | list[str]:
-    """A checked row (``values`` in FIELDS order), or the reasons it is rejected; ``values``
-    is the reason itself for a structurally broken row."""
-    if type(values) is str:
-        return [values]
-    reasons: list[str] = []
-    activity_id, at, rep, client_id, lead_id, email, typ, outcome, verified, dur, cb, mt, note = values
-    activity_id = _text(activity_id)
-    if activity_id is not None and len(activity_id) > MAX_KEY:
-        reasons.append(f"activity_id: longer than {MAX_KEY} characters")
-    when = _time(at, "at", reasons, required=True)
-    t = _word(typ)
-    o = _word(outcome)
-    if t is None:
-        reasons.append("type: missing")
-    elif t not in _TYPES:
-        reasons.append("type: not one of call, email, meeting, disposition")
-    if o is None:
-        reasons.append("outcome: missing")
-    elif o not in _OUTCOMES:
-        reasons.append("outcome: unknown")
-    elif t in _FITS and o not in _FITS[t]:
-        reasons.append("outcome: does not fit the type")
-    target: tuple[str, Any] | None = None
-    for kind, value in (("client_id", client_id), ("lead_id", lead_id)):
-        s = _text(value)
-        if s is not None and target is None:
-            s = s.removeprefix("#").removeprefix(f"{kind[:-3]}:")
-            if not (s.isdigit() and len(s) <= 18):
-                reasons.append(f"{kind}: not a number")
-            target = (kind, int(s) if s.isdigit() and len(s) <= 18 else None)
-    if target is None:
-        e = _text(email)
-        if e is None:
-            reasons.append("client: missing (give client_id, lead_id or email)")
-        else:
-            target = ("email", e.lower())
-    if verified is None or type(verified) is bool:
-        flag = bool(verified)
-    elif verified in _TRUE:
-        flag = True
-    elif verified in _FALSE:
-        flag = False
-    else:
-        v = str(verified).strip().lower()
-        flag = v in _TRUE
-        if not flag and v not in _FALSE:
-            reasons.append("verified_dial: not true/false")
-    duration: int | None = None
-    d = _text(dur)
-    if d is not None:
-        try:
-            duration = int(float(d)) if "." in d else int(d)
-        except ValueError:
-            duration = -1
-        if duration < 0 or duration > 10**7:
-            reasons.append("duration_s: not a whole number of seconds (0 or more)")
-    callback = _time(cb, "callback_at", reasons)
-    meeting = _time(mt, "meeting_at", reasons)
-    if reasons:
-        return reasons
-    assert when is not None and t is not None and o is not None
-    return Parsed(
-        line, raw, activity_id, target, _text(rep), t, o, when, flag, duration, callback, meeting, _text(note)
-    )
 
 
 # ------------------------------------------------------------------ resolving
@@ -425,13 +289,24 @@ def move_to_terminal(
 
 
 def insert_activities(
-    conn: Connection, rows: list[tuple[Any, ...]], *, at: datetime, actor: str
+    conn: Connection,
+    rows: list[tuple[Any, ...]],
+    *,
+    at: datetime,
+    actor: str,
+    rules: Rules,
+    stage_later: set[int] | None = None,
 ) -> list[int]:
     """Insert activity rows (values in ``COLUMNS`` order, ``created_at`` = ``at``), skipping
     those whose ``activity_key`` is already stored; return the ids of the rows inserted.
 
     Every activity enters the database here (``activity log`` and ``activity import``), so
-    what follows from new activities hooks in here once, with the ids and the ``actor``. The
+    what follows from new activities hooks in here once, with the ids, the ``actor`` and the
+    command's ``rules``; with ``stage_later`` the touched clients are added to it and the
+    caller folds their stages once (``stages.restage``) when all its rows are in (an import
+    of many chunks re-folds each client once, not once per chunk). The ids, the ``actor`` and the
+    command's ``rules`` (passed down, never looked up: the stage machine's thresholds and the
+    calling rules the compliance check judges by). The
     ids are those of this call's keys created at ``at`` (an older row with the same key was
     created by an earlier transaction): one indexed look-up per chunk of keys.
     """
@@ -440,12 +315,87 @@ def insert_activities(
     if not bulk.insert_ignore(conn, ACT, COLUMNS, [rows], ("activity_key",)):
         return []
     ids: list[int] = []
+    touched: set[int] = set()
     for cond in in_chunks(conn, ACT.c.activity_key, (r[0] for r in rows)):
-        ids += conn.execute(select(ACT.c.id).where(cond, ACT.c.created_at == at)).scalars()
-    stages.apply_activities(conn, ids, actor=actor)  # the stage machine folds the new activities in
+        for aid, cid in conn.execute(select(ACT.c.id, ACT.c.client_id).where(cond, ACT.c.created_at == at)):
+            ids.append(aid)
+            touched.add(cid)
+    if stage_later is not None:  # an import folds every touched client once, after its last chunk
+        stage_later |= touched
+    else:  # the stage machine folds the new activities in
+        stages.restage(conn, touched, actor=actor, rules=rules, terminal=False)
     calls = [r[0] for r in rows if r[COLUMNS.index("type")] == ActivityType.CALL]
-    compliance.record_violations(conn, calls, at, actor=actor)  # calls that broke a calling rule
+    compliance.record_violations(conn, calls, at, actor=actor, rules=rules)  # calls that broke a rule
+    if calls:
+        recycle(conn, ids, at=at, actor=actor, rules=rules)
     return ids
+
+
+_UNANSWERED = (ActivityOutcome.NO_ANSWER.value, ActivityOutcome.VOICEMAIL.value)
+
+
+def recycle(conn: Connection, new_ids: list[int], *, at: datetime, actor: str, rules: Rules) -> int:
+    """Recycling after the last attempt (``queue.max_attempts``, ``queue.after_max_attempts``):
+    a client whose new unanswered calls take its unanswered calls to the maximum, with no
+    conversation since, leaves the queue for good — ``leave``: its active assignment ends
+    (``returned_to_pool``, cause ``max_attempts``; the queue keeps it out of every pool too) —
+    or goes to nurture — ``nurture``: a ``disposition nurture`` by the same rep at the same
+    moment puts it on the rep's Nurture list. Crossing the maximum fires once (a re-import adds
+    no call). Returns how many clients were recycled."""
+    from sqlalchemy import and_, case, func, type_coerce
+
+    from leadctl.storage.types import UTCDateTime
+
+    q = rules.queue
+    new: Counter[int] = Counter()
+    for cond in in_chunks(conn, ACT.c.id, new_ids):
+        sel = select(ACT.c.client_id).where(
+            cond, ACT.c.type == ActivityType.CALL, ACT.c.outcome.in_(_UNANSWERED)
+        )
+        new.update(conn.execute(sel).scalars())
+    if not new:
+        return 0
+    is_call = ACT.c.type == ActivityType.CALL
+    unanswered = and_(is_call, ACT.c.outcome.in_(_UNANSWERED))
+    talk = and_(is_call, ACT.c.outcome == ActivityOutcome.CONVERSATION)
+    hit: list[tuple[int, Any, Any, Any]] = []
+    for cond in in_chunks(conn, ACT.c.client_id, new):
+        agg = (
+            select(
+                ACT.c.client_id,
+                func.sum(case((unanswered, 1), else_=0)),
+                type_coerce(func.max(case((unanswered, ACT.c.at))), UTCDateTime),
+                type_coerce(func.max(case((talk, ACT.c.at))), UTCDateTime),
+            )
+            .where(cond)
+            .group_by(ACT.c.client_id)
+        )
+        for cid, n, last, last_talk in conn.execute(agg):
+            if n >= q.max_attempts > n - new[cid] and (last_talk is None or last_talk < last):
+                hit.append((cid, n, last, last_talk))
+    if not hit:
+        return 0
+    ids = [h[0] for h in hit]
+    if q.after_max_attempts == "leave":
+        return len(ledger.end(conn, ids, AssignmentEnd.RETURNED_TO_POOL, actor=actor, at=at,
+                              data={"cause": "max_attempts"}))  # fmt: skip
+    last_call: dict[int, tuple[datetime, int | None, int]] = {}
+    for cond in in_chunks(conn, ACT.c.client_id, ids):
+        sel = (
+            select(ACT.c.client_id, ACT.c.at, ACT.c.rep_id, ACT.c.campaign_id)
+            .where(cond, ACT.c.type == ActivityType.CALL, ACT.c.outcome.in_(_UNANSWERED))
+            .order_by(ACT.c.at, ACT.c.id)
+        )
+        for cid, when, rep_id, camp in conn.execute(sel):
+            last_call[cid] = (when, rep_id, camp)
+    rows = []
+    for cid, n, _last, _talk in hit:
+        when, rep_id, camp = last_call[cid]
+        key = f"recycle:{cid}:{n}:{when.isoformat()}"
+        rows.append((key, cid, rep_id, camp, ActivityType.DISPOSITION.value, ActivityOutcome.NURTURE.value, when,
+                     False, None, None, None, f"{n} unanswered calls (max {q.max_attempts})", "rule", actor, at))  # fmt: skip
+    bulk.insert_ignore(conn, ACT, COLUMNS, [rows], ("activity_key",))
+    return len(rows)
 
 
 # ------------------------------------------------------------------ import and log
@@ -483,6 +433,8 @@ def _write_chunk(
     source: str,
     who: str,
     ts: datetime,
+    rules: Rules,
+    touched: set[int],
 ) -> None:
     rows: list[tuple[Any, ...]] = []
     reps = resolver.reps
@@ -502,7 +454,7 @@ def _write_chunk(
             prev = terminal.get(cid)
             if prev is None or prev[0] != Stage.DO_NOT_CONTACT:
                 terminal[cid] = (stage, f"activity:{key}")
-    inserted = len(insert_activities(conn, rows, at=ts, actor=who))
+    inserted = len(insert_activities(conn, rows, at=ts, actor=who, rules=rules, stage_later=touched))
     summary.imported += inserted
     summary.already_imported += len(rows) - inserted
     if rejected:
@@ -512,7 +464,7 @@ def _write_chunk(
         rejected.clear()
 
 
-def import_file(engine: Engine, path: str, *, chunk_rows: int = CHUNK_ROWS) -> ImportSummary:
+def import_file(engine: Engine, rules: Rules, path: str, *, chunk_rows: int = CHUNK_ROWS) -> ImportSummary:
     """Import activities from a CSV or JSON Lines file (``-``: stdin); see the module docstring."""
     name, stream = open_source(path)
     source = name if name == "stdin" else str(Path(name).resolve())
@@ -521,6 +473,7 @@ def import_file(engine: Engine, path: str, *, chunk_rows: int = CHUNK_ROWS) -> I
     with stream, write(engine) as conn:
         resolver = _Resolver(conn)
         terminal: dict[int, tuple[Stage, str]] = {}
+        touched: set[int] = set()
         rejected: list[tuple[Any, ...]] = []
         chunk: list[Parsed] = []
         for line, values, raw in records(name, stream, summary):
@@ -531,9 +484,12 @@ def import_file(engine: Engine, path: str, *, chunk_rows: int = CHUNK_ROWS) -> I
                 continue
             chunk.append(p)
             if len(chunk) >= chunk_rows:
-                _write_chunk(conn, resolver, chunk, summary, rejected, terminal, source, who, ts)
+                _write_chunk(
+                    conn, resolver, chunk, summary, rejected, terminal, source, who, ts, rules, touched
+                )
                 chunk = []
-        _write_chunk(conn, resolver, chunk, summary, rejected, terminal, source, who, ts)
+        _write_chunk(conn, resolver, chunk, summary, rejected, terminal, source, who, ts, rules, touched)
+        stages.restage(conn, touched, actor=who, rules=rules, now=ts, terminal=False)
         if terminal:
             moved, ended = move_to_terminal(conn, terminal, actor=who, at=ts)
             summary.stages_changed, summary.assignments_ended = len(moved), ended
@@ -542,6 +498,7 @@ def import_file(engine: Engine, path: str, *, chunk_rows: int = CHUNK_ROWS) -> I
 
 def log_activity(
     engine: Engine,
+    rules: Rules,
     *,
     client: int | None = None,
     lead: int | None = None,
@@ -578,7 +535,7 @@ def log_activity(
         row: tuple[Any, ...] = (key, cid, rep_id, campaign, p.type, p.outcome, p.at, p.verified_dial)
         row += (p.duration_s,)
         row += (p.callback_at, p.meeting_at, p.note, "log", who, ts)
-        recorded = len(insert_activities(conn, [row], at=ts, actor=who)) == 1
+        recorded = len(insert_activities(conn, [row], at=ts, actor=who, rules=rules)) == 1
         stage = TERMINAL_OUTCOMES.get(p.outcome)
         if stage is not None and recorded:
             move_to_terminal(conn, {cid: (stage, f"activity:{key}")}, actor=who, at=ts)

@@ -5,6 +5,9 @@ underscores and dots ("Activity ID", "activity_id" and "activityId" are one colu
 columns are ignored (and reported). A file that cannot be trusted at all (empty, not UTF-8,
 missing a needed column, broken CSV quoting) raises InputError naming the file and line; a
 bad row is yielded with a marker so the importer rejects just that row.
+
+``parse_row`` checks one row's values on its own (type, outcome fitting the type, times, flags,
+numbers) into a ``Parsed`` row or the short, countable reasons it is rejected.
 """
 
 from __future__ import annotations
@@ -14,10 +17,14 @@ import io
 import json
 import sys
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from operator import itemgetter
 from typing import IO, Any, Protocol
 
 from leadctl.errors import InputError
+from leadctl.timeutil import parse_datetime
+from leadctl.vocab import OUTCOMES_BY_TYPE, ActivityOutcome, ActivityType
 
 
 class _Summary(Protocol):
@@ -186,3 +193,142 @@ def _jsonl(
             out[j] = v if v is None or isinstance(v, str | bool) else str(v)
         yield line_no, out, obj
     summary.ignored_columns = list(ignored)
+
+
+_TRUE = frozenset({"1", "true", "t", "yes", "y", "True", "TRUE", "Yes", "YES"})
+_FALSE = frozenset({"", "0", "false", "f", "no", "n", "False", "FALSE", "No", "NO"})
+_TYPES = {t.value: t for t in ActivityType}
+_FITS = {t.value: {o.value for o in outs} for t, outs in OUTCOMES_BY_TYPE.items()}
+_OUTCOMES = {o.value for o in ActivityOutcome}
+MAX_KEY = 200
+
+
+# ------------------------------------------------------------------ parsing one row
+
+
+@dataclass(slots=True)
+class Parsed:
+    """One row's values, checked; ``target`` is ("client_id"|"lead_id"|"email", value)."""
+
+    line: int
+    raw: Any
+    activity_id: str | None
+    target: tuple[str, Any] | None
+    rep: str | None
+    type: str
+    outcome: str
+    at: datetime
+    verified_dial: bool
+    duration_s: int | None
+    callback_at: datetime | None
+    meeting_at: datetime | None
+    note: str | None
+
+
+def _text(v: Any) -> str | None:
+    if v is None:
+        return None
+    s = (v if type(v) is str else str(v)).strip()
+    return s or None
+
+
+_WORDS: dict[str, str | None] = {}  # type/outcome spellings seen -> normal form
+
+
+def _word(v: Any) -> str | None:
+    if v is None:
+        return None
+    w = _WORDS.get(v)
+    if w is None and v not in _WORDS:
+        s = str(v).strip()
+        w = s.lower().replace("-", "_").replace(" ", "_") if s else None
+        if len(_WORDS) < 10_000:
+            _WORDS[v] = w
+    return w
+
+
+def _time(v: Any, name: str, reasons: list[str], required: bool = False) -> datetime | None:
+    s = _text(v)
+    if s is None:
+        if required:
+            reasons.append(f"{name}: missing")
+        return None
+    t: datetime | None = None
+    if s[:4].isdigit() and not s.isdigit():  # ISO 8601, the dialer's usual form: the fast path
+        try:
+            t = datetime.fromisoformat(s)
+            t = t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
+        except ValueError:
+            t = None
+    if t is None:
+        t = parse_datetime(s)
+    if t is None:
+        reasons.append(f"{name}: not a date/time")
+    return t
+
+
+def parse_row(line: int, values: Any, raw: Any) -> Parsed | list[str]:
+    """A checked row (``values`` in FIELDS order), or the reasons it is rejected; ``values``
+    is the reason itself for a structurally broken row."""
+    if type(values) is str:
+        return [values]
+    reasons: list[str] = []
+    activity_id, at, rep, client_id, lead_id, email, typ, outcome, verified, dur, cb, mt, note = values
+    activity_id = _text(activity_id)
+    if activity_id is not None and len(activity_id) > MAX_KEY:
+        reasons.append(f"activity_id: longer than {MAX_KEY} characters")
+    when = _time(at, "at", reasons, required=True)
+    t = _word(typ)
+    o = _word(outcome)
+    if t is None:
+        reasons.append("type: missing")
+    elif t not in _TYPES:
+        reasons.append("type: not one of call, email, meeting, disposition")
+    if o is None:
+        reasons.append("outcome: missing")
+    elif o not in _OUTCOMES:
+        reasons.append("outcome: unknown")
+    elif t in _FITS and o not in _FITS[t]:
+        reasons.append("outcome: does not fit the type")
+    target: tuple[str, Any] | None = None
+    for kind, value in (("client_id", client_id), ("lead_id", lead_id)):
+        s = _text(value)
+        if s is not None and target is None:
+            s = s.removeprefix("#").removeprefix(f"{kind[:-3]}:")
+            if not (s.isdigit() and len(s) <= 18):
+                reasons.append(f"{kind}: not a number")
+            target = (kind, int(s) if s.isdigit() and len(s) <= 18 else None)
+    if target is None:
+        e = _text(email)
+        if e is None:
+            reasons.append("client: missing (give client_id, lead_id or email)")
+        else:
+            target = ("email", e.lower())
+    if verified is None or type(verified) is bool:
+        flag = bool(verified)
+    elif verified in _TRUE:
+        flag = True
+    elif verified in _FALSE:
+        flag = False
+    else:
+        v = str(verified).strip().lower()
+        flag = v in _TRUE
+        if not flag and v not in _FALSE:
+            reasons.append("verified_dial: not true/false")
+    duration: int | None = None
+    d = _text(dur)
+    if d is not None:
+        try:
+            duration = int(float(d)) if "." in d else int(d)
+        except ValueError:
+            duration = -1
+        if duration < 0 or duration > 10**7:
+            reasons.append("duration_s: not a whole number of seconds (0 or more)")
+    callback = _time(cb, "callback_at", reasons)
+    meeting = _time(mt, "meeting_at", reasons)
+    if reasons:
+        return reasons
+    assert when is not None and t is not None and o is not None
+    return Parsed(
+        line, raw, activity_id, target, _text(rep), t, o, when, flag, duration, callback, meeting, _text(note)
+    )

@@ -308,12 +308,28 @@ def local_time(zone: str | None, t: datetime) -> datetime | None:
 
 
 def violation(
-    clock: Clock, zones: tuple[str, ...], policy: Policy, t: datetime, *, dnc: bool, calls_before: int
+    clock: Clock,
+    zones: tuple[str, ...],
+    policy: Policy,
+    t: datetime,
+    *,
+    dnc: bool,
+    calls_before: int,
+    previous_call: datetime | None = None,
+    cooldown_hours: float = 0.0,
 ) -> CallBlock | None:
-    """The rule a call placed at ``t`` broke (None: none): do-not-contact, the cap (with
-    ``calls_before`` other calls in the 24 hours before it), the calling window."""
+    """The rule a call placed at ``t`` broke (None: none): do-not-contact, the cooldown (the
+    person's ``previous_call``, by any rep, less than ``cooldown_hours`` before it — the
+    ``cooldown.after_call_hours`` of the rules), the cap (with ``calls_before`` other calls in
+    the 24 hours before it), the calling window."""
     if dnc:
         return CallBlock.DO_NOT_CONTACT
+    if (
+        previous_call is not None
+        and cooldown_hours > 0
+        and previous_call + timedelta(hours=cooldown_hours) > t
+    ):
+        return CallBlock.COOLDOWN
     if policy.cap_24h and calls_before >= policy.cap_24h:
         return CallBlock.CALL_CAP
     if not clock.allowed_at(zones, policy, t):

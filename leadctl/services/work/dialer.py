@@ -23,30 +23,10 @@ from leadctl.rules import Rules
 from leadctl.services import events as timeline
 from leadctl.services.events import Event
 from leadctl.services.work import calling
-from leadctl.services.work.queue import (
-    _T,
-    CLAIM_CANDIDATES,
-    CLIENT_COLUMNS,
-    PriorityFn,
-    _rep,
-    compute,
-)
-from leadctl.storage import schema
+from leadctl.services.work.queue import CLAIM_CANDIDATES, PriorityFn, compute
+from leadctl.services.work.queue_read import ACT, CLIENT_COLUMNS, CR, SUP, C, T, active_rep
 from leadctl.timeutil import now as utc_now
-from leadctl.vocab import (
-    EventKind,
-    Stage,
-)
-
-A, ACT, C, CR, LE, R = (
-    schema.assignment,
-    schema.activity,
-    schema.client,
-    schema.campaign_rep,
-    schema.client_lease,
-    schema.rep,
-)
-SUP = schema.suppression
+from leadctl.vocab import EventKind, Stage
 
 
 def live_verdict(
@@ -73,7 +53,7 @@ def live_verdict(
     calls = list(
         conn.execute(
             select(ACT.c.at)
-            .where(ACT.c.client_id == client_id, ACT.c.type == _T.CALL.value, ACT.c.at <= at)
+            .where(ACT.c.client_id == client_id, ACT.c.type == T.CALL.value, ACT.c.at <= at)
             .order_by(ACT.c.at.desc())
             .limit(50)
         ).scalars()
@@ -155,7 +135,7 @@ def claim_next(
     at = utc_now()
     who = current_actor()
     with engine.connect() as conn:
-        rep = _rep(conn, rep_ref)
+        rep = active_rep(conn, rep_ref)
         camp = int(find_campaign(conn, campaign)["id"]) if campaign is not None else None
         if client_id is None:
             result = compute(conn, rules, rep, at=at, limit=CLAIM_CANDIDATES, campaign_id=camp,

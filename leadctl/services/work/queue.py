@@ -30,37 +30,33 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, select, union_all
+from sqlalchemy import select
 from sqlalchemy.engine import Connection, Engine
 
-from leadctl.errors import InputError
 from leadctl.reporting import Reporter
 from leadctl.rules import Rules
 from leadctl.services.work import calling
-from leadctl.storage import schema
+from leadctl.services.work.queue_read import (
+    ACT,
+    CLIENT_COLUMNS,
+    LE,
+    SEGMENTS,
+    C,
+    active_rep,
+    facts_query,
+    recent_calls,
+    segment,
+)
 from leadctl.timeutil import now as utc_now
 from leadctl.vocab import (
-    ActivityOutcome,
-    ActivityType,
     CallBlock,
     QueueTier,
     Stage,
 )
 
-A, ACT, C, CR, LE, R = (
-    schema.assignment,
-    schema.activity,
-    schema.client,
-    schema.campaign_rep,
-    schema.client_lease,
-    schema.rep,
-)
-SUP = schema.suppression
 TIERS: tuple[QueueTier, ...] = tuple(QueueTier)
 EMAIL_TIERS = frozenset({QueueTier.APPOINTMENT_EMAIL, QueueTier.APPOINTMENT_WEEK})
 CLAIM_CANDIDATES = 25  # callable rows `next` tries, in order, before saying "nothing to call"
-_O, _T = ActivityOutcome, ActivityType
-UNANSWERED = (_O.NO_ANSWER.value, _O.VOICEMAIL.value)
 
 ROW_FIELDS = (
     "position",
@@ -138,149 +134,6 @@ class QueueResult:
 
 
 # ------------------------------------------------------------------ reading
-
-
-def _rep(conn: Connection, ref: str) -> dict[str, Any]:
-    from leadctl.services.admin.lookup import find_rep
-
-    rep = find_rep(conn, ref)
-    if not rep["active"]:
-        raise InputError(f"rep {rep['email']} is deactivated")
-    return rep
-
-
-# The rep's clients in the order their tiers come, each segment read page by page in capture
-# order (stage, filter, paged). Appointments with a meeting in the next 8 days are read whole
-# (their three tiers do not follow capture order); they are few by nature. An engaged client
-# whose callback is already done is read with the callback segment and ranks as engaged.
-SEGMENTS: tuple[tuple[Stage, str, bool], ...] = (
-    (Stage.APPOINTMENT, "meeting_soon", False),
-    (Stage.ENGAGED, "callback_soon", True),
-    (Stage.ENGAGED, "no_callback_soon", True),
-    (Stage.ATTEMPTED, "", True),
-    (Stage.UNTOUCHED, "researched", True),
-    (Stage.UNTOUCHED, "new", True),
-)
-
-
-def _segment(
-    rules: Rules, rep_id: int, campaign_id: int | None, stage: Stage, kind: str, at: datetime
-) -> Any:
-    """Ids of the rep's own clients (``client.manager_id`` mirrors the active assignment) and of
-    the shared pool (unassigned clients of the rep's approved campaigns, oldest first, at most
-    ``queue.pool_candidates``) in one segment, with their capture time, as one subquery."""
-    mine = and_(ACT.c.client_id == C.c.id, ACT.c.at <= at)
-    has_act = select(ACT.c.id).where(mine).exists()
-    meeting = select(ACT.c.id).where(
-        mine,
-        ACT.c.type == _T.MEETING.value,
-        ACT.c.outcome == _O.BOOKED.value,
-        ACT.c.meeting_at > at,
-        ACT.c.meeting_at <= at + timedelta(days=8),
-    )
-    callback = select(ACT.c.id).where(
-        mine,
-        ACT.c.type == _T.DISPOSITION.value,
-        ACT.c.outcome == _O.CALLBACK.value,
-        ACT.c.callback_at <= at + timedelta(days=1),
-    )
-    extra = {
-        "meeting_soon": meeting.exists(),
-        "callback_soon": callback.exists(),
-        "no_callback_soon": ~callback.exists(),
-        "researched": has_act,
-        "new": ~has_act,
-    }
-    cond: list[Any] = [C.c.stage == stage.value]
-    if kind:
-        cond.append(extra[kind])
-    if campaign_id is not None:
-        cond.append(C.c.campaign_id == campaign_id)
-    own = select(C.c.id, C.c.created_at).where(C.c.manager_id == rep_id, *cond)
-    n = rules.queue.pool_candidates
-    if n <= 0:
-        return own.subquery("cand")
-    approved = select(CR.c.campaign_id).where(CR.c.rep_id == rep_id, CR.c.revoked_at.is_(None))
-    pool = (
-        select(C.c.id, C.c.created_at)
-        .where(C.c.manager_id.is_(None), C.c.merged_into_id.is_(None), C.c.campaign_id.in_(approved), *cond)
-        .order_by(C.c.id)
-        .limit(n)
-    )
-    return union_all(own, select(pool.subquery())).subquery("cand")
-
-
-CLIENT_COLUMNS = (
-    C.c.id,
-    C.c.campaign_id,
-    C.c.manager_id,
-    C.c.stage,
-    C.c.first_name,
-    C.c.last_name,
-    C.c.email,
-    C.c.title,
-    C.c.company,
-    C.c.business_phone,
-    C.c.mobile_phone,
-    C.c.timezone,
-    C.c.timezone_source,
-    C.c.timezone_candidates,
-    C.c.state,
-    C.c.country,
-    C.c.custom,
-    C.c.created_at,
-)
-
-
-def _facts_query(which: Any, at: datetime) -> Any:
-    is_call = ACT.c.type == _T.CALL.value
-
-    def when(cond: Any, value: Any) -> Any:
-        return case((cond, value), else_=None)
-
-    def n(cond: Any) -> Any:
-        return func.sum(case((cond, 1), else_=0))
-
-    booked = and_(ACT.c.type == _T.MEETING.value, ACT.c.outcome == _O.BOOKED.value)
-    return (
-        select(
-            ACT.c.client_id,
-            func.max(when(is_call, ACT.c.at)).label("last_call"),
-            func.max(when(and_(is_call, ACT.c.outcome == _O.CONVERSATION.value), ACT.c.at)).label(
-                "last_talk"
-            ),
-            n(and_(is_call, ACT.c.outcome.in_(UNANSWERED))).label("unanswered"),
-            n(and_(is_call, ACT.c.at > at - timedelta(hours=24))).label("calls_24h"),
-            func.max(when(booked, ACT.c.at)).label("booked_at"),
-            func.max(when(booked, ACT.c.meeting_at)).label("meeting_at"),
-            func.max(
-                when(and_(ACT.c.type == _T.MEETING.value, ACT.c.outcome == _O.CONFIRMED.value), ACT.c.at)
-            ).label("confirmed_at"),
-            func.max(
-                when(
-                    and_(ACT.c.type == _T.DISPOSITION.value, ACT.c.outcome == _O.CALLBACK.value),
-                    ACT.c.callback_at,
-                )
-            ).label("callback_at"),
-            func.count().label("activities"),
-        )
-        .where(which, ACT.c.at <= at)
-        .group_by(ACT.c.client_id)
-    )
-
-
-def _recent_calls(conn: Connection, ids: Sequence[int], at: datetime) -> dict[int, list[datetime]]:
-    """Call times in the 24 hours before ``at`` of clients at or over a cap."""
-    from leadctl.storage.sqlfunc import in_chunks
-
-    out: dict[int, list[datetime]] = {}
-    for cond in in_chunks(conn, ACT.c.client_id, ids):
-        q = select(ACT.c.client_id, ACT.c.at).where(
-            cond, ACT.c.type == _T.CALL.value, ACT.c.at > at - timedelta(hours=24), ACT.c.at <= at
-        )
-        for cid, t in conn.execute(q):
-            out.setdefault(cid, []).append(t)
-    return out
 
 
 # ------------------------------------------------------------------ deciding
@@ -496,7 +349,7 @@ def compute(
     for stage, kind, paged in SEGMENTS:
         if enough():
             break
-        seg = _segment(rules, rep["id"], campaign_id, stage, kind, at)
+        seg = segment(rules, rep["id"], campaign_id, stage, kind, at)
         offset = 0
         while True:
             q = select(seg.c.id).order_by(seg.c.created_at, seg.c.id)
@@ -524,7 +377,15 @@ def compute(
             if not (paged and paged_ok) or enough():
                 break
             offset += page
-    prio = prio_fn(conn, rules, [e.row["id"] for e in evals], at)
+    if prio_fn is by_priority and limit > 0:  # the k best of each (tier, retry) group exactly
+        from leadctl.services.work import scoring
+
+        groups: dict[tuple[QueueTier, bool], list[int]] = {}
+        for e in evals:
+            groups.setdefault((e.tier, e.retry), []).append(e.row["id"])
+        prio: Mapping[int, Any] = scoring.top_priorities(conn, rules, list(groups.values()), limit, at)
+    else:
+        prio = prio_fn(conn, rules, [e.row["id"] for e in evals], at)
     zero = Priority(0.0)
     evals.sort(
         key=lambda e: (
@@ -566,14 +427,14 @@ def _evaluate_page(
     ]
     facts: dict[int, Mapping[str, Any]] = {
         r["client_id"]: dict(r)
-        for r in conn.execute(_facts_query(member_of(ACT.c.client_id, ids, dialect), at)).mappings()
+        for r in conn.execute(facts_query(member_of(ACT.c.client_id, ids, dialect), at)).mappings()
     }
     lease_q = select(LE.c.client_id, LE.c.rep_id, LE.c.lease_until).where(
         LE.c.lease_until > at, member_of(LE.c.client_id, ids, dialect)
     )
     leases.update({cid: (rid, until) for cid, rid, until in conn.execute(lease_q)})
     capped = [r["id"] for r in rows if (facts.get(r["id"]) or {}).get("calls_24h")]
-    recent = _recent_calls(conn, capped, at) if capped else {}
+    recent = recent_calls(conn, capped, at) if capped else {}
     for r in rows:
         ev = _evaluate(rules, clock, r, facts.get(r["id"], {}), recent.get(r["id"], ()), at)
         if ev is None or (calls_only and ev.tier in EMAIL_TIERS):
@@ -645,7 +506,7 @@ def queue(
 
     when = (at or utc_now()).astimezone(UTC)
     with engine.connect() as conn:
-        rep = _rep(conn, rep_ref)
+        rep = active_rep(conn, rep_ref)
         cid = int(find_campaign(conn, campaign)["id"]) if campaign is not None else None
         return compute(conn, rules, rep, at=when, limit=limit, campaign_id=cid, priorities=priorities)
 

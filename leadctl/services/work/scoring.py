@@ -115,13 +115,21 @@ class Facts:
 
 ComponentFn = Callable[[Facts], dict[int, float]]
 COMPONENTS: dict[str, ComponentFn] = {}
+# Components dear to compute, with the most they can add (from the rules): the queue computes
+# them last and only for clients that can still reach its top rows (``top_priorities``).
+BOUNDS: dict[str, Callable[[Rules], float]] = {}
 
 
-def component(name: str) -> Callable[[ComponentFn], ComponentFn]:
-    """Register a dynamic component under ``name`` (its column in ``score``)."""
+def component(
+    name: str, bound: Callable[[Rules], float] | None = None
+) -> Callable[[ComponentFn], ComponentFn]:
+    """Register a dynamic component under ``name`` (its column in ``score``); ``bound`` gives the
+    largest value it can take under the rules, for a component worth computing lazily."""
 
     def register(fn: ComponentFn) -> ComponentFn:
         COMPONENTS[name] = fn
+        if bound is not None:
+            BOUNDS[name] = bound
         return fn
 
     return register
@@ -187,7 +195,12 @@ def _intent(f: Facts) -> dict[int, float]:
     return out
 
 
-@component("sla_urgency")
+def _sla_bound(rules: Rules) -> float:
+    r = rules.scoring.sla_urgency
+    return max(r.points * r.cap, 0.0)
+
+
+@component("sla_urgency", bound=_sla_bound)
 def _sla_urgency(f: Facts) -> dict[int, float]:
     """Points for how far each client's open SLA has run (``sla.urgency``: 1 = at the deadline),
     capped, so a client about to breach rises within its tier."""
@@ -395,7 +408,12 @@ def _static(g: Gathered, rules: Rules, why: dict[int, list[str]] | None) -> tupl
 
 
 def _compute(
-    conn: Connection, rules: Rules, client_ids: Sequence[int], now: datetime, explain: bool
+    conn: Connection,
+    rules: Rules,
+    client_ids: Sequence[int],
+    now: datetime,
+    explain: bool,
+    skip: Iterable[str] = (),
 ) -> tuple[dict[int, Priority], dict[int, list[str]]]:
     g = _gather(conn, rules, client_ids, now)
     why: dict[int, list[str]] | None = {} if explain else None
@@ -413,7 +431,8 @@ def _compute(
         g.intents,
         why,
     )
-    dynamic = [(name, fn(facts)) for name, fn in COMPONENTS.items()]
+    skipped = set(skip)
+    dynamic = [(name, fn(facts)) for name, fn in COMPONENTS.items() if name not in skipped]
     out: dict[int, Priority] = {}
     for cid, fp, bp, st in zip(g.ids, fit, behaviour, static, strict=True):
         comps = {"fit": fp, "behaviour": bp}
@@ -432,6 +451,75 @@ def priorities(
     """Each client's dynamic priority as of ``now`` (activities after ``now`` are ignored).
     Unknown ids are left out. Runs in the caller's connection."""
     return _compute(conn, rules, client_ids, now, False)[0]
+
+
+def top_priorities(
+    conn: Connection, rules: Rules, groups: Sequence[Sequence[int]], k: int, now: datetime
+) -> dict[int, Priority]:
+    """Exact priorities of at least the ``k`` best clients of each group (the queue: one group per
+    tier and retry flag, ``k`` its limit); the components in ``BOUNDS`` are computed only for
+    clients whose upper bound (the rest exact, plus each bound) can still reach a group's
+    ``k``-th exact total. A client left out gets ``total`` = its upper bound, strictly below its
+    group's ``k``-th exact total, and ``components["bound"] = 1``: it sorts after the ``k`` best
+    and is never among them, so the first ``k`` of each group are exactly what ``priorities``
+    would rank first."""
+    lazy = [n for n in COMPONENTS if n in BOUNDS]
+    ids = [i for grp in groups for i in grp]
+    if not lazy or k <= 0:
+        return priorities(conn, rules, ids, now)
+    cheap, _ = _compute(conn, rules, ids, now, False, skip=lazy)
+    extra = sum(BOUNDS[n](rules) for n in lazy)
+    exact: dict[int, Priority] = {}
+    order = [
+        sorted((i for i in grp if i in cheap), key=lambda i: (-cheap[i].total, i)) for grp in groups
+    ]  # by upper bound, best first
+    done = [0] * len(order)  # how many of each group (a prefix of ``order``) are exact
+    open_groups = set(range(len(order)))
+    step = 2 * k  # first round: twice the k best bounds; then the rest of any group still open
+    while open_groups:
+        batch: list[int] = []
+        for gi in sorted(open_groups):
+            batch += order[gi][done[gi] : done[gi] + step]
+            done[gi] = min(done[gi] + step, len(order[gi]))
+        if batch:
+            _finish(conn, rules, now, cheap, batch, lazy, exact)
+        for gi in list(open_groups):
+            grp = order[gi]
+            if done[gi] >= len(grp):
+                open_groups.discard(gi)
+                continue
+            totals = sorted((exact[i].total for i in grp[: done[gi]]), reverse=True)
+            if len(totals) >= k and cheap[grp[done[gi]]].total + extra < totals[k - 1]:
+                open_groups.discard(gi)
+        step = max(len(grp) for grp in order)  # at most two rounds: two look-ups of the lazy parts
+    out = dict(exact)
+    for cid, p in cheap.items():
+        if cid not in out:
+            out[cid] = Priority(p.total + extra, p.static, {**p.components, "bound": 1.0})
+    return out
+
+
+def _finish(
+    conn: Connection,
+    rules: Rules,
+    now: datetime,
+    cheap: Mapping[int, Priority],
+    ids: list[int],
+    lazy: list[str],
+    out: dict[int, Priority],
+) -> None:
+    """Add the lazy components to the cheap priorities of ``ids`` (components in registry order)."""
+    facts = Facts(conn, rules, ids, now, {i: cheap[i].static for i in ids}, {}, {}, {})
+    values = {name: COMPONENTS[name](facts) for name in lazy}
+    for cid in ids:
+        p = cheap[cid]
+        comps = {"fit": p.components["fit"], "behaviour": p.components["behaviour"]}
+        total = p.static  # summed in registry order, as ``_compute`` does: the same float
+        for name in COMPONENTS:
+            v = values[name].get(cid, 0.0) if name in values else p.components[name]
+            comps[name] = v
+            total += v
+        out[cid] = Priority(total, p.static, comps)
 
 
 # ------------------------------------------------------------------ leadctl score

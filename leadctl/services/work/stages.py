@@ -178,13 +178,6 @@ def fold(
 # ------------------------------------------------------------------ applying
 
 
-def _default_rules() -> Rules:
-    from leadctl.config import rules_path
-    from leadctl.rules import load_rules
-
-    return load_rules(rules_path(None))
-
-
 def activity_ids(conn: Connection, keys: Iterable[str]) -> list[int]:
     """The ids of activities by their ``activity_key``."""
     out: list[int] = []
@@ -193,12 +186,9 @@ def activity_ids(conn: Connection, keys: Iterable[str]) -> list[int]:
     return out
 
 
-def apply_activities(
-    conn: Connection, activity_ids: Sequence[int], *, actor: str, rules: Rules | None = None
-) -> int:
+def apply_activities(conn: Connection, activity_ids: Sequence[int], *, actor: str, rules: Rules) -> int:
     """Re-stage the clients of these activities (ids already applied are harmless); returns
-    how many clients moved. Runs in the caller's transaction. Without ``rules``, the rules in
-    effect from ``$LEADCTL_RULES`` / the config file / the defaults.
+    how many clients moved. Runs in the caller's transaction, with the command's ``rules``.
 
     Moves to ``disqualified`` / ``do_not_contact`` are left to the caller: the activity
     insertion point runs ``activities.move_to_terminal`` for those dispositions itself (and
@@ -208,7 +198,7 @@ def apply_activities(
     clients: set[int] = set()
     for cond in in_chunks(conn, ACT.c.id, activity_ids):
         clients.update(conn.execute(select(ACT.c.client_id).where(cond).distinct()).scalars())
-    return restage(conn, clients, actor=actor, rules=rules or _default_rules(), terminal=False)
+    return restage(conn, clients, actor=actor, rules=rules, terminal=False)
 
 
 def restage(

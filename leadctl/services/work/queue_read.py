@@ -1,0 +1,172 @@
+"""What the queue (``queue.py``) and the dialer (``dialer.py``) read: the tables, the rep, the
+client columns, the segments of the rep's book in tier order, and each client's activity facts.
+
+Shared by both so they read the same facts the same way (``next`` re-reads one client live
+inside its claiming transaction with ``CLIENT_COLUMNS``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import and_, case, func, select, union_all
+from sqlalchemy.engine import Connection
+
+from leadctl.errors import InputError
+from leadctl.rules import Rules
+from leadctl.storage import schema
+from leadctl.vocab import ActivityOutcome as O  # noqa: N817
+from leadctl.vocab import ActivityType as T  # noqa: N817
+from leadctl.vocab import Stage
+
+A, ACT, C, CR, LE, R = (
+    schema.assignment,
+    schema.activity,
+    schema.client,
+    schema.campaign_rep,
+    schema.client_lease,
+    schema.rep,
+)
+SUP = schema.suppression
+UNANSWERED = (O.NO_ANSWER.value, O.VOICEMAIL.value)
+
+
+def active_rep(conn: Connection, ref: str) -> dict[str, Any]:
+    from leadctl.services.admin.lookup import find_rep
+
+    rep = find_rep(conn, ref)
+    if not rep["active"]:
+        raise InputError(f"rep {rep['email']} is deactivated")
+    return rep
+
+
+# The rep's clients in the order their tiers come, each segment read page by page in capture
+# order (stage, filter, paged). Appointments with a meeting in the next 8 days are read whole
+# (their three tiers do not follow capture order); they are few by nature. An engaged client
+# whose callback is already done is read with the callback segment and ranks as engaged.
+SEGMENTS: tuple[tuple[Stage, str, bool], ...] = (
+    (Stage.APPOINTMENT, "meeting_soon", False),
+    (Stage.ENGAGED, "callback_soon", True),
+    (Stage.ENGAGED, "no_callback_soon", True),
+    (Stage.ATTEMPTED, "", True),
+    (Stage.UNTOUCHED, "researched", True),
+    (Stage.UNTOUCHED, "new", True),
+)
+
+
+def segment(rules: Rules, rep_id: int, campaign_id: int | None, stage: Stage, kind: str, at: datetime) -> Any:
+    """Ids of the rep's own clients (``client.manager_id`` mirrors the active assignment) and of
+    the shared pool (unassigned clients of the rep's approved campaigns, oldest first, at most
+    ``queue.pool_candidates``) in one segment, with their capture time, as one subquery."""
+    mine = and_(ACT.c.client_id == C.c.id, ACT.c.at <= at)
+    has_act = select(ACT.c.id).where(mine).exists()
+    meeting = select(ACT.c.id).where(
+        mine,
+        ACT.c.type == T.MEETING.value,
+        ACT.c.outcome == O.BOOKED.value,
+        ACT.c.meeting_at > at,
+        ACT.c.meeting_at <= at + timedelta(days=8),
+    )
+    callback = select(ACT.c.id).where(
+        mine,
+        ACT.c.type == T.DISPOSITION.value,
+        ACT.c.outcome == O.CALLBACK.value,
+        ACT.c.callback_at <= at + timedelta(days=1),
+    )
+    extra = {
+        "meeting_soon": meeting.exists(),
+        "callback_soon": callback.exists(),
+        "no_callback_soon": ~callback.exists(),
+        "researched": has_act,
+        "new": ~has_act,
+    }
+    cond: list[Any] = [C.c.stage == stage.value]
+    if kind:
+        cond.append(extra[kind])
+    if campaign_id is not None:
+        cond.append(C.c.campaign_id == campaign_id)
+    own = select(C.c.id, C.c.created_at).where(C.c.manager_id == rep_id, *cond)
+    n = rules.queue.pool_candidates
+    if n <= 0:
+        return own.subquery("cand")
+    approved = select(CR.c.campaign_id).where(CR.c.rep_id == rep_id, CR.c.revoked_at.is_(None))
+    pool = (
+        select(C.c.id, C.c.created_at)
+        .where(C.c.manager_id.is_(None), C.c.merged_into_id.is_(None), C.c.campaign_id.in_(approved), *cond)
+        .order_by(C.c.id)
+        .limit(n)
+    )
+    return union_all(own, select(pool.subquery())).subquery("cand")
+
+
+CLIENT_COLUMNS = (
+    C.c.id,
+    C.c.campaign_id,
+    C.c.manager_id,
+    C.c.stage,
+    C.c.first_name,
+    C.c.last_name,
+    C.c.email,
+    C.c.title,
+    C.c.company,
+    C.c.business_phone,
+    C.c.mobile_phone,
+    C.c.timezone,
+    C.c.timezone_source,
+    C.c.timezone_candidates,
+    C.c.state,
+    C.c.country,
+    C.c.custom,
+    C.c.created_at,
+)
+
+
+def facts_query(which: Any, at: datetime) -> Any:
+    is_call = ACT.c.type == T.CALL.value
+
+    def when(cond: Any, value: Any) -> Any:
+        return case((cond, value), else_=None)
+
+    def n(cond: Any) -> Any:
+        return func.sum(case((cond, 1), else_=0))
+
+    booked = and_(ACT.c.type == T.MEETING.value, ACT.c.outcome == O.BOOKED.value)
+    return (
+        select(
+            ACT.c.client_id,
+            func.max(when(is_call, ACT.c.at)).label("last_call"),
+            func.max(when(and_(is_call, ACT.c.outcome == O.CONVERSATION.value), ACT.c.at)).label("last_talk"),
+            n(and_(is_call, ACT.c.outcome.in_(UNANSWERED))).label("unanswered"),
+            n(and_(is_call, ACT.c.at > at - timedelta(hours=24))).label("calls_24h"),
+            func.max(when(booked, ACT.c.at)).label("booked_at"),
+            func.max(when(booked, ACT.c.meeting_at)).label("meeting_at"),
+            func.max(
+                when(and_(ACT.c.type == T.MEETING.value, ACT.c.outcome == O.CONFIRMED.value), ACT.c.at)
+            ).label("confirmed_at"),
+            func.max(
+                when(
+                    and_(ACT.c.type == T.DISPOSITION.value, ACT.c.outcome == O.CALLBACK.value),
+                    ACT.c.callback_at,
+                )
+            ).label("callback_at"),
+            func.count().label("activities"),
+        )
+        .where(which, ACT.c.at <= at)
+        .group_by(ACT.c.client_id)
+    )
+
+
+def recent_calls(conn: Connection, ids: Sequence[int], at: datetime) -> dict[int, list[datetime]]:
+    """Call times in the 24 hours before ``at`` of clients at or over a cap."""
+    from leadctl.storage.sqlfunc import in_chunks
+
+    out: dict[int, list[datetime]] = {}
+    for cond in in_chunks(conn, ACT.c.client_id, ids):
+        q = select(ACT.c.client_id, ACT.c.at).where(
+            cond, ACT.c.type == T.CALL.value, ACT.c.at > at - timedelta(hours=24), ACT.c.at <= at
+        )
+        for cid, t in conn.execute(q):
+            out.setdefault(cid, []).append(t)
+    return out
