@@ -75,7 +75,7 @@ def _sql(dialect: str, n: int, now: datetime) -> list[str]:
     true = "true" if pg else "1"
     nowts = ts(str(epoch))
     # Client c: captured (c * 7919) % 60 days + 10 min ago; every tenth never called.
-    age = "(((c) * 7919) % 5184000 + 600)"
+    age = "((CAST((c) AS BIGINT) * 7919) % 5184000 + 600)"
     cap = f"({epoch} - {age})"
     manager = f"CASE WHEN (c) % 20 = 0 THEN NULL ELSE 1 + (c) % {REPS} END"
     stage = (

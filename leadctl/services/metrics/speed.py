@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, literal_column, null, select, union_all
+from sqlalchemy import BigInteger, and_, case, func, literal, literal_column, null, select, type_coerce, union_all
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.expression import ColumnElement
 
@@ -50,7 +50,12 @@ BANDS = (("0-5m", 0, 5), ("5-15m", 5, 15), ("15-60m", 15, 60), ("60m+", 60, None
 
 def _bin(v: ColumnElement[Any]) -> ColumnElement[Any]:
     """Histogram bin of a duration in seconds (see the module docstring)."""
-    n = literal_column  # constants inline: GROUP BY must see the same expression as SELECT
+    def n(text: str) -> ColumnElement[Any]:  # constants inline: GROUP BY must see the same expression as SELECT
+        return literal_column(text, BigInteger)
+
+    # Typed as an integer, ``//`` is the database's own integer division on both backends
+    # (untyped, SQLAlchemy renders FLOOR(a / b): on SQLite a Python function called per row).
+    v = type_coerce(v, BigInteger)
     return case(
         (v < n("3600"), v // n("60")),
         (v < n("86400"), n("60") + (v - n("3600")) // n("900")),
