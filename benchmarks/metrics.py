@@ -114,9 +114,7 @@ def _sql(dialect: str, n: int, now: datetime) -> list[str]:
         return e.replace("(c)", f"({col})")
 
     reasons = "CASE x % 3 WHEN 0 THEN 'calling_window' WHEN 1 THEN 'call_cap' ELSE 'do_not_contact' END"
-    blocked_data = (
-        f"'{{\"reason\": \"' || {reasons} || '\", \"rep_id\": ' || (1 + x % {REPS}) || '}}'"
-    )
+    blocked_data = f"'{{\"reason\": \"' || {reasons} || '\", \"rep_id\": ' || (1 + x % {REPS}) || '}}'"
     pad = "lpad(x::text, 9, '0')" if pg else "printf('%09d', x)"
     empty_list, empty_obj = js("'[]'"), js("'{}'")
     invalid = js("'[\"email: invalid\"]'")
@@ -184,8 +182,12 @@ def populate(url: str, n: int) -> float:
         for idx in indexes:
             idx.create(conn)
         if pg:
-            conn.exec_driver_sql("SELECT setval(pg_get_serial_sequence('client', 'id'), (SELECT max(id) FROM client))")
-            conn.exec_driver_sql("SELECT setval(pg_get_serial_sequence('lead', 'id'), (SELECT max(id) FROM lead))")
+            conn.exec_driver_sql(
+                "SELECT setval(pg_get_serial_sequence('client', 'id'), (SELECT max(id) FROM client))"
+            )
+            conn.exec_driver_sql(
+                "SELECT setval(pg_get_serial_sequence('lead', 'id'), (SELECT max(id) FROM lead))"
+            )
             conn.exec_driver_sql(
                 "SELECT setval(pg_get_serial_sequence('activity', 'id'), (SELECT max(id) FROM activity))"
             )
@@ -309,7 +311,9 @@ def run(ns: list[int], pg: str | None, keep: bool | None = None) -> list[dict[st
                 up = subprocess.run([LEADCTL, "--db", url, "db", "upgrade"], capture_output=True, text=True)
                 if up.returncode != 0:
                     raise RuntimeError(up.stderr)
-                start, start_cpu, _ = min(_timed(url, ["rep", "show", "rep0@bench.example"]) for _ in range(3))
+                start, start_cpu, _ = min(
+                    _timed(url, ["rep", "show", "rep0@bench.example"]) for _ in range(3)
+                )
                 limit = min(practical_limit(url) for _ in range(2))
                 out.append(
                     {
@@ -324,7 +328,9 @@ def run(ns: list[int], pg: str | None, keep: bool | None = None) -> list[dict[st
                     }
                 )
                 for kind, args in COMMANDS:
-                    label = " ".join(a for a in args if a not in ("--format", "json", "jsonl") and "{" not in a)
+                    label = " ".join(
+                        a for a in args if a not in ("--format", "json", "jsonl") and "{" not in a
+                    )
                     if only and not any(o in label for o in only):
                         continue
                     argv = [a.replace("{tmp}", tmp) for a in args]
@@ -341,7 +347,11 @@ def run(ns: list[int], pg: str | None, keep: bool | None = None) -> list[dict[st
                             "note": note[:50],
                         }
                     )
-                    print(f"  {backend} {n}: {label} {wall:.2f}s wall {cpu:.2f}s cpu", file=sys.stderr, flush=True)
+                    print(
+                        f"  {backend} {n}: {label} {wall:.2f}s wall {cpu:.2f}s cpu",
+                        file=sys.stderr,
+                        flush=True,
+                    )
             finally:
                 drop()
     return out

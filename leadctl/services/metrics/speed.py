@@ -26,11 +26,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, and_, case, func, literal, literal_column, null, select, type_coerce, union_all
+from sqlalchemy import (
+    BigInteger,
+    and_,
+    case,
+    func,
+    literal,
+    literal_column,
+    null,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.expression import ColumnElement
 
-from leadctl.errors import InputError
 from leadctl.rules import Rules
 from leadctl.storage import schema
 from leadctl.storage.sqlfunc import day_of, epoch_seconds, greatest, utc_week
@@ -50,7 +60,10 @@ BANDS = (("0-5m", 0, 5), ("5-15m", 5, 15), ("15-60m", 15, 60), ("60m+", 60, None
 
 def _bin(v: ColumnElement[Any]) -> ColumnElement[Any]:
     """Histogram bin of a duration in seconds (see the module docstring)."""
-    def n(text: str) -> ColumnElement[Any]:  # constants inline: GROUP BY must see the same expression as SELECT
+
+    def n(
+        text: str,
+    ) -> ColumnElement[Any]:  # constants inline: GROUP BY must see the same expression as SELECT
         return literal_column(text, BigInteger)
 
     # Typed as an integer, ``//`` is the database's own integer division on both backends
@@ -73,7 +86,9 @@ def bin_minutes(b: int) -> float:
 
 
 @dataclass
-class Scope:
+class FactScope:
+    """The period (capture time) and resolved campaign id of ``client_facts``."""
+
     since: datetime | None
     until: datetime | None
     campaign_id: int | None
@@ -99,7 +114,7 @@ def _group_key(by: str, d: Any = None) -> tuple[ColumnElement[Any], list[tuple[A
 
 @contextmanager
 def client_facts(
-    conn: Connection, rules: Rules, by: str, scope: Scope, at: datetime
+    conn: Connection, rules: Rules, by: str, scope: FactScope, at: datetime
 ) -> Iterator[tuple[Any, Any]]:
     """A materialised CTE of every client in scope: group, moments (epochs) and their ``B``.
 
@@ -214,79 +229,75 @@ def speed_rows(
     at: datetime | None = None,
 ) -> list[dict[str, Any]]:
     """One row per group and measure: clients, reached, open, percentiles, bands."""
-    from leadctl.services.admin.lookup import find_campaign
-    from leadctl.storage.engine import read
-    from leadctl.timeutil import now
+    from leadctl.services.metrics.common import client_facts_in_scope
 
-    if by not in GROUPINGS:
-        raise InputError(f"by: {by!r} is not one of {', '.join(GROUPINGS)}")
-    when = at or now()
-    with read(engine) as conn:
-        cid = int(find_campaign(conn, campaign)["id"]) if campaign else None
-        with client_facts(conn, rules, by, Scope(since, until, cid), when) as (facts, now_b):
-            parts = []
-            for i, name in enumerate(MEASURES):
-                clock_s, business_s, start_b = _measure(facts, name)
-                scoped = [facts.c.asg_e.is_not(None)] if name == "rep_response" else []
-                past = and_(clock_s.is_(None), literal(now_b) - start_b >= facts.c.allowed)
-                for basis, v in (("clock", clock_s), ("business", business_s)):
-                    b = case((v.is_(None), null()), else_=_bin(v))
-                    parts.append(
-                        select(
-                            facts.c.grp.label("grp"),
-                            literal(i).label("m"),
-                            literal(basis).label("basis"),
-                            b.label("bin"),
-                            func.count().label("n"),
-                            func.sum(case((past, 1), else_=0)).label("past"),
-                        )
-                        .where(*scoped)
-                        .group_by(facts.c.grp, b)
+    with client_facts_in_scope(
+        engine, rules, by=by, groupings=GROUPINGS, since=since, until=until, campaign=campaign, at=at
+    ) as fx:
+        conn, facts, now_b = fx.conn, fx.table, fx.now_b
+        parts = []
+        for i, name in enumerate(MEASURES):
+            clock_s, business_s, start_b = _measure(facts, name)
+            scoped = [facts.c.asg_e.is_not(None)] if name == "rep_response" else []
+            past = and_(clock_s.is_(None), literal(now_b) - start_b >= facts.c.allowed)
+            for basis, v in (("clock", clock_s), ("business", business_s)):
+                b = case((v.is_(None), null()), else_=_bin(v))
+                parts.append(
+                    select(
+                        facts.c.grp.label("grp"),
+                        literal(i).label("m"),
+                        literal(basis).label("basis"),
+                        b.label("bin"),
+                        func.count().label("n"),
+                        func.sum(case((past, 1), else_=0)).label("past"),
                     )
-            hist = union_all(*parts).subquery("hist")
-            reached = hist.c.bin.is_not(None)
-            cum = select(
-                hist,
-                func.sum(case((reached, hist.c.n), else_=0))
-                .over(partition_by=(hist.c.grp, hist.c.m, hist.c.basis), order_by=hist.c.bin)
-                .label("cum"),
-                func.sum(case((reached, hist.c.n), else_=0))
-                .over(partition_by=(hist.c.grp, hist.c.m, hist.c.basis))
-                .label("tot"),
-            ).subquery("cum")
-            pick = [
-                func.min(case((and_(cum.c.bin.is_not(None), cum.c.cum >= p * cum.c.tot), cum.c.bin))).label(
-                    f"p{int(p * 100)}"
+                    .where(*scoped)
+                    .group_by(facts.c.grp, b)
                 )
-                for p in (0.5, 0.9, 0.95)
-            ]
-            bands = [
-                func.sum(
-                    case(
-                        (and_(cum.c.bin >= lo, cum.c.bin < (hi if hi is not None else 10**9)), cum.c.n),
-                        else_=0,
-                    )
-                ).label(label)
-                for label, lo, hi in BANDS
-            ]
-            q = (
-                select(
-                    cum.c.grp,
-                    cum.c.m,
-                    cum.c.basis,
-                    func.sum(cum.c.n).label("clients"),
-                    func.sum(case((cum.c.bin.is_not(None), cum.c.n), else_=0)).label("reached"),
-                    func.sum(cum.c.past).label("past"),
-                    func.sum(case((and_(cum.c.bin.is_not(None), cum.c.bin < 152), cum.c.n), else_=0)).label(
-                        "day"
-                    ),
-                    *pick,
-                    *bands,
-                )
-                .group_by(cum.c.grp, cum.c.m, cum.c.basis)
-                .order_by(cum.c.grp, cum.c.m, cum.c.basis)
+        hist = union_all(*parts).subquery("hist")
+        reached = hist.c.bin.is_not(None)
+        cum = select(
+            hist,
+            func.sum(case((reached, hist.c.n), else_=0))
+            .over(partition_by=(hist.c.grp, hist.c.m, hist.c.basis), order_by=hist.c.bin)
+            .label("cum"),
+            func.sum(case((reached, hist.c.n), else_=0))
+            .over(partition_by=(hist.c.grp, hist.c.m, hist.c.basis))
+            .label("tot"),
+        ).subquery("cum")
+        pick = [
+            func.min(case((and_(cum.c.bin.is_not(None), cum.c.cum >= p * cum.c.tot), cum.c.bin))).label(
+                f"p{int(p * 100)}"
             )
-            hist_rows = conn.execute(q).mappings().all()
+            for p in (0.5, 0.9, 0.95)
+        ]
+        bands = [
+            func.sum(
+                case(
+                    (and_(cum.c.bin >= lo, cum.c.bin < (hi if hi is not None else 10**9)), cum.c.n),
+                    else_=0,
+                )
+            ).label(label)
+            for label, lo, hi in BANDS
+        ]
+        q = (
+            select(
+                cum.c.grp,
+                cum.c.m,
+                cum.c.basis,
+                func.sum(cum.c.n).label("clients"),
+                func.sum(case((cum.c.bin.is_not(None), cum.c.n), else_=0)).label("reached"),
+                func.sum(cum.c.past).label("past"),
+                func.sum(case((and_(cum.c.bin.is_not(None), cum.c.bin < 152), cum.c.n), else_=0)).label(
+                    "day"
+                ),
+                *pick,
+                *bands,
+            )
+            .group_by(cum.c.grp, cum.c.m, cum.c.basis)
+            .order_by(cum.c.grp, cum.c.m, cum.c.basis)
+        )
+        hist_rows = conn.execute(q).mappings().all()
     return _speed_table(by, hist_rows)
 
 
