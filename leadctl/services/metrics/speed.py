@@ -42,6 +42,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.expression import ColumnElement
 
 from leadctl.rules import Rules
+from leadctl.services.metrics.common import Facts
 from leadctl.storage import schema
 from leadctl.storage.sqlfunc import day_of, epoch_seconds, greatest, utc_week
 from leadctl.vocab import ActivityOutcome, ActivityType
@@ -367,13 +368,33 @@ def speed_bands(
 ) -> list[dict[str, Any]]:
     """Speed-to-lead (capture → first attempt, clock time) over every client: band, clients,
     share — the distribution the report charts against the 5 min / 1 h / 24 h marks."""
-    rows = speed_rows(engine, by="campaign", since=since, until=until, campaign=campaign, rules=rules, at=at)
-    rows = [r for r in rows if r["measure"] == "to_attempt"]
-    total = sum(r["clients"] for r in rows)
+    from leadctl.services.metrics.common import client_facts_in_scope
+
+    with client_facts_in_scope(
+        engine,
+        rules,
+        by="all",
+        groupings=(*GROUPINGS, "all"),
+        since=since,
+        until=until,
+        campaign=campaign,
+        at=at,
+    ) as fx:
+        return bands_from_facts(fx)
+
+
+def bands_from_facts(fx: Facts) -> list[dict[str, Any]]:
+    """The bands of ``speed_bands`` from built facts: one pass (to_attempt, clock time only)."""
+    clock_s, _business_s, _start_b = _measure(fx.table, "to_attempt")
+    b = case((clock_s.is_(None), null()), else_=_bin(clock_s))
+    counts = {
+        None if k is None else int(k): int(n) for k, n in fx.conn.execute(select(b, func.count()).group_by(b))
+    }
+    total = sum(counts.values())
     out = []
-    for label, _lo, _hi in BANDS:
-        n = sum(r["_counts"][label] for r in rows)
+    for label, lo, hi in BANDS:
+        n = sum(v for k, v in counts.items() if k is not None and k >= lo and (hi is None or k < hi))
         out.append({"band": label, "clients": n, "share": round(n / total, 4) if total else 0.0})
-    n_open = sum(r["open"] for r in rows)
+    n_open = counts.get(None, 0)
     out.append({"band": "open", "clients": n_open, "share": round(n_open / total, 4) if total else 0.0})
     return out
