@@ -16,6 +16,29 @@ database's own driver alone. Targets at 1,000,000 clients / 5,000,000 activities
 table ≤ 2 s, the full report ≤ 10 s, ``sla check`` ≤ 3 s (issue 10).
 
     python -m benchmarks --only metrics [--n 100000 --n 1000000] [--pg URL]
+
+Measured 2026-12-03 on SQLite, 1,000,000 clients / 5,000,000 activities / 1,120,000 leads, on a
+2-core machine shared with five other helpers (load average 8-24 throughout, so wall time is
+mostly waiting for a core; CPU = user+sys of the leadctl process). Before = main 801809c,
+after = this branch, same file, run minutes apart (not all back to back):
+
+    command                   before wall / CPU      after wall / CPU     target
+    metrics funnel             42.8 s /  7.1 s         (unchanged code)    ≤ 2 s
+    metrics funnel --by bucket 45.4 s /  7.1 s         (unchanged code)    ≤ 2 s
+    metrics reps              411.2 s / 63.5 s         (unchanged code)    ≤ 2 s
+    metrics queue             109.3 s / 10.5 s         (unchanged code)    ≤ 2 s
+    metrics speed             385.6 s / 39.4 s       172.4 s / 34.4 s      ≤ 2 s
+    metrics sla --by rep      136.5 s / 23.2 s        73.3 s / 22.3 s      ≤ 2 s
+    sla check (647k listed)   192.5 s / 54.2 s       274.2 s / 53.7 s      ≤ 3 s
+    report --html                  not measured      176.3 s / 117.1 s     ≤ 10 s
+
+Every target is missed by a wide margin. The practical limit on SQLite is itself above the
+2 s target: one GROUP BY of the activity table by client costs ~0.3 s CPU per 100k clients
+(~3 s at 1M on an idle core), so a metric that re-reads the activities per run cannot reach
+2 s on SQLite; per-client first-call / first-conversation moments kept on the client (or a
+summary table maintained by ``insert_activities``) would be the next step. No index was added
+(no migration 0019): partial indexes on calls were not chosen by SQLite's planner over the
+existing covering ix_activity_client_id_at_type_outcome.
 """
 
 from __future__ import annotations
