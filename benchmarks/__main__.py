@@ -10,6 +10,8 @@
 - dedupe: the matching engine alone vs splink (DuckDB, EM-trained) on the same generated file;
   --hard-rate makes that share of its duplicates share no e-mail or phone (default 0)
 - sla: `sla check`, `metrics speed` and `metrics sla` over N clients, ~5N activities, both backends
+- metrics: every `metrics` table, the full `report --html` and `sla check` over N clients, 5N
+  activities, both backends, vs one GROUP BY of the activity table (databases built once, reused)
 - scoring: `scoring.priorities` for one rep's 10,000 clients (wall, CPU, Python CPU) vs fetch only
 - queue: `queue --limit 50` and `next` for a rep with 10,000 clients among N clients, 5N activities
 - activities: `activity import` rows/s of a generated dialer file (--n rows, 100,000 clients) on
@@ -162,6 +164,10 @@ def main(argv: list[str] | None = None) -> None:
         from benchmarks import sla
 
         _table("SLA check and speed/sla metrics (whole database)", sla.run(ns, args.pg))
+    if "metrics" in only:
+        from benchmarks import metrics
+
+        _table("Metrics tables, report and sla check (N clients, 5N activities)", metrics.run(ns, args.pg))
     if "scoring" in only:
         from benchmarks import scoring
 

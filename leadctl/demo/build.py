@@ -295,17 +295,31 @@ def _assignment_demo(engine: Engine, rules: Rules, seed: int, report: Reporter) 
 
     rng = random.Random(seed)
     at = now()
-    A = schema.assignment
+    A, C = schema.assignment, schema.client
     with engine.begin() as conn:
         held = conn.execute(
-            select(A.c.client_id, A.c.rep_id, A.c.campaign_id).where(A.c.ended_at.is_(None))
+            select(A.c.id, A.c.client_id, A.c.rep_id, A.c.campaign_id)
+            .where(A.c.ended_at.is_(None))
+            .order_by(A.c.client_id)
         ).all()
-    profile = {rid: _PROFILES[i % len(_PROFILES)] for i, rid in enumerate(sorted({r for _, r, _ in held}))}
+    profile = {rid: _PROFILES[i % len(_PROFILES)] for i, rid in enumerate(sorted({r for _, _, r, _ in held}))}
     rows: list[tuple[Any, ...]] = []
-    for n, (client_id, rep_id, campaign_id) in enumerate(held):
+    captured: list[dict[str, Any]] = []
+    assigned: list[dict[str, Any]] = []
+    for n, (assignment_id, client_id, rep_id, campaign_id) in enumerate(held):
         conv, book, quiet = profile[rep_id]
+        # The history happened: the client was captured weeks ago (before the rep went quiet),
+        # assigned minutes later, first called after a speed-to-lead delay, then touched again
+        # days apart — never before its capture or its assignment, never after the rep stopped.
+        last = at - timedelta(days=quiet, hours=1)
+        capture = last - timedelta(days=rng.uniform(1, 21))
+        start = capture + timedelta(seconds=rng.uniform(30, 900))
+        captured.append({"cid": client_id, "t": capture})
+        assigned.append({"aid": assignment_id, "t": start})
+        when = start + timedelta(seconds=rng.expovariate(1 / 5400))
         for k in range(rng.randrange(0, 4)):
-            when = at - timedelta(days=quiet + rng.uniform(0.3, 20))
+            if when > last:
+                break
             outcome = O.CONVERSATION if rng.random() < conv else rng.choice((O.NO_ANSWER, O.VOICEMAIL))
             rows.append(
                 (
@@ -332,7 +346,7 @@ def _assignment_demo(engine: Engine, rules: Rules, seed: int, report: Reporter) 
                         campaign_id,
                         T.MEETING.value,
                         O.HELD_QUALIFIED.value,
-                        when + timedelta(days=2),
+                        min(when + timedelta(days=2), last),
                         False,
                         None,
                         "demo",
@@ -340,6 +354,7 @@ def _assignment_demo(engine: Engine, rules: Rules, seed: int, report: Reporter) 
                         at,
                     )
                 )
+            when += timedelta(days=rng.uniform(0.2, 4))
     cols = [
         "activity_key",
         "client_id",
@@ -355,6 +370,15 @@ def _assignment_demo(engine: Engine, rules: Rules, seed: int, report: Reporter) 
         "created_at",
     ]
     with write(engine) as conn:
+        from sqlalchemy import bindparam, update
+
+        if captured:
+            conn.execute(
+                update(C).where(C.c.id == bindparam("cid")).values(created_at=bindparam("t")), captured
+            )
+            conn.execute(
+                update(A).where(A.c.id == bindparam("aid")).values(started_at=bindparam("t")), assigned
+            )
         bulk.insert_rows(conn, schema.activity, cols, rows)
         # Clients of the reps over capacity at intake wait in the pool; hand some back too.
         quiet_rep = max(profile, key=lambda r: profile[r][2]) if profile else None
@@ -362,7 +386,7 @@ def _assignment_demo(engine: Engine, rules: Rules, seed: int, report: Reporter) 
             from leadctl.services.assign import ledger
             from leadctl.vocab import AssignmentEnd
 
-            ids = [c for c, r, _ in held if r == quiet_rep][::3]
+            ids = [c for _, c, r, _ in held if r == quiet_rep][::3]
             ledger.end(conn, ids, AssignmentEnd.RETURNED_TO_POOL, actor="demo", at=at)
     say(f"Logged {len(rows)} activities over the last weeks (reps of varied performance, two gone quiet).")
     out: dict[str, Any] = {"activities": len(rows), "assign": [], "topup": None}

@@ -32,6 +32,21 @@ class Context:
     engine: Engine
     rules: Rules
     scope: Scope
+    # Results sections share (computed once per report): e.g. the per-client facts behind
+    # both the speed and the SLA sections are built once, not once per section.
+    shared: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    def speed_and_sla(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """The speed-to-lead bands and first-contact SLA by rep, from one build of the facts."""
+        if "speed_and_sla" not in self.shared:
+            from leadctl.services.metrics.sla import speed_bands_and_sla_by_rep
+
+            s = self.scope
+            self.shared["speed_and_sla"] = speed_bands_and_sla_by_rep(
+                self.engine, since=s.since, until=s.until, campaign=s.campaign, rules=self.rules
+            )
+        result: tuple[list[dict[str, Any]], list[dict[str, Any]]] = self.shared["speed_and_sla"]
+        return result
 
 
 @dataclass
@@ -218,10 +233,8 @@ def queue_by_stage(ctx: Context) -> Section:
 @register("speed", after="duplicates")
 def speed_to_lead(ctx: Context) -> Section:
     from leadctl.report import charts
-    from leadctl.services.metrics.speed import speed_bands
 
-    s = ctx.scope
-    rows = speed_bands(ctx.engine, since=s.since, until=s.until, campaign=s.campaign, rules=ctx.rules)
+    rows = ctx.speed_and_sla()[0]
     fast = sum(r["share"] for r in rows if r["band"] in ("0-5m",))
     return Section(
         "Speed to lead",
@@ -245,10 +258,8 @@ def speed_to_lead(ctx: Context) -> Section:
 @register("sla", after="queue")
 def sla_compliance(ctx: Context) -> Section:
     from leadctl.report import charts
-    from leadctl.services.metrics.sla import sla_rows
 
-    s = ctx.scope
-    rows = sla_rows(ctx.engine, by="rep", since=s.since, until=s.until, campaign=s.campaign, rules=ctx.rules)
+    rows = ctx.speed_and_sla()[1]
     met = sum(r["met"] for r in rows)
     breached = sum(r["breached"] for r in rows)
     overall = met / (met + breached) if met + breached else None

@@ -93,3 +93,53 @@ def test_a_demo_failing_half_way_leaves_the_empty_database_it_found(leadctl: Lea
     assert _counts(leadctl) == (0, 0, 0, 0)
     leadctl("demo", "--leads", "40", "--dir", str(tmp_path / "files"))
     assert _counts(leadctl)[:3] == (3, 8, 5)
+
+
+def _history(leadctl: Leadctl) -> list[tuple[object, ...]]:
+    from sqlalchemy import select
+
+    from leadctl.storage import schema
+
+    C, A, ACT = schema.client, schema.assignment, schema.activity
+    engine = leadctl.engine()
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(ACT.c.activity_key, ACT.c.at, C.c.created_at, A.c.started_at)
+            .join(C, C.c.id == ACT.c.client_id)
+            .join(A, (A.c.client_id == ACT.c.client_id) & (A.c.rep_id == ACT.c.rep_id))
+            .order_by(ACT.c.activity_key, A.c.started_at)
+        ).all()
+    engine.dispose()
+    return [tuple(r) for r in rows]
+
+
+def test_demo_activities_come_after_their_clients_capture_and_assignment(
+    leadctl: Leadctl, tmp_path: Path
+) -> None:
+    """Speed-to-lead is capture → first call: a history dated before the capture makes it 0."""
+    leadctl("demo", "--leads", "200", "--seed", "5", "--dir", str(tmp_path / "d"), "--format", "json")
+    rows = _history(leadctl)
+    assert rows
+    first_by_key: dict[object, tuple[object, ...]] = {}
+    for r in rows:
+        first_by_key.setdefault(r[0], r)  # the earliest assignment of the client to that rep
+    early = [r for r in first_by_key.values() if r[1] < r[2] or r[1] < r[3]]  # type: ignore[operator]
+    assert early == []
+    speed = leadctl.json("metrics", "speed")
+    to_attempt = next(r for r in speed if r["measure"] == "to_attempt")
+    assert to_attempt["reached"] > 0
+    assert to_attempt["share_0-5m"] < 1.0  # no longer every first call "immediate"
+
+
+def test_demo_activity_history_is_the_same_for_a_seed(leadctl_sqlite: Leadctl, tmp_path: Path) -> None:
+    from tests.conftest import Leadctl as L
+
+    a = L(f"sqlite:///{tmp_path / 'a.db'}")
+    b = L(f"sqlite:///{tmp_path / 'b.db'}")
+    for one, d in ((a, "da"), (b, "db")):
+        one("demo", "--leads", "150", "--seed", "9", "--dir", str(tmp_path / d), "--format", "json")
+
+    def shape(x: L) -> list[tuple[object, ...]]:  # times relative to each client's capture
+        return [(r[0], round((r[1] - r[2]).total_seconds())) for r in _history(x)]  # type: ignore[operator]
+
+    assert shape(a) == shape(b)

@@ -82,3 +82,23 @@ def test_the_browser_check_catches_a_network_request(tmp_path: Path) -> None:
     bad.write_text('<!DOCTYPE html><html><body><img src="http://127.0.0.1:9/x.png" alt="x"></body></html>')
     page = browser.load(bad)
     assert any(url.startswith("http://127.0.0.1:9/") for url in page.requests)
+
+
+def test_speed_and_sla_sections_built_from_one_set_of_facts_match_the_metrics(world: Leadctl) -> None:
+    """The report builds the per-client facts once for both sections: the same numbers as
+    `metrics speed` (to_attempt, clock bands) and `metrics sla --by rep` compute on their own."""
+    with freeze_time(NOW):
+        data = json.loads(world("report", "--format", "json").stdout)
+        speed = world.json("metrics", "speed")
+        sla = world.json("metrics", "sla", "--by", "rep")
+    sections = {s["id"]: s for s in data["sections"]}
+    bands = {r["band"]: r["clients"] for r in sections["speed"]["rows"]}
+    attempt = [r for r in speed if r["measure"] == "to_attempt"]
+    assert sum(bands.values()) == sum(r["clients"] for r in attempt) > 0
+    assert bands["open"] == sum(r["open"] for r in attempt)
+    for label in ("0-5m", "5-15m", "15-60m", "60m+"):
+        assert bands[label] == round(sum(r[f"share_{label}"] * r["clients"] for r in attempt))
+    keep = ("rep", "clients", "met", "breached", "running", "compliance")
+    assert [{k: r[k] for k in keep} for r in sections["sla"]["rows"]] == [
+        {k: r[k] for k in keep} for r in sla
+    ]

@@ -8,18 +8,23 @@ and a time column: day and week are UTC calendar days/ISO weeks (Monday's date).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import and_, func, literal
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.expression import ColumnElement
 
 from leadctl.errors import InputError
 from leadctl.services.admin.lookup import find_campaign
 from leadctl.storage import schema
 from leadctl.storage.sqlfunc import day_of, utc_week
+
+if TYPE_CHECKING:
+    from leadctl.rules import Rules
 
 NONE = "(none)"
 UNASSIGNED = "(unassigned)"
@@ -81,3 +86,42 @@ def lead_key(by: str | None) -> tuple[ColumnElement[Any], list[tuple[Any, Any]]]
         (active, and_(active.c.client_id == L.c.client_id, active.c.ended_at.is_(None))),
         (rep, rep.c.id == active.c.rep_id),
     ]
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What ``client_facts_in_scope`` yields: the open connection, the per-client facts CTE
+    (``services.metrics.speed.client_facts``), ``B`` of the evaluation moment and the moment."""
+
+    conn: Connection
+    table: Any
+    now_b: int
+    at: datetime
+
+
+@contextmanager
+def client_facts_in_scope(
+    engine: Engine,
+    rules: Rules,
+    *,
+    by: str,
+    groupings: tuple[str, ...],
+    since: datetime | None = None,
+    until: datetime | None = None,
+    campaign: str | None = None,
+    at: datetime | None = None,
+) -> Iterator[Facts]:
+    """The scope set-up ``metrics speed`` and ``metrics sla`` share: check ``by``, evaluate at
+    ``at`` (default now), open one read transaction, resolve the campaign in it and build the
+    per-client facts of the clients captured in the period."""
+    from leadctl.services.metrics.speed import FactScope, client_facts
+    from leadctl.storage.engine import read
+    from leadctl.timeutil import now
+
+    if by not in groupings:
+        raise InputError(f"by: {by!r} is not one of {', '.join(groupings)}")
+    when = at or now()
+    with read(engine) as conn:
+        cid = int(find_campaign(conn, campaign)["id"]) if campaign else None
+        with client_facts(conn, rules, by, FactScope(since, until, cid), when) as (facts, now_b):
+            yield Facts(conn, facts, now_b, when)

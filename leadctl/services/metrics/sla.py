@@ -16,10 +16,9 @@ from typing import Any
 from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.engine import Engine
 
-from leadctl.errors import InputError
 from leadctl.rules import Rules
+from leadctl.services.metrics.common import Facts
 from leadctl.services.metrics.speed import GROUPINGS as SPEED_GROUPINGS
-from leadctl.services.metrics.speed import Scope, client_facts
 
 GROUPINGS = (*SPEED_GROUPINGS, "hour", "weekday")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
@@ -37,33 +36,60 @@ def sla_rows(
     at: datetime | None = None,
 ) -> list[dict[str, Any]]:
     """One row per group: clients, met, breached, running, compliance (None when nothing decided)."""
-    from leadctl.services.admin.lookup import find_campaign
-    from leadctl.storage.engine import read
-    from leadctl.timeutil import now
+    from leadctl.services.metrics.common import client_facts_in_scope
 
-    if by not in GROUPINGS:
-        raise InputError(f"by: {by!r} is not one of {', '.join(GROUPINGS)}")
-    when = at or now()
-    with read(engine) as conn:
-        cid = int(find_campaign(conn, campaign)["id"]) if campaign else None
-        with client_facts(conn, rules, by, Scope(since, until, cid), when) as (facts, now_b):
-            f = facts.c
-            called = f.call_e.is_not(None)
-            used = case((called, f.call_b - f.cap_b), else_=literal(now_b) - f.cap_b)
-            met = and_(called, used <= f.allowed)
-            breached = used > f.allowed
-            q = (
-                select(
-                    f.grp,
-                    func.count().label("clients"),
-                    func.sum(case((met, 1), else_=0)).label("met"),
-                    func.sum(case((breached, 1), else_=0)).label("breached"),
-                    func.avg(case((called, f.call_b - f.cap_b))).label("avg_b"),
-                )
-                .group_by(f.grp)
-                .order_by(f.grp)
-            )
-            rows = conn.execute(q).all()
+    with client_facts_in_scope(
+        engine, rules, by=by, groupings=GROUPINGS, since=since, until=until, campaign=campaign, at=at
+    ) as fx:
+        rows = _compliance(fx)
+    return _sla_table(by, rows)
+
+
+def _compliance(fx: Facts) -> list[Any]:
+    """The one aggregate of ``metrics sla`` over the per-client facts: per group the clients,
+    met, breached and the average business time to the first call."""
+    f = fx.table.c
+    called = f.call_e.is_not(None)
+    used = case((called, f.call_b - f.cap_b), else_=literal(fx.now_b) - f.cap_b)
+    met = and_(called, used <= f.allowed)
+    breached = used > f.allowed
+    q = (
+        select(
+            f.grp,
+            func.count().label("clients"),
+            func.sum(case((met, 1), else_=0)).label("met"),
+            func.sum(case((breached, 1), else_=0)).label("breached"),
+            func.avg(case((called, f.call_b - f.cap_b))).label("avg_b"),
+        )
+        .group_by(f.grp)
+        .order_by(f.grp)
+    )
+    return list(fx.conn.execute(q).all())
+
+
+def speed_bands_and_sla_by_rep(
+    engine: Engine,
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    campaign: str | None = None,
+    rules: Rules,
+    at: datetime | None = None,
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """What the report's speed and SLA sections show, from one build of the per-client facts
+    (one scan of the activities instead of two): the speed-to-lead bands and ``sla`` by rep."""
+    from leadctl.services.metrics.common import client_facts_in_scope
+    from leadctl.services.metrics.speed import bands_from_facts
+
+    with client_facts_in_scope(
+        engine, rules, by="rep", groupings=GROUPINGS, since=since, until=until, campaign=campaign, at=at
+    ) as fx:
+        bands = bands_from_facts(fx)
+        rows = _compliance(fx)
+    return bands, _sla_table("rep", rows)
+
+
+def _sla_table(by: str, rows: list[Any]) -> list[dict[str, Any]]:
     out = []
     for grp, clients, n_met, n_breached, avg_b in rows:
         n_met, n_breached = int(n_met or 0), int(n_breached or 0)

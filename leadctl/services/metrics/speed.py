@@ -26,12 +26,23 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, literal_column, null, select, union_all
+from sqlalchemy import (
+    BigInteger,
+    and_,
+    case,
+    func,
+    literal,
+    literal_column,
+    null,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.sql.expression import ColumnElement
 
-from leadctl.errors import InputError
 from leadctl.rules import Rules
+from leadctl.services.metrics.common import Facts
 from leadctl.storage import schema
 from leadctl.storage.sqlfunc import day_of, epoch_seconds, greatest, utc_week
 from leadctl.vocab import ActivityOutcome, ActivityType
@@ -50,7 +61,15 @@ BANDS = (("0-5m", 0, 5), ("5-15m", 5, 15), ("15-60m", 15, 60), ("60m+", 60, None
 
 def _bin(v: ColumnElement[Any]) -> ColumnElement[Any]:
     """Histogram bin of a duration in seconds (see the module docstring)."""
-    n = literal_column  # constants inline: GROUP BY must see the same expression as SELECT
+
+    def n(
+        text: str,
+    ) -> ColumnElement[Any]:  # constants inline: GROUP BY must see the same expression as SELECT
+        return literal_column(text, BigInteger)
+
+    # Typed as an integer, ``//`` is the database's own integer division on both backends
+    # (untyped, SQLAlchemy renders FLOOR(a / b): on SQLite a Python function called per row).
+    v = type_coerce(v, BigInteger)
     return case(
         (v < n("3600"), v // n("60")),
         (v < n("86400"), n("60") + (v - n("3600")) // n("900")),
@@ -68,7 +87,9 @@ def bin_minutes(b: int) -> float:
 
 
 @dataclass
-class Scope:
+class FactScope:
+    """The period (capture time) and resolved campaign id of ``client_facts``."""
+
     since: datetime | None
     until: datetime | None
     campaign_id: int | None
@@ -94,7 +115,7 @@ def _group_key(by: str, d: Any = None) -> tuple[ColumnElement[Any], list[tuple[A
 
 @contextmanager
 def client_facts(
-    conn: Connection, rules: Rules, by: str, scope: Scope, at: datetime
+    conn: Connection, rules: Rules, by: str, scope: FactScope, at: datetime
 ) -> Iterator[tuple[Any, Any]]:
     """A materialised CTE of every client in scope: group, moments (epochs) and their ``B``.
 
@@ -209,79 +230,75 @@ def speed_rows(
     at: datetime | None = None,
 ) -> list[dict[str, Any]]:
     """One row per group and measure: clients, reached, open, percentiles, bands."""
-    from leadctl.services.admin.lookup import find_campaign
-    from leadctl.storage.engine import read
-    from leadctl.timeutil import now
+    from leadctl.services.metrics.common import client_facts_in_scope
 
-    if by not in GROUPINGS:
-        raise InputError(f"by: {by!r} is not one of {', '.join(GROUPINGS)}")
-    when = at or now()
-    with read(engine) as conn:
-        cid = int(find_campaign(conn, campaign)["id"]) if campaign else None
-        with client_facts(conn, rules, by, Scope(since, until, cid), when) as (facts, now_b):
-            parts = []
-            for i, name in enumerate(MEASURES):
-                clock_s, business_s, start_b = _measure(facts, name)
-                scoped = [facts.c.asg_e.is_not(None)] if name == "rep_response" else []
-                past = and_(clock_s.is_(None), literal(now_b) - start_b >= facts.c.allowed)
-                for basis, v in (("clock", clock_s), ("business", business_s)):
-                    b = case((v.is_(None), null()), else_=_bin(v))
-                    parts.append(
-                        select(
-                            facts.c.grp.label("grp"),
-                            literal(i).label("m"),
-                            literal(basis).label("basis"),
-                            b.label("bin"),
-                            func.count().label("n"),
-                            func.sum(case((past, 1), else_=0)).label("past"),
-                        )
-                        .where(*scoped)
-                        .group_by(facts.c.grp, b)
+    with client_facts_in_scope(
+        engine, rules, by=by, groupings=GROUPINGS, since=since, until=until, campaign=campaign, at=at
+    ) as fx:
+        conn, facts, now_b = fx.conn, fx.table, fx.now_b
+        parts = []
+        for i, name in enumerate(MEASURES):
+            clock_s, business_s, start_b = _measure(facts, name)
+            scoped = [facts.c.asg_e.is_not(None)] if name == "rep_response" else []
+            past = and_(clock_s.is_(None), literal(now_b) - start_b >= facts.c.allowed)
+            for basis, v in (("clock", clock_s), ("business", business_s)):
+                b = case((v.is_(None), null()), else_=_bin(v))
+                parts.append(
+                    select(
+                        facts.c.grp.label("grp"),
+                        literal(i).label("m"),
+                        literal(basis).label("basis"),
+                        b.label("bin"),
+                        func.count().label("n"),
+                        func.sum(case((past, 1), else_=0)).label("past"),
                     )
-            hist = union_all(*parts).subquery("hist")
-            reached = hist.c.bin.is_not(None)
-            cum = select(
-                hist,
-                func.sum(case((reached, hist.c.n), else_=0))
-                .over(partition_by=(hist.c.grp, hist.c.m, hist.c.basis), order_by=hist.c.bin)
-                .label("cum"),
-                func.sum(case((reached, hist.c.n), else_=0))
-                .over(partition_by=(hist.c.grp, hist.c.m, hist.c.basis))
-                .label("tot"),
-            ).subquery("cum")
-            pick = [
-                func.min(case((and_(cum.c.bin.is_not(None), cum.c.cum >= p * cum.c.tot), cum.c.bin))).label(
-                    f"p{int(p * 100)}"
+                    .where(*scoped)
+                    .group_by(facts.c.grp, b)
                 )
-                for p in (0.5, 0.9, 0.95)
-            ]
-            bands = [
-                func.sum(
-                    case(
-                        (and_(cum.c.bin >= lo, cum.c.bin < (hi if hi is not None else 10**9)), cum.c.n),
-                        else_=0,
-                    )
-                ).label(label)
-                for label, lo, hi in BANDS
-            ]
-            q = (
-                select(
-                    cum.c.grp,
-                    cum.c.m,
-                    cum.c.basis,
-                    func.sum(cum.c.n).label("clients"),
-                    func.sum(case((cum.c.bin.is_not(None), cum.c.n), else_=0)).label("reached"),
-                    func.sum(cum.c.past).label("past"),
-                    func.sum(case((and_(cum.c.bin.is_not(None), cum.c.bin < 152), cum.c.n), else_=0)).label(
-                        "day"
-                    ),
-                    *pick,
-                    *bands,
-                )
-                .group_by(cum.c.grp, cum.c.m, cum.c.basis)
-                .order_by(cum.c.grp, cum.c.m, cum.c.basis)
+        hist = union_all(*parts).subquery("hist")
+        reached = hist.c.bin.is_not(None)
+        cum = select(
+            hist,
+            func.sum(case((reached, hist.c.n), else_=0))
+            .over(partition_by=(hist.c.grp, hist.c.m, hist.c.basis), order_by=hist.c.bin)
+            .label("cum"),
+            func.sum(case((reached, hist.c.n), else_=0))
+            .over(partition_by=(hist.c.grp, hist.c.m, hist.c.basis))
+            .label("tot"),
+        ).subquery("cum")
+        pick = [
+            func.min(case((and_(cum.c.bin.is_not(None), cum.c.cum >= p * cum.c.tot), cum.c.bin))).label(
+                f"p{int(p * 100)}"
             )
-            hist_rows = conn.execute(q).mappings().all()
+            for p in (0.5, 0.9, 0.95)
+        ]
+        bands = [
+            func.sum(
+                case(
+                    (and_(cum.c.bin >= lo, cum.c.bin < (hi if hi is not None else 10**9)), cum.c.n),
+                    else_=0,
+                )
+            ).label(label)
+            for label, lo, hi in BANDS
+        ]
+        q = (
+            select(
+                cum.c.grp,
+                cum.c.m,
+                cum.c.basis,
+                func.sum(cum.c.n).label("clients"),
+                func.sum(case((cum.c.bin.is_not(None), cum.c.n), else_=0)).label("reached"),
+                func.sum(cum.c.past).label("past"),
+                func.sum(case((and_(cum.c.bin.is_not(None), cum.c.bin < 152), cum.c.n), else_=0)).label(
+                    "day"
+                ),
+                *pick,
+                *bands,
+            )
+            .group_by(cum.c.grp, cum.c.m, cum.c.basis)
+            .order_by(cum.c.grp, cum.c.m, cum.c.basis)
+        )
+        hist_rows = conn.execute(q).mappings().all()
     return _speed_table(by, hist_rows)
 
 
@@ -351,13 +368,33 @@ def speed_bands(
 ) -> list[dict[str, Any]]:
     """Speed-to-lead (capture → first attempt, clock time) over every client: band, clients,
     share — the distribution the report charts against the 5 min / 1 h / 24 h marks."""
-    rows = speed_rows(engine, by="campaign", since=since, until=until, campaign=campaign, rules=rules, at=at)
-    rows = [r for r in rows if r["measure"] == "to_attempt"]
-    total = sum(r["clients"] for r in rows)
+    from leadctl.services.metrics.common import client_facts_in_scope
+
+    with client_facts_in_scope(
+        engine,
+        rules,
+        by="all",
+        groupings=(*GROUPINGS, "all"),
+        since=since,
+        until=until,
+        campaign=campaign,
+        at=at,
+    ) as fx:
+        return bands_from_facts(fx)
+
+
+def bands_from_facts(fx: Facts) -> list[dict[str, Any]]:
+    """The bands of ``speed_bands`` from built facts: one pass (to_attempt, clock time only)."""
+    clock_s, _business_s, _start_b = _measure(fx.table, "to_attempt")
+    b = case((clock_s.is_(None), null()), else_=_bin(clock_s))
+    counts = {
+        None if k is None else int(k): int(n) for k, n in fx.conn.execute(select(b, func.count()).group_by(b))
+    }
+    total = sum(counts.values())
     out = []
-    for label, _lo, _hi in BANDS:
-        n = sum(r["_counts"][label] for r in rows)
+    for label, lo, hi in BANDS:
+        n = sum(v for k, v in counts.items() if k is not None and k >= lo and (hi is None or k < hi))
         out.append({"band": label, "clients": n, "share": round(n / total, 4) if total else 0.0})
-    n_open = sum(r["open"] for r in rows)
+    n_open = counts.get(None, 0)
     out.append({"band": "open", "clients": n_open, "share": round(n_open / total, 4) if total else 0.0})
     return out

@@ -234,7 +234,7 @@ def _state(
     kinds = {k.value: k for k in SlaKind}
     return [
         SlaRow(cid, camp, rid, kinds[k], calls_n, started, int(sb), int(al), int(el), int(aw_s or 0))
-        for cid, camp, rid, k, calls_n, started, sb, al, el, aw_s in conn.execute(q)
+        for cid, camp, rid, k, calls_n, started, sb, al, el, aw_s in conn.execute(q).all()
     ]
 
 

@@ -1,0 +1,380 @@
+"""Every ``leadctl metrics`` table and the full ``leadctl report`` at scale, SQLite and PostgreSQL.
+
+N clients (one campaign, four buckets, 200 reps), 5N activities dated after each client's
+capture, 1.12N leads (one origin lead per client, a tenth more duplicates, 2% rejected), N/20
+refused call attempts (``call_blocked`` events). Data is generated inside the database (one
+``INSERT … SELECT`` per table over a number series): 1M clients / 5M activities take minutes,
+not a Python loop. Each database is built once and reused: the SQLite file is cached in
+``$TMPDIR/leadctl-bench`` and, with ``--keep`` (``LEADCTL_BENCH_KEEP=1``), the PostgreSQL
+database ``leadctl_bench_metrics_N`` too (a reused database is brought to the head revision
+with ``leadctl db upgrade`` first, so new indexes get built on it).
+
+Times the real ``leadctl`` console script (wall and the child's CPU, user+sys), start-up shown
+separately (``leadctl --db URL rep show R``), next to the practical limit measured in
+the same run: one full GROUP BY of the activity table by client (min/max/count), by the
+database's own driver alone. Targets at 1,000,000 clients / 5,000,000 activities: each metric
+table ≤ 2 s, the full report ≤ 10 s, ``sla check`` ≤ 3 s (issue 10).
+
+    python -m benchmarks --only metrics [--n 100000 --n 1000000] [--pg URL]
+
+Measured 2026-12-03 on SQLite, 1,000,000 clients / 5,000,000 activities / 1,120,000 leads, on a
+2-core machine shared with five other helpers (load average 8-24 throughout, so wall time is
+mostly waiting for a core; CPU = user+sys of the leadctl process). Before = main 801809c,
+after = this branch, same file, run minutes apart (not all back to back):
+
+    command                   before wall / CPU      after wall / CPU     target
+    metrics funnel             42.8 s /  7.1 s         (unchanged code)    ≤ 2 s
+    metrics funnel --by bucket 45.4 s /  7.1 s         (unchanged code)    ≤ 2 s
+    metrics reps              411.2 s / 63.5 s         (unchanged code)    ≤ 2 s
+    metrics queue             109.3 s / 10.5 s         (unchanged code)    ≤ 2 s
+    metrics speed             385.6 s / 39.4 s       172.4 s / 34.4 s      ≤ 2 s
+    metrics sla --by rep      136.5 s / 23.2 s        73.3 s / 22.3 s      ≤ 2 s
+    sla check (647k listed)   192.5 s / 54.2 s       274.2 s / 53.7 s      ≤ 3 s
+    report --html                  not measured      176.3 s / 117.1 s     ≤ 10 s
+
+Every target is missed by a wide margin. The practical limit on SQLite is itself above the
+2 s target: one GROUP BY of the activity table by client costs ~0.3 s CPU per 100k clients
+(~3 s at 1M on an idle core), so a metric that re-reads the activities per run cannot reach
+2 s on SQLite; per-client first-call / first-conversation moments kept on the client (or a
+summary table maintained by ``insert_activities``) would be the next step. No index was added
+(no migration 0019): partial indexes on calls were not chosen by SQLite's planner over the
+existing covering ix_activity_client_id_at_type_outcome.
+"""
+
+from __future__ import annotations
+
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+LEADCTL = os.environ.get("LEADCTL_BENCH_BIN") or str(Path(sys.executable).with_name("leadctl"))
+REPS = 200
+ACTS = 5
+VERSION = 1  # bump when the generated data changes (cached files are rebuilt)
+TARGETS = {"metrics": 2.0, "report": 10.0, "sla check": 3.0}
+COMMANDS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("metrics", ("metrics", "funnel", "--format", "json")),
+    ("metrics", ("metrics", "funnel", "--by", "bucket", "--format", "json")),
+    ("metrics", ("metrics", "reps", "--format", "json")),
+    ("metrics", ("metrics", "queue", "--format", "json")),
+    ("metrics", ("metrics", "speed", "--format", "json")),
+    ("metrics", ("metrics", "speed", "--by", "rep", "--format", "json")),
+    ("metrics", ("metrics", "sla", "--by", "rep", "--format", "json")),
+    ("metrics", ("metrics", "sla", "--by", "hour", "--format", "json")),
+    ("metrics", ("metrics", "compliance", "--format", "json")),
+    ("metrics", ("metrics", "duplicates", "--format", "json")),
+    ("metrics", ("metrics", "assignment", "--format", "json")),
+    ("report", ("report", "--html", "{tmp}/report.html")),
+    ("sla check", ("sla", "check", "--format", "jsonl")),
+)
+
+
+def _sql(dialect: str, n: int, now: datetime) -> list[str]:
+    """INSERT … SELECT statements generating the data set (dialects differ only in the number
+    series, timestamps, zero-padding and JSON literals)."""
+    epoch = int(now.timestamp())
+    pg = dialect == "postgresql"
+
+    def ts(seconds: str) -> str:
+        """A timestamp ``seconds`` after the epoch."""
+        if pg:
+            return f"to_timestamp({seconds})"
+        return f"datetime({seconds}, 'unixepoch') || '.000000'"
+
+    def series(k: int) -> str:
+        if pg:
+            return f"(SELECT generate_series(1::bigint, {k}) AS x) s"
+        return f"(WITH RECURSIVE s(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM s WHERE x < {k}) SELECT x FROM s) s"
+
+    def js(expr: str) -> str:
+        return f"({expr})::jsonb" if pg else expr
+
+    true = "true" if pg else "1"
+    nowts = ts(str(epoch))
+    # Client c: captured (c * 7919) % 60 days + 10 min ago; every tenth never called.
+    age = "((CAST((c) AS BIGINT) * 7919) % 5184000 + 600)"
+    cap = f"({epoch} - {age})"
+    manager = f"CASE WHEN (c) % 20 = 0 THEN NULL ELSE 1 + (c) % {REPS} END"
+    stage = (
+        "CASE WHEN (c) % 10 = 0 THEN 'untouched' WHEN (c) % 10 < 4 THEN 'attempted' WHEN (c) % 10 < 7 "
+        "THEN 'engaged' WHEN (c) % 10 = 7 THEN 'appointment' WHEN (c) % 10 = 8 THEN 'disqualified' "
+        "ELSE 'converted' END"
+    )
+    h = "((x * 48271) % 2147483647)"
+    # First touch: 20% within 5 min, 30% within the hour, 30% within a day, 20% within 3 days.
+    d0 = f"(CASE {h} % 10 WHEN 0 THEN {h} % 300 WHEN 1 THEN {h} % 300 WHEN 2 THEN {h} % 3600 WHEN 3 THEN {h} % 3600 WHEN 4 THEN {h} % 3600 WHEN 5 THEN {h} % 86400 WHEN 6 THEN {h} % 86400 WHEN 7 THEN {h} % 86400 ELSE {h} % 259200 END)"
+    c = f"((x - 1) / {ACTS} + 1)"
+    k = f"((x - 1) % {ACTS})"
+    a_age = age.replace("(c)", c)
+    offset = f"(({d0} + {k} * ({h} % 172800)) % {a_age})"
+    at = f"({cap.replace(age, a_age)} + {offset})"
+    silent = f"{c} % 10 = 0"  # never called: only e-mails and dispositions
+    typ = (
+        f"CASE WHEN {silent} THEN CASE WHEN {k} < 3 THEN 'email' ELSE 'disposition' END "
+        f"ELSE CASE {k} WHEN 0 THEN 'call' WHEN 1 THEN 'call' WHEN 2 THEN 'email' WHEN 3 THEN 'meeting' "
+        "ELSE 'call' END END"
+    )
+    outcome = (
+        f"CASE WHEN {silent} THEN CASE WHEN {k} < 3 THEN 'sent' ELSE 'nurture' END "
+        f"ELSE CASE {k} WHEN 0 THEN CASE {h} % 4 WHEN 0 THEN 'conversation' WHEN 1 THEN 'voicemail' ELSE 'no_answer' END "
+        f"WHEN 1 THEN CASE {h} % 3 WHEN 0 THEN 'conversation' ELSE 'no_answer' END "
+        f"WHEN 2 THEN CASE {h} % 3 WHEN 0 THEN 'replied' WHEN 1 THEN 'opened' ELSE 'sent' END "
+        f"WHEN 3 THEN CASE {h} % 5 WHEN 0 THEN 'held_qualified' WHEN 1 THEN 'held_unqualified' WHEN 2 THEN 'no_show' ELSE 'booked' END "
+        f"ELSE CASE {h} % 2 WHEN 0 THEN 'conversation' ELSE 'no_answer' END END END"
+    )
+    a_manager = manager.replace("(c)", c)
+    n_dup, n_rej = n // 10, n // 50
+    bucket = "1 + (c) % 4"
+    source = "CASE (c) % 4 WHEN 0 THEN 'web' WHEN 1 THEN 'events' WHEN 2 THEN 'partner' ELSE 'list' END"
+
+    def client_expr(e: str, col: str) -> str:
+        return e.replace("(c)", f"({col})")
+
+    reasons = "CASE x % 3 WHEN 0 THEN 'calling_window' WHEN 1 THEN 'call_cap' ELSE 'do_not_contact' END"
+    blocked_data = f"'{{\"reason\": \"' || {reasons} || '\", \"rep_id\": ' || (1 + x % {REPS}) || '}}'"
+    pad = "lpad(x::text, 9, '0')" if pg else "printf('%09d', x)"
+    empty_list, empty_obj = js("'[]'"), js("'{}'")
+    invalid = js("'[\"email: invalid\"]'")
+    return [
+        f"INSERT INTO campaign (id, name, active, created_at, updated_at) VALUES (1, 'Bench', {true}, {nowts}, {nowts})",
+        "INSERT INTO rep (id, email, name, role, skills, territories, active, created_at, updated_at) "
+        f"SELECT x, 'rep' || (x - 1) || '@bench.example', 'Rep ' || x, 'setter', {empty_list}, {empty_list}, {true}, "
+        f"{nowts}, {nowts} FROM {series(REPS)}",
+        f"INSERT INTO campaign_rep (campaign_id, rep_id, approved_at) SELECT 1, x, {nowts} FROM {series(REPS)}",
+        "INSERT INTO bucket (id, name, label, campaign_id, source, active, view_unassigned_only, created_at, updated_at) "
+        f"SELECT x - 1, 'b' || (x - 1), {client_expr(source, 'x - 1')}, 1, {client_expr(source, 'x - 1')}, {true}, "
+        f"{'false' if pg else '0'}, {nowts}, {nowts} FROM {series(4)}",
+        "INSERT INTO client (id, campaign_id, manager_id, bucket_label, origin_lead_id, email, country, custom, "
+        "created_at, updated_at, stage) "
+        f"SELECT x, 1, {client_expr(manager, 'x')}, {client_expr(source, 'x')}, x, 'c' || x || '@x.com', 'US', "
+        f"{empty_obj}, {ts(client_expr(cap, 'x'))}, {nowts}, {client_expr(stage, 'x')} FROM {series(n)}",
+        # origin leads (processed), then duplicates of existing clients, then rejected rows
+        "INSERT INTO lead (id, bucket_id, campaign_id, row_hash, status, reasons, client_id, email, source, "
+        "registered_at, custom, raw, created_at, updated_at) "
+        f"SELECT x, {client_expr(bucket, 'x')} - 1, 1, 'h' || x, 'processed', {empty_list}, x, 'c' || x || '@x.com', "
+        f"{client_expr(source, 'x')}, {ts(client_expr(cap, 'x') + ' - 1')}, {empty_obj}, {empty_obj}, "
+        f"{ts(client_expr(cap, 'x') + ' - 1')}, {nowts} FROM {series(n)}",
+        "INSERT INTO lead (id, bucket_id, campaign_id, row_hash, status, reasons, client_id, duplicate_of_client_id, "
+        "email, source, registered_at, custom, raw, created_at, updated_at) "
+        f"SELECT {n} + x, {client_expr(bucket, 'x * 7 % ' + str(n) + ' + 1')} - 1, 1, 'd' || x, 'duplicate', {empty_list}, "
+        f"x * 7 % {n} + 1, x * 7 % {n} + 1, 'c' || (x * 7 % {n} + 1) || '@x.com', "
+        f"{client_expr(source, 'x * 7 % ' + str(n) + ' + 1')}, {ts(str(epoch) + ' - (x * 104729) % 5184000')}, "
+        f"{empty_obj}, {empty_obj}, {ts(str(epoch) + ' - (x * 104729) % 5184000')}, {nowts} FROM {series(n_dup)}",
+        "INSERT INTO lead (id, bucket_id, campaign_id, row_hash, status, reasons, source, registered_at, custom, raw, "
+        "created_at, updated_at) "
+        f"SELECT {n + n_dup} + x, x % 4, 1, 'r' || x, 'rejected', {invalid}, 'list', "
+        f"{ts(str(epoch) + ' - (x * 15485863) % 5184000')}, {empty_obj}, {empty_obj}, "
+        f"{ts(str(epoch) + ' - (x * 15485863) % 5184000')}, {nowts} FROM {series(n_rej)}",
+        "INSERT INTO assignment (client_id, rep_id, campaign_id, rule, reason, actor, started_at) "
+        f"SELECT id, manager_id, 1, 'rank', {empty_obj}, 'bench', {ts(client_expr(cap, 'id') + ' + 5')} "
+        "FROM client WHERE manager_id IS NOT NULL",
+        "INSERT INTO activity (id, activity_key, client_id, rep_id, campaign_id, type, outcome, at, verified_dial, "
+        "duration_s, meeting_at, source, actor, created_at) "
+        f"SELECT x, 'b' || {pad}, {c}, COALESCE({a_manager}, 1 + x % {REPS}), 1, {typ}, {outcome}, {ts(at)}, {true}, "
+        f"30 + {h} % 600, CASE WHEN {k} = 3 AND NOT ({silent}) THEN {ts(at + ' + 172800')} END, 'bench', 'bench', "
+        f"{nowts} FROM {series(n * ACTS)}",
+        "INSERT INTO lead_event (client_id, at, kind, actor, data) "
+        f"SELECT x * 20, {ts(str(epoch) + ' - (x * 7919) % 2592000')}, 'call_blocked', 'bench', {js(blocked_data)} "
+        f"FROM {series(n // 20)}",
+    ]
+
+
+def populate(url: str, n: int) -> float:
+    """Build the data set into an empty database at ``url``; seconds taken."""
+    from leadctl.storage import schema
+    from leadctl.storage.engine import open_engine, write
+
+    t0 = time.perf_counter()
+    engine = open_engine(url)
+    now = datetime.now(UTC).replace(microsecond=0)
+    pg = engine.dialect.name == "postgresql"
+    with write(engine) as conn:
+        indexes = list(schema.activity.indexes)
+        for idx in indexes:
+            idx.drop(conn)
+        for stmt in _sql(engine.dialect.name, n, now):
+            t = time.perf_counter()
+            conn.exec_driver_sql(stmt.replace("%", "%%") if pg else stmt)
+            print(f"  populate: {stmt[:50]}… {time.perf_counter() - t:.1f}s", file=sys.stderr, flush=True)
+        for idx in indexes:
+            idx.create(conn)
+        if pg:
+            conn.exec_driver_sql(
+                "SELECT setval(pg_get_serial_sequence('client', 'id'), (SELECT max(id) FROM client))"
+            )
+            conn.exec_driver_sql(
+                "SELECT setval(pg_get_serial_sequence('lead', 'id'), (SELECT max(id) FROM lead))"
+            )
+            conn.exec_driver_sql(
+                "SELECT setval(pg_get_serial_sequence('activity', 'id'), (SELECT max(id) FROM activity))"
+            )
+    if pg:
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM ANALYZE")
+    else:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("ANALYZE")
+            conn.commit()
+    engine.dispose()
+    return time.perf_counter() - t0
+
+
+def _timed(url: str, args: list[str]) -> tuple[float, float, str]:
+    """Run the console script; (wall s, CPU s of the child, last stderr line or line count)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    p = subprocess.run([LEADCTL, "--db", url, *args], capture_output=True, text=True)
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    if p.returncode not in (0, 3, 4):  # 3/4: a --fail-on-… alert
+        raise RuntimeError(f"leadctl {' '.join(args)}: {p.stderr.strip()[-500:]}")
+    lines = p.stderr.strip().splitlines()
+    return wall, cpu, (lines[-1] if lines else f"{len(p.stdout)} bytes out")
+
+
+def practical_limit(url: str) -> float:
+    """One full GROUP BY of the activity table by client, by the database's driver alone."""
+    sql = "SELECT client_id, count(*), min(at), max(at) FROM activity GROUP BY client_id"
+    t = time.perf_counter()
+    if url.startswith("sqlite"):
+        import sqlite3
+
+        conn = sqlite3.connect(url.removeprefix("sqlite:///"))
+        conn.execute(f"SELECT count(*) FROM ({sql})").fetchone()
+        conn.close()
+    else:
+        import psycopg
+
+        with psycopg.connect(url.replace("postgresql+psycopg", "postgresql")) as pg:
+            pg.execute(f"SELECT count(*) FROM ({sql}) s").fetchone()
+    return time.perf_counter() - t
+
+
+def _pg_database(base: str, n: int, keep: bool) -> tuple[str, bool, Any]:
+    """(url, already built, drop) of the benchmark's PostgreSQL database for ``n`` clients."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    url = make_url(base)
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")
+    name = f"leadctl_bench_metrics_{n}_v{VERSION}" if keep else f"leadctl_bench_metrics_{os.getpid()}_{n}"
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+
+    def drop() -> None:
+        if not keep:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return url.set(database=name).render_as_string(hide_password=False), bool(exists), drop
+
+
+def _database(backend: str, n: int, pg: str | None, keep: bool) -> tuple[str, Any, float | None]:
+    if backend == "sqlite":
+        cache = Path(os.environ.get("TMPDIR", "/tmp")) / "leadctl-bench"
+        cache.mkdir(parents=True, exist_ok=True)
+        path = cache / f"metrics-{n}-v{VERSION}.db"
+        url = f"sqlite:///{path}"
+        built = None
+        if not path.exists():
+            partial = path.with_suffix(".partial")
+            partial.unlink(missing_ok=True)
+            built = populate(f"sqlite:///{partial}", n)
+            partial.rename(path)
+        return url, (lambda: None), built
+    url, exists, drop = _pg_database(pg or "", n, keep)
+    built = None
+    try:
+        if not exists or not _populated(url):
+            built = populate(url, n)
+    except BaseException:
+        drop()
+        raise
+    return url, drop, built
+
+
+def _populated(url: str) -> bool:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return bool(conn.execute(text("SELECT count(*) FROM activity")).scalar())
+    except Exception:
+        return False
+    finally:
+        engine.dispose()
+
+
+def run(ns: list[int], pg: str | None, keep: bool | None = None) -> list[dict[str, Any]]:
+    keep = bool(os.environ.get("LEADCTL_BENCH_KEEP")) if keep is None else keep
+    out: list[dict[str, Any]] = []
+    tmp = tempfile.mkdtemp(prefix="leadctl-bench-metrics-")
+    only = {s.strip() for s in os.environ.get("LEADCTL_BENCH_METRICS", "").split(",") if s.strip()}
+    for backend in ("sqlite", "postgresql"):
+        if backend == "postgresql" and not pg:
+            continue
+        if os.environ.get("LEADCTL_BENCH_BACKEND", backend) != backend:
+            continue
+        for n in ns:
+            url, drop, built = _database(backend, n, pg, keep)
+            try:
+                up = subprocess.run([LEADCTL, "--db", url, "db", "upgrade"], capture_output=True, text=True)
+                if up.returncode != 0:
+                    raise RuntimeError(up.stderr)
+                start, start_cpu, _ = min(
+                    _timed(url, ["rep", "show", "rep0@bench.example"]) for _ in range(3)
+                )
+                limit = min(practical_limit(url) for _ in range(2))
+                out.append(
+                    {
+                        "backend": backend,
+                        "clients": n,
+                        "command": "(start-up: rep show R)",
+                        "wall_s": f"{start:.2f}",
+                        "cpu_s": f"{start_cpu:.2f}",
+                        "target": "",
+                        "limit_s": f"{limit:.2f}",
+                        "note": f"built in {built:.0f} s" if built is not None else "reused",
+                    }
+                )
+                for kind, args in COMMANDS:
+                    label = " ".join(
+                        a for a in args if a not in ("--format", "json", "jsonl") and "{" not in a
+                    )
+                    if only and not any(o in label for o in only):
+                        continue
+                    argv = [a.replace("{tmp}", tmp) for a in args]
+                    wall, cpu, note = _timed(url, argv)
+                    out.append(
+                        {
+                            "backend": backend,
+                            "clients": n,
+                            "command": label,
+                            "wall_s": f"{wall:.2f}",
+                            "cpu_s": f"{cpu:.2f}",
+                            "target": f"≤ {TARGETS[kind]:g} s",
+                            "limit_s": f"{limit:.2f}",
+                            "note": note[:50],
+                        }
+                    )
+                    print(
+                        f"  {backend} {n}: {label} {wall:.2f}s wall {cpu:.2f}s cpu",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+            finally:
+                drop()
+    return out
