@@ -214,3 +214,61 @@ def metric_options(
         return f
 
     return decorate
+
+
+# ---------------------------------------------------------------- input files (FILE or -)
+
+STDIN = "-"
+_STDIN_META = "leadctl.stdin_taken_by"
+
+
+class InputFile(click.Path):
+    """A file to read, or ``-`` for stdin: one type for every command that reads a file.
+
+    The path itself is not opened here (the service reads it and names it in its errors, with
+    ``stdin`` for ``-``). Only one input of a command may be ``-``: stdin can be read once, so
+    ``load - --mapping -`` is a usage error instead of an empty second read.
+    """
+
+    name = "file"
+
+    def __init__(self) -> None:
+        super().__init__(dir_okay=False, allow_dash=True)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        text = super().convert(value, param, ctx)
+        if str(text) == STDIN and ctx is not None:
+            meta = ctx.find_root().meta
+            here = param.human_readable_name if param is not None else "FILE"
+            taken = meta.get(_STDIN_META)
+            if taken is not None:
+                self.fail(f"stdin (-) is already the input of {taken}; give a file here", param, ctx)
+            meta[_STDIN_META] = here
+        return text
+
+
+def input_file_argument(name: str, metavar: str = "FILE|-", **kwargs: Any) -> Callable[[F], F]:
+    """A positional FILE that may be ``-`` (stdin)."""
+    return click.argument(name, metavar=metavar, type=InputFile(), **kwargs)
+
+
+def open_input(path: str) -> tuple[str, Any]:
+    """(display name, text stream) of a path or ``-`` (stdin, not closed by the caller's close).
+
+    For commands that read a small input themselves (``reassign --ids-from``); lead, activity,
+    rules and mapping files are read by their services, which accept ``-`` too.
+    """
+    import io
+    import sys
+
+    from leadctl.errors import InputError
+
+    if path == STDIN:
+        stream = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", newline="")
+        return "stdin", stream
+    try:
+        return path, open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 - the caller closes it
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None

@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from leadctl.cli import AppContext, pass_app
+from leadctl.commands._options import input_file_argument
 from leadctl.output import format_option
 
 
@@ -63,11 +64,11 @@ def add_cmd(app: AppContext, email: str | None, phone: str | None, reason: str |
 
 
 @dnc.command("import")
-@click.argument("path", metavar="FILE|-")
+@input_file_argument("path")
 @format_option
 @pass_app
 def import_cmd(app: AppContext, path: str, fmt: str) -> None:
-    """Suppress every e-mail and phone of a CSV file (or - for stdin).
+    """Suppress every e-mail and phone of a CSV or JSON Lines file (or - for stdin).
 
     Columns: email and/or phone, optional reason (or kind and value). Bad rows are
     rejected with line and reason and kept; entries already listed are skipped.
@@ -75,6 +76,7 @@ def import_cmd(app: AppContext, path: str, fmt: str) -> None:
     \b
     Example:
       leadctl dnc import unsubscribes.csv
+      jq -c '.[] | {email}' bounces.json | leadctl dnc import -
     """
     from leadctl.services.work import suppression
 

@@ -9,7 +9,16 @@ from typing import Any
 import click
 
 from leadctl.cli import AppContext, pass_app
-from leadctl.commands._options import Assignment, BucketRef, CampaignRef, RepRef, SortKey, When, status_option
+from leadctl.commands._options import (
+    Assignment,
+    BucketRef,
+    CampaignRef,
+    RepRef,
+    SortKey,
+    When,
+    input_file_argument,
+    status_option,
+)
 from leadctl.output import Section, format_option, pairs, render_sections
 from leadctl.vocab import LeadStatus
 
@@ -232,7 +241,7 @@ def fix_cmd(app: AppContext, lead_id: int, assignments: tuple[tuple[str, str], .
 
 
 @leads.command("import-fixes")
-@click.argument("file", metavar="FILE", type=click.Path(allow_dash=True, dir_okay=False))
+@input_file_argument("file")
 @click.option(
     "--bucket", metavar="BUCKET", type=BucketRef(), help="Find leads by external_id in this bucket."
 )

@@ -7,12 +7,12 @@ from typing import Any
 import click
 
 from leadctl.cli import AppContext, pass_app
-from leadctl.commands._options import BucketRef
+from leadctl.commands._options import BucketRef, InputFile, input_file_argument
 from leadctl.output import format_option
 
 
 @click.command("load")
-@click.argument("file", metavar="FILE", type=click.Path(allow_dash=True, dir_okay=False))
+@input_file_argument("file")
 @click.option(
     "--bucket",
     "bucket_ref",
@@ -25,14 +25,14 @@ from leadctl.output import format_option
     "--format-in",
     "format_in",
     type=click.Choice(["csv", "tsv", "jsonl"], case_sensitive=False),
-    help="Input format (default: from the extension; .jsonl/.ndjson/.json = JSON Lines, .tsv = TSV, else CSV).",
+    help="Input format (default: from the extension, .jsonl/.ndjson/.json = JSON Lines, .tsv = TSV; stdin and other extensions: JSON Lines if the content starts with {, else CSV).",
 )
 @click.option(
     "--mapping",
     "mapping_path",
     metavar="MAP.yaml",
-    type=click.Path(dir_okay=False),
-    help="YAML file mapping column names to lead fields (full_name splits into first/last; custom keeps a column as a custom field).",
+    type=InputFile(),
+    help="YAML file (or - for stdin) mapping column names to lead fields (full_name splits into first/last; custom keeps a column as a custom field).",
 )
 @click.option(
     "--delimiter",
@@ -106,7 +106,7 @@ def load(
     Example:
       leadctl load leads.csv --bucket web-pricing
       leadctl load export.txt --bucket partner-acme --delimiter tab --mapping acme.yaml --dry-run
-      gunzip -c leads.jsonl.gz | leadctl load - --bucket api --format-in jsonl --format json
+      gunzip -c leads.jsonl.gz | leadctl load - --bucket api --format json
       leadctl load list --bucket partner-acme        # the load history: file, when, who, counts, id
       leadctl load undo 7 --dry-run                  # what undoing load 7 would remove
 

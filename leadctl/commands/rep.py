@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from leadctl.cli import AppContext, pass_app
-from leadctl.commands._options import CampaignRef, RepRef, When
+from leadctl.commands._options import CampaignRef, RepRef, When, input_file_argument
 from leadctl.output import Section, format_option, message, render, render_record, render_sections, warn
 from leadctl.vocab import RepRole
 
@@ -253,7 +253,7 @@ def deactivate_cmd(app: AppContext, rep_ref: str, fmt: str) -> None:
 
 
 @rep.command("import")
-@click.argument("path", metavar="FILE|-")
+@input_file_argument("path")
 @format_option
 @pass_app
 def import_cmd(app: AppContext, path: str, fmt: str) -> None:

@@ -7,7 +7,7 @@ from datetime import datetime
 import click
 
 from leadctl.cli import AppContext, pass_app
-from leadctl.commands._options import CampaignRef, When
+from leadctl.commands._options import CampaignRef, When, input_file_argument
 from leadctl.output import error, format_option, message
 
 
@@ -27,17 +27,18 @@ def rules() -> None:
 
 
 @rules.command("validate")
-@click.argument("files", nargs=-1, required=True, metavar="FILE...")
+@input_file_argument("files", metavar="FILE...", nargs=-1, required=True)
 def validate_cmd(files: tuple[str, ...]) -> None:
     """Check rules files for errors (no database needed).
 
     Prints 'FILE: OK' or the first problem with its line and key; exits 1 if any file
-    has a problem.
+    has a problem. - reads one file from stdin.
 
     \b
     Example:
       leadctl rules validate rules.yaml
       leadctl rules validate configs/*.yaml && git commit -m "new rules"
+      git show HEAD:rules.yaml | leadctl rules validate -
     """
     from pathlib import Path
 
@@ -162,8 +163,8 @@ def init_cmd(path: str | None, force: bool) -> None:
 
 
 @rules.command("diff")
-@click.argument("old_file", metavar="OLD.yaml", type=click.Path(dir_okay=False))
-@click.argument("new_file", metavar="NEW.yaml", type=click.Path(dir_okay=False))
+@input_file_argument("old_file", metavar="OLD.yaml")
+@input_file_argument("new_file", metavar="NEW.yaml")
 @click.option(
     "--since",
     type=When(),
@@ -181,7 +182,8 @@ def diff_cmd(
 ) -> None:
     """Replay recent clients through two rule sets' routing and show who would change rep.
 
-    Nothing is written. Both rule files are read over the built-in defaults, like --rules.
+    Nothing is written. Both rule files are read over the built-in defaults, like --rules;
+    one of them may be - (stdin).
     The table lists each from -> to move with the rule that decided on each side; JSON has
     the totals and the moves.
 
@@ -189,6 +191,7 @@ def diff_cmd(
     Example:
       leadctl rules diff rules.yaml rules-new.yaml --since 30d
       leadctl rules diff rules.yaml rules-new.yaml --campaign "Outbound Q1" --format json
+      git show HEAD~1:rules.yaml | leadctl rules diff - rules.yaml
     """
     from pathlib import Path
 

@@ -206,15 +206,24 @@ def _convert_node(node: yaml.Node, spec: Spec, where: str, key: str) -> Any:
     return _scalar(node, spec, where, key)
 
 
+def _where(path: Path) -> str:
+    return "stdin" if str(path) == "-" else str(path)
+
+
 def _read(path: Path, what: str) -> str:
+    """The file's text; ``-`` reads stdin (``rules validate -``, ``load --mapping -``)."""
     try:
+        if str(path) == "-":
+            import sys
+
+            return sys.stdin.buffer.read().decode("utf-8-sig")
         return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise ConfigError(f"{path}: {what} not found") from None
     except IsADirectoryError:
         raise ConfigError(f"{path}: {what} is a directory, expected a file") from None
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: {what} is not UTF-8 text (byte {exc.start})") from None
+        raise ConfigError(f"{_where(path)}: {what} is not UTF-8 text (byte {exc.start})") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read {what} ({exc.strerror or exc})") from None
 
@@ -233,7 +242,7 @@ def _compose(text: str, where: str) -> yaml.Node | None:
 
 def parse_file(path: Path) -> dict[str, Any]:
     """Parse and validate one rules file (partial: only the keys it sets)."""
-    return parse_text(_read(path, "rules file"), str(path))
+    return parse_text(_read(path, "rules file"), _where(path))
 
 
 def parse_text(text: str, where: str) -> dict[str, Any]:
@@ -286,7 +295,7 @@ def load_mapping(path: Path | str) -> dict[str, str]:
     column as a custom field, never map it).
     """
     p = Path(path)
-    return parse_mapping_text(_read(p, "mapping file"), str(p))
+    return parse_mapping_text(_read(p, "mapping file"), _where(p))
 
 
 def parse_mapping_text(text: str, where: str) -> dict[str, str]:
