@@ -132,7 +132,7 @@ class Assignment(click.ParamType):
         try:
             ((field, text),) = parse_assignments([str(value)]).items()
         except InputError as exc:
-            self.fail(str(exc).removeprefix("--set "), param, ctx)
+            self.fail(str(exc), param, ctx)
         return field, text
 
 

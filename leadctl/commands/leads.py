@@ -248,9 +248,12 @@ def fix_cmd(app: AppContext, lead_id: int, assignments: tuple[tuple[str, str], .
 @click.option(
     "--reprocess", "then_reprocess", is_flag=True, help="Reprocess the corrected leads in the same step."
 )
+@click.option("--strict", is_flag=True, help="Refuse the whole file (change nothing) if any row is bad.")
 @format_option
 @pass_app
-def import_fixes_cmd(app: AppContext, file: str, bucket: str | None, then_reprocess: bool, fmt: str) -> None:
+def import_fixes_cmd(
+    app: AppContext, file: str, bucket: str | None, then_reprocess: bool, strict: bool, fmt: str
+) -> None:
     """Apply corrections from a CSV, TSV or JSON Lines FILE (or -) to the leads it names.
 
     Rows name their lead by id (as 'leads list' exports it), else by external_id (within
@@ -258,16 +261,23 @@ def import_fixes_cmd(app: AppContext, file: str, bucket: str | None, then_reproc
     custom column (a JSON object) updates custom fields. status, reasons, bucket,
     campaign, manager, client_id, duplicate_of and timezone are export columns the system
     sets: they are ignored, never custom fields. Before and after go on each lead's
-    timeline ('fixed'), as with 'leads fix'. Nothing changes if any row names no lead.
+    timeline ('fixed'), as with 'leads fix'.
+
+    The file is applied in one transaction: if the command fails part-way, no lead has
+    changed. A bad row (no such lead, an ambiguous external_id, a custom cell that is not
+    a JSON object, a registered_at that is not a date) is rejected and reported with its
+    file, line and field; the other rows are applied. With --strict any bad row refuses
+    the file and nothing changes (exit 1).
 
     \b
     Example:
       leadctl leads list --status rejected --format csv > rejected.csv
       leadctl leads import-fixes rejected.csv --reprocess
+      leadctl leads import-fixes corrections.jsonl --bucket web --strict
     """
     import sys
 
-    from leadctl.output import message, render_record
+    from leadctl.output import message, plural, render_record, warn
     from leadctl.services.intake import import_fixes, processing
 
     engine = app.engine()
@@ -279,16 +289,29 @@ def import_fixes_cmd(app: AppContext, file: str, bucket: str | None, then_reproc
 
     data = sys.stdin.buffer.read() if file == "-" else None
     result = import_fixes.import_fixes(
-        engine, rules, file, bucket=bucket, data=data, reprocess=reprocess if then_reprocess else None
+        engine,
+        rules,
+        file,
+        bucket=bucket,
+        data=data,
+        strict=strict,
+        reprocess=reprocess if then_reprocess else None,
     )
+    for rejection in result.rejections[:20]:
+        warn(f"rejected: {rejection.text(result.file)}")
+    if len(result.rejections) > 20:
+        warn(f"rejected: {len(result.rejections) - 20:,} more rows (see --format json)")
     if fmt != "table":
         render_record(result.as_dict(), fmt)
         return
     message(
-        f"{result.file}: {result.rows:,} rows; fixed {len(result.fixed):,} leads, {result.unchanged:,} unchanged"
+        f"{result.file}: {plural(result.rows, 'row')}; fixed {plural(len(result.fixed), 'lead')}, "
+        f"{result.unchanged:,} unchanged, {len(result.rejections):,} rejected"
         + (f"; ignored export columns: {', '.join(result.ignored_columns)}" if result.ignored_columns else "")
     )
     if result.reprocessed is not None:
-        message(f"Reprocessed {len(result.fixed):,} leads: see 'leadctl leads show ID' for each outcome.")
+        message(
+            f"Reprocessed {plural(len(result.fixed), 'lead')}: see 'leadctl leads show ID' for each outcome."
+        )
     elif result.fixed:
         message("Run 'leadctl reprocess --lead ID' (or add --reprocess) to process them again.")
