@@ -116,6 +116,70 @@ def RepRef(*, blank_ok: bool = False) -> Ref:  # noqa: N802
     return Ref("rep", blank_ok=blank_ok)
 
 
+class TimeZone(click.ParamType):
+    """An IANA time zone name (``America/New_York``, ``UTC``); ``blank_ok``: '' means "none"."""
+
+    name = "zone"
+
+    def __init__(self, *, blank_ok: bool = False) -> None:
+        self.blank_ok = blank_ok
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from leadctl.timeutil import zone
+
+        text = str(value).strip()
+        if not text and self.blank_ok:
+            return ""
+        try:
+            if not text or text.startswith(("/", ".")) or ".." in text:
+                raise ValueError(
+                    f"{text!r} is not a time zone (an IANA name such as UTC or America/New_York)"
+                )
+            zone(text)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+        return text
+
+
+class NonBlank(click.ParamType):
+    """Text that must not be empty or only spaces (a name, a label, a skill); trimmed."""
+
+    name = "text"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value).strip()
+        if not text:
+            self.fail("must not be empty", param, ctx)
+        return text
+
+
+class Delimiter(click.ParamType):
+    """A CSV delimiter: one character (not a quote or a line end), or ``tab``."""
+
+    name = "char"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = {"tab": "\t", "\\t": "\t", "TAB": "\t"}.get(str(value), str(value))
+        if len(text) != 1 or text in ('"', "\n", "\r"):
+            self.fail(f"{value!r}: expected one character such as , ; | or tab", param, ctx)
+        return text
+
+
+class Encoding(click.ParamType):
+    """A text encoding Python knows (``utf-8``, ``cp1252``, ``latin-1`` …)."""
+
+    name = "encoding"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        import codecs
+
+        try:
+            codecs.lookup(str(value))
+        except LookupError:
+            self.fail(f"{value!r}: unknown encoding (try utf-8, cp1252 or latin-1)", param, ctx)
+        return str(value)
+
+
 class Assignment(click.ParamType):
     """``--set FIELD=VALUE`` → ``(field, value)``, fields checked by ``fixes.parse_assignments``."""
 
@@ -239,12 +303,21 @@ class InputFile(click.Path):
         text = super().convert(value, param, ctx)
         if str(text) == STDIN and ctx is not None:
             meta = ctx.find_root().meta
-            here = param.human_readable_name if param is not None else "FILE"
+            here = _param_label(param)
             taken = meta.get(_STDIN_META)
             if taken is not None:
                 self.fail(f"stdin (-) is already the input of {taken}; give a file here", param, ctx)
             meta[_STDIN_META] = here
         return text
+
+
+def _param_label(param: click.Parameter | None) -> str:
+    """How the user wrote a parameter: ``--mapping`` for an option, ``FILE|-`` for an argument."""
+    if isinstance(param, click.Option) and param.opts:
+        return max(param.opts, key=len)
+    if param is not None:
+        return param.metavar or param.human_readable_name
+    return "FILE"
 
 
 def input_file_argument(name: str, metavar: str = "FILE|-", **kwargs: Any) -> Callable[[F], F]:

@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from leadctl.cli import AppContext, pass_app
-from leadctl.commands._options import BucketRef, CampaignRef, RepRef
+from leadctl.commands._options import BucketRef, CampaignRef, NonBlank, RepRef
 from leadctl.output import format_option, message, render, render_record
 from leadctl.vocab import LeadStatus, values
 
@@ -147,7 +147,7 @@ def show_cmd(app: AppContext, bucket_ref: str, fmt: str) -> None:
 @bucket.command("edit")
 @click.argument("bucket_ref", metavar="BUCKET", type=BucketRef())
 @click.option("--name", help="New name.")
-@click.option("--label", help="New label.")
+@click.option("--label", type=NonBlank(), help="New label.")
 @click.option(
     "--campaign",
     "campaign_ref",

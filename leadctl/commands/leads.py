@@ -150,6 +150,16 @@ def list_cmd(
     from leadctl.output import message, page_size, render
     from leadctl.services.intake import leads as service
 
+    if since is not None and until is not None and since > until:
+        raise click.UsageError(f"--since ({since.isoformat()}) is after --until ({until.isoformat()})")
+    if save_view and bucket is None:
+        raise click.UsageError(
+            "--save-view needs --bucket (the unassigned-only view is remembered per bucket)"
+        )
+    if unassigned and manager is not None:
+        raise click.UsageError(
+            "--manager and --unassigned contradict each other (unassigned leads have no manager)"
+        )
     page = service.list_leads(
         app.engine(),
         bucket=bucket,

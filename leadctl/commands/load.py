@@ -7,7 +7,7 @@ from typing import Any
 import click
 
 from leadctl.cli import AppContext, pass_app
-from leadctl.commands._options import BucketRef, InputFile, input_file_argument
+from leadctl.commands._options import BucketRef, Delimiter, Encoding, InputFile, TimeZone, input_file_argument
 from leadctl.output import format_option
 
 
@@ -37,16 +37,19 @@ from leadctl.output import format_option
 @click.option(
     "--delimiter",
     metavar="CHAR",
+    type=Delimiter(),
     help="CSV delimiter, or 'tab' (default: detected from the header: , ; TAB or |).",
 )
 @click.option(
     "--encoding",
     metavar="NAME",
+    type=Encoding(),
     help="Force the file's encoding (default: UTF-8, else cp1252 with a warning).",
 )
 @click.option(
     "--timezone",
     metavar="ZONE",
+    type=TimeZone(),
     help="Time zone of dates without an offset in the file (default: the rules' dates.input_timezone, UTC).",
 )
 @click.option(

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from leadctl.cli import AppContext, pass_app
-from leadctl.commands._options import CampaignRef, RepRef, When, input_file_argument
+from leadctl.commands._options import CampaignRef, NonBlank, RepRef, TimeZone, When, input_file_argument
 from leadctl.output import Section, format_option, message, render, render_record, render_sections, warn
 from leadctl.vocab import RepRole
 
@@ -43,7 +43,7 @@ def rep() -> None:
 
 @rep.command("add")
 @click.argument("email")
-@click.option("--name", required=True, help="Full name.")
+@click.option("--name", required=True, type=NonBlank(), help="Full name.")
 @click.option(
     "--role",
     type=click.Choice(ROLES, case_sensitive=False),
@@ -56,6 +56,7 @@ def rep() -> None:
     "skills",
     multiple=True,
     metavar="SKILL",
+    type=NonBlank(),
     help="A skill for skill-based routing (repeat for more).",
 )
 @click.option(
@@ -63,12 +64,13 @@ def rep() -> None:
     "territories",
     multiple=True,
     metavar="T",
+    type=NonBlank(),
     help="A territory/swimlane: region, industry or segment (repeat for more).",
 )
 @click.option(
     "--capacity", type=click.IntRange(min=0), help="Most open leads the rep should hold (0 or more)."
 )
-@click.option("--timezone", metavar="TZ", help="IANA time zone, e.g. America/New_York.")
+@click.option("--timezone", metavar="TZ", type=TimeZone(), help="IANA time zone, e.g. America/New_York.")
 @format_option
 @pass_app
 def add_cmd(
@@ -150,25 +152,45 @@ def show_cmd(app: AppContext, rep_ref: str, fmt: str) -> None:
 @rep.command("edit")
 @click.argument("rep_ref", metavar="REP", type=RepRef())
 @click.option("--email", help="New e-mail address.")
-@click.option("--name", help="New name.")
+@click.option("--name", type=NonBlank(), help="New name.")
 @click.option("--role", type=click.Choice(ROLES, case_sensitive=False), help="New role.")
-@click.option("--add-skill", "add_skills", multiple=True, metavar="SKILL", help="Add a skill (repeatable).")
 @click.option(
-    "--remove-skill", "remove_skills", multiple=True, metavar="SKILL", help="Remove a skill (repeatable)."
+    "--add-skill",
+    "add_skills",
+    multiple=True,
+    metavar="SKILL",
+    type=NonBlank(),
+    help="Add a skill (repeatable).",
 )
 @click.option(
-    "--add-territory", "add_territories", multiple=True, metavar="T", help="Add a territory (repeatable)."
+    "--remove-skill",
+    "remove_skills",
+    multiple=True,
+    metavar="SKILL",
+    type=NonBlank(),
+    help="Remove a skill (repeatable).",
+)
+@click.option(
+    "--add-territory",
+    "add_territories",
+    multiple=True,
+    metavar="T",
+    type=NonBlank(),
+    help="Add a territory (repeatable).",
 )
 @click.option(
     "--remove-territory",
     "remove_territories",
     multiple=True,
     metavar="T",
+    type=NonBlank(),
     help="Remove a territory (repeatable).",
 )
 @click.option("--capacity", type=click.IntRange(min=0), help="New capacity (0 or more).")
 @click.option("--no-capacity", is_flag=True, help="Remove the capacity limit.")
-@click.option("--timezone", metavar="TZ", help="New IANA time zone; '' removes it.")
+@click.option(
+    "--timezone", metavar="TZ", type=TimeZone(blank_ok=True), help="New IANA time zone; '' removes it."
+)
 @click.option("--active", is_flag=True, help="Reactivate a deactivated rep.")
 @format_option
 @pass_app

@@ -170,7 +170,7 @@ def decode(name: str, data: bytes, encoding: str | None = None) -> tuple[str, st
             codec = codecs.lookup(encoding).name
         except LookupError:
             raise InputError(
-                f"--encoding {encoding!r}: unknown encoding (try utf-8, cp1252 or latin-1)"
+                f"encoding {encoding!r}: unknown encoding (try utf-8, cp1252 or latin-1)"
             ) from None
         if codec == "utf-8" and data.startswith(codecs.BOM_UTF8):
             codec = "utf-8-sig"
@@ -549,7 +549,7 @@ def read_rows(
     if delimiter is not None:
         delimiter = {"tab": "\t", "\\t": "\t", "TAB": "\t"}.get(delimiter, delimiter)
         if len(delimiter) != 1 or delimiter in ('"', "\n", "\r"):
-            raise InputError(f"--delimiter {delimiter!r}: expected one character such as , ; | or TAB")
+            raise InputError(f"delimiter {delimiter!r}: expected one character such as , ; | or TAB")
     elif fmt == "tsv":
         delimiter = "\t"
     else:
