@@ -345,3 +345,17 @@ def open_input(path: str) -> tuple[str, Any]:
         raise InputError(f"{path}: no such file") from None
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+
+
+# ---------------------------------------------------------------- naming: old spellings kept
+
+
+def hidden_alias(group: click.Group, command: click.Command, old_name: str) -> None:
+    """Register ``command`` under its old name too, hidden from help: a rename (``rep add`` →
+    ``rep create``) never breaks a script. ``tests/commands/test_naming.py`` checks the pattern."""
+    import copy
+
+    alias = copy.copy(command)
+    alias.hidden = True
+    alias.name = old_name
+    group.add_command(alias, old_name)

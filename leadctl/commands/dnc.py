@@ -27,13 +27,14 @@ def dnc() -> None:
 
 
 def _report(result: Any, fmt: str) -> None:
-    from leadctl.output import message, render, render_record
+    from leadctl.output import message, plural, render, render_record
 
     for line in result.rejections:
         message(f"rejected: {line}")
     message(
         f"{result.added:,} added, {result.already_listed:,} already listed, {result.rejected:,} rejected; "
-        f"{result.clients_suppressed:,} client(s) suppressed, {result.assignments_ended:,} assignment(s) ended"
+        f"{plural(result.clients_suppressed, 'client')} suppressed, "
+        f"{plural(result.assignments_ended, 'assignment')} ended"
     )
     if fmt == "table":
         if result.entries:
@@ -119,7 +120,7 @@ def remove_cmd(app: AppContext, email: str | None, phone: str | None, fmt: str) 
     Example:
       leadctl dnc remove --email ana.silva@example.com
     """
-    from leadctl.output import render_record, warn
+    from leadctl.output import plural, render_record, warn
     from leadctl.services.work import suppression
 
     if (email is None) == (phone is None):
@@ -128,7 +129,8 @@ def remove_cmd(app: AppContext, email: str | None, phone: str | None, fmt: str) 
     still = row["clients_still_do_not_contact"]
     if still:
         warn(
-            f"{len(still)} client(s) stay do_not_contact: {', '.join(map(str, still))} "
+            f"{plural(len(still), 'client')} {'stays' if len(still) == 1 else 'stay'} do_not_contact: "
+            f"{', '.join(map(str, still))} "
             "(review them with 'leadctl clients show ID')"
         )
     render_record(row, fmt)

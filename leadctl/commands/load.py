@@ -218,7 +218,7 @@ def undo_cmd(app: AppContext, load_id: int, dry_run: bool, fmt: str) -> None:
       leadctl load undo 7 --dry-run
       leadctl load undo 7
     """
-    from leadctl.output import message, render_record
+    from leadctl.output import message, plural, render_record
     from leadctl.services.intake import loads
 
     result = loads.undo_load(app.engine(), load_id, dry_run=dry_run)
@@ -228,7 +228,7 @@ def undo_cmd(app: AppContext, load_id: int, dry_run: bool, fmt: str) -> None:
     verb = "Would remove" if dry_run else "Removed"
     detail = ", ".join(f"{n:,} {s}" for s, n in sorted(result.by_status.items()))
     message(
-        f"{verb} {result.removed:,} leads of load {load_id} ({result.file} into {result.bucket})"
+        f"{verb} {plural(result.removed, 'lead')} of load {load_id} ({result.file} into {result.bucket})"
         + (f": {detail}" if detail else "")
         + ("." if dry_run else "; recorded in 'leadctl load list'.")
     )

@@ -8,7 +8,7 @@ import click
 
 from leadctl.cli import AppContext, pass_app
 from leadctl.commands._options import CampaignRef, When, input_file_argument
-from leadctl.output import error, format_option, message
+from leadctl.output import error, format_option, message, plural
 
 
 @click.group()
@@ -125,7 +125,7 @@ def lint_cmd(app: AppContext, no_db: bool) -> None:
     render(rows, "table", ["level", "key", "problem"])
     errors = [r for r in rows if r["level"] == "error"]
     if errors:
-        error(f"{len(errors)} error(s) in the rules")
+        error(f"{plural(len(errors), 'error')} in the rules")
         raise SystemExit(1)
 
 
@@ -213,7 +213,7 @@ def diff_cmd(
         render(result["moves"], fmt, ["from_rep", "to_rep", "from_rule", "to_rule", "clients"])
         return
     message(
-        f"{result['clients']} client(s) replayed: {result['changed']} would change rep, "
+        f"{plural(result['clients'], 'client')} replayed: {result['changed']:,} would change rep, "
         f"{result['unchanged']} would not"
     )
     heading("From -> to")

@@ -169,7 +169,7 @@ def test_deactivate_hides_keeps_history_and_edit_active_restores(leadctl: Leadct
     leadctl("bucket", "create", "web", "--campaign", "Outbound", "--manager", "ben@example.com")
     off = leadctl("rep", "deactivate", "ben@example.com")
     assert "Rep ben@example.com deactivated" in off.stderr
-    assert "still the default manager of active bucket(s) web" in off.stderr
+    assert "still the default manager of active bucket web" in off.stderr
     assert [r["email"] for r in leadctl.json("rep", "list")] == ["ana@example.com"]
     everyone = {r["email"]: r for r in leadctl.json("rep", "list", "--all")}
     assert everyone["ben@example.com"]["active"] is False
@@ -179,10 +179,12 @@ def test_deactivate_hides_keeps_history_and_edit_active_restores(leadctl: Leadct
     assert [c["name"] for c in shown["campaign_approvals"]] == ["Outbound"]
     # a deactivated rep cannot be approved again until reactivated
     refused = leadctl("campaign", "approve", "Outbound", "ben@example.com", ok=False)
-    assert refused.exit_code == 1 and "--active" in refused.stderr
+    assert (
+        refused.exit_code == 1 and "reactivate with 'leadctl rep activate ben@example.com'" in refused.stderr
+    )
     # adding the same e-mail again points at reactivation
     again = leadctl("rep", "add", "ben@example.com", "--name", "Ben", ok=False)
-    assert "reactivate with 'leadctl rep edit ben@example.com --active'" in again.stderr
+    assert "reactivate with 'leadctl rep activate ben@example.com'" in again.stderr
     leadctl("rep", "edit", "ben@example.com", "--active")
     shown = leadctl.json("rep", "show", "ben@example.com")
     assert shown["active"] is True and shown["deactivated_at"] is None

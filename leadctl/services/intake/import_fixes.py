@@ -246,7 +246,7 @@ def _resolve(
         if ref.startswith("ext:"):
             hits = by_ext.get(ref[4:], [])
             if len(hits) != 1:
-                why = "no lead has" if not hits else f"{len(hits)} leads have"
+                why = "no lead has" if not hits else f"{len(hits):,} leads have"
                 hint = "" if not hits or bucket else " (give the bucket, or an id column)"
                 rejections.append(Rejection(line, "external_id", f"{why} {ref[4:]!r}{where}{hint}"))
                 continue

@@ -137,12 +137,14 @@ class LeadPage:
 
     def summary(self) -> str | None:
         """``showing 50 of 1,234 leads (use --limit/--offset)`` when some matches are not shown."""
+        from leadctl.output import plural
+
         if not self.truncated or self.total is None:
             return None
         if self.offset == 0:
-            return f"showing {len(self.rows):,} of {self.total:,} leads (use --limit/--offset)"
+            return f"showing {len(self.rows):,} of {plural(self.total, 'lead')} (use --limit/--offset)"
         if not self.rows:
-            return f"showing 0 of {self.total:,} leads (--offset {self.offset:,} is past the end)"
+            return f"showing 0 of {plural(self.total, 'lead')} (--offset {self.offset:,} is past the end)"
         first = self.offset + 1
         last = self.offset + len(self.rows)
         return f"showing leads {first:,}-{last:,} of {self.total:,} (use --limit/--offset)"
