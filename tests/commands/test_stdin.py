@@ -143,3 +143,26 @@ def test_reassign_ids_from_stdin_names_stdin_in_errors(leadctl: Leadctl) -> None
     bad = leadctl("reassign", "--to", "ana@example.com", "--ids-from", "-", input="id\nx1\n", ok=False)
     assert bad.exit_code == 1
     assert "stdin line 2: client id: expected a number, got 'x1'" in bad.stderr
+
+
+def test_the_readme_stdin_examples_run_as_written(leadctl_sqlite: Leadctl, tmp_path: Path) -> None:
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    block = readme.split("- **stdin.**", 1)[1].split("```sh", 1)[1].split("```", 1)[0]
+    lines = [line.strip() for line in block.splitlines() if line.strip()]
+    assert len(lines) == 2 and all("| leadctl " in line for line in lines)
+    leadctl_sqlite("campaign", "create", "Outbound Q1")
+    leadctl_sqlite("bucket", "create", "partner-acme", "--campaign", "Outbound Q1")
+    bindir = str(Path(sys.executable).parent)
+    env = {**os.environ, "PATH": bindir + os.pathsep + os.environ.get("PATH", "")}
+    env["LEADCTL_DATABASE_URL"] = leadctl_sqlite.db_url
+    assert shutil.which("leadctl", path=env["PATH"])
+    for line in lines:
+        done = subprocess.run(["bash", "-c", line], env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, f"{line}\n{done.stderr}"
+    assert [e["value"] for e in leadctl_sqlite.json("dnc", "list")] == ["bounced@x.example"]
+    assert leads(leadctl_sqlite) == []  # the load was a --dry-run
