@@ -106,7 +106,9 @@ def edit_cmd(
     active: bool | None,
     fmt: str,
 ) -> None:
-    """Rename or describe a campaign ('campaign activate|deactivate' switch it on and off).
+    """Rename or describe a campaign.
+
+    'campaign activate' and 'campaign deactivate' switch it on and off.
 
     \b
     Example:
@@ -122,7 +124,7 @@ def edit_cmd(
 @format_option
 @pass_app
 def deactivate_cmd(app: AppContext, campaign_ref: str, fmt: str) -> None:
-    """Stop a campaign taking new leads and work; its buckets, reps and history are kept.
+    """Deactivate a campaign: its buckets take no new leads; history is kept.
 
     \b
     Example:
@@ -138,7 +140,7 @@ def deactivate_cmd(app: AppContext, campaign_ref: str, fmt: str) -> None:
 @format_option
 @pass_app
 def activate_cmd(app: AppContext, campaign_ref: str, fmt: str) -> None:
-    """Let a deactivated campaign take new leads and work again.
+    """Let a deactivated campaign's buckets take new leads again.
 
     \b
     Example:

@@ -101,7 +101,9 @@ def create_cmd(
     timezone: str | None,
     fmt: str,
 ) -> None:
-    """Create a rep (identified by e-mail); 'rep add' is the old spelling.
+    """Create a rep (identified by e-mail).
+
+    'rep add' is the old spelling and still works.
 
     \b
     Example:
