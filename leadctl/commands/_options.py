@@ -358,4 +358,8 @@ def hidden_alias(group: click.Group, command: click.Command, old_name: str) -> N
     alias = copy.copy(command)
     alias.hidden = True
     alias.name = old_name
+    new, old = f"leadctl {group.name} {command.name}", f"leadctl {group.name} {old_name}"
+    body = (command.help or "").split("\n", 1)[-1].replace(new, old)
+    alias.help = f"Old spelling of '{new}' (works the same).\n{body}"
+    alias.short_help = None
     group.add_command(alias, old_name)

@@ -129,7 +129,7 @@ def remove_cmd(app: AppContext, email: str | None, phone: str | None, fmt: str) 
     still = row["clients_still_do_not_contact"]
     if still:
         warn(
-            f"{plural(len(still), 'client')} {'stays' if len(still) == 1 else 'stay'} do_not_contact: "
+            f"{plural(len(still), 'client')} will stay do_not_contact: "
             f"{', '.join(map(str, still))} "
             "(review them with 'leadctl clients show ID')"
         )
