@@ -251,7 +251,7 @@ def fix_cmd(app: AppContext, lead_id: int, assignments: tuple[tuple[str, str], .
 
 
 @leads.command("import-fixes")
-@input_file_argument("file")
+@input_file_argument("file", metavar="FILE")
 @click.option(
     "--bucket", metavar="BUCKET", type=BucketRef(), help="Find leads by external_id in this bucket."
 )

@@ -12,7 +12,7 @@ from leadctl.output import format_option
 
 
 @click.command("load")
-@input_file_argument("file")
+@input_file_argument("file", metavar="FILE")
 @click.option(
     "--bucket",
     "bucket_ref",

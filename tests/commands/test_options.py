@@ -64,7 +64,7 @@ BAD_VALUES = [
     (["load", "-", "--bucket", "web", "--delimiter", '"'], "--delimiter"),
     (["load", "-", "--bucket", "web", "--encoding", "klingon"], "--encoding"),
     # input files: stdin can be the input of only one option
-    (["load", "-", "--bucket", "web", "--mapping", "-"], "FILE|-"),
+    (["load", "-", "--bucket", "web", "--mapping", "-"], "FILE"),
 ]
 
 # Flag combinations that contradict each other: usage errors too (exit 2), found before the database.
