@@ -116,6 +116,70 @@ def RepRef(*, blank_ok: bool = False) -> Ref:  # noqa: N802
     return Ref("rep", blank_ok=blank_ok)
 
 
+class TimeZone(click.ParamType):
+    """An IANA time zone name (``America/New_York``, ``UTC``); ``blank_ok``: '' means "none"."""
+
+    name = "zone"
+
+    def __init__(self, *, blank_ok: bool = False) -> None:
+        self.blank_ok = blank_ok
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from leadctl.timeutil import zone
+
+        text = str(value).strip()
+        if not text and self.blank_ok:
+            return ""
+        try:
+            if not text or text.startswith(("/", ".")) or ".." in text:
+                raise ValueError(
+                    f"{text!r} is not a time zone (an IANA name such as UTC or America/New_York)"
+                )
+            zone(text)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+        return text
+
+
+class NonBlank(click.ParamType):
+    """Text that must not be empty or only spaces (a name, a label, a skill); trimmed."""
+
+    name = "text"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = str(value).strip()
+        if not text:
+            self.fail("must not be empty", param, ctx)
+        return text
+
+
+class Delimiter(click.ParamType):
+    """A CSV delimiter: one character (not a quote or a line end), or ``tab``."""
+
+    name = "char"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        text = {"tab": "\t", "\\t": "\t", "TAB": "\t"}.get(str(value), str(value))
+        if len(text) != 1 or text in ('"', "\n", "\r"):
+            self.fail(f"{value!r}: expected one character such as , ; | or tab", param, ctx)
+        return text
+
+
+class Encoding(click.ParamType):
+    """A text encoding Python knows (``utf-8``, ``cp1252``, ``latin-1`` …)."""
+
+    name = "encoding"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        import codecs
+
+        try:
+            codecs.lookup(str(value))
+        except LookupError:
+            self.fail(f"{value!r}: unknown encoding (try utf-8, cp1252 or latin-1)", param, ctx)
+        return str(value)
+
+
 class Assignment(click.ParamType):
     """``--set FIELD=VALUE`` → ``(field, value)``, fields checked by ``fixes.parse_assignments``."""
 
@@ -132,7 +196,7 @@ class Assignment(click.ParamType):
         try:
             ((field, text),) = parse_assignments([str(value)]).items()
         except InputError as exc:
-            self.fail(str(exc).removeprefix("--set "), param, ctx)
+            self.fail(str(exc), param, ctx)
         return field, text
 
 
@@ -214,3 +278,88 @@ def metric_options(
         return f
 
     return decorate
+
+
+# ---------------------------------------------------------------- input files (FILE or -)
+
+STDIN = "-"
+_STDIN_META = "leadctl.stdin_taken_by"
+
+
+class InputFile(click.Path):
+    """A file to read, or ``-`` for stdin: one type for every command that reads a file.
+
+    The path itself is not opened here (the service reads it and names it in its errors, with
+    ``stdin`` for ``-``). Only one input of a command may be ``-``: stdin can be read once, so
+    ``load - --mapping -`` is a usage error instead of an empty second read.
+    """
+
+    name = "file"
+
+    def __init__(self) -> None:
+        super().__init__(dir_okay=False, allow_dash=True)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        text = super().convert(value, param, ctx)
+        if str(text) == STDIN and ctx is not None:
+            meta = ctx.find_root().meta
+            here = _param_label(param)
+            taken = meta.get(_STDIN_META)
+            if taken is not None:
+                self.fail(f"stdin (-) is already the input of {taken}; give a file here", param, ctx)
+            meta[_STDIN_META] = here
+        return text
+
+
+def _param_label(param: click.Parameter | None) -> str:
+    """How the user wrote a parameter: ``--mapping`` for an option, ``FILE|-`` for an argument."""
+    if isinstance(param, click.Option) and param.opts:
+        return max(param.opts, key=len)
+    if param is not None:
+        return param.metavar or param.human_readable_name
+    return "FILE"
+
+
+def input_file_argument(name: str, metavar: str = "FILE|-", **kwargs: Any) -> Callable[[F], F]:
+    """A positional FILE that may be ``-`` (stdin)."""
+    return click.argument(name, metavar=metavar, type=InputFile(), **kwargs)
+
+
+def open_input(path: str) -> tuple[str, Any]:
+    """(display name, text stream) of a path or ``-`` (stdin, not closed by the caller's close).
+
+    For commands that read a small input themselves (``reassign --ids-from``); lead, activity,
+    rules and mapping files are read by their services, which accept ``-`` too.
+    """
+    import io
+    import sys
+
+    from leadctl.errors import InputError
+
+    if path == STDIN:
+        stream = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", newline="")
+        return "stdin", stream
+    try:
+        return path, open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 - the caller closes it
+    except FileNotFoundError:
+        raise InputError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror or exc})") from None
+
+
+# ---------------------------------------------------------------- naming: old spellings kept
+
+
+def hidden_alias(group: click.Group, command: click.Command, old_name: str) -> None:
+    """Register ``command`` under its old name too, hidden from help: a rename (``rep add`` →
+    ``rep create``) never breaks a script. ``tests/commands/test_naming.py`` checks the pattern."""
+    import copy
+
+    alias = copy.copy(command)
+    alias.hidden = True
+    alias.name = old_name
+    new, old = f"leadctl {group.name} {command.name}", f"leadctl {group.name} {old_name}"
+    body = (command.help or "").split("\n", 1)[-1].replace(new, old)
+    alias.help = f"Old spelling of '{new}' (works the same).\n{body}"
+    alias.short_help = None
+    group.add_command(alias, old_name)

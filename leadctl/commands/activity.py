@@ -7,7 +7,7 @@ from datetime import datetime
 import click
 
 from leadctl.cli import AppContext, pass_app
-from leadctl.commands._options import When
+from leadctl.commands._options import When, input_file_argument
 from leadctl.output import format_option
 from leadctl.vocab import ActivityType, values
 
@@ -100,7 +100,7 @@ def log_cmd(
 
 
 @activity.command("import")
-@click.argument("path", metavar="FILE|-")
+@input_file_argument("path")
 @format_option
 @pass_app
 def import_cmd(app: AppContext, path: str, fmt: str) -> None:

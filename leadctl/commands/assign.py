@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
 from leadctl.cli import AppContext, pass_app
+from leadctl.commands._options import InputFile, open_input
 from leadctl.output import format_option, heading, message, render, render_record, warn
 
 
@@ -102,7 +101,7 @@ def _read_ids(path: str | None) -> list[int]:
         return []
     from leadctl.errors import InputError
 
-    stream = sys.stdin if path == "-" else open(path, encoding="utf-8")  # noqa: SIM115
+    name, stream = open_input(path)
     ids = []
     try:
         for n, line in enumerate(stream, 1):
@@ -110,10 +109,10 @@ def _read_ids(path: str | None) -> list[int]:
             if not text or text.lower() in ("id", "client_id"):
                 continue
             if not text.isdigit():
-                raise InputError(f"{path} line {n}: client id: expected a number, got {text!r}")
+                raise InputError(f"{name} line {n}: client id: expected a number, got {text!r}")
             ids.append(int(text))
     finally:
-        if stream is not sys.stdin:
+        if name != "stdin":
             stream.close()
     return ids
 
@@ -124,7 +123,13 @@ def _read_ids(path: str | None) -> list[int]:
 @click.option(
     "--client", "client_ids", type=int, multiple=True, metavar="ID", help="A client id (repeatable)."
 )
-@click.option("--ids-from", "ids_file", metavar="FILE", help="Client ids, one a line (or '-' for stdin).")
+@click.option(
+    "--ids-from",
+    "ids_file",
+    metavar="FILE",
+    type=InputFile(),
+    help="Client ids, one a line (or '-' for stdin).",
+)
 @click.option("--reason", help="Why (kept on the assignment).")
 @click.option("-n", "--dry-run", is_flag=True, help="Show what would move; write nothing.")
 @format_option

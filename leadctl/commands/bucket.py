@@ -7,8 +7,8 @@ from typing import Any
 import click
 
 from leadctl.cli import AppContext, pass_app
-from leadctl.commands._options import BucketRef, CampaignRef, RepRef
-from leadctl.output import format_option, message, render, render_record
+from leadctl.commands._options import BucketRef, CampaignRef, NonBlank, RepRef
+from leadctl.output import format_option, message, plural, render, render_record
 from leadctl.vocab import LeadStatus, values
 
 SHOW_KEYS = (
@@ -147,7 +147,7 @@ def show_cmd(app: AppContext, bucket_ref: str, fmt: str) -> None:
 @bucket.command("edit")
 @click.argument("bucket_ref", metavar="BUCKET", type=BucketRef())
 @click.option("--name", help="New name.")
-@click.option("--label", help="New label.")
+@click.option("--label", type=NonBlank(), help="New label.")
 @click.option(
     "--campaign",
     "campaign_ref",
@@ -202,8 +202,8 @@ def edit_cmd(
         message(f"Bucket {row['name']!r}: nothing changed.")
     elif {"campaign", "manager"} & set(changed) and row["leads"]:
         message(
-            f"Bucket {row['name']!r} updated; its {row['leads']} existing leads keep their campaign "
-            "and manager, new leads get the new ones."
+            f"Bucket {row['name']!r} updated; its {plural(row['leads'], 'existing lead')} keep their "
+            "campaign and manager, new leads get the new ones."
         )
     _record(row, fmt)
 
@@ -220,7 +220,8 @@ def _set_active(app: AppContext, bucket_ref: str, active: bool, fmt: str) -> Non
         message(f"Bucket {row['name']!r} is active again and accepts new leads.")
     else:
         message(
-            f"Bucket {row['name']!r} deactivated: it accepts no new leads; its {row['leads']} leads are kept."
+            f"Bucket {row['name']!r} deactivated: it accepts no new leads; "
+            f"its {plural(row['leads'], 'lead')} {'is' if row['leads'] == 1 else 'are'} kept."
         )
     _record(row, fmt)
 

@@ -44,10 +44,14 @@ def create_cmd(app: AppContext, name: str, description: str | None, fmt: str) ->
 
 @campaign.command("list")
 @click.option("--active-only", is_flag=True, help="Hide deactivated campaigns.")
+@click.option("--all", "show_all", is_flag=True, help="Include deactivated campaigns (the default here).")
 @format_option
 @pass_app
-def list_cmd(app: AppContext, active_only: bool, fmt: str) -> None:
-    """List campaigns with bucket, rep and lead counts.
+def list_cmd(app: AppContext, active_only: bool, show_all: bool, fmt: str) -> None:
+    """List campaigns with bucket, rep and lead counts (deactivated ones too).
+
+    Unlike 'bucket list' and 'rep list', every campaign is listed by default (scripts rely
+    on it); --all says so explicitly, --active-only hides the deactivated ones.
 
     \b
     Example:
@@ -55,6 +59,8 @@ def list_cmd(app: AppContext, active_only: bool, fmt: str) -> None:
     """
     from leadctl.services.admin import campaigns
 
+    if active_only and show_all:
+        raise click.UsageError("--active-only and --all contradict each other")
     rows = campaigns.list_campaigns(app.engine(), include_inactive=not active_only)
     render(
         rows,
@@ -84,7 +90,12 @@ def show_cmd(app: AppContext, campaign_ref: str, fmt: str) -> None:
 @click.argument("campaign_ref", metavar="CAMPAIGN", type=CampaignRef())
 @click.option("--name", help="New name.")
 @click.option("--description", help="New description.")
-@click.option("--active/--inactive", default=None, help="Activate or deactivate.")
+@click.option(
+    "--active/--inactive",
+    default=None,
+    hidden=True,
+    help="Old spelling of 'campaign activate' / 'campaign deactivate'.",
+)
 @format_option
 @pass_app
 def edit_cmd(
@@ -95,7 +106,9 @@ def edit_cmd(
     active: bool | None,
     fmt: str,
 ) -> None:
-    """Rename or describe a campaign, or (de)activate it.
+    """Rename or describe a campaign.
+
+    'campaign activate' and 'campaign deactivate' switch it on and off.
 
     \b
     Example:
@@ -104,6 +117,38 @@ def edit_cmd(
     from leadctl.services.admin import campaigns
 
     render_record(campaigns.edit(app.engine(), campaign_ref, name, description, active), fmt)
+
+
+@campaign.command("deactivate")
+@click.argument("campaign_ref", metavar="CAMPAIGN", type=CampaignRef())
+@format_option
+@pass_app
+def deactivate_cmd(app: AppContext, campaign_ref: str, fmt: str) -> None:
+    """Deactivate a campaign: its buckets take no new leads; history is kept.
+
+    \b
+    Example:
+      leadctl campaign deactivate "Outbound Q1"
+    """
+    from leadctl.services.admin import campaigns
+
+    render_record(campaigns.edit(app.engine(), campaign_ref, None, None, False), fmt)
+
+
+@campaign.command("activate")
+@click.argument("campaign_ref", metavar="CAMPAIGN", type=CampaignRef())
+@format_option
+@pass_app
+def activate_cmd(app: AppContext, campaign_ref: str, fmt: str) -> None:
+    """Let a deactivated campaign's buckets take new leads again.
+
+    \b
+    Example:
+      leadctl campaign activate "Outbound Q1"
+    """
+    from leadctl.services.admin import campaigns
+
+    render_record(campaigns.edit(app.engine(), campaign_ref, None, None, True), fmt)
 
 
 @campaign.command("approve")

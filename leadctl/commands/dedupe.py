@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from leadctl.cli import AppContext, pass_app
-from leadctl.commands._options import BucketRef, CampaignRef, Fraction
+from leadctl.commands._options import BucketRef, CampaignRef, Fraction, input_file_argument
 from leadctl.output import Section, fixed, format_option
 
 SCAN_COLUMNS = ["cluster", "client_id", "survivor", "name", "email", "company", "score", "rules"]
@@ -320,7 +320,7 @@ def _grid(ctx: click.Context, param: click.Parameter, value: str | None) -> tupl
 
 
 @dedupe.command("evaluate")
-@click.argument("truth", type=click.Path(dir_okay=False, path_type=Path))
+@input_file_argument("truth", metavar="TRUTH.csv|-")
 @click.option(
     "--id-column", default="external_id", show_default=True, help="Truth column with the lead's external id."
 )
@@ -334,7 +334,7 @@ def _grid(ctx: click.Context, param: click.Parameter, value: str | None) -> tupl
 @pass_app
 def evaluate_cmd(
     app: AppContext,
-    truth: Path,
+    truth: str,
     id_column: str,
     entity_column: str,
     thresholds: tuple[float, ...] | None,
@@ -352,6 +352,7 @@ def evaluate_cmd(
     \b
     Example:
       leadctl dedupe evaluate labelled-sample.csv
+      gunzip -c labelled.csv.gz | leadctl dedupe evaluate -
       leadctl dedupe evaluate people.csv --id-column rec_id --entity-column cluster --thresholds 0.5,0.8,0.9,0.99
     """
     from leadctl.output import message, render_sections
@@ -361,7 +362,7 @@ def evaluate_cmd(
     report = svc.evaluate(
         app.engine(),
         app.rules,
-        truth,
+        Path(truth),
         thresholds or DEFAULT_SWEEP,
         id_column=id_column,
         entity_column=entity_column,

@@ -7,6 +7,7 @@ from typing import Any
 import click
 
 from leadctl.cli import AppContext, pass_app
+from leadctl.commands._options import input_file_argument
 from leadctl.output import format_option
 
 
@@ -26,13 +27,14 @@ def dnc() -> None:
 
 
 def _report(result: Any, fmt: str) -> None:
-    from leadctl.output import message, render, render_record
+    from leadctl.output import message, plural, render, render_record
 
     for line in result.rejections:
         message(f"rejected: {line}")
     message(
         f"{result.added:,} added, {result.already_listed:,} already listed, {result.rejected:,} rejected; "
-        f"{result.clients_suppressed:,} client(s) suppressed, {result.assignments_ended:,} assignment(s) ended"
+        f"{plural(result.clients_suppressed, 'client')} suppressed, "
+        f"{plural(result.assignments_ended, 'assignment')} ended"
     )
     if fmt == "table":
         if result.entries:
@@ -63,11 +65,11 @@ def add_cmd(app: AppContext, email: str | None, phone: str | None, reason: str |
 
 
 @dnc.command("import")
-@click.argument("path", metavar="FILE|-")
+@input_file_argument("path")
 @format_option
 @pass_app
 def import_cmd(app: AppContext, path: str, fmt: str) -> None:
-    """Suppress every e-mail and phone of a CSV file (or - for stdin).
+    """Suppress every e-mail and phone of a CSV or JSON Lines file (or - for stdin).
 
     Columns: email and/or phone, optional reason (or kind and value). Bad rows are
     rejected with line and reason and kept; entries already listed are skipped.
@@ -75,6 +77,7 @@ def import_cmd(app: AppContext, path: str, fmt: str) -> None:
     \b
     Example:
       leadctl dnc import unsubscribes.csv
+      jq -c '.[] | {email}' bounces.json | leadctl dnc import -
     """
     from leadctl.services.work import suppression
 
@@ -117,7 +120,7 @@ def remove_cmd(app: AppContext, email: str | None, phone: str | None, fmt: str) 
     Example:
       leadctl dnc remove --email ana.silva@example.com
     """
-    from leadctl.output import render_record, warn
+    from leadctl.output import plural, render_record, warn
     from leadctl.services.work import suppression
 
     if (email is None) == (phone is None):
@@ -126,7 +129,8 @@ def remove_cmd(app: AppContext, email: str | None, phone: str | None, fmt: str) 
     still = row["clients_still_do_not_contact"]
     if still:
         warn(
-            f"{len(still)} client(s) stay do_not_contact: {', '.join(map(str, still))} "
+            f"{plural(len(still), 'client')} will stay do_not_contact: "
+            f"{', '.join(map(str, still))} "
             "(review them with 'leadctl clients show ID')"
         )
     render_record(row, fmt)

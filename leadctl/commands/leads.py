@@ -9,7 +9,16 @@ from typing import Any
 import click
 
 from leadctl.cli import AppContext, pass_app
-from leadctl.commands._options import Assignment, BucketRef, CampaignRef, RepRef, SortKey, When, status_option
+from leadctl.commands._options import (
+    Assignment,
+    BucketRef,
+    CampaignRef,
+    RepRef,
+    SortKey,
+    When,
+    input_file_argument,
+    status_option,
+)
 from leadctl.output import Section, format_option, pairs, render_sections
 from leadctl.vocab import LeadStatus
 
@@ -141,6 +150,16 @@ def list_cmd(
     from leadctl.output import message, page_size, render
     from leadctl.services.intake import leads as service
 
+    if since is not None and until is not None and since > until:
+        raise click.UsageError(f"--since ({since.isoformat()}) is after --until ({until.isoformat()})")
+    if save_view and bucket is None:
+        raise click.UsageError(
+            "--save-view needs --bucket (the unassigned-only view is remembered per bucket)"
+        )
+    if unassigned and manager is not None:
+        raise click.UsageError(
+            "--manager and --unassigned contradict each other (unassigned leads have no manager)"
+        )
     page = service.list_leads(
         app.engine(),
         bucket=bucket,
@@ -232,16 +251,19 @@ def fix_cmd(app: AppContext, lead_id: int, assignments: tuple[tuple[str, str], .
 
 
 @leads.command("import-fixes")
-@click.argument("file", metavar="FILE", type=click.Path(allow_dash=True, dir_okay=False))
+@input_file_argument("file", metavar="FILE")
 @click.option(
     "--bucket", metavar="BUCKET", type=BucketRef(), help="Find leads by external_id in this bucket."
 )
 @click.option(
     "--reprocess", "then_reprocess", is_flag=True, help="Reprocess the corrected leads in the same step."
 )
+@click.option("--strict", is_flag=True, help="Refuse the whole file (change nothing) if any row is bad.")
 @format_option
 @pass_app
-def import_fixes_cmd(app: AppContext, file: str, bucket: str | None, then_reprocess: bool, fmt: str) -> None:
+def import_fixes_cmd(
+    app: AppContext, file: str, bucket: str | None, then_reprocess: bool, strict: bool, fmt: str
+) -> None:
     """Apply corrections from a CSV, TSV or JSON Lines FILE (or -) to the leads it names.
 
     Rows name their lead by id (as 'leads list' exports it), else by external_id (within
@@ -249,16 +271,23 @@ def import_fixes_cmd(app: AppContext, file: str, bucket: str | None, then_reproc
     custom column (a JSON object) updates custom fields. status, reasons, bucket,
     campaign, manager, client_id, duplicate_of and timezone are export columns the system
     sets: they are ignored, never custom fields. Before and after go on each lead's
-    timeline ('fixed'), as with 'leads fix'. Nothing changes if any row names no lead.
+    timeline ('fixed'), as with 'leads fix'.
+
+    The file is applied in one transaction: if the command fails part-way, no lead has
+    changed. A bad row (no such lead, an ambiguous external_id, a custom cell that is not
+    a JSON object, a registered_at that is not a date) is rejected and reported with its
+    file, line and field; the other rows are applied. With --strict any bad row refuses
+    the file and nothing changes (exit 1).
 
     \b
     Example:
       leadctl leads list --status rejected --format csv > rejected.csv
       leadctl leads import-fixes rejected.csv --reprocess
+      leadctl leads import-fixes corrections.jsonl --bucket web --strict
     """
     import sys
 
-    from leadctl.output import message, render_record
+    from leadctl.output import message, plural, render_record, warn
     from leadctl.services.intake import import_fixes, processing
 
     engine = app.engine()
@@ -270,16 +299,29 @@ def import_fixes_cmd(app: AppContext, file: str, bucket: str | None, then_reproc
 
     data = sys.stdin.buffer.read() if file == "-" else None
     result = import_fixes.import_fixes(
-        engine, rules, file, bucket=bucket, data=data, reprocess=reprocess if then_reprocess else None
+        engine,
+        rules,
+        file,
+        bucket=bucket,
+        data=data,
+        strict=strict,
+        reprocess=reprocess if then_reprocess else None,
     )
+    for rejection in result.rejections[:20]:
+        warn(f"rejected: {rejection.text(result.file)}")
+    if len(result.rejections) > 20:
+        warn(f"rejected: {len(result.rejections) - 20:,} more rows (see --format json)")
     if fmt != "table":
         render_record(result.as_dict(), fmt)
         return
     message(
-        f"{result.file}: {result.rows:,} rows; fixed {len(result.fixed):,} leads, {result.unchanged:,} unchanged"
+        f"{result.file}: {plural(result.rows, 'row')}; fixed {plural(len(result.fixed), 'lead')}, "
+        f"{result.unchanged:,} unchanged, {len(result.rejections):,} rejected"
         + (f"; ignored export columns: {', '.join(result.ignored_columns)}" if result.ignored_columns else "")
     )
     if result.reprocessed is not None:
-        message(f"Reprocessed {len(result.fixed):,} leads: see 'leadctl leads show ID' for each outcome.")
+        message(
+            f"Reprocessed {plural(len(result.fixed), 'lead')}: see 'leadctl leads show ID' for each outcome."
+        )
     elif result.fixed:
         message("Run 'leadctl reprocess --lead ID' (or add --reprocess) to process them again.")

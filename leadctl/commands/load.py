@@ -7,12 +7,12 @@ from typing import Any
 import click
 
 from leadctl.cli import AppContext, pass_app
-from leadctl.commands._options import BucketRef
+from leadctl.commands._options import BucketRef, Delimiter, Encoding, InputFile, TimeZone, input_file_argument
 from leadctl.output import format_option
 
 
 @click.command("load")
-@click.argument("file", metavar="FILE", type=click.Path(allow_dash=True, dir_okay=False))
+@input_file_argument("file", metavar="FILE")
 @click.option(
     "--bucket",
     "bucket_ref",
@@ -25,28 +25,31 @@ from leadctl.output import format_option
     "--format-in",
     "format_in",
     type=click.Choice(["csv", "tsv", "jsonl"], case_sensitive=False),
-    help="Input format (default: from the extension; .jsonl/.ndjson/.json = JSON Lines, .tsv = TSV, else CSV).",
+    help="Input format (default: from the extension, .jsonl/.ndjson/.json = JSON Lines, .tsv = TSV; stdin and other extensions: JSON Lines if the content starts with {, else CSV).",
 )
 @click.option(
     "--mapping",
     "mapping_path",
     metavar="MAP.yaml",
-    type=click.Path(dir_okay=False),
-    help="YAML file mapping column names to lead fields (full_name splits into first/last; custom keeps a column as a custom field).",
+    type=InputFile(),
+    help="YAML file (or - for stdin) mapping column names to lead fields (full_name splits into first/last; custom keeps a column as a custom field).",
 )
 @click.option(
     "--delimiter",
     metavar="CHAR",
+    type=Delimiter(),
     help="CSV delimiter, or 'tab' (default: detected from the header: , ; TAB or |).",
 )
 @click.option(
     "--encoding",
     metavar="NAME",
+    type=Encoding(),
     help="Force the file's encoding (default: UTF-8, else cp1252 with a warning).",
 )
 @click.option(
     "--timezone",
     metavar="ZONE",
+    type=TimeZone(),
     help="Time zone of dates without an offset in the file (default: the rules' dates.input_timezone, UTC).",
 )
 @click.option(
@@ -106,7 +109,7 @@ def load(
     Example:
       leadctl load leads.csv --bucket web-pricing
       leadctl load export.txt --bucket partner-acme --delimiter tab --mapping acme.yaml --dry-run
-      gunzip -c leads.jsonl.gz | leadctl load - --bucket api --format-in jsonl --format json
+      gunzip -c leads.jsonl.gz | leadctl load - --bucket api --format json
       leadctl load list --bucket partner-acme        # the load history: file, when, who, counts, id
       leadctl load undo 7 --dry-run                  # what undoing load 7 would remove
 
@@ -215,7 +218,7 @@ def undo_cmd(app: AppContext, load_id: int, dry_run: bool, fmt: str) -> None:
       leadctl load undo 7 --dry-run
       leadctl load undo 7
     """
-    from leadctl.output import message, render_record
+    from leadctl.output import message, plural, render_record
     from leadctl.services.intake import loads
 
     result = loads.undo_load(app.engine(), load_id, dry_run=dry_run)
@@ -225,7 +228,7 @@ def undo_cmd(app: AppContext, load_id: int, dry_run: bool, fmt: str) -> None:
     verb = "Would remove" if dry_run else "Removed"
     detail = ", ".join(f"{n:,} {s}" for s, n in sorted(result.by_status.items()))
     message(
-        f"{verb} {result.removed:,} leads of load {load_id} ({result.file} into {result.bucket})"
+        f"{verb} {plural(result.removed, 'lead')} of load {load_id} ({result.file} into {result.bucket})"
         + (f": {detail}" if detail else "")
         + ("." if dry_run else "; recorded in 'leadctl load list'.")
     )

@@ -8,8 +8,25 @@ from typing import Any
 import click
 
 from leadctl.cli import AppContext, pass_app
-from leadctl.commands._options import CampaignRef, RepRef, When
-from leadctl.output import Section, format_option, message, render, render_record, render_sections, warn
+from leadctl.commands._options import (
+    CampaignRef,
+    NonBlank,
+    RepRef,
+    TimeZone,
+    When,
+    hidden_alias,
+    input_file_argument,
+)
+from leadctl.output import (
+    Section,
+    format_option,
+    message,
+    plural,
+    render,
+    render_record,
+    render_sections,
+    warn,
+)
 from leadctl.vocab import RepRole
 
 ROLES = tuple(r.value for r in RepRole)  # vocab imports nothing heavy
@@ -36,14 +53,14 @@ def rep() -> None:
 
     \b
     Example:
-      leadctl rep add ana@example.com --name "Ana Silva" --role closer --skill spanish --territory US-West
+      leadctl rep create ana@example.com --name "Ana Silva" --role closer --skill spanish --territory US-West
       leadctl rep list --all
     """
 
 
-@rep.command("add")
+@rep.command("create")
 @click.argument("email")
-@click.option("--name", required=True, help="Full name.")
+@click.option("--name", required=True, type=NonBlank(), help="Full name.")
 @click.option(
     "--role",
     type=click.Choice(ROLES, case_sensitive=False),
@@ -56,6 +73,7 @@ def rep() -> None:
     "skills",
     multiple=True,
     metavar="SKILL",
+    type=NonBlank(),
     help="A skill for skill-based routing (repeat for more).",
 )
 @click.option(
@@ -63,15 +81,16 @@ def rep() -> None:
     "territories",
     multiple=True,
     metavar="T",
+    type=NonBlank(),
     help="A territory/swimlane: region, industry or segment (repeat for more).",
 )
 @click.option(
     "--capacity", type=click.IntRange(min=0), help="Most open leads the rep should hold (0 or more)."
 )
-@click.option("--timezone", metavar="TZ", help="IANA time zone, e.g. America/New_York.")
+@click.option("--timezone", metavar="TZ", type=TimeZone(), help="IANA time zone, e.g. America/New_York.")
 @format_option
 @pass_app
-def add_cmd(
+def create_cmd(
     app: AppContext,
     email: str,
     name: str,
@@ -82,11 +101,13 @@ def add_cmd(
     timezone: str | None,
     fmt: str,
 ) -> None:
-    """Add a rep (identified by e-mail).
+    """Create a rep (identified by e-mail).
+
+    'rep add' is the old spelling and still works.
 
     \b
     Example:
-      leadctl rep add ana@example.com --name "Ana Silva" --role closer \\
+      leadctl rep create ana@example.com --name "Ana Silva" --role closer \\
           --skill spanish --skill enterprise --territory US-West --capacity 300 \\
           --timezone America/Los_Angeles
     """
@@ -122,9 +143,9 @@ def list_cmd(app: AppContext, show_all: bool, fmt: str) -> None:
     from leadctl.services.admin import reps
 
     rows = reps.list_reps(app.engine(), include_inactive=show_all)
-    hint = "No reps yet: add one with 'leadctl rep add EMAIL --name NAME'."
+    hint = "No reps yet: create one with 'leadctl rep create EMAIL --name NAME'."
     if not show_all:
-        hint = "No active reps (see 'leadctl rep list --all'; add one with 'leadctl rep add')."
+        hint = "No active reps (see 'leadctl rep list --all'; create one with 'leadctl rep create')."
     render(rows, fmt, list(reps.LIST_COLUMNS), empty=hint)
 
 
@@ -150,26 +171,46 @@ def show_cmd(app: AppContext, rep_ref: str, fmt: str) -> None:
 @rep.command("edit")
 @click.argument("rep_ref", metavar="REP", type=RepRef())
 @click.option("--email", help="New e-mail address.")
-@click.option("--name", help="New name.")
+@click.option("--name", type=NonBlank(), help="New name.")
 @click.option("--role", type=click.Choice(ROLES, case_sensitive=False), help="New role.")
-@click.option("--add-skill", "add_skills", multiple=True, metavar="SKILL", help="Add a skill (repeatable).")
 @click.option(
-    "--remove-skill", "remove_skills", multiple=True, metavar="SKILL", help="Remove a skill (repeatable)."
+    "--add-skill",
+    "add_skills",
+    multiple=True,
+    metavar="SKILL",
+    type=NonBlank(),
+    help="Add a skill (repeatable).",
 )
 @click.option(
-    "--add-territory", "add_territories", multiple=True, metavar="T", help="Add a territory (repeatable)."
+    "--remove-skill",
+    "remove_skills",
+    multiple=True,
+    metavar="SKILL",
+    type=NonBlank(),
+    help="Remove a skill (repeatable).",
+)
+@click.option(
+    "--add-territory",
+    "add_territories",
+    multiple=True,
+    metavar="T",
+    type=NonBlank(),
+    help="Add a territory (repeatable).",
 )
 @click.option(
     "--remove-territory",
     "remove_territories",
     multiple=True,
     metavar="T",
+    type=NonBlank(),
     help="Remove a territory (repeatable).",
 )
 @click.option("--capacity", type=click.IntRange(min=0), help="New capacity (0 or more).")
 @click.option("--no-capacity", is_flag=True, help="Remove the capacity limit.")
-@click.option("--timezone", metavar="TZ", help="New IANA time zone; '' removes it.")
-@click.option("--active", is_flag=True, help="Reactivate a deactivated rep.")
+@click.option(
+    "--timezone", metavar="TZ", type=TimeZone(blank_ok=True), help="New IANA time zone; '' removes it."
+)
+@click.option("--active", is_flag=True, hidden=True, help="Reactivate (old spelling of 'rep activate').")
 @format_option
 @pass_app
 def edit_cmd(
@@ -188,14 +229,12 @@ def edit_cmd(
     active: bool,
     fmt: str,
 ) -> None:
-    """Change role, skills, territories, capacity; reactivate.
-
-    Also changes the name, e-mail address and time zone.
+    """Change role, skills, territories, capacity, name, e-mail or time zone.
 
     \b
     Example:
       leadctl rep edit ana@example.com --role manager --add-skill german --remove-skill spanish
-      leadctl rep edit ben@example.com --active --capacity 150
+      leadctl rep edit ben@example.com --capacity 150 --timezone America/Chicago
     """
     from leadctl.services.admin import reps
 
@@ -234,7 +273,7 @@ def deactivate_cmd(app: AppContext, rep_ref: str, fmt: str) -> None:
     \b
     Example:
       leadctl rep deactivate ben@example.com
-      leadctl rep edit ben@example.com --active      # undo
+      leadctl rep activate ben@example.com      # undo
     """
     from leadctl.services.admin import reps
 
@@ -246,14 +285,36 @@ def deactivate_cmd(app: AppContext, rep_ref: str, fmt: str) -> None:
         message(f"Rep {row['email']} was already deactivated.")
     if buckets:
         warn(
-            f"{row['email']} is still the default manager of active bucket(s) {', '.join(buckets)}; "
+            f"{row['email']} is still the default manager of active "
+            f"{'bucket' if len(buckets) == 1 else 'buckets'} {', '.join(buckets)}; "
             f"change it with 'leadctl bucket edit BUCKET --manager REP'."
         )
     render_record(row, fmt)
 
 
+@rep.command("activate")
+@click.argument("rep_ref", metavar="REP", type=RepRef())
+@format_option
+@pass_app
+def activate_cmd(app: AppContext, rep_ref: str, fmt: str) -> None:
+    """Reactivate a deactivated rep: listed again and eligible for new work.
+
+    \b
+    Example:
+      leadctl rep activate ben@example.com
+    """
+    from leadctl.services.admin import reps
+
+    row = reps.edit(app.engine(), rep_ref, active=True)
+    message(f"Rep {row['email']} " + ("reactivated." if row["changed"] else "was already active."))
+    render_record(row, fmt)
+
+
+hidden_alias(rep, create_cmd, "add")
+
+
 @rep.command("import")
-@click.argument("path", metavar="FILE|-")
+@input_file_argument("path")
 @format_option
 @pass_app
 def import_cmd(app: AppContext, path: str, fmt: str) -> None:
@@ -343,7 +404,7 @@ def leave_cmd(app: AppContext, rep_ref: str, reassign_by_rules: bool, dry_run: b
         app.engine(), app.rules, rep_ref, reassign_by_rules=reassign_by_rules, dry_run=dry_run, actor=actor()
     )
     verb = "would return" if dry_run else "returned"
-    message(f"{out['rep']}: {verb} {out['open_clients']} open client(s), then {out['then']}.")
+    message(f"{out['rep']}: {verb} {plural(out['open_clients'], 'open client')}, then {out['then']}.")
     render_record(out, fmt)
 
 

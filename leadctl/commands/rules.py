@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from leadctl.cli import AppContext, pass_app
-from leadctl.commands._options import CampaignRef, When
-from leadctl.output import error, format_option, message
+from leadctl.commands._options import CampaignRef, When, input_file_argument
+from leadctl.output import error, format_option, message, plural
 
 
 @click.group()
@@ -28,7 +28,7 @@ def rules() -> None:
 
 
 @rules.command("validate")
-@click.argument("files", nargs=-1, required=True, metavar="FILE...")
+@input_file_argument("files", metavar="FILE...", nargs=-1, required=True)
 @click.option(
     "--mapping",
     "mapping_file",
@@ -44,15 +44,17 @@ def validate_cmd(
     """Check rules files for errors (no database needed).
 
     Prints 'FILE: OK' or the first problem with its line and key; exits 1 if any file
-    has a problem. A field named in duplicates.fields or blocking that is no lead field and
-    no custom column of the leads loaded so far (when the database exists) or of --mapping
-    is a warning naming the field and the columns present.
+    has a problem; - reads one file from stdin. A field named in duplicates.fields or
+    blocking that is no lead field and no custom column of the leads loaded so far (when
+    the database exists) or of --mapping is a warning naming the field and the columns
+    present.
 
     \b
     Example:
       leadctl rules validate rules.yaml
       leadctl rules validate people-rules.yaml --mapping people-mapping.yaml --strict
       leadctl rules validate configs/*.yaml && git commit -m "new rules"
+      git show HEAD:rules.yaml | leadctl rules validate -
     """
     from leadctl.errors import ConfigError
     from leadctl.output import warn
@@ -71,7 +73,7 @@ def validate_cmd(
             for text in warnings:
                 warn(text)
             failed += bool(warnings and strict)
-            message(f"{name}: OK" + (f" ({len(warnings)} warning(s))" if warnings else ""))
+            message(f"{name}: OK" + (f" ({plural(len(warnings), 'warning')})" if warnings else ""))
     if failed:
         click.get_current_context().exit(1)
 
@@ -173,7 +175,7 @@ def lint_cmd(app: AppContext, no_db: bool) -> None:
     render(rows, "table", ["level", "key", "problem"])
     errors = [r for r in rows if r["level"] == "error"]
     if errors:
-        error(f"{len(errors)} error(s) in the rules")
+        error(f"{plural(len(errors), 'error')} in the rules")
         raise SystemExit(1)
 
 
@@ -211,8 +213,8 @@ def init_cmd(path: str | None, force: bool) -> None:
 
 
 @rules.command("diff")
-@click.argument("old_file", metavar="OLD.yaml", type=click.Path(dir_okay=False))
-@click.argument("new_file", metavar="NEW.yaml", type=click.Path(dir_okay=False))
+@input_file_argument("old_file", metavar="OLD.yaml")
+@input_file_argument("new_file", metavar="NEW.yaml")
 @click.option(
     "--since",
     type=When(),
@@ -230,7 +232,8 @@ def diff_cmd(
 ) -> None:
     """Replay recent clients through two rule sets' routing and show who would change rep.
 
-    Nothing is written. Both rule files are read over the built-in defaults, like --rules.
+    Nothing is written. Both rule files are read over the built-in defaults, like --rules;
+    one of them may be - (stdin).
     The table lists each from -> to move with the rule that decided on each side; JSON has
     the totals and the moves.
 
@@ -238,6 +241,7 @@ def diff_cmd(
     Example:
       leadctl rules diff rules.yaml rules-new.yaml --since 30d
       leadctl rules diff rules.yaml rules-new.yaml --campaign "Outbound Q1" --format json
+      git show HEAD~1:rules.yaml | leadctl rules diff - rules.yaml
     """
     from pathlib import Path
 
@@ -259,7 +263,7 @@ def diff_cmd(
         render(result["moves"], fmt, ["from_rep", "to_rep", "from_rule", "to_rule", "clients"])
         return
     message(
-        f"{result['clients']} client(s) replayed: {result['changed']} would change rep, "
+        f"{plural(result['clients'], 'client')} replayed: {result['changed']:,} would change rep, "
         f"{result['unchanged']} would not"
     )
     heading("From -> to")

@@ -206,15 +206,36 @@ def _convert_node(node: yaml.Node, spec: Spec, where: str, key: str) -> Any:
     return _scalar(node, spec, where, key)
 
 
+def _where(path: Path) -> str:
+    return "stdin" if str(path) == "-" else str(path)
+
+
+_STDIN: list[tuple[object, str]] = []
+
+
+def _stdin_text() -> str:
+    """stdin's text, read once per stdin stream: ``rules validate -`` parses it, then reads
+    it again for its field names (a new stream, as a test runner gives each call, is read anew)."""
+    import sys
+
+    stream = sys.stdin
+    if not _STDIN or _STDIN[0][0] is not stream:
+        _STDIN[:] = [(stream, stream.buffer.read().decode("utf-8-sig"))]
+    return _STDIN[0][1]
+
+
 def _read(path: Path, what: str) -> str:
+    """The file's text; ``-`` reads stdin (``rules validate -``, ``load --mapping -``)."""
     try:
+        if str(path) == "-":
+            return _stdin_text()
         return path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise ConfigError(f"{path}: {what} not found") from None
     except IsADirectoryError:
         raise ConfigError(f"{path}: {what} is a directory, expected a file") from None
     except UnicodeDecodeError as exc:
-        raise ConfigError(f"{path}: {what} is not UTF-8 text (byte {exc.start})") from None
+        raise ConfigError(f"{_where(path)}: {what} is not UTF-8 text (byte {exc.start})") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read {what} ({exc.strerror or exc})") from None
 
@@ -233,7 +254,7 @@ def _compose(text: str, where: str) -> yaml.Node | None:
 
 def parse_file(path: Path) -> dict[str, Any]:
     """Parse and validate one rules file (partial: only the keys it sets)."""
-    return parse_text(_read(path, "rules file"), str(path))
+    return parse_text(_read(path, "rules file"), _where(path))
 
 
 def parse_text(text: str, where: str) -> dict[str, Any]:
@@ -286,7 +307,7 @@ def load_mapping(path: Path | str) -> dict[str, str]:
     column as a custom field, never map it).
     """
     p = Path(path)
-    return parse_mapping_text(_read(p, "mapping file"), str(p))
+    return parse_mapping_text(_read(p, "mapping file"), _where(p))
 
 
 def parse_mapping_text(text: str, where: str) -> dict[str, str]:
@@ -316,7 +337,7 @@ def duplicate_field_lines(path: Path) -> dict[str, int]:
     """The data fields a rules file's ``duplicates.fields`` and ``blocking`` name (transforms
     such as ``:3`` or ``:soundex`` dropped), each with the line it is first named on; built-in
     blocking keys (``company``, ``name`` …) are not fields. The file must be valid already."""
-    node = _compose(_read(path, "rules file"), str(path))
+    node = _compose(_read(path, "rules file"), _where(path))
     out: dict[str, int] = {}
     section = _child(node, "duplicates")
     fields = _child(section, "fields")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -61,10 +62,76 @@ def test_import_fixes_by_external_id_and_custom_json_from_stdin(web: Leadctl) ->
     assert (ana["title"], ana["custom"]) == ("VP Finance", {"Plan": "Enterprise"})
 
 
-def test_a_row_naming_no_lead_changes_nothing(web: Leadctl, tmp_path: Path) -> None:
+def test_strict_a_row_naming_no_lead_changes_nothing(web: Leadctl, tmp_path: Path) -> None:
     path = tmp_path / "f.csv"
     path.write_text("id,last_name\n2,Ode\n999,Nobody\n")
     before = leads(web)
-    result = web("leads", "import-fixes", str(path), ok=False)
-    assert result.exit_code == 1 and f"{path} line 3: no lead 999" in result.stderr
+    result = web("leads", "import-fixes", str(path), "--strict", ok=False)
+    assert result.exit_code == 1 and f"{path} line 3: id: no lead 999" in result.stderr
     assert leads(web) == before
+
+
+def test_bad_rows_are_rejected_with_line_and_field_and_the_rest_applied(web: Leadctl, tmp_path: Path) -> None:
+    path = tmp_path / "f.csv"
+    path.write_text(
+        "id,last_name,registered_at,custom\n"
+        "2,Ode,,\n"  # registered_at empty: a lead always has one
+        "999,Nobody,2026-01-01,\n"
+        "x7,Bad,2026-01-01,\n"
+        "1,Silva-Ode,2026-01-02,not json\n"
+        "1,Silva-Ode,someday,\n"
+        "2,Ode,2026-01-03,\n"
+        "1,Silva,2026-01-02T00:00:00Z,2,3\n"
+    )
+    result = web("leads", "import-fixes", str(path), "--format", "json")
+    summary = json.loads(result.stdout)
+    assert (summary["rows"], summary["fixed"], summary["rejected"]) == (7, 1, 6)
+    assert [(r["line"], r["field"]) for r in summary["rejections"]] == [
+        (2, "registered_at"),
+        (3, "id"),
+        (4, "id"),
+        (5, "custom"),
+        (6, "registered_at"),
+        (8, "row"),
+    ]
+    assert f"rejected: {path} line 3: id: no lead 999" in result.stderr
+    assert f"rejected: {path} line 4: id: 'x7' is not a lead id (a number)" in result.stderr
+    by_id = {r["id"]: r for r in leads(web)}
+    assert by_id[2]["last_name"] == "Ode" and by_id[2]["registered_at"].day == 3
+    assert by_id[1]["last_name"] == "Silva"  # every row for lead 1 was rejected
+    table = web("leads", "import-fixes", str(path))
+    assert "7 rows; fixed 0 leads, 1 unchanged, 6 rejected" in table.stderr
+
+
+def _fail_updates_of_lead(lc: Leadctl, lead_id: int) -> None:
+    """A real database trigger that refuses to update one lead: a failure half-way through a file."""
+    engine = lc.engine()
+    try:
+        with engine.begin() as conn:
+            if engine.dialect.name == "sqlite":
+                conn.exec_driver_sql(
+                    f"CREATE TRIGGER boom BEFORE UPDATE ON lead WHEN NEW.id = {lead_id} "
+                    "BEGIN SELECT RAISE(ABORT, 'boom'); END"
+                )
+            else:
+                conn.exec_driver_sql(
+                    "CREATE FUNCTION boom() RETURNS trigger AS $$ BEGIN "
+                    f"IF NEW.id = {lead_id} THEN RAISE EXCEPTION 'boom'; END IF; RETURN NEW; END $$ "
+                    "LANGUAGE plpgsql"
+                )
+                conn.exec_driver_sql(
+                    "CREATE TRIGGER boom BEFORE UPDATE ON lead FOR EACH ROW EXECUTE FUNCTION boom()"
+                )
+    finally:
+        engine.dispose()
+
+
+def test_the_file_is_one_transaction_a_failure_half_way_changes_nothing(web: Leadctl, tmp_path: Path) -> None:
+    path = tmp_path / "f.csv"
+    path.write_text("id,title\n1,CEO\n2,CTO\n")
+    before = leads(web)
+    _fail_updates_of_lead(web, 2)
+    result = web("leads", "import-fixes", str(path), ok=False)
+    assert result.exit_code == 1
+    assert leads(web) == before  # lead 1's fix (applied first) was rolled back with the rest
+    assert [e["kind"] for e in web.json("leads", "show", "1")["timeline"]].count("fixed") == 0

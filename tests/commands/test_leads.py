@@ -225,8 +225,10 @@ def test_unassigned_means_no_manager(leadctl: Leadctl, seeded: Seeded) -> None:
 
 def test_manager_and_unassigned_contradict(leadctl: Leadctl, seeded: Seeded) -> None:
     result = leadctl("leads", "list", "--manager", "ana@example.com", "--unassigned", ok=False)
-    assert result.exit_code == 1
-    assert result.stderr.startswith("Error: --manager and --unassigned contradict each other")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines()[-1].startswith(
+        "Error: --manager and --unassigned contradict each other"
+    )
     assert result.stdout == ""
 
 
@@ -256,7 +258,7 @@ def test_bad_dates_are_one_line_errors(leadctl: Leadctl, seeded: Seeded) -> None
         "Error: Invalid value for '--since': 'last tuesday' is not a date or time (try 2026-03-14 or 2026-03-14T09:30)"
     )
     backwards = leadctl("leads", "list", "--since", "2026-03-20", "--until", "2026-03-01", ok=False)
-    assert backwards.exit_code == 1
+    assert backwards.exit_code == 2
     assert "--since" in backwards.stderr and "is after --until" in backwards.stderr
 
 
@@ -367,8 +369,8 @@ def test_save_view_needs_a_bucket_and_a_failed_command_saves_nothing(
     leadctl: Leadctl, seeded: Seeded
 ) -> None:
     no_bucket = leadctl("leads", "list", "--unassigned", "--save-view", ok=False)
-    assert no_bucket.exit_code == 1
-    assert no_bucket.stderr.startswith("Error: --save-view needs --bucket")
+    assert no_bucket.exit_code == 2
+    assert no_bucket.stderr.splitlines()[-1].startswith("Error: --save-view needs --bucket")
     failed = leadctl(
         "leads", "list", "--bucket", "webinar", "--unassigned", "--save-view", "--campaign", "Nope", ok=False
     )

@@ -88,7 +88,10 @@ def test_naive_dates_are_read_in_the_given_zone_and_it_is_stated(web: Leadctl, t
     assert lead["registered_at"] == datetime(2025, 3, 1, 14, 30, tzinfo=UTC)  # 09:30 EST
     assert loads(web)[0]["mapping"]["timezone"] == "America/New_York"
     bad = web("load", str(path), "--bucket", "web", "--timezone", "Mars/Olympus", ok=False)
-    assert bad.exit_code == 1 and "--timezone: unknown time zone 'Mars/Olympus'" in bad.stderr
+    assert (
+        bad.exit_code == 2
+        and "Invalid value for '--timezone': unknown time zone 'Mars/Olympus'" in bad.stderr
+    )
 
 
 def test_dates_in_the_rules_zone_and_offsets_stay_exact(web: Leadctl, tmp_path: Path) -> None:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from freezegun import freeze_time
 
+import leadctl
 from leadctl.commands._options import StatusList, When
 from leadctl.vocab import LeadStatus
 from tests.conftest import Leadctl
@@ -47,7 +50,81 @@ BAD_VALUES = [
     (["leads", "list", "--sort", "raw"], "--sort"),
     (["dedupe", "scan", "--threshold", "nan"], "--threshold"),
     (["dedupe", "scan", "--threshold", "1.5"], "--threshold"),
+    # time zones, non-blank text, delimiters and encodings (issue 6 item 6: the edge, not the service)
+    (["rep", "add", "x@example.com", "--name", "X", "--timezone", "Mars/Base"], "--timezone"),
+    (["rep", "add", "x@example.com", "--name", "X", "--timezone", "../etc/passwd"], "--timezone"),
+    (["rep", "edit", "x@example.com", "--timezone", "Nowhere/City"], "--timezone"),
+    (["load", "-", "--bucket", "web", "--timezone", "Mars/Olympus"], "--timezone"),
+    (["rep", "add", "x@example.com", "--name", " "], "--name"),
+    (["rep", "add", "x@example.com", "--name", "X", "--skill", " "], "--skill"),
+    (["rep", "edit", "x@example.com", "--add-territory", ""], "--add-territory"),
+    (["rep", "edit", "x@example.com", "--name", ""], "--name"),
+    (["bucket", "edit", "web", "--label", " "], "--label"),
+    (["load", "-", "--bucket", "web", "--delimiter", "ab"], "--delimiter"),
+    (["load", "-", "--bucket", "web", "--delimiter", '"'], "--delimiter"),
+    (["load", "-", "--bucket", "web", "--encoding", "klingon"], "--encoding"),
+    # input files: stdin can be the input of only one option
+    (["load", "-", "--bucket", "web", "--mapping", "-"], "FILE"),
 ]
+
+# Flag combinations that contradict each other: usage errors too (exit 2), found before the database.
+BAD_COMBINATIONS = [
+    (
+        ["leads", "list", "--manager", "ana@example.com", "--unassigned"],
+        "--manager and --unassigned contradict",
+    ),
+    (["leads", "list", "--since", "2026-03-20", "--until", "2026-03-01"], "--since (2026-03-20"),
+    (["leads", "list", "--unassigned", "--save-view"], "--save-view needs --bucket"),
+]
+
+
+@pytest.mark.parametrize(("args", "text"), BAD_COMBINATIONS, ids=[" ".join(a) for a, _ in BAD_COMBINATIONS])
+def test_contradicting_options_are_a_usage_error(leadctl_sqlite: Leadctl, args: list[str], text: str) -> None:
+    result = leadctl_sqlite(*args, ok=False)
+    assert result.exit_code == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert lines[0].startswith("Usage: ") and lines[-1].startswith(f"Error: {text}"), result.stderr
+
+
+_FLAG_IN_ERROR = re.compile(r"(?:Error|NotFound)\(\s*f?[\"']--[a-z]")
+
+
+def test_service_errors_name_fields_not_flags() -> None:
+    """Services raise typed errors naming the field (``role 'boss': …``); the flag is the edge's business."""
+    root = Path(leadctl.__file__).parent / "services"
+    offenders = [
+        f"{path.relative_to(root.parent)}:{n}: {line.strip()}"
+        for path in sorted(root.rglob("*.py"))
+        for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if _FLAG_IN_ERROR.search(line)
+    ]
+    assert offenders == []
+
+
+def test_service_errors_name_the_field(leadctl_sqlite: Leadctl) -> None:
+    from leadctl.errors import InputError
+    from leadctl.services.admin import reps
+    from leadctl.services.intake.fixes import parse_assignments
+    from leadctl.services.intake.read import read_rows
+
+    engine = leadctl_sqlite.engine()
+    leadctl_sqlite("db", "upgrade")
+    cases = [
+        (lambda: reps.add(engine, "x@example.com", "X", role="boss"), "role 'boss': expected one of"),
+        (lambda: reps.add(engine, "x@example.com", "X", capacity=-1), "capacity -1: must be 0 or more"),
+        (lambda: reps.add(engine, "x@example.com", " "), "name: must not be empty"),
+        (lambda: reps.add(engine, "x@example.com", "X", skills=[" "]), "skills: an entry must not be empty"),
+        (lambda: reps.add(engine, "x@example.com", "X", timezone="Mars/Base"), "timezone 'Mars/Base'"),
+        (lambda: parse_assignments(["emial=x"]), "emial: not a lead field"),
+        (lambda: parse_assignments([]), "nothing to fix: give at least one field and its value"),
+        (lambda: read_rows("x.csv", data=b"a\n1\n", delimiter="ab"), "delimiter 'ab'"),
+        (lambda: read_rows("x.csv", data=b"a\n1\n", file_format="xml"), "file format 'xml'"),
+    ]
+    for call, text in cases:
+        with pytest.raises(InputError) as caught:
+            call()
+        assert str(caught.value).startswith(text), str(caught.value)
+    engine.dispose()
 
 
 @pytest.mark.parametrize(("args", "option"), BAD_VALUES, ids=[" ".join(a) for a, _ in BAD_VALUES])

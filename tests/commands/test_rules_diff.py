@@ -76,7 +76,7 @@ def test_diff_table_and_bad_input(leadctl: Leadctl, tmp_path: Path) -> None:
     old = _rules(tmp_path, "old.yaml", "pool")
     new = _rules(tmp_path, "new.yaml", "territory, pool")
     table = leadctl("rules", "diff", old, new, "--since", "2026-03-01")
-    assert "10 client(s) replayed: 9 would change rep, 1 would not" in table.stderr
+    assert "10 clients replayed: 9 would change rep, 1 would not" in table.stderr
     assert "ana@example.com" in table.stdout and "territory" in table.stdout
     bad = tmp_path / "bad.yaml"
     bad.write_text("routing:\n  models: [teleport]\n", encoding="utf-8")

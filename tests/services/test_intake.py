@@ -152,7 +152,7 @@ def test_forced_encoding_that_does_not_fit() -> None:
         == "leads.csv line 2: not valid utf-8 (byte 0xe9)"
     )
     assert error(b"Name\nA\n", encoding="klingon") == (
-        "--encoding 'klingon': unknown encoding (try utf-8, cp1252 or latin-1)"
+        "encoding 'klingon': unknown encoding (try utf-8, cp1252 or latin-1)"
     )
 
 

@@ -132,3 +132,51 @@ def test_ctrl_c_during_a_downgrade_leaves_the_database_as_it_was(sqlite_url: str
     assert count(sqlite_url, "lead") == 100_000
     assert count(sqlite_url, "client") == 100_000
     assert count(sqlite_url, "assignment") == 50_000
+
+
+def test_ctrl_c_during_a_postgres_downgrade_leaves_the_database_as_it_was(pg_url: str) -> None:
+    """The PostgreSQL twin: the downgrade is one transaction there too, and Ctrl-C inside a
+    running statement cancels it (psycopg) and rolls back the steps already done.
+
+    To interrupt it inside a statement on purpose (PostgreSQL's DDL is too quick to hit by
+    timing), the test holds a share lock on ``load``: the first step (0014, on ``client``)
+    finishes and is named, the second (0013, on ``load``) waits for the lock — then SIGINT.
+    """
+    populate(pg_url, 100_000)
+    holder = engine_mod.create(pg_url)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    try:
+        with holder.connect() as conn:
+            conn.execute(text("LOCK TABLE load IN ACCESS SHARE MODE"))  # held until this block ends
+            proc = subprocess.Popen(
+                [sys.executable, "-c", MAIN, "--db", pg_url, "db", "downgrade", "--yes", "0001"],
+                stderr=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                text=True,
+                env=env,
+            )
+            assert proc.stderr is not None
+            first = proc.stderr.readline()
+            assert f"{migrate.HEAD} → " in first, first
+            waiting = 0
+            for _ in range(600):  # until the downgrade's ALTER TABLE load waits for our lock
+                waiting = conn.execute(
+                    text("SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = 'load'::regclass")
+                ).scalar_one()
+                if waiting:
+                    break
+                time.sleep(0.05)
+            assert waiting, "the downgrade never reached the locked table"
+            proc.send_signal(signal.SIGINT)
+            rest = proc.stderr.read()
+            assert proc.wait(timeout=60) == 130, rest
+            conn.rollback()
+    finally:
+        holder.dispose()
+    assert "Interrupted: nothing was changed" in rest
+    assert revision(pg_url) == migrate.HEAD  # the finished 0014 step was rolled back with the rest
+    assert count(pg_url, "lead") == 100_000
+    assert count(pg_url, "client") == 100_000
+    assert count(pg_url, "assignment") == 50_000
+    Leadctl(pg_url)("db", "downgrade", "--yes", "--", "-1")  # and it still works afterwards
+    assert revision(pg_url) != migrate.HEAD

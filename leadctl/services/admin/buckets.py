@@ -205,7 +205,7 @@ def edit(
         if label is not None:
             new_label = label.strip()
             if not new_label:
-                raise InputError("--label: must not be empty")
+                raise InputError("label: must not be empty")
             if new_label != b.label:
                 b.label = new_label
                 changed.append("label")

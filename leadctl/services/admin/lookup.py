@@ -140,7 +140,7 @@ def ensure_free(conn: Connection, kind: str, name: str, except_id: int | None = 
         return
     hint = ""
     if kind == "rep" and not taken.active:
-        hint = f"; it is deactivated: reactivate with 'leadctl rep edit {name} --active'"
+        hint = f"; it is deactivated: reactivate with 'leadctl rep activate {name}'"
     raise ConflictError(f"{kind} {_shown(kind, name)} already exists{hint}")
 
 
@@ -148,7 +148,7 @@ def require_active_rep(rep: Rep, purpose: str = "") -> Rep:
     """The rep, if active; ``purpose`` says what a deactivated rep cannot do (" and cannot …")."""
     if not rep.active:
         raise ConflictError(
-            f"rep {rep.email} is deactivated{purpose}; reactivate with 'leadctl rep edit {rep.email} --active'"
+            f"rep {rep.email} is deactivated{purpose}; reactivate with 'leadctl rep activate {rep.email}'"
         )
     return rep
 
@@ -157,7 +157,7 @@ def require_active_campaign(campaign: Campaign, what: str | None = None) -> Camp
     """The campaign, if active; ``what`` replaces the start of the message (e.g. the bucket feeding it)."""
     if not campaign.active:
         lead = what or f"campaign {campaign.name!r} is deactivated"
-        raise ConflictError(f"{lead}; reactivate it with 'leadctl campaign edit {campaign.name!r} --active'")
+        raise ConflictError(f"{lead}; reactivate it with 'leadctl campaign activate {campaign.name!r}'")
     return campaign
 
 

@@ -5,7 +5,7 @@ Columns: email (required; identifies the rep, any case), name (required for a ne
 separated by ``;``), capacity (a whole number ≥ 0; empty = no limit), timezone (IANA name).
 A rep that exists is updated with the values the file gives (a column left empty keeps the
 stored value, except capacity, which an empty cell leaves alone too) and reported as updated
-or unchanged; a deactivated rep stays deactivated (``rep edit --active`` reactivates). A bad
+or unchanged; a deactivated rep stays deactivated (``rep activate`` reactivates). A bad
 row is reported with its line and reason, kept in ``rejected_row``, and does not stop the
 others.
 """

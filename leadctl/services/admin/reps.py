@@ -61,7 +61,7 @@ def check_timezone(value: str) -> str:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
         raise InputError(
-            f"--timezone {value!r}: not a known time zone (use an IANA name such as America/New_York)"
+            f"timezone {value!r}: not a known time zone (use an IANA name such as America/New_York)"
         ) from None
     return tz
 
@@ -69,45 +69,45 @@ def check_timezone(value: str) -> str:
 def check_role(value: str) -> str:
     role = value.strip().lower()
     if role not in ROLES:
-        raise InputError(f"--role {value!r}: expected one of {', '.join(ROLES)}")
+        raise InputError(f"role {value!r}: expected one of {', '.join(ROLES)}")
     return role
 
 
 def check_capacity(value: int | None) -> int | None:
     if value is not None and value < 0:
-        raise InputError(f"--capacity {value}: must be 0 or more")
+        raise InputError(f"capacity {value}: must be 0 or more")
     return value
 
 
 def _check_name(value: str) -> str:
     name = value.strip()
     if not name:
-        raise InputError("--name: must not be empty")
+        raise InputError("name: must not be empty")
     return name
 
 
-def _clean_list(values: Iterable[str], option: str) -> list[str]:
+def _clean_list(values: Iterable[str], field: str) -> list[str]:
     """Trimmed, without blanks, duplicates dropped case-insensitively (first spelling kept)."""
     out: list[str] = []
     seen: set[str] = set()
     for raw in values:
         item = raw.strip()
         if not item:
-            raise InputError(f"{option}: must not be empty")
+            raise InputError(f"{field}: an entry must not be empty")
         if item.lower() not in seen:
             seen.add(item.lower())
             out.append(item)
     return out
 
 
-def _remove(current: list[str], remove: Iterable[str], option: str, rep: Rep) -> list[str]:
+def _remove(current: list[str], remove: Iterable[str], field: str, rep: Rep) -> list[str]:
     out = list(current)
     for raw in remove:
         item = raw.strip().lower()
         kept = [x for x in out if x.lower() != item]
         if len(kept) == len(out):
             have = ", ".join(out) or "none"
-            raise InputError(f"{option} {raw!r}: rep {rep.email} does not have it (has: {have})")
+            raise InputError(f"{field}: rep {rep.email} has no {raw.strip()!r} (has: {have})")
         out = kept
     return out
 
@@ -184,8 +184,8 @@ def add(
     values = {
         "name": _check_name(name),
         "role": check_role(role),
-        "skills": _clean_list(skills, "--skill"),
-        "territories": _clean_list(territories, "--territory"),
+        "skills": _clean_list(skills, "skills"),
+        "territories": _clean_list(territories, "territories"),
         "capacity": check_capacity(capacity),
         "timezone": check_timezone(timezone) if timezone is not None else None,
     }
@@ -267,11 +267,11 @@ def edit(
             put("role", check_role(role))
         add_s, rm_s = list(add_skills), list(remove_skills)
         if add_s or rm_s:
-            put("skills", _clean_list([*_remove(r.skills, rm_s, "--remove-skill", r), *add_s], "--add-skill"))
+            put("skills", _clean_list([*_remove(r.skills, rm_s, "skills", r), *add_s], "skills"))
         add_t, rm_t = list(add_territories), list(remove_territories)
         if add_t or rm_t:
-            kept = _remove(r.territories, rm_t, "--remove-territory", r)
-            put("territories", _clean_list([*kept, *add_t], "--add-territory"))
+            kept = _remove(r.territories, rm_t, "territories", r)
+            put("territories", _clean_list([*kept, *add_t], "territories"))
         if clear_capacity:
             put("capacity", None)
         elif capacity is not None:

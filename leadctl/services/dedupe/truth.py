@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import io
+import sys
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -25,28 +27,35 @@ PERSON_FIELDS = schema.PERSON_COLUMNS
 def read_truth(
     path: Path, id_column: str = "external_id", entity_column: str = "entity_id"
 ) -> dict[str, str]:
-    """A labelled file: CSV with a record id column (the leads' external_id) and the true entity."""
+    """A labelled file (``-``: stdin): CSV with a record id column (the leads' external_id) and the true entity."""
+    name = "stdin" if str(path) == "-" else str(path)
     try:
-        with path.open(newline="", encoding="utf-8-sig") as f:
+        with _open(path) as f:
             reader = csv.DictReader(f)
             fields = reader.fieldnames or []
             if id_column not in fields or entity_column not in fields:
                 raise InputError(
-                    f"{path} line 1: expected columns {id_column} and {entity_column}, got {', '.join(fields)}"
+                    f"{name} line 1: expected columns {id_column} and {entity_column}, got {', '.join(fields)}"
                 )
             truth: dict[str, str] = {}
             for n, row in enumerate(reader, start=2):
                 ext, ent = (row.get(id_column) or "").strip(), (row.get(entity_column) or "").strip()
                 if not ext or not ent:
-                    raise InputError(f"{path} line {n}: {id_column} and {entity_column} must both be given")
+                    raise InputError(f"{name} line {n}: {id_column} and {entity_column} must both be given")
                 truth[ext] = ent
     except FileNotFoundError:
-        raise InputError(f"{path}: file not found") from None
+        raise InputError(f"{name}: file not found") from None
     except (UnicodeDecodeError, csv.Error) as exc:
-        raise InputError(f"{path}: cannot read as CSV ({exc})") from None
+        raise InputError(f"{name}: cannot read as CSV ({exc})") from None
     if not truth:
-        raise InputError(f"{path}: no labelled rows")
+        raise InputError(f"{name}: no labelled rows")
     return truth
+
+
+def _open(path: Path) -> IO[str]:
+    if str(path) == "-":
+        return io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", newline="")
+    return path.open(newline="", encoding="utf-8-sig")
 
 
 def evaluate(

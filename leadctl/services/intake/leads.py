@@ -137,12 +137,14 @@ class LeadPage:
 
     def summary(self) -> str | None:
         """``showing 50 of 1,234 leads (use --limit/--offset)`` when some matches are not shown."""
+        from leadctl.output import plural
+
         if not self.truncated or self.total is None:
             return None
         if self.offset == 0:
-            return f"showing {len(self.rows):,} of {self.total:,} leads (use --limit/--offset)"
+            return f"showing {len(self.rows):,} of {plural(self.total, 'lead')} (use --limit/--offset)"
         if not self.rows:
-            return f"showing 0 of {self.total:,} leads (--offset {self.offset:,} is past the end)"
+            return f"showing 0 of {plural(self.total, 'lead')} (--offset {self.offset:,} is past the end)"
         first = self.offset + 1
         last = self.offset + len(self.rows)
         return f"showing leads {first:,}-{last:,} of {self.total:,} (use --limit/--offset)"
@@ -162,7 +164,7 @@ def _order_by(sort: str) -> list[ColumnElement[Any]]:
     column = SORT_FIELDS.get(name)
     if column is None:
         raise InputError(
-            f"--sort: {text!r} is not sortable (choose from {', '.join(SORT_FIELDS)}; -FIELD for descending)"
+            f"sort: {text!r} is not sortable (choose from {', '.join(SORT_FIELDS)}; -FIELD for descending)"
         )
     term = column.desc() if descending else column.asc()
     if name in _NULLABLE_SORT:
@@ -282,17 +284,15 @@ def list_leads(
     order = _order_by(sort)
     since_at, until_at = since, until
     if since_at is not None and until_at is not None and since_at > until_at:
-        raise InputError(f"--since ({since_at.isoformat()}) is after --until ({until_at.isoformat()})")
+        raise InputError(f"since ({since_at.isoformat()}) is after until ({until_at.isoformat()})")
     if limit < 0:
-        raise InputError(f"--limit: {limit} must be 0 (all) or more")
+        raise InputError(f"limit: {limit} must be 0 (all) or more")
     if offset < 0:
-        raise InputError(f"--offset: {offset} must be 0 or more")
+        raise InputError(f"offset: {offset} must be 0 or more")
     if save_view and bucket is None:
-        raise InputError("--save-view needs --bucket (the unassigned-only view is remembered per bucket)")
+        raise InputError("save_view needs a bucket (the unassigned-only view is remembered per bucket)")
     if unassigned and manager is not None:
-        raise InputError(
-            "--manager and --unassigned contradict each other (unassigned leads have no manager)"
-        )
+        raise InputError("manager and unassigned contradict each other (unassigned leads have no manager)")
 
     with write(engine) if save_view else read(engine) as conn:
         notices: list[str] = []

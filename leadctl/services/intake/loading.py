@@ -335,7 +335,7 @@ def _load(
     try:
         zone = _zone(timezone)
     except ValueError as exc:
-        raise InputError(f"--timezone: {exc}") from None
+        raise InputError(f"timezone: {exc}") from None
     with read(engine) as conn:
         bucket = _bucket(conn, bucket_ref)
     explicit = None

@@ -19,6 +19,7 @@ from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.engine import Engine
 
 from leadctl.errors import ConflictError, NotFound
+from leadctl.output import plural
 from leadctl.services.admin.common import actor
 from leadctl.services.admin.lookup import find_bucket
 from leadctl.storage import schema
@@ -137,7 +138,7 @@ def undo_load(engine: Engine, load_id: int, *, dry_run: bool = False) -> UndoRes
             what = ", ".join(f"{n:,} {s}" for s, n in sorted(kept.items()))
             total = sum(counts.values())
             raise ConflictError(
-                f"load {load_id}: {what} of its {total:,} leads were processed already (clients or "
+                f"load {load_id}: {what} of its {plural(total, 'lead')} were processed already (clients or "
                 "duplicates were made from them); undo removes only loads whose leads are all still "
                 "new or rejected — nothing was changed"
             )
@@ -150,7 +151,8 @@ def undo_load(engine: Engine, load_id: int, *, dry_run: bool = False) -> UndoRes
         ).scalar_one()
         if linked:
             raise ConflictError(
-                f"load {load_id}: {linked:,} leads of other loads are duplicates of its leads; "
+                f"load {load_id}: {plural(linked, 'lead')} of other loads "
+                f"{'is a duplicate' if linked == 1 else 'are duplicates'} of its leads; "
                 "nothing was changed"
             )
         removed = sum(counts.values())

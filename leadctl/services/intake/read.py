@@ -78,15 +78,31 @@ class ParsedInput:
 
 
 def format_for(path: str, file_format: str | None) -> str:
-    """The input format: as given, else from the file extension; ``-`` (stdin) means CSV."""
+    """The input format: as given, else from the file extension; else (stdin, ``.txt``) CSV.
+
+    ``read_rows`` then sniffs content whose format neither says (``sniffed``).
+    """
     if file_format:
         fmt = file_format.lower()
         if fmt not in FORMATS:
-            raise InputError(f"--format-in {file_format!r}: expected one of {', '.join(FORMATS)}")
+            raise InputError(f"file format {file_format!r}: expected one of {', '.join(FORMATS)}")
         return fmt
     if path == "-":
         return "csv"
     return _EXTENSIONS.get(Path(path).suffix.lower(), "csv")
+
+
+def sniffed(path: str, file_format: str | None, text: str) -> str | None:
+    """JSON Lines when neither the format nor the extension says and the first non-blank
+    character is ``{`` (or ``[``: a JSON array, refused with a hint by the JSON Lines reader).
+
+    So ``… | leadctl load - --bucket api`` needs no ``--format-in jsonl``. Anything else stays
+    CSV/TSV (the delimiter sniffer decides). A header line never starts with ``{``.
+    """
+    if file_format or (path != "-" and Path(path).suffix.lower() in _EXTENSIONS):
+        return None
+    first = text.lstrip()[:1]
+    return "jsonl" if first in ("{", "[") else None
 
 
 def input_cap() -> int:
@@ -154,7 +170,7 @@ def decode(name: str, data: bytes, encoding: str | None = None) -> tuple[str, st
             codec = codecs.lookup(encoding).name
         except LookupError:
             raise InputError(
-                f"--encoding {encoding!r}: unknown encoding (try utf-8, cp1252 or latin-1)"
+                f"encoding {encoding!r}: unknown encoding (try utf-8, cp1252 or latin-1)"
             ) from None
         if codec == "utf-8" and data.startswith(codecs.BOM_UTF8):
             codec = "utf-8-sig"
@@ -526,13 +542,14 @@ def read_rows(
         name = "stdin" if path == "-" else path
         check_size(name, data)
     text, used, warnings = decode(name, data, encoding)
+    fmt = sniffed(path, file_format, text) or fmt
     if fmt == "jsonl":
         headers, rows = _jsonl_rows(name, text, progress, warnings)
         return ParsedInput(name, fmt, used, None, headers, rows, len(data), warnings)
     if delimiter is not None:
         delimiter = {"tab": "\t", "\\t": "\t", "TAB": "\t"}.get(delimiter, delimiter)
         if len(delimiter) != 1 or delimiter in ('"', "\n", "\r"):
-            raise InputError(f"--delimiter {delimiter!r}: expected one character such as , ; | or TAB")
+            raise InputError(f"delimiter {delimiter!r}: expected one character such as , ; | or TAB")
     elif fmt == "tsv":
         delimiter = "\t"
     else:

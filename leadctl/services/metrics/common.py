@@ -52,7 +52,7 @@ class Scope:
 
 def check_by(by: str | None, allowed: tuple[str, ...]) -> None:
     if by is not None and by not in allowed:
-        raise InputError(f"--by: {by!r} is not one of {', '.join(allowed)}")
+        raise InputError(f"by: {by!r} is not one of {', '.join(allowed)}")
 
 
 def ratio(part: int | float | None, whole: int | float | None, digits: int = 4) -> float | None:

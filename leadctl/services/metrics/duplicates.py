@@ -42,7 +42,7 @@ def duplicate_rates(
     """Leads, duplicates and rejections per group, with rates and a spike flag (a week is
     compared with the weeks before it, as a day is with its days)."""
     if by not in GROUPINGS:
-        raise InputError(f"--by: {by!r} is not one of {', '.join(GROUPINGS)}")
+        raise InputError(f"by: {by!r} is not one of {', '.join(GROUPINGS)}")
     key: Any
     joins: list[tuple[Any, Any]] = []
     if by in ("day", "week"):
