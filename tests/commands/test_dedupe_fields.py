@@ -62,7 +62,7 @@ def test_rules_validate_checks_field_names_against_the_stored_loads(leadctl: Lea
         "of the stored loads (did you mean 'address_1'?): it would never be compared; custom columns: "
         "address_1, address_2, date_of_birth, postcode, street_number",
     ]
-    assert f"{typo}: OK (2 warning(s))" in result.stderr
+    assert f"{typo}: OK (2 warnings)" in result.stderr
     strict = leadctl("rules", "validate", "--strict", str(typo), ok=False)
     assert strict.exit_code == 1
     assert leadctl("rules", "validate", "--strict", str(tmp_path / "rules.yaml")).exit_code == 0
