@@ -87,8 +87,8 @@ def _reference_phone_zones(e164: str) -> tuple[str | None, tuple[str, ...]]:
 
 
 def test_phone_zones_equal_phonenumbers_on_many_numbers() -> None:
-    """The fast path (phones.analyse, geocoder only for North America) answers exactly as
-    phonenumbers' parse / is_valid_number / time_zones_for_number / geocoder do."""
+    """The fast path (phones.analyse, and only the +1 part of the geocoder's table) answers
+    exactly as phonenumbers' parse / is_valid_number / time_zones_for_number / geocoder do."""
     import random
 
     rng = random.Random(7)
@@ -100,6 +100,10 @@ def test_phone_zones_equal_phonenumbers_on_many_numbers() -> None:
                            ("+97150", 7), ("+5511", 9), ("+1800", 7), ("+1604", 7), ("+1416", 7)):  # fmt: skip
         for _ in range(60):
             numbers.append(f"{prefix}{rng.randrange(10**length):0{length}d}")
+    # every North American area code, a few exchanges each (the state comes from the geocoder's table)
+    for npa in range(200, 1000):
+        for _ in range(2):
+            numbers.append(f"+1{npa}{rng.randrange(2, 10)}{rng.randrange(10**6):06d}")
     # real-looking ones: every NANP area code the fake-data generator uses, UK mobiles and London
     from leadctl.demo import fakedata
 
@@ -107,7 +111,15 @@ def test_phone_zones_equal_phonenumbers_on_many_numbers() -> None:
         for f in ("business_phone", "mobile_phone"):
             v = lead.record.get(f)
             if v:
-                numbers.append(v if v.startswith("+") else "+1" + "".join(ch for ch in v if ch.isdigit())[-10:])
-    mismatches = [(n, got, want) for n in numbers if (got := timezones._phone_zones(n)) != (want := _reference_phone_zones(n))]
+                numbers.append(
+                    v if v.startswith("+") else "+1" + "".join(ch for ch in v if ch.isdigit())[-10:]
+                )
+    mismatches = [
+        (n, got, want)
+        for n in numbers
+        if (got := timezones._phone_zones(n)) != (want := _reference_phone_zones(n))
+    ]
     assert mismatches == []
-    assert sum(1 for n in numbers if _reference_phone_zones(n)[1]) > 500  # most are valid: the test has teeth
+    answers = [_reference_phone_zones(n) for n in numbers]
+    assert sum(1 for _r, zones in answers if zones) > 1500  # many valid numbers: the test has teeth
+    assert len({r for r, _z in answers if r}) > 40  # and states/provinces found through the geocoder
