@@ -134,7 +134,7 @@ def main(argv: list[str] | None = None) -> None:
     if "startup" in only:
         from benchmarks import startup
 
-        _table("Start-up (median wall ms)", startup.run())
+        _table("Start-up (median wall and CPU ms)", startup.run())
     if "load" in only:
         from benchmarks import load
 

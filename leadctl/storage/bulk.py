@@ -207,14 +207,19 @@ def _sqlite(
 
 @contextmanager
 def _big_cache(cur: Any) -> Iterator[None]:
-    """SQLite: a page cache of ``_SQLITE_CACHE_KIB`` while a big insert runs (index pages of a
-    large table stay in memory instead of spilling mid-transaction), the old size afterwards."""
-    old_cache = cur.execute("PRAGMA cache_size").fetchone()[0]
-    cur.execute(f"PRAGMA cache_size = -{_SQLITE_CACHE_KIB}")
-    try:
-        yield
-    finally:
-        cur.execute(f"PRAGMA cache_size = {int(old_cache)}")
+    """SQLite: a page cache of at least ``_SQLITE_CACHE_KIB`` on this connection from its first
+    bulk write on (index pages of a large table stay in memory instead of spilling
+    mid-transaction).
+
+    It is kept afterwards, not shrunk back: shrinking evicted the pages the very next
+    statement of the same run reads and writes again (a ``process`` batch is a SELECT, three
+    inserts and an UPDATE on the same tables). Measured on 20k leads: 3x the bytes read and
+    ~20% more CPU than keeping it. The memory is the process's own and only pages actually
+    read take any."""
+    size = int(cur.execute("PRAGMA cache_size").fetchone()[0])
+    if size >= 0 or -size < _SQLITE_CACHE_KIB:  # positive: pages, negative: KiB
+        cur.execute(f"PRAGMA cache_size = -{_SQLITE_CACHE_KIB}")
+    yield
 
 
 def _copy_rows(copy: Any, rows: Sequence[Row], json_cols: list[int]) -> None:
@@ -310,9 +315,10 @@ def update_by_id(conn: Connection, table: Table, columns: Sequence[str], rows: S
         if conn.dialect.name == "sqlite":
             convert = _Converter(conn, table, ["id", *columns])
             sets = ", ".join(f"{_quote(conn, c)} = ?" for c in columns)
-            cur.executemany(
-                f"UPDATE {target} SET {sets} WHERE id = ?", [(*r[1:], r[0]) for r in convert(rows)]
-            )
+            with _big_cache(cur):
+                cur.executemany(
+                    f"UPDATE {target} SET {sets} WHERE id = ?", [(*r[1:], r[0]) for r in convert(rows)]
+                )
             return
         cols = _names(conn, ["id", *columns])
         tmp = _quote(conn, f"_leadctl_upd_{table.name}")

@@ -58,3 +58,68 @@ def test_derive(record: dict[str, Any], zone: str | None, source: S, candidates:
 )
 def test_region_for_calling_rules_prefers_the_state_field(record: dict[str, Any], region: str | None) -> None:
     assert timezones.region_for_rules(record) == region
+
+
+def _reference_phone_zones(e164: str) -> tuple[str | None, tuple[str, ...]]:
+    """The number's zones straight from phonenumbers' public API (the definition)."""
+    import phonenumbers
+    from phonenumbers import geocoder
+    from phonenumbers import timezone as pn_timezone
+
+    try:
+        num = phonenumbers.parse(e164)
+    except phonenumbers.NumberParseException:
+        return None, ()
+    if not phonenumbers.is_valid_number(num):
+        return None, ()
+    zones = tuple(z for z in pn_timezone.time_zones_for_number(num) if z != pn_timezone.UNKNOWN_TIMEZONE)
+    if len(zones) > 3:
+        zones = ()
+    region = None
+    cc = phonenumbers.region_code_for_number(num)
+    if cc in ("US", "CA"):
+        region = timezones.region_of(geocoder.description_for_number(num, "en"), cc)
+        if region is not None:
+            own = timezones.REGION_ZONES[region]
+            first = zones[0] if zones and zones[0] in own else own[0]
+            zones = tuple(dict.fromkeys((first, *own, *zones)))
+    return region, zones
+
+
+def test_phone_zones_equal_phonenumbers_on_many_numbers() -> None:
+    """The fast path (phones.analyse, and only the +1 part of the geocoder's table) answers
+    exactly as phonenumbers' parse / is_valid_number / time_zones_for_number / geocoder do."""
+    import random
+
+    rng = random.Random(7)
+    numbers = ["+", "+1", "+0123456789", "+44", "+44 (0)20 7946 0000", "+1 415 555 0100 ext. 12"]
+    # prefix + random digits: valid and invalid numbers of several countries, split US states
+    for prefix, length in (("+1", 10), ("+1219", 7), ("+1850", 7), ("+1915", 7), ("+1", 9), ("+447", 9),
+                           ("+4420", 8), ("+44161", 7), ("+441481", 6), ("+44", 10), ("+44", 12), ("+336", 8),
+                           ("+4930", 8), ("+614", 8), ("+7495", 7), ("+8190", 8), ("+9198", 8), ("+35387", 7),
+                           ("+97150", 7), ("+5511", 9), ("+1800", 7), ("+1604", 7), ("+1416", 7)):  # fmt: skip
+        for _ in range(60):
+            numbers.append(f"{prefix}{rng.randrange(10**length):0{length}d}")
+    # every North American area code, a few exchanges each (the state comes from the geocoder's table)
+    for npa in range(200, 1000):
+        for _ in range(2):
+            numbers.append(f"+1{npa}{rng.randrange(2, 10)}{rng.randrange(10**6):06d}")
+    # real-looking ones: every NANP area code the fake-data generator uses, UK mobiles and London
+    from leadctl.demo import fakedata
+
+    for lead in fakedata.generate(400, seed=3):
+        for f in ("business_phone", "mobile_phone"):
+            v = lead.record.get(f)
+            if v:
+                numbers.append(
+                    v if v.startswith("+") else "+1" + "".join(ch for ch in v if ch.isdigit())[-10:]
+                )
+    mismatches = [
+        (n, got, want)
+        for n in numbers
+        if (got := timezones._phone_zones(n)) != (want := _reference_phone_zones(n))
+    ]
+    assert mismatches == []
+    answers = [_reference_phone_zones(n) for n in numbers]
+    assert sum(1 for _r, zones in answers if zones) > 1500  # many valid numbers: the test has teeth
+    assert len({r for r, _z in answers if r}) > 40  # and states/provinces found through the geocoder

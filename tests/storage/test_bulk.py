@@ -124,3 +124,20 @@ def test_insert_rows_and_allocate_ids(db_url: str) -> None:
     stored = _reps(engine)
     assert sorted(r["id"] for r in stored) == sorted(ids)
     assert all(r["skills"] == {"n": r["id"]} and r["created_at"] == T0 for r in stored)
+
+
+def test_sqlite_keeps_the_big_page_cache_after_a_bulk_write(tmp_path: Any) -> None:
+    """The cache grows for a bulk write and stays for the statements after it (shrinking it
+    back evicted the pages the next statement of the batch reads again); never shrinks."""
+    engine = engine_mod.open_engine(f"sqlite:///{tmp_path / 'cache.db'}")
+
+    def cache_size(conn: Any) -> int:
+        return int(conn.exec_driver_sql("PRAGMA cache_size").scalar_one())
+
+    with engine_mod.write(engine) as conn:
+        assert cache_size(conn) > -bulk._SQLITE_CACHE_KIB
+        bulk.insert_rows(conn, schema.rep, REP_COLUMNS, [_rep("a@x.io")])
+        assert cache_size(conn) == -bulk._SQLITE_CACHE_KIB
+        conn.exec_driver_sql(f"PRAGMA cache_size = -{2 * bulk._SQLITE_CACHE_KIB}")
+        bulk.update_by_id(conn, schema.rep, ["name"], [(1, "A")])
+        assert cache_size(conn) == -2 * bulk._SQLITE_CACHE_KIB

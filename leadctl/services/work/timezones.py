@@ -230,27 +230,97 @@ def phone_zones(e164: str) -> tuple[str | None, tuple[str, ...]]:
 
 @cache
 def _phone_zones(e164: str) -> tuple[str | None, tuple[str, ...]]:
-    import phonenumbers
-    from phonenumbers import geocoder, timezone
+    """``phone_zones`` of one number, uncached by area code.
 
-    try:
-        num = phonenumbers.parse(e164)
-    except phonenumbers.NumberParseException:
+    Validity, region and zones come from ``phones.analyse`` (exactly phonenumbers' answers —
+    its tests compare it with the library on many thousands of numbers — at a tenth of the
+    cost of ``parse`` + ``is_valid_number`` + ``time_zones_for_number``); only a North
+    American number pays the geocoder, for its state."""
+    from leadctl.services.intake.phones import UNKNOWN_TIMEZONE, analyse
+
+    # A number written with + is read the same whatever the default region.
+    info = analyse(e164, "US") if e164.startswith("+") else None
+    if info is None or not info.valid:
         return None, ()
-    if not phonenumbers.is_valid_number(num):
-        return None, ()
-    zones = tuple(z for z in timezone.time_zones_for_number(num) if z != timezone.UNKNOWN_TIMEZONE)
+    zones = tuple(z for z in info.timezones if z != UNKNOWN_TIMEZONE)
     if len(zones) > 3:  # a country-level list (toll-free, non-geographic): no evidence
         zones = ()
     region = None
-    cc = phonenumbers.region_code_for_number(num)
+    cc = info.region
     if cc in ("US", "CA"):
-        region = region_of(geocoder.description_for_number(num, "en"), cc)
+        region = region_of(_nanp_description(info.e164), cc)
         if region is not None:  # a split state: all its zones (the table is wrong there)
             own = REGION_ZONES[region]
             first = zones[0] if zones and zones[0] in own else own[0]
             zones = tuple(dict.fromkeys((first, *own, *zones)))
     return region, zones
+
+
+def _nanp_description(e164: str) -> str:
+    """``geocoder.description_for_number(parse(e164), "en")`` of a valid +1 number in E.164.
+
+    Importing ``phonenumbers.geocoder`` loads every country's area names (~1.5 s on a quiet
+    machine, paid by every ``process`` run); a +1 number only ever reads the +1 entries
+    (``_nanp_geodata``). The steps are the geocoder's for a number of the +1 region itself
+    (no mobile token): a type that is not geographical, or no area entry, gives the
+    country's name, which never names a state — so "" stands for it here."""
+    data = _nanp_geodata()
+    if data is None:  # pragma: no cover - a phonenumbers without the usual data files
+        import phonenumbers
+        from phonenumbers import geocoder
+
+        return str(geocoder.description_for_number(phonenumbers.parse(e164), "en"))
+    from phonenumbers.phonenumberutil import is_number_type_geographical
+
+    from leadctl.services.intake.phones import classify
+
+    _region, ntype = classify(1, e164[2:])
+    if not is_number_type_geographical(ntype, 1):
+        return ""
+    digits = e164[1:]
+    longest, entries = data
+    for n in range(longest, 0, -1):
+        names = entries.get(digits[:n])
+        if names is not None:
+            name = names.get("en")
+            if name is not None:
+                return str(name)
+    return ""
+
+
+@cache
+def _nanp_geodata() -> tuple[int, dict[str, dict[str, str]]] | None:
+    """(longest prefix, +1 entries) of phonenumbers' geocoding table, read from its data files
+    in the order its ``geodata/__init__`` merges them, without running that ``__init__``
+    (which loads all ~35 files). The files are sorted by prefix, so reading stops at the
+    first file past the +1 entries. None when the files are not laid out as expected."""
+    import importlib.util
+    import re
+    from pathlib import Path
+
+    import phonenumbers
+
+    base = Path(phonenumbers.__file__).parent / "geodata"
+    try:
+        init = (base / "__init__.py").read_text(encoding="utf-8")
+    except OSError:  # pragma: no cover
+        return None
+    names = re.findall(r"^from \.(data\d+) import data$", init, re.M)
+    longest = re.search(r"^GEOCODE_LONGEST_PREFIX = (\d+)$", init, re.M)
+    if not names or longest is None:  # pragma: no cover
+        return None
+    entries: dict[str, dict[str, str]] = {}
+    for name in names:
+        spec = importlib.util.spec_from_file_location(f"phonenumbers.geodata.{name}", base / f"{name}.py")
+        if spec is None or spec.loader is None:  # pragma: no cover
+            return None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        ones = {k: v for k, v in module.data.items() if k[:1] == "1"}
+        entries.update(ones)
+        if entries and len(ones) < len(module.data):
+            break
+    return int(longest.group(1)), entries
 
 
 def derive(record: Mapping[str, Any]) -> Zone:
