@@ -306,6 +306,7 @@ def _input(backend: str, n: int, tmp: Path, pg: str | None) -> tuple[str, Any, f
                 cached.parent.mkdir(parents=True, exist_ok=True)
                 populate(f"sqlite:///{cached}.part", n)
                 Path(f"{cached}.part").rename(cached)
+                Path(f"{cached}.part.migrate-lock").unlink(missing_ok=True)
             shutil.copyfile(cached, path)
         else:
             populate(f"sqlite:///{path}", n)

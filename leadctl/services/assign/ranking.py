@@ -74,7 +74,7 @@ def raw_numbers(
         .where(member_of(ACT.c.rep_id, list(rep_ids), conn.dialect.name), ACT.c.at >= since)
         .group_by(ACT.c.rep_id, ACT.c.campaign_id, ACT.c.type, ACT.c.outcome)
     )
-    for rid, camp, kind, outcome, n, talk, last in conn.execute(q):
+    for rid, camp, kind, outcome, n, talk, last in conn.execute(q).all():
         d = out.get(rid)
         if d is None:
             continue
