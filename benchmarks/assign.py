@@ -277,6 +277,7 @@ def _load() -> str:
 
 
 CACHE = os.environ.get("LEADCTL_BENCH_CACHE")  # a directory: keep each populated input for reuse
+BACKENDS = os.environ.get("LEADCTL_BENCH_BACKENDS", "sqlite,postgresql").split(",")  # e.g. only one
 
 
 def _admin(pg: str) -> Any:
@@ -353,7 +354,7 @@ def run(ns: list[int], pg: str | None, pg_max: int = 1_000_000) -> list[dict[str
     out: list[dict[str, Any]] = []
     share = 0.1  # assignment.shared_pool_share by default
     try:
-        for backend in ("sqlite", "postgresql"):
+        for backend in BACKENDS:
             if backend == "postgresql" and not pg:
                 continue
             for n in ns:
