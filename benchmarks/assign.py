@@ -6,6 +6,11 @@ and PostgreSQL. Targets at 100,000 clients: assign ≤ 5 s, topup ≤ 1 s, expla
 
     python -m benchmarks --only assign [--n 10000 --n 100000 --n 1000000] [--pg URL]
 
+``LEADCTL_BENCH_CACHE=DIR`` keeps each populated input (a SQLite file in DIR, a PostgreSQL
+template database) so repeated and before/after runs use the same data (1M clients take
+~30 min to populate on a loaded machine); ``LEADCTL_BENCH_BACKENDS=sqlite`` (or
+``postgresql``) runs one backend. Drop the ``leadctl_bench_assign_*`` templates afterwards.
+
 Each size is shown next to the practical limit (a raw bulk insert of the assignment rows and
 ``assigned`` events that size needs) and the peer a user would pick (one plain SQL
 ``INSERT … SELECT`` handing clients out round-robin), measured in the same run. Wall seconds
