@@ -213,7 +213,11 @@ def _staged(
     if conn.dialect.name == "postgresql":
         refresh_statistics(conn, _PICK.name, _WHY.name)
     try:
-        yield _PICK, _WHY
+        if conn.dialect.name == "sqlite":  # the big page cache of bulk inserts: no index page spills
+            with bulk._raw_cursor(conn) as cur, bulk._big_cache(cur):
+                yield _PICK, _WHY
+        else:
+            yield _PICK, _WHY
     finally:
         for table in (_PICK, _WHY):
             conn.execute(delete(table))
