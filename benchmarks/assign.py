@@ -6,6 +6,11 @@ and PostgreSQL. Targets at 100,000 clients: assign ≤ 5 s, topup ≤ 1 s, expla
 
     python -m benchmarks --only assign [--n 10000 --n 100000 --n 1000000] [--pg URL]
 
+``LEADCTL_BENCH_CACHE=DIR`` keeps each populated input (a SQLite file in DIR, a PostgreSQL
+template database) so repeated and before/after runs use the same data (1M clients take
+~30 min to populate on a loaded machine); ``LEADCTL_BENCH_BACKENDS=sqlite`` (or
+``postgresql``) runs one backend. Drop the ``leadctl_bench_assign_*`` templates afterwards.
+
 Each size is shown next to the practical limit (a raw bulk insert of the assignment rows and
 ``assigned`` events that size needs) and the peer a user would pick (one plain SQL
 ``INSERT … SELECT`` handing clients out round-robin), measured in the same run. Wall seconds
@@ -157,10 +162,10 @@ def populate(url: str, n_clients: int, n_reps: int = REPS, acts_per_client: int 
             f"CASE WHEN p < 6 THEN {true} ELSE {false} END, CASE WHEN p < 6 THEN 10 + d END, "
             f"'bench', 'bench', {ts} FROM r"
         )
-        t = time.perf_counter()
+        t_idx = time.perf_counter()
         for idx in indexes:
             idx.create(conn)
-        print(f"  populate: activity indexes {time.perf_counter() - t:.1f}s", file=sys.stderr)
+        print(f"  populate: activity indexes {time.perf_counter() - t_idx:.1f}s", file=sys.stderr)
         # Give the inactive (odd) reps a fifth of the clients, so a top-up has donors.
         half = max(n_reps // 2, 1)
         execute(
@@ -276,32 +281,92 @@ def _load() -> str:
     return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
-def run(ns: list[int], pg: str | None, pg_max: int = 100_000) -> list[dict[str, Any]]:
+CACHE = os.environ.get("LEADCTL_BENCH_CACHE")  # a directory: keep each populated input for reuse
+BACKENDS = os.environ.get("LEADCTL_BENCH_BACKENDS", "sqlite,postgresql").split(",")  # e.g. only one
+
+
+def _admin(pg: str) -> Any:
+    from sqlalchemy import create_engine
+    from sqlalchemy.engine import make_url
+
+    url = make_url(pg)
+    if url.drivername in ("postgresql", "postgres"):
+        url = url.set(drivername="postgresql+psycopg")
+    return url, create_engine(url, isolation_level="AUTOCOMMIT")
+
+
+def _input(backend: str, n: int, tmp: Path, pg: str | None) -> tuple[str, Any, float]:
+    """A freshly populated database of ``n`` clients: (url, drop, seconds to build).
+
+    With ``LEADCTL_BENCH_CACHE=DIR`` each size is populated once (SQLite: a file in DIR;
+    PostgreSQL: a template database) and every run works on a copy of it, so repeated and
+    before/after runs see the same input; ``populate`` at 1M clients takes minutes."""
+    from leadctl.storage.migrate import HEAD
+
+    t0 = time.perf_counter()
+    if backend == "sqlite":
+        path = tmp / f"assign-{uuid.uuid4().hex[:6]}.db"
+        if CACHE:
+            cached = Path(CACHE) / f"assign-{n}-{HEAD}.db"
+            if not cached.exists():
+                cached.parent.mkdir(parents=True, exist_ok=True)
+                populate(f"sqlite:///{cached}.part", n)
+                Path(f"{cached}.part").rename(cached)
+                Path(f"{cached}.part.migrate-lock").unlink(missing_ok=True)
+            shutil.copyfile(cached, path)
+        else:
+            populate(f"sqlite:///{path}", n)
+        return f"sqlite:///{path}", (lambda: None), time.perf_counter() - t0
+    from sqlalchemy import text
+
+    from benchmarks.load import _pg_database
+
+    assert pg is not None
+    if not CACHE:
+        url, drop_db = _pg_database(pg)
+        populate(url, n)
+        return url, drop_db, time.perf_counter() - t0
+    base, admin = _admin(pg)
+    template = f"leadctl_bench_assign_{n}_{HEAD}"
+    with admin.connect() as conn:
+        have = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": template}).first()
+        if have is None:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{template}_part" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{template}_part"'))
+    if have is None:
+        populate(base.set(database=f"{template}_part").render_as_string(hide_password=False), n)
+        with admin.connect() as conn:
+            conn.execute(text(f'ALTER DATABASE "{template}_part" RENAME TO "{template}"'))
+    name = f"leadctl_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return base.set(database=name).render_as_string(hide_password=False), drop, time.perf_counter() - t0
+
+
+def run(ns: list[int], pg: str | None, pg_max: int = 1_000_000) -> list[dict[str, Any]]:
     """One row per backend and size: leadctl's wall and CPU seconds next to the practical limit
     (raw bulk insert of what assign writes) and the SQL peer, with the load average. PostgreSQL
-    runs sizes up to ``pg_max`` clients (the 1M-client build takes too long on a shared server)."""
+    runs sizes up to ``pg_max`` clients."""
     tmp = Path(tempfile.mkdtemp(prefix="leadctl-bench-assign-"))
     rules = tmp / "rules.yaml"
     rules.write_text(RULES, encoding="utf-8")
     out: list[dict[str, Any]] = []
     share = 0.1  # assignment.shared_pool_share by default
     try:
-        for backend in ("sqlite", "postgresql"):
+        for backend in BACKENDS:
             if backend == "postgresql" and not pg:
                 continue
             for n in ns:
                 if backend == "postgresql" and n > pg_max:
                     continue
-                if backend == "sqlite":
-                    url, drop = f"sqlite:///{tmp / f'assign-{uuid.uuid4().hex[:6]}.db'}", (lambda: None)
-                else:
-                    from benchmarks.load import _pg_database
-
-                    url, drop = _pg_database(pg)  # type: ignore[arg-type]
+                url, drop, setup = _input(backend, n, tmp, pg)
                 try:
-                    t0 = time.perf_counter()
-                    populate(url, n)
-                    setup = time.perf_counter() - t0
                     limit = practical_limit(url, share)
                     peer = sql_peer(url, share)
                     a, a_cpu, _ = _time(

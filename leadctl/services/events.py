@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import Select
 from sqlalchemy.engine import Connection
 
 from leadctl.vocab import EventKind
@@ -93,3 +94,27 @@ def append(conn: Connection, events: Iterable[Event]) -> int:
     ]
     bulk.insert_rows(conn, schema.lead_event, COLUMNS, rows)
     return len(rows)
+
+
+def append_from(conn: Connection, kind: EventKind, at: datetime, actor: str, rows: Select[Any]) -> int:
+    """Append one ``kind`` event per row of ``rows`` — a SELECT of ``(lead_id, client_id, data)``
+    (``data``: the payload as JSON) — with one ``INSERT … SELECT`` inside the database: a run
+    that starts 100,000 assignments writes their events without a Python row per event."""
+    from sqlalchemy import insert, literal, select
+
+    from leadctl.storage import schema
+    from leadctl.storage.types import UTCDateTime
+
+    Event(kind, at, actor, client_id=0)  # the same checks as one event (e.g. never LOADED)
+    sub = rows.subquery()
+    lead_id, client_id, data = sub.c
+    src = select(
+        lead_id,
+        client_id,
+        literal(at, UTCDateTime()),
+        literal(kind.value),
+        literal(actor),
+        data,
+    )
+    result = conn.execute(insert(schema.lead_event).from_select(list(COLUMNS), src))
+    return int(result.rowcount or 0)

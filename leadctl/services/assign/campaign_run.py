@@ -87,7 +87,7 @@ def candidates(conn: Connection, campaign_id: int) -> list[tuple[Any, ...]]:
         C.c.retired_at.is_(None),  # integrity: a retired client is never assigned
         ~active_assignment(),
     )
-    return list(conn.execute(q))
+    return list(conn.execute(q).all())  # fetchall: not a fetchone per client
 
 
 def cooling(conn: Connection, campaign_id: int, rules: Rules, at: datetime) -> dict[int, datetime]:
@@ -286,7 +286,9 @@ def plan(
     res.not_assigned = dict(Counter(_reason_class(r) for r in explain.values()))
     email = {x.rep.id: x.rep.email for x in ranked}
     why_rank = {x.rep.id: f"rank {x.rank} of {len(ranked)} (score {x.score})" for x in ranked}
-    if want is None:
+    if want is _nothing:  # no explanation asked for: no rows at all
+        res.clients = []
+    elif want is None:
         res.clients = [{"client_id": c, "rep": email[r], "why": why_rank[r]} for c, r in picks.items()]
         res.clients += [{"client_id": c, "rep": None, "why": why} for c, why in explain.items()]
     else:  # only the rows asked for (one rep's: --explain --rep), not 100,000 dicts to drop

@@ -17,18 +17,34 @@ plain rows; nothing here loops a query per client.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import (
+    Column,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    cast,
+    delete,
+    insert,
+    literal,
+    null,
+    select,
+    update,
+)
 from sqlalchemy.engine import Connection
+from sqlalchemy.schema import CreateTable
 
 from leadctl.services import events as timeline
 from leadctl.services.events import Event
 from leadctl.storage import bulk, schema
-from leadctl.storage.sqlfunc import in_chunks
+from leadctl.storage.sqlfunc import in_chunks, refresh_statistics
+from leadctl.storage.types import JSONType, UTCDateTime
 from leadctl.vocab import AssignmentEnd, AssignmentRule, EventKind
 
 A = schema.assignment
@@ -104,34 +120,107 @@ def start(
     set_managers: bool = True,
 ) -> int:
     """Record new active assignments (the clients must have none: the unique index refuses a
-    second one); update the managers shown on clients and leads; return how many."""
+    second one); update the managers shown on clients and leads; return how many.
+
+    Set-based: the (client, rep, reason) picks go into a temporary table (one small row per
+    client; each distinct reason and event payload serialised once, in a second one), then
+    one ``INSERT … SELECT`` writes the assignments, one the ``assigned`` events and one
+    ``UPDATE … FROM`` each the client and lead managers — inside the database, whatever the
+    number of clients."""
     if not assignments:
         return 0
     # A run gives thousands of clients the same reason object (one per rep): each distinct
     # reason, and each distinct event payload, is serialised to JSON once, not once per row.
-    reason_text: dict[int, bulk.JSONText] = {}
-    event_text: dict[tuple[int, int, str], bulk.JSONText] = {}
-    rows = []
-    events = []
+    keys: dict[tuple[int, int, str], int] = {}
+    why_rows: list[tuple[int, bulk.JSONText, bulk.JSONText]] = []
+    picks = []
     for a in assignments:
-        key = id(a.reason)
-        text = reason_text.get(key)
-        if text is None:
-            text = reason_text[key] = bulk.JSONText(json.dumps(dict(a.reason)))
-        rows.append((a.client_id, a.rep_id, a.campaign_id, a.rule.value, text, run_id, actor, at))
-        ekey = (key, a.rep_id, a.rule.value)
-        data = event_text.get(ekey)
-        if data is None:
-            # the reason without its score components (kept once, on the assignment row)
-            payload = {"rep_id": a.rep_id, "rule": a.rule.value, "run_id": run_id}
-            payload.update((k, v) for k, v in a.reason.items() if k != "components")
-            data = event_text[ekey] = bulk.JSONText(json.dumps(payload))
-        events.append(Event(EventKind.ASSIGNED, at, actor, client_id=a.client_id, data=data))
-    bulk.insert_rows(conn, A, COLUMNS, rows)
-    if set_managers:  # False: the caller wrote the managers itself (new clients at intake)
-        _follow_ledger(conn, [a.client_id for a in assignments], at)
-    timeline.append(conn, events)
-    return len(rows)
+        rule = a.rule.value
+        ekey = (id(a.reason), a.rep_id, rule)
+        k = keys.get(ekey)
+        if k is None:
+            k = keys[ekey] = len(why_rows)
+            # the event: the reason without its score components (kept once, on the assignment)
+            payload = {"rep_id": a.rep_id, "rule": rule, "run_id": run_id}
+            payload.update((f, v) for f, v in a.reason.items() if f != "components")
+            why_rows.append(
+                (k, bulk.JSONText(json.dumps(dict(a.reason))), bulk.JSONText(json.dumps(payload)))
+            )
+        picks.append((a.client_id, a.rep_id, a.campaign_id, rule, k))
+    with _staged(conn, picks, why_rows) as (pick, why):
+        src = (
+            select(
+                pick.c.client_id,
+                pick.c.rep_id,
+                pick.c.campaign_id,
+                pick.c.rule,
+                why.c.reason,
+                cast(literal(run_id, Integer()), Integer),
+                literal(actor),
+                literal(at, UTCDateTime()),
+            )
+            .select_from(pick.join(why, why.c.k == pick.c.k))
+            .order_by(pick.c.client_id)
+        )
+        conn.execute(insert(A).from_select(list(COLUMNS), src))
+        if set_managers:  # False: the caller wrote the managers itself (new clients at intake)
+            conn.execute(
+                update(C).where(C.c.id == pick.c.client_id).values(manager_id=pick.c.rep_id, updated_at=at)
+            )
+            conn.execute(update(L).where(L.c.client_id == pick.c.client_id).values(manager_id=pick.c.rep_id))
+        events = (
+            select(cast(null(), Integer), pick.c.client_id, why.c.event)
+            .select_from(pick.join(why, why.c.k == pick.c.k))
+            .order_by(pick.c.client_id)
+        )
+        timeline.append_from(conn, EventKind.ASSIGNED, at, actor, events)
+    return len(picks)
+
+
+_STAGE = MetaData()
+# The picks of one start(): transaction-scoped scratch tables (never seen by another connection).
+_PICK = Table(
+    "_leadctl_assign_pick",
+    _STAGE,
+    Column("client_id", Integer, primary_key=True),
+    Column("rep_id", Integer, nullable=False),
+    Column("campaign_id", Integer, nullable=False),
+    Column("rule", String(20), nullable=False),
+    Column("k", Integer, nullable=False),
+    prefixes=["TEMPORARY"],
+    postgresql_on_commit="DROP",
+)
+_WHY = Table(
+    "_leadctl_assign_why",
+    _STAGE,
+    Column("k", Integer, primary_key=True),
+    Column("reason", JSONType, nullable=False),
+    Column("event", JSONType, nullable=False),
+    prefixes=["TEMPORARY"],
+    postgresql_on_commit="DROP",
+)
+
+
+@contextmanager
+def _staged(
+    conn: Connection, picks: Sequence[tuple[Any, ...]], why: Sequence[tuple[Any, ...]]
+) -> Iterator[tuple[Table, Table]]:
+    """The picks and reasons in the temporary tables (created if needed, emptied after)."""
+    for table, rows in ((_PICK, picks), (_WHY, why)):
+        conn.execute(CreateTable(table, if_not_exists=True))
+        conn.execute(delete(table))
+        bulk.insert_rows(conn, table, [c.name for c in table.columns], rows)
+    if conn.dialect.name == "postgresql":
+        refresh_statistics(conn, _PICK.name, _WHY.name)
+    try:
+        if conn.dialect.name == "sqlite":  # the big page cache of bulk inserts: no index page spills
+            with bulk._raw_cursor(conn) as cur, bulk._big_cache(cur):
+                yield _PICK, _WHY
+        else:
+            yield _PICK, _WHY
+    finally:
+        for table in (_PICK, _WHY):
+            conn.execute(delete(table))
 
 
 def _set_manager(conn: Connection, client_ids: Iterable[int], rep_id: int | None, at: datetime) -> None:
@@ -140,15 +229,3 @@ def _set_manager(conn: Connection, client_ids: Iterable[int], rep_id: int | None
         conn.execute(update(C).where(cond).values(manager_id=rep_id, updated_at=at))
     for cond in in_chunks(conn, L.c.client_id, ids):
         conn.execute(update(L).where(cond).values(manager_id=rep_id))
-
-
-def _follow_ledger(conn: Connection, client_ids: Iterable[int], at: datetime) -> None:
-    """Set the managers of clients (and their leads) to their active assignment's rep: two
-    set-based statements per chunk, whatever the number of reps."""
-    ids = list(client_ids)
-    active_rep = select(A.c.rep_id).where(A.c.client_id == C.c.id, A.c.ended_at.is_(None)).scalar_subquery()
-    for cond in in_chunks(conn, C.c.id, ids):
-        conn.execute(update(C).where(cond).values(manager_id=active_rep, updated_at=at))
-    client_manager = select(C.c.manager_id).where(C.c.id == L.c.client_id).scalar_subquery()
-    for cond in in_chunks(conn, L.c.client_id, ids):
-        conn.execute(update(L).where(cond).values(manager_id=client_manager))

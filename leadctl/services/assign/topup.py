@@ -25,7 +25,6 @@ from leadctl.services.assign import calendar, eligibility, ledger, ranking
 from leadctl.services.assign.ledger import NewAssignment
 from leadctl.storage import claims, schema
 from leadctl.storage.engine import read
-from leadctl.storage.sqlfunc import member_of
 from leadctl.timeutil import now
 from leadctl.vocab import ActivityOutcome, AssignmentEnd, AssignmentRule, Stage
 
@@ -122,18 +121,7 @@ def topup(
         # Last activity on the campaign, looked up only as far back as anything depends on it
         # (inactivity and nurture reservation): absent = nothing since that far back.
         since = min(cutoff, reserve_cut)
-        last = {
-            rid: _aware(t)
-            for rid, t in conn.execute(
-                select(ACT.c.rep_id, func.max(ACT.c.at))
-                .where(
-                    ACT.c.campaign_id == cid,
-                    ACT.c.at >= since,
-                    member_of(ACT.c.rep_id, list(holders), conn.dialect.name),
-                )
-                .group_by(ACT.c.rep_id)
-            )
-        }
+        last = ranking.last_active(conn, cid, list(holders), since)
         inactive = [rid for rid in holders if (last.get(rid) is None or last[rid] < cutoff)]  # type: ignore[operator]
         if not inactive:
             out["reason"] = (
