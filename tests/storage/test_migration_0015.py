@@ -1,4 +1,4 @@
-"""Migration 0016 (assignment rule ``restored``) runs both ways on a populated database."""
+"""Migration 0015 (assignment rule ``restored``) runs both ways on a populated database."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def _assignment(conn: object, aid: int, client_id: int, rule: str, ended: bool) 
     )
 
 
-def test_0016_restored_assignments_down_and_up(db_url: str) -> None:
+def test_0015_restored_assignments_down_and_up(db_url: str) -> None:
     engine = engine_mod.create(db_url)
     migrate.upgrade(engine, "0014")
     with engine.begin() as conn:
@@ -45,9 +45,9 @@ def test_0016_restored_assignments_down_and_up(db_url: str) -> None:
                     f"VALUES ({cid}, 1, '{{}}', 'untouched', '{NOW}', '{NOW}')"
                 )
             )
-    with pytest.raises(exc.IntegrityError), engine.begin() as conn:  # not allowed before 0016
+    with pytest.raises(exc.IntegrityError), engine.begin() as conn:  # not allowed before 0015
         _assignment(conn, 9, 1, "restored", ended=False)
-    migrate.upgrade(engine, "0016")
+    migrate.upgrade(engine, "0015")
     with engine.begin() as conn:
         _assignment(conn, 1, 1, "bucket_manager", ended=True)
         _assignment(conn, 2, 1, "restored", ended=False)

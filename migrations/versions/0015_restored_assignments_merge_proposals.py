@@ -8,7 +8,7 @@
   downgrade drops the proposals (open ones are simply not shown at 0014; applied ones keep
   their ``merge`` row, which undo still reads).
 
-Revision ID: 0016
+Revision ID: 0015
 Revises: 0014
 Create Date: 2026-12-03
 """
@@ -22,7 +22,7 @@ from alembic import op
 
 import leadctl.storage.types
 
-revision: str = "0016"
+revision: str = "0015"
 down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
