@@ -175,6 +175,10 @@ def create(url: str | URL, **kwargs: Any) -> Engine:
     opened read-only: listings work, and any change is a one-line error saying why.
     """
     parsed = url if isinstance(url, URL) else normalise_url(url)
+    if parsed.get_backend_name() == "postgresql":
+        from leadctl.storage.schema import use_postgresql
+
+        use_postgresql()
     timeout_ms = busy_timeout_ms()
     read_only = False
     if parsed.get_backend_name() == "sqlite":

@@ -59,3 +59,24 @@ def test_times_come_back_utc_aware(db_url: str) -> None:
     assert stored == local
     assert stored.utcoffset() == timedelta(0)
     assert stored.hour == 14
+
+
+def test_partial_indexes_keep_their_where_on_postgresql(db_url: str) -> None:
+    """The one-active-assignment and active-suppression indexes are partial on both backends:
+    the PostgreSQL WHERE is given when a PostgreSQL engine is made (not declared in the tables,
+    so SQLite commands never import the PostgreSQL dialect)."""
+    from sqlalchemy.schema import CreateIndex
+
+    engine = engine_mod.open_engine(db_url)
+    try:
+        partial = {
+            str(ix.name): str(CreateIndex(ix).compile(dialect=engine.dialect))
+            for table in schema.metadata.tables.values()
+            for ix in table.indexes
+            if ix.dialect_options["sqlite"]["where"] is not None
+        }
+    finally:
+        engine.dispose()
+    assert partial.keys() == {"ux_assignment_active_client", "ux_suppression_active_kind_value"}
+    assert partial["ux_assignment_active_client"].endswith("WHERE ended_at IS NULL")
+    assert partial["ux_suppression_active_kind_value"].endswith("WHERE removed_at IS NULL")
