@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 import click
 
 from leadctl.redact import scrub
+from leadctl.words import plural as plural  # re-exported: commands count with output.plural
 
 FORMATS = ("table", "json", "jsonl", "csv")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -35,21 +36,6 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]\d+(\.\d+)?")
 _PHONE_CHARS = re.compile(r"[+-][\d ().-]+")
 _SIDE_BY_SIDE = re.compile(r"[\d)]\s*\(|[\d)]\s+\d")
-
-
-def plural(n: int, noun: str, many: str | None = None) -> str:
-    """``1 row``, ``0 rows``, ``1,234 leads``; ``many`` for irregular plurals (``entry``/``entries``).
-
-    The one place messages count things, so no message says "1 rows" or "1 lead(s)".
-    """
-    word = (
-        noun
-        if n == 1
-        else (
-            many or (noun[:-1] + "ies" if noun.endswith("y") and noun[-2:-1] not in "aeiou" else noun + "s")
-        )
-    )
-    return f"{n:,} {word}"
 
 
 def format_option(f: F) -> F:

@@ -8,7 +8,7 @@ import click
 
 from leadctl.cli import AppContext, pass_app
 from leadctl.commands._options import When, metric_options
-from leadctl.output import fixed, flag, format_option, percent
+from leadctl.output import fixed, flag, format_option, percent, plural
 
 SPIKE_EXIT = 3
 # Tables show rates as percentages and flag spikes; json/jsonl/csv keep the raw ratios.
@@ -370,6 +370,6 @@ def queue_cmd(
         names = ", ".join(
             f"{r['rep']} ({r['attempted']}/{r['stage2_minimum']})" for r in result.below_minimum
         )
-        message(f"{len(result.below_minimum)} rep(s) below the stage-2 minimum: {names}")
+        message(f"{plural(len(result.below_minimum), 'rep')} below the stage-2 minimum: {names}")
         if fail_on_below_minimum:
             raise SystemExit(BELOW_MINIMUM_EXIT)

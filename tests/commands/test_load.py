@@ -234,7 +234,7 @@ def test_rows_repeated_in_one_file_are_loaded_once(web: Leadctl, tmp_path: Path)
     result = web("load", str(path), "--bucket", "web", "--format", "json")
     summary = json.loads(result.stdout)
     assert (summary["loaded"], summary["already_loaded"]) == (1, 1)
-    assert result.stderr == "Warning: 1 rows repeat an earlier row of the file; each is loaded once\n"
+    assert result.stderr == "Warning: 1 row repeating an earlier row of the file; each is loaded once\n"
 
 
 def test_dry_run_writes_nothing(web: Leadctl, tmp_path: Path) -> None:

@@ -138,7 +138,7 @@ def test_suspicious_dates_only_warn_when_the_rules_say_so(web: Leadctl, tmp_path
     rules.write_text("dates:\n  out_of_range: warn\n")
     web.rules = str(rules)
     result = web("load", str(_dated(tmp_path)), "--bucket", "web")
-    assert "2 rows have a suspicious registration date" in result.stderr
+    assert "2 rows with a suspicious registration date" in result.stderr
     assert "line 2 (registered_at: before 2000-01-01), line 3 (registered_at: in the future)" in result.stderr
     assert {r["status"] for r in leads(web)} == {"new"}
 

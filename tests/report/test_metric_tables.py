@@ -130,7 +130,7 @@ def test_queue_fails_below_the_stage2_minimum(world: Leadctl, tmp_path: Path) ->
     world.rules = str(rules)
     alert = world("metrics", "queue", "--campaign", "Outbound", "--fail-on-below-minimum", ok=False)
     assert alert.exit_code == 4
-    assert "1 rep(s) below the stage-2 minimum: cat@example.com (0/1)" in alert.stderr
+    assert "1 rep below the stage-2 minimum: cat@example.com (0/1)" in alert.stderr
     assert "BELOW" in alert.stdout
     world.rules = None
     ok = world("metrics", "queue", "--by", "stage", "--fail-on-below-minimum")  # only by rep is checked

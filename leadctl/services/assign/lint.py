@@ -37,7 +37,7 @@ def lint(rules: Rules, engine: Engine | None = None) -> list[dict[str, Any]]:
     if "bucket_manager" in models:
         later = [m for m in models[models.index("bucket_manager") + 1 :] if m not in ("pool",)]
         if later:
-            flag("warning", "routing.models", f"{', '.join(later)} only run(s) for buckets without a manager")
+            flag("warning", "routing.models", f"{', '.join(later)} only run for buckets without a manager")
     if "skill" in models and not rules.routing.skills:
         flag("warning", "routing.skills", "skill routing is on but no skills are mapped; it never matches")
     if sum(rules.assignment.weights.values()) <= 0:

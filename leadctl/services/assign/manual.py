@@ -74,7 +74,8 @@ def reassign(
         outside = sorted({c for c in camp.values() if c not in approved})
         if outside:
             raise ConflictError(
-                f"rep {to['email']} is not approved on campaign id(s) {', '.join(map(str, outside))} of these clients "
+                f"rep {to['email']} is not approved on the campaign{'s' if len(outside) > 1 else ''} "
+                f"(id {', '.join(map(str, outside))}) of these clients "
                 "(see 'leadctl campaign approve')"
             )
         current = ledger.active(conn, ids)
@@ -82,7 +83,8 @@ def reassign(
             not_theirs = [i for i in ids if current.get(i) != src["id"]]
             if not_theirs and client_ids:
                 raise ConflictError(
-                    f"client(s) {', '.join(map(str, not_theirs[:10]))} are not assigned to {src['email']}"
+                    f"{'clients' if len(not_theirs) > 1 else 'client'} {', '.join(map(str, not_theirs[:10]))} "
+                    f"{'are' if len(not_theirs) > 1 else 'is'} not assigned to {src['email']}"
                 )
         movable = [i for i in ids if current.get(i) != to["id"]]
         got = claims.claim(conn, C, movable) if not dry_run else set(movable)

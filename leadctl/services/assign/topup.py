@@ -27,6 +27,7 @@ from leadctl.storage import claims, schema
 from leadctl.storage.engine import read
 from leadctl.timeutil import now
 from leadctl.vocab import ActivityOutcome, AssignmentEnd, AssignmentRule, Stage
+from leadctl.words import plural
 
 A = schema.assignment
 C = schema.client
@@ -194,7 +195,7 @@ def topup(
         short = goal - untouched - len(moves)
         if not moves:
             out["reason"] = (
-                f"campaign crowded: {len(inactive)} inactive rep(s) hold no movable clients on {camp['name']!r} "
+                f"campaign crowded: {plural(len(inactive), 'inactive rep')} holding no movable clients on {camp['name']!r} "
                 "(booked appointments, terminal stages and reserved nurture clients are never moved)"
             )
         elif short > 0:
@@ -206,7 +207,7 @@ def topup(
                 out["reason"] += f"; capacity allows {need}"
         else:
             out["reason"] = (
-                f"topped up to {goal} untouched clients from {len({r for _, r, _ in moves})} rep(s) inactive for "
+                f"topped up to {goal} untouched clients from {plural(len({r for _, r, _ in moves}), 'rep')} inactive for "
                 f"{tr.inactive_business_days} business days"
             )
         if dry_run or not moves:

@@ -137,7 +137,7 @@ class LeadPage:
 
     def summary(self) -> str | None:
         """``showing 50 of 1,234 leads (use --limit/--offset)`` when some matches are not shown."""
-        from leadctl.output import plural
+        from leadctl.words import plural
 
         if not self.truncated or self.total is None:
             return None

@@ -44,6 +44,7 @@ from leadctl.storage.locks import bucket_load_lock
 from leadctl.storage.sqlfunc import in_chunks
 from leadctl.timeutil import now as _now
 from leadctl.vocab import LeadStatus
+from leadctl.words import plural
 
 L = schema.lead
 PERSON_COLUMNS = schema.PERSON_COLUMNS
@@ -375,12 +376,12 @@ def _load(
         shown = ", ".join(f"line {n} ({why})" for n, why in stats.date_flags[:5])
         more = f" and {len(stats.date_flags) - 5} more" if len(stats.date_flags) > 5 else ""
         summary.warnings.append(
-            f"{len(stats.date_flags)} rows have a suspicious registration date, loaded as they are "
+            f"{plural(len(stats.date_flags), 'row')} with a suspicious registration date, loaded as they are "
             f"(rules dates.out_of_range: warn): {shown}{more}"
         )
     if summary.repeated_in_file:
         summary.warnings.append(
-            f"{summary.repeated_in_file} rows repeat an earlier row of the file; each is loaded once"
+            f"{plural(summary.repeated_in_file, 'row')} repeating an earlier row of the file; each is loaded once"
         )
     return summary
 

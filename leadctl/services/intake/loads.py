@@ -19,13 +19,13 @@ from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.engine import Engine
 
 from leadctl.errors import ConflictError, NotFound
-from leadctl.output import plural
 from leadctl.services.admin.common import actor
 from leadctl.services.admin.lookup import find_bucket
 from leadctl.storage import schema
 from leadctl.storage.engine import read, write
 from leadctl.timeutil import now
 from leadctl.vocab import LeadStatus
+from leadctl.words import plural
 
 LD, L, B, EV = schema.load, schema.lead, schema.bucket, schema.lead_event
 LIST_FIELDS = (

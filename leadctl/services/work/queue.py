@@ -53,6 +53,7 @@ from leadctl.vocab import (
     QueueTier,
     Stage,
 )
+from leadctl.words import plural
 
 TIERS: tuple[QueueTier, ...] = tuple(QueueTier)
 EMAIL_TIERS = frozenset({QueueTier.APPOINTMENT_EMAIL, QueueTier.APPOINTMENT_WEEK})
@@ -188,7 +189,7 @@ def tier_of(
             return QueueTier.CALLBACK_DUE, f"asked to be called back {cb.isoformat()}"
         return QueueTier.ENGAGED, "engaged: spoke without booking"
     if stage == Stage.ATTEMPTED:
-        return QueueTier.ATTEMPTED, f"attempted: {int(f.get('unanswered') or 0)} unanswered call(s)"
+        return QueueTier.ATTEMPTED, f"attempted: {plural(int(f.get('unanswered') or 0), 'unanswered call')}"
     if stage == Stage.UNTOUCHED:
         if f.get("activities"):
             return QueueTier.RESEARCHED, "untouched, already worked on"
