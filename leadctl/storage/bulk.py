@@ -222,6 +222,17 @@ def _big_cache(cur: Any) -> Iterator[None]:
     yield
 
 
+@contextmanager
+def large_cache(conn: Connection) -> Iterator[None]:
+    """Statements run inside get the bulk writes' large SQLite page cache (set-based writes
+    outside this module, e.g. assignment's INSERT … SELECT); nothing on other backends."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    with _raw_cursor(conn) as cur, _big_cache(cur):
+        yield
+
+
 def _copy_rows(copy: Any, rows: Sequence[Row], json_cols: list[int]) -> None:
     write = copy.write_row
     if not json_cols:

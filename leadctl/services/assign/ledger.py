@@ -213,10 +213,7 @@ def _staged(
     if conn.dialect.name == "postgresql":
         refresh_statistics(conn, _PICK.name, _WHY.name)
     try:
-        if conn.dialect.name == "sqlite":  # the big page cache of bulk inserts: no index page spills
-            with bulk._raw_cursor(conn) as cur, bulk._big_cache(cur):
-                yield _PICK, _WHY
-        else:
+        with bulk.large_cache(conn):  # SQLite: no index page spills mid-transaction
             yield _PICK, _WHY
     finally:
         for table in (_PICK, _WHY):
