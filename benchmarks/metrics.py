@@ -241,20 +241,11 @@ def _timed(url: str, args: list[str]) -> tuple[float, float, str]:
 
 def practical_limit(url: str) -> float:
     """One full GROUP BY of the activity table by client, by the database's driver alone."""
-    sql = "SELECT client_id, count(*), min(at), max(at) FROM activity GROUP BY client_id"
-    t = time.perf_counter()
-    if url.startswith("sqlite"):
-        import sqlite3
+    from benchmarks.sla import driver_query_seconds
 
-        conn = sqlite3.connect(url.removeprefix("sqlite:///"))
-        conn.execute(f"SELECT count(*) FROM ({sql})").fetchone()
-        conn.close()
-    else:
-        import psycopg
-
-        with psycopg.connect(url.replace("postgresql+psycopg", "postgresql")) as pg:
-            pg.execute(f"SELECT count(*) FROM ({sql}) s").fetchone()
-    return time.perf_counter() - t
+    return driver_query_seconds(
+        url, "SELECT client_id, count(*), min(at), max(at) FROM activity GROUP BY client_id"
+    )
 
 
 def _pg_database(base: str, n: int, keep: bool) -> tuple[str, bool, Any]:

@@ -189,10 +189,16 @@ def _time(url: str, *args: str) -> tuple[float, str]:
 
 def _limit(url: str) -> float:
     """The practical limit: one aggregate of activities by client, by the driver alone."""
-    sql = (
+    return driver_query_seconds(
+        url,
         "SELECT client_id, count(*), min(at), max(at) FROM activity "
-        "WHERE type IN ('call', 'email') GROUP BY client_id"
+        "WHERE type IN ('call', 'email') GROUP BY client_id",
     )
+
+
+def driver_query_seconds(url: str, sql: str) -> float:
+    """Seconds the database's own driver takes to run ``sql`` to the end (no leadctl, no
+    SQLAlchemy): the practical limit the metric benchmarks print beside leadctl's figures."""
     t = time.perf_counter()
     if url.startswith("sqlite"):
         import sqlite3

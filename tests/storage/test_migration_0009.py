@@ -6,25 +6,15 @@ from sqlalchemy import inspect, text
 
 from leadctl.storage import engine as engine_mod
 from leadctl.storage import migrate
-
-NOW = "2026-11-01 10:00:00"
+from tests.storage.migration_rows import NOW, add_campaign, add_rep
 
 
 def test_0009_up_and_down_on_a_populated_database(db_url: str) -> None:
     engine = engine_mod.create(db_url)
     migrate.upgrade(engine, "0007")
     with engine.begin() as conn:
-        conn.execute(
-            text(
-                f"INSERT INTO campaign (id, name, active, created_at, updated_at) VALUES (1, 'C', true, '{NOW}', '{NOW}')"
-            )
-        )
-        conn.execute(
-            text(
-                "INSERT INTO rep (id, email, name, role, skills, territories, active, created_at, updated_at) "
-                f"VALUES (1, 'ana@example.com', 'Ana', 'setter', '[]', '[]', true, '{NOW}', '{NOW}')"
-            )
-        )
+        add_campaign(conn)
+        add_rep(conn)
         conn.execute(
             text(
                 "INSERT INTO client (id, campaign_id, custom, stage, created_at, updated_at) "

@@ -8,19 +8,14 @@ from sqlalchemy.exc import IntegrityError
 
 from leadctl.storage import engine as engine_mod
 from leadctl.storage import migrate
-
-NOW = "2026-11-01 10:00:00"
+from tests.storage.migration_rows import NOW, add_campaign
 
 
 def test_0011_up_and_down_on_a_populated_database(db_url: str) -> None:
     engine = engine_mod.create(db_url)
     migrate.upgrade(engine, "0007")
     with engine.begin() as conn:
-        conn.execute(
-            text(
-                f"INSERT INTO campaign (id, name, active, created_at, updated_at) VALUES (1, 'C', true, '{NOW}', '{NOW}')"
-            )
-        )
+        add_campaign(conn)
         conn.execute(
             text(
                 "INSERT INTO client (id, campaign_id, custom, created_at, updated_at, stage) "

@@ -7,9 +7,8 @@ from sqlalchemy import exc, inspect, text
 
 from leadctl.storage import engine as engine_mod
 from leadctl.storage import migrate
+from tests.storage.migration_rows import NOW, add_campaign, add_rep
 from tests.storage.test_migrations import _autogenerate_diff
-
-NOW = "2026-11-01 10:00:00"
 
 
 def _assignment(conn: object, aid: int, client_id: int, rule: str, ended: bool) -> None:
@@ -27,17 +26,8 @@ def test_0015_restored_assignments_down_and_up(db_url: str) -> None:
     engine = engine_mod.create(db_url)
     migrate.upgrade(engine, "0014")
     with engine.begin() as conn:
-        conn.execute(
-            text(
-                f"INSERT INTO campaign (id, name, active, created_at, updated_at) VALUES (1, 'C', true, '{NOW}', '{NOW}')"
-            )
-        )
-        conn.execute(
-            text(
-                "INSERT INTO rep (id, email, name, role, skills, territories, active, created_at, updated_at) "
-                f"VALUES (1, 'ana@example.com', 'Ana', 'setter', '[]', '[]', true, '{NOW}', '{NOW}')"
-            )
-        )
+        add_campaign(conn)
+        add_rep(conn)
         for cid in (1, 2):
             conn.execute(
                 text(
