@@ -162,6 +162,7 @@ class AssignmentRule(StrEnum):
     MANUAL = "manual"  # `leadctl reassign`
     ESCALATION = "escalation"  # SLA escalation reassigned it
     RESTORED = "restored"  # `dedupe undo` gave a merged client back the rep the merge took from it
+    INHERITED = "inherited"  # a merge gave a survivor nobody held the rep of the client merged into it
 
 
 class AssignmentEnd(StrEnum):
@@ -173,6 +174,7 @@ class AssignmentEnd(StrEnum):
     RETURNED_TO_POOL = "returned_to_pool"
     SUPPRESSED = "suppressed"  # disqualified or do-not-contact
     MERGED = "merged"  # the client was merged into another
+    MERGE_UNDONE = "merge_undone"  # `dedupe undo` took back what the merge's survivor inherited
 
 
 class ProposalStatus(StrEnum):

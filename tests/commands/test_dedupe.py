@@ -173,6 +173,53 @@ def test_undo_restarts_only_what_the_merge_ended(leadctl: Leadctl, tmp_path: Pat
     assert leads["A-2"]["client_id"] not in active and leads["B-2"]["client_id"] not in active
 
 
+def test_a_survivor_without_a_rep_keeps_the_merged_clients_rep_and_undo_gives_it_back(
+    leadctl: Leadctl, tmp_path: Path
+) -> None:
+    """The rep working the merged-away half keeps the person: a survivor nobody held inherits
+    that assignment (rule ``inherited``), so cron's next ``assign`` does not hand the person to
+    someone else; undo ends the inherited one (``merge_undone``) and restarts the original."""
+    _split_clients(leadctl, tmp_path)
+    leads = _leads(leadctl)
+    leadctl("rep", "add", "ben@example.com", "--name", "Ben Ode")
+    leadctl("campaign", "approve", "Outbound", "ben@example.com")
+    survivor, other = leads["A-1"]["client_id"], leads["A-2"]["client_id"]
+    leadctl("reassign", "--to", "ben@example.com", "--client", str(other))
+    with leadctl.engine().begin() as conn:  # the survivor's assignment ended: nobody holds it
+        conn.execute(
+            schema.assignment.update()
+            .where(schema.assignment.c.client_id == survivor)
+            .values(ended_at=schema.assignment.c.started_at, ended_reason="returned_to_pool", ended_by="t")
+        )
+        conn.execute(schema.client.update().where(schema.client.c.id == survivor).values(manager_id=None))
+    ben = next(
+        a["rep_id"] for a in _assignments(leadctl) if a["client_id"] == other and a["ended_at"] is None
+    )
+
+    leadctl("dedupe", "scan", "--apply")
+    active = {a["client_id"]: a for a in _assignments(leadctl) if a["ended_at"] is None}
+    assert other not in active
+    assert active[survivor]["rep_id"] == ben and active[survivor]["rule"] == "inherited"
+    assert active[survivor]["reason"]["from_client"] == other
+    after = _leads(leadctl)
+    assert after["A-1"]["manager"] == after["A-2"]["manager"] == "ben@example.com"
+    assigned = [e for e in _client_events(leadctl, survivor) if e["kind"] == "assigned"]
+    assert assigned[-1]["data"]["rule"] == "inherited"
+    shown = leadctl.json("clients", "show", str(survivor))
+    assert shown["assignments"][-1]["rule"] == "inherited"
+
+    merge_id = next(h["merge_id"] for h in leadctl.json("dedupe", "history") if h["survivor_id"] == survivor)
+    result = leadctl.json("dedupe", "undo", str(merge_id))
+    assert result["assignments_restored"] == [{"client_id": other, "rep": "ben@example.com"}]
+    active = {a["client_id"]: a for a in _assignments(leadctl) if a["ended_at"] is None}
+    assert survivor not in active  # back to nobody, as before the merge
+    assert active[other]["rep_id"] == ben and active[other]["rule"] == "restored"
+    inherited = [a for a in _assignments(leadctl) if a["rule"] == "inherited"]
+    assert [a["ended_reason"] for a in inherited] == ["merge_undone"]
+    again = _leads(leadctl)
+    assert again["A-1"]["manager"] is None and again["A-2"]["manager"] == "ben@example.com"
+
+
 def test_undo_unknown_merge(leadctl: Leadctl) -> None:
     result = leadctl("dedupe", "undo", "99", ok=False)
     assert result.exit_code == 1

@@ -11,6 +11,9 @@ assignment (``ended_reason`` ``merged``, an ``unassigned`` event naming the merg
 re-pointed leads show the survivor's rep. The merge row keeps the assignments it ended; undo
 restarts each one with the same rep (rule ``restored``, an ``assigned`` event naming the merge)
 unless the rep is no longer active or the client was given a rep since (``assignments_not_restored``).
+A survivor nobody held inherits the first merged member's rep instead (rule ``inherited``): the
+rep working the person keeps them. Undo ends that inherited assignment (``merge_undone``) while
+it is still the survivor's, before restarting the ones the merge ended.
 """
 
 from __future__ import annotations
@@ -77,7 +80,7 @@ def merge_cluster(
         )
     ).all()
     held = _held(conn, others)
-    snapshot = {
+    snapshot: dict[str, Any] = {
         "survivor": before,
         "leads": {str(lid): {"client_id": c, "duplicate_of_client_id": d} for lid, c, d in leads},
         "assignments": held,
@@ -119,6 +122,10 @@ def merge_cluster(
             at=ts,
             data={"merge_id": merge_id, "into_client": survivor_id},
         )
+        inherited = _inherit(conn, merge_id, survivor_id, others, held, who, ts)
+        if inherited is not None:
+            snapshot["inherited_assignment"] = inherited
+            conn.execute(update(M).where(M.c.id == merge_id).values(snapshot=snapshot))
     if leads:
         rep = select(C.c.manager_id).where(C.c.id == survivor_id).scalar_subquery()
         conn.execute(
@@ -157,6 +164,52 @@ def _held(conn: Connection, client_ids: list[int]) -> list[dict[str, Any]]:
         {"assignment_id": i, "client_id": c, "rep_id": r, "campaign_id": k, "rule": rule}
         for i, c, r, k, rule in conn.execute(q)
     ]
+
+
+def _inherit(
+    conn: Connection,
+    merge_id: int,
+    survivor_id: int,
+    others: list[int],
+    held: list[dict[str, Any]],
+    who: str,
+    at: datetime,
+) -> int | None:
+    """Give a survivor nobody holds the rep of the first merged member (cluster order) that had
+    an active rep; the new assignment's id, or None when the survivor keeps its own (or none)."""
+    if ledger.active(conn, [survivor_id]):
+        return None
+    active_reps = {
+        rid
+        for (rid,) in conn.execute(select(R.c.id).where(R.c.id.in_({h["rep_id"] for h in held}), R.c.active))
+    }
+    by_client = {h["client_id"]: h for h in held}
+    source = next(
+        (by_client[c] for c in others if c in by_client and by_client[c]["rep_id"] in active_reps), None
+    )
+    if source is None:
+        return None
+    reason = {
+        "merge_id": merge_id,
+        "from_client": source["client_id"],
+        "inherits_assignment": source["assignment_id"],
+    }
+    ledger.start(
+        conn,
+        [
+            ledger.NewAssignment(
+                survivor_id, source["rep_id"], source["campaign_id"], AssignmentRule.INHERITED, reason
+            )
+        ],
+        actor=who,
+        at=at,
+    )
+    return _active_assignment_id(conn, survivor_id)
+
+
+def _active_assignment_id(conn: Connection, client_id: int) -> int | None:
+    q = select(A.c.id).where(A.c.client_id == client_id, A.c.ended_at.is_(None))
+    return conn.execute(q).scalar_one_or_none()
 
 
 def _restart(
@@ -240,6 +293,16 @@ def undo(engine: Engine, rules: Rules, merge_id: int) -> dict[str, Any]:
                     )
                     for r in lead_rows
                 ),
+            )
+        inherited = m["snapshot"].get("inherited_assignment")
+        if inherited is not None and _active_assignment_id(conn, m["survivor_id"]) == inherited:
+            ledger.end(
+                conn,
+                [m["survivor_id"]],
+                AssignmentEnd.MERGE_UNDONE,
+                actor=who,
+                at=ts,
+                data={"merge_id": merge_id},
             )
         restored, skipped = _restart(conn, merge_id, m["snapshot"].get("assignments", []), who, ts)
         if lead_rows:  # each restored lead shows its own client's rep again
