@@ -174,6 +174,9 @@ class AssignmentEnd(StrEnum):
     RETURNED_TO_POOL = "returned_to_pool"
     SUPPRESSED = "suppressed"  # disqualified or do-not-contact
     MERGED = "merged"  # the client was merged into another
+    # queue.after_max_attempts: leave - the last allowed unanswered call: out of every queue, and
+    # `assign`/`topup` never hand the client out again (only `reassign --client` does).
+    MAX_ATTEMPTS = "max_attempts"
     MERGE_UNDONE = "merge_undone"  # `dedupe undo` took back what the merge's survivor inherited
 
 

@@ -367,6 +367,12 @@ assignment = Table(
     ),  # postgresql_where: use_postgresql()
     Index("ix_assignment_rep_id_ended_at", "rep_id", "ended_at"),
     Index("ix_assignment_campaign_id_ended_at", "campaign_id", "ended_at"),
+    # `assign` skips clients worked to their last attempt (vocab.AssignmentEnd.MAX_ATTEMPTS).
+    Index(
+        "ix_assignment_max_attempts",
+        "client_id",
+        sqlite_where=text(f"ended_reason = '{AssignmentEnd.MAX_ATTEMPTS.value}'"),
+    ),
 )
 
 # One `assign`, `topup`, `reassign` or `rep leave` run: what it did, with which seed (the ledger).

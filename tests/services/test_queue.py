@@ -288,4 +288,38 @@ def test_the_last_unanswered_attempt_recycles_the_client(db_url: str, tmp_path: 
         assert dispositions == ["nurture"]
     else:
         assert nurture == [] and dispositions == []
-        assert manager is None and ended == "returned_to_pool"
+        assert manager is None and ended == "max_attempts"
+
+
+def test_a_client_worked_to_its_last_attempt_is_not_assigned_again(db_url: str, tmp_path: Path) -> None:
+    """after_max_attempts: leave takes the client out for good: the next `assign` (cron) hands
+    out the campaign's other unassigned clients but not this one, so it does not sit in another
+    rep's book where no queue would ever list it; `reassign --client` still can."""
+    from leadctl.services.assign import campaign_run, manual
+    from leadctl.services.work import activities
+
+    rules_file = tmp_path / "rules.yaml"
+    rules_file.write_text(
+        ALWAYS + "queue:\n  max_attempts: 2\n  after_max_attempts: leave\n", encoding="utf-8"
+    )
+    rules = load_rules(rules_file)
+    w = world(open_engine(db_url))
+    worked = w.client("ana", stage="attempted")
+    fresh = w.client(None)
+    with freeze_time(NOW):
+        for h in (50, 40):
+            activities.log_activity(w.engine, rules, client=worked, rep="ana@example.com", type="call",
+                                    outcome="no_answer", at=NOW - timedelta(hours=h), verified_dial=True)  # fmt: skip
+        campaign_run.run(w.engine, rules, "C", seed=1)
+
+    def holder(cid: int) -> int | None:
+        with w.engine.connect() as conn:
+            A = schema.assignment
+            q = select(A.c.rep_id).where(A.c.client_id == cid, A.c.ended_at.is_(None))
+            return conn.execute(q).scalar_one_or_none()
+
+    assert holder(fresh) is not None
+    assert holder(worked) is None
+    with freeze_time(NOW):
+        manual.reassign(w.engine, "bo@example.com", client_ids=[worked])
+    assert holder(worked) == w.rep["bo"]

@@ -77,6 +77,11 @@ def test_partial_indexes_keep_their_where_on_postgresql(db_url: str) -> None:
         }
     finally:
         engine.dispose()
-    assert partial.keys() == {"ux_assignment_active_client", "ux_suppression_active_kind_value"}
+    assert partial.keys() == {
+        "ux_assignment_active_client",
+        "ux_suppression_active_kind_value",
+        "ix_assignment_max_attempts",
+    }
+    assert partial["ix_assignment_max_attempts"].endswith("WHERE ended_reason = 'max_attempts'")
     assert partial["ux_assignment_active_client"].endswith("WHERE ended_at IS NULL")
     assert partial["ux_suppression_active_kind_value"].endswith("WHERE removed_at IS NULL")

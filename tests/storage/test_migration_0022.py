@@ -47,11 +47,25 @@ def test_0022_inherited_assignments_down_and_up(db_url: str) -> None:
                     f"VALUES ({cid}, 1, '{{}}', 'untouched', '{NOW}', '{NOW}')"
                 )
             )
+        # Recycled at the last attempt (recorded as returned_to_pool) and returned for another cause.
+        _assignment(conn, 5, 1, "rank", "returned_to_pool")
+        _assignment(conn, 6, 2, "rank", "returned_to_pool")
+        for cid, data in ((1, '{"rep_id": 1, "reason": "returned_to_pool", "cause": "max_attempts"}'),
+                          (2, '{"rep_id": 1, "reason": "returned_to_pool", "retired": true}')):  # fmt: skip
+            conn.execute(
+                text(
+                    "INSERT INTO lead_event (client_id, at, kind, actor, data) "
+                    f"VALUES ({cid}, '{NOW}', 'unassigned', 't', '{data}')"
+                )
+            )
     with pytest.raises(exc.IntegrityError), engine.begin() as conn:  # not allowed before 0022
         _assignment(conn, 9, 1, "inherited", None)
     with pytest.raises(exc.IntegrityError), engine.begin() as conn:
         _assignment(conn, 9, 1, "rank", "merge_undone")
     migrate.upgrade(engine, "0022")
+    with engine.connect() as conn:
+        ends = conn.execute(text("SELECT id, ended_reason FROM assignment ORDER BY id")).all()
+    assert [tuple(r) for r in ends] == [(5, "max_attempts"), (6, "returned_to_pool")]
     with engine.begin() as conn:
         _assignment(conn, 1, 1, "inherited", "merge_undone")
         _assignment(conn, 2, 1, "restored", None)
@@ -65,6 +79,8 @@ def test_0022_inherited_assignments_down_and_up(db_url: str) -> None:
         (1, "manual", "reassigned"),
         (2, "restored", None),
         (3, "manual", None),
+        (5, "rank", "returned_to_pool"),
+        (6, "rank", "returned_to_pool"),
     ]
     with pytest.raises(exc.IntegrityError), engine.begin() as conn:  # the index survived both rebuilds
         _assignment(conn, 4, 2, "rank", None)

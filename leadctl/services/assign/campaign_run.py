@@ -39,7 +39,7 @@ from leadctl.services.assign.ledger import NewAssignment
 from leadctl.storage import claims, schema
 from leadctl.storage.engine import read
 from leadctl.timeutil import now
-from leadctl.vocab import TERMINAL_STAGES, ActivityType, AssignmentRule
+from leadctl.vocab import TERMINAL_STAGES, ActivityType, AssignmentEnd, AssignmentRule
 
 A = schema.assignment
 C = schema.client
@@ -86,6 +86,8 @@ def candidates(conn: Connection, campaign_id: int) -> list[tuple[Any, ...]]:
         C.c.merged_into_id.is_(None),
         C.c.retired_at.is_(None),  # integrity: a retired client is never assigned
         ~active_assignment(),
+        # queue.after_max_attempts: leave - worked to the last attempt, it left for good.
+        ~exists().where(A.c.client_id == C.c.id, A.c.ended_reason == AssignmentEnd.MAX_ATTEMPTS),
     )
     return list(conn.execute(q).all())  # fetchall: not a fetchone per client
 

@@ -338,7 +338,8 @@ def recycle(conn: Connection, new_ids: list[int], *, at: datetime, actor: str, r
     """Recycling after the last attempt (``queue.max_attempts``, ``queue.after_max_attempts``):
     a client whose new unanswered calls take its unanswered calls to the maximum, with no
     conversation since, leaves the queue for good — ``leave``: its active assignment ends
-    (``returned_to_pool``, cause ``max_attempts``; the queue keeps it out of every pool too) —
+    (``max_attempts``, cause ``max_attempts``; the queue keeps it out of every pool too, and
+    ``assign``/``topup`` never hand it out again) —
     or goes to nurture — ``nurture``: a ``disposition nurture`` by the same rep at the same
     moment puts it on the rep's Nurture list. Crossing the maximum fires once (a re-import adds
     no call). Returns how many clients were recycled."""
@@ -377,7 +378,7 @@ def recycle(conn: Connection, new_ids: list[int], *, at: datetime, actor: str, r
         return 0
     ids = [h[0] for h in hit]
     if q.after_max_attempts == "leave":
-        return len(ledger.end(conn, ids, AssignmentEnd.RETURNED_TO_POOL, actor=actor, at=at,
+        return len(ledger.end(conn, ids, AssignmentEnd.MAX_ATTEMPTS, actor=actor, at=at,
                               data={"cause": "max_attempts"}))  # fmt: skip
     last_call: dict[int, tuple[datetime, int | None, int]] = {}
     for cond in in_chunks(conn, ACT.c.client_id, ids):
