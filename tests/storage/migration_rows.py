@@ -25,3 +25,14 @@ def add_rep(conn: Connection) -> None:
             f"VALUES (1, 'ana@example.com', 'Ana', 'setter', '[]', '[]', true, '{NOW}', '{NOW}')"
         )
     )
+
+
+def add_clients(conn: Connection, *ids: int, stage: str = "untouched") -> None:
+    """Clients ``ids`` of campaign 1 (no person fields), at ``stage``."""
+    for cid in ids:
+        conn.execute(
+            text(
+                "INSERT INTO client (id, campaign_id, custom, stage, created_at, updated_at) "
+                f"VALUES ({cid}, 1, '{{}}', '{stage}', '{NOW}', '{NOW}')"
+            )
+        )

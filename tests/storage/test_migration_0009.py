@@ -6,7 +6,7 @@ from sqlalchemy import inspect, text
 
 from leadctl.storage import engine as engine_mod
 from leadctl.storage import migrate
-from tests.storage.migration_rows import NOW, add_campaign, add_rep
+from tests.storage.migration_rows import NOW, add_campaign, add_clients, add_rep
 
 
 def test_0009_up_and_down_on_a_populated_database(db_url: str) -> None:
@@ -15,12 +15,7 @@ def test_0009_up_and_down_on_a_populated_database(db_url: str) -> None:
     with engine.begin() as conn:
         add_campaign(conn)
         add_rep(conn)
-        conn.execute(
-            text(
-                "INSERT INTO client (id, campaign_id, custom, stage, created_at, updated_at) "
-                f"VALUES (1, 1, '{{}}', 'engaged', '{NOW}', '{NOW}')"
-            )
-        )
+        add_clients(conn, 1, stage="engaged")
     migrate.upgrade(engine, "0009")
     with engine.begin() as conn:
         conn.execute(

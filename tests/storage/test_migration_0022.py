@@ -10,7 +10,7 @@ from sqlalchemy import exc, text
 
 from leadctl.storage import engine as engine_mod
 from leadctl.storage import migrate
-from tests.storage.migration_rows import NOW, add_campaign, add_rep
+from tests.storage.migration_rows import NOW, add_campaign, add_clients, add_rep
 from tests.storage.test_migrations import _autogenerate_diff
 
 
@@ -40,13 +40,7 @@ def test_0022_inherited_assignments_down_and_up(db_url: str) -> None:
     with engine.begin() as conn:
         add_campaign(conn)
         add_rep(conn)
-        for cid in (1, 2):
-            conn.execute(
-                text(
-                    "INSERT INTO client (id, campaign_id, custom, stage, created_at, updated_at) "
-                    f"VALUES ({cid}, 1, '{{}}', 'untouched', '{NOW}', '{NOW}')"
-                )
-            )
+        add_clients(conn, 1, 2)
         # Recycled at the last attempt (recorded as returned_to_pool) and returned for another cause.
         _assignment(conn, 5, 1, "rank", "returned_to_pool")
         _assignment(conn, 6, 2, "rank", "returned_to_pool")
