@@ -10,6 +10,7 @@ import click
 from leadctl.cli import AppContext, pass_app
 from leadctl.commands._options import BucketRef, CampaignRef, Fraction, input_file_argument
 from leadctl.output import Section, fixed, format_option
+from leadctl.words import plural
 
 SCAN_COLUMNS = ["cluster", "client_id", "survivor", "name", "email", "company", "score", "rules"]
 LINKS_SECTION = (
@@ -141,19 +142,21 @@ def scan_cmd(
         render(clusters, fmt)
     st = result.stats
     message(
-        f"Scanned {st.records:,} clients, {st.comparisons:,} comparisons: {len(clusters)} cluster(s), "
-        f"{sum(len(c['members']) - 1 for c in clusters)} duplicate client(s)."
+        f"Scanned {plural(st.records, 'client')}, {plural(st.comparisons, 'comparison')}: "
+        f"{plural(len(clusters), 'cluster')}, "
+        f"{plural(sum(len(c['members']) - 1 for c in clusters), 'duplicate client')}."
     )
     if result.merges:
         message(
-            f"Merged {len(result.merges)} cluster(s): merge ids {result.merges[0]['merge_id']}–"
+            f"Merged {plural(len(result.merges), 'cluster')}: merge ids {result.merges[0]['merge_id']}–"
             f"{result.merges[-1]['merge_id']} ('leadctl dedupe undo MERGE_ID' reverses one)."
         )
     elif clusters and not apply_:
         message("Nothing changed: add --apply to merge these clusters ('leadctl dedupe scan --apply').")
     if result.proposals:
         message(
-            f"{result.proposals} merge proposal(s) from process await a decision: clients one lead "
+            f"{plural(result.proposals, 'merge proposal')} from process "
+            f"{'awaits' if result.proposals == 1 else 'await'} a decision: clients one lead "
             "matches ('leadctl dedupe proposals', then 'dedupe apply ID' or 'dedupe reject ID')."
         )
 

@@ -53,7 +53,7 @@ def test_apply_merges_and_undo_restores_everything(leadctl: Leadctl, tmp_path: P
     leads_before = _leads(leadctl)
     clients_before = _clients(leadctl)
     result = leadctl("dedupe", "scan", "--apply")
-    assert "Merged 2 cluster(s)" in result.stderr
+    assert "Merged 2 clusters: merge ids" in result.stderr
     leads = _leads(leadctl)
     assert leads["A-1"]["client_id"] == leads["A-2"]["client_id"]
     assert leads["B-1"]["client_id"] == leads["B-2"]["client_id"]
@@ -478,7 +478,7 @@ def test_process_proposes_merging_clients_linked_through_a_new_lead(leadctl: Lea
     leadctl("reprocess", "--bucket", "web", "--status", "duplicate")  # never proposed twice
     assert len(leadctl.json("dedupe", "proposals", "--all")) == 1
     scan = leadctl("dedupe", "scan")
-    assert "1 merge proposal(s) from process await a decision" in scan.stderr
+    assert "1 merge proposal from process awaits a decision" in scan.stderr
 
     before = _leads(leadctl)
     done = leadctl.json("dedupe", "apply", str(p["proposal_id"]))

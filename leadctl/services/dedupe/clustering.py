@@ -10,6 +10,7 @@ from leadctl.services.dedupe.blocking import ScanStats, candidate_pairs, load
 from leadctl.services.dedupe.config import Id, MatchConfig
 from leadctl.services.dedupe.keys import NormRecord
 from leadctl.services.dedupe.similarity import Comparison, compare, score_with_floor
+from leadctl.words import plural
 
 
 @dataclass(frozen=True)
@@ -111,7 +112,7 @@ def cluster(
     stats.weak_links_refused = sum(1 for _s, i, j in weak if find(i) != find(j))
     if stats.skipped_blocks:
         report.warn(
-            f"skipped {stats.skipped_blocks} candidate block(s) larger than max_block_size "
+            f"skipped {plural(stats.skipped_blocks, 'candidate block')} larger than max_block_size "
             f"{config.max_block_size} (largest: {stats.largest_skipped}); raise max_block_size or "
             "choose other blocking keys to compare them"
         )
