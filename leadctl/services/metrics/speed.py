@@ -45,10 +45,8 @@ from leadctl.rules import Rules
 from leadctl.services.metrics.common import Facts
 from leadctl.storage import schema
 from leadctl.storage.sqlfunc import day_of, epoch_seconds, greatest, utc_week
-from leadctl.vocab import ActivityOutcome, ActivityType
 
 C = schema.client
-ACT = schema.activity
 A = schema.assignment
 L = schema.lead
 R = schema.rep
@@ -124,21 +122,10 @@ def client_facts(
     """
     from leadctl.services.assign.calendar import clock_from_rules
     from leadctl.services.work.business_sql import business_days
+    from leadctl.services.work.facts import facts_for
 
     clock = clock_from_rules(rules)
-    is_call = ACT.c.type == ActivityType.CALL
-    acts = (
-        select(
-            ACT.c.client_id,
-            func.min(case((is_call, ACT.c.at))).label("first_call"),
-            func.min(case((and_(is_call, ACT.c.outcome == ActivityOutcome.CONVERSATION), ACT.c.at))).label(
-                "first_conv"
-            ),
-        )
-        .where(ACT.c.at <= at)
-        .group_by(ACT.c.client_id)
-        .subquery("acts")
-    )
+    acts = facts_for(conn, at)
     key, joins = _group_key(by if by in GROUPINGS else "all")
     active = and_(A.c.client_id == C.c.id, A.c.ended_at.is_(None))
     source: Any = C.outerjoin(acts, acts.c.client_id == C.c.id).outerjoin(A, active)
@@ -154,8 +141,8 @@ def client_facts(
         select(
             key.label("grp"),
             epoch_seconds(C.c.created_at).label("cap_e"),
-            epoch_seconds(acts.c.first_call).label("call_e"),
-            epoch_seconds(acts.c.first_conv).label("conv_e"),
+            epoch_seconds(acts.c.first_call_at).label("call_e"),
+            epoch_seconds(acts.c.first_conversation_at).label("conv_e"),
             epoch_seconds(A.c.started_at).label("asg_e"),
             allowed.label("allowed"),
         )

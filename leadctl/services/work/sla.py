@@ -54,11 +54,11 @@ from leadctl.reporting import Reporter
 from leadctl.rules import Rules
 from leadctl.services.assign.calendar import BusinessClock, Skipped, clock_from_rules
 from leadctl.services.work.business_sql import DayTable, business_days, day_length
+from leadctl.services.work.facts import facts_for
 from leadctl.storage import schema
 from leadctl.storage.sqlfunc import epoch_seconds, greatest, in_chunks, least, member_of
 from leadctl.vocab import (
     TERMINAL_STAGES,
-    ActivityType,
     EscalationAction,
     SlaKind,
     SlaStatus,
@@ -66,7 +66,6 @@ from leadctl.vocab import (
 )
 
 C = schema.client
-ACT = schema.activity
 A = schema.assignment
 AWAY = schema.rep_away
 ESC = schema.sla_escalation
@@ -125,19 +124,7 @@ def _state(
     clock, sla = days.clock, rules.sla
     now_b = clock.b(at)
     dialect = conn.dialect.name
-    is_call = ACT.c.type == ActivityType.CALL
-    acts = (
-        select(
-            ACT.c.client_id,
-            func.count(case((is_call, 1))).label("calls"),
-            func.max(case((ACT.c.type.in_((ActivityType.CALL, ActivityType.EMAIL)), ACT.c.at))).label("last"),
-        )
-        .where(ACT.c.at <= at)
-        .group_by(ACT.c.client_id)
-    )
-    if client_ids is not None:
-        acts = acts.where(member_of(ACT.c.client_id, list(client_ids), dialect))
-    acts_q = acts.subquery("acts")
+    acts_q = facts_for(conn, at, client_ids)
     calls = func.coalesce(acts_q.c.calls, 0)
     fu, fc = sla.follow_up, sla.first_contact
     whens: list[Any] = [(calls == 0, literal(SlaKind.FIRST_CONTACT.value))]
@@ -175,7 +162,7 @@ def _state(
             A.c.rep_id,
             kind.label("sla"),
             calls.label("calls"),
-            case((calls == 0, C.c.created_at), else_=func.coalesce(acts_q.c.last, C.c.created_at)).label(
+            case((calls == 0, C.c.created_at), else_=func.coalesce(acts_q.c.last_touch_at, C.c.created_at)).label(
                 "started"
             ),
             case((calls == 0, func.round(fc_minutes * 60)), else_=fu_allowed).label("allowed"),
@@ -367,7 +354,7 @@ def _escalate(
 
     run = uuid.uuid4().hex
     records = []
-    for r in rows:
+    for r in sorted(rows, key=lambda r: r.client_id):  # fired in client order, whatever the plan
         deadline = clock.moment(r.start_b + r.allowed)  # the base deadline: stable while away
         for lv in rules.sla.levels:
             if r.share >= lv.at:
