@@ -162,9 +162,9 @@ def _state(
             A.c.rep_id,
             kind.label("sla"),
             calls.label("calls"),
-            case((calls == 0, C.c.created_at), else_=func.coalesce(acts_q.c.last_touch_at, C.c.created_at)).label(
-                "started"
-            ),
+            case(
+                (calls == 0, C.c.created_at), else_=func.coalesce(acts_q.c.last_touch_at, C.c.created_at)
+            ).label("started"),
             case((calls == 0, func.round(fc_minutes * 60)), else_=fu_allowed).label("allowed"),
         )
         .select_from(source)
