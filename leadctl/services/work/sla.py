@@ -56,7 +56,7 @@ from leadctl.services.assign.calendar import BusinessClock, Skipped, clock_from_
 from leadctl.services.work.business_sql import DayTable, business_days, day_length
 from leadctl.services.work.facts import facts_for
 from leadctl.storage import schema
-from leadctl.storage.sqlfunc import epoch_seconds, greatest, in_chunks, least, member_of
+from leadctl.storage.sqlfunc import epoch_seconds, greatest, in_chunks, least, member_of, unindexed
 from leadctl.vocab import (
     TERMINAL_STAGES,
     EscalationAction,
@@ -168,7 +168,11 @@ def _state(
             case((calls == 0, func.round(fc_minutes * 60)), else_=fu_allowed).label("allowed"),
         )
         .select_from(source)
-        .where(C.c.merged_into_id.is_(None), C.c.stage.not_in(OPEN_ONLY), C.c.created_at <= at)
+        .where(  # nearly every client: read the table, not an index and a look-up per row
+            C.c.merged_into_id.is_(None),
+            unindexed(C.c.stage).not_in(OPEN_ONLY),
+            unindexed(C.c.created_at) <= at,
+        )
     )
     if client_ids is not None:
         base = base.where(member_of(C.c.id, list(client_ids), dialect))
