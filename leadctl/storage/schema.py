@@ -418,8 +418,9 @@ activity = Table(
 # Per-client facts of its activities, kept by ``services/work/facts.fold`` from every activity
 # written (``insert_activities``): what speed-to-lead, SLA compliance and ``sla check`` read
 # instead of re-aggregating every activity on each run. Calls and e-mails only; one row per
-# client with any activity. ``last_activity_id`` is the newest activity folded in (readers
-# compare the newest with ``max(activity.id)`` and fall back to the activities when behind).
+# client with any activity. ``last_activity_id`` is the client's newest activity folded in
+# (readers compare the newest of all with ``max(activity.id)`` and fall back to the activities
+# when behind; the index makes that one look-up).
 client_fact = Table(
     "client_fact",
     metadata,
@@ -438,7 +439,6 @@ client_fact = Table(
         "first_conversation_at IS NULL OR first_conversation_at >= first_call_at",
         name="conversation_after_first_call",
     ),
-    Index("ix_client_fact_last_touch_at", "last_touch_at"),
     Index("ix_client_fact_last_activity_id", "last_activity_id"),
 )
 

@@ -63,7 +63,6 @@ def upgrade() -> None:
     op.execute(BACKFILL)
     op.execute("ANALYZE client_fact")  # the planner learns its size before the first metric runs
     with op.batch_alter_table("client_fact", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_client_fact_last_touch_at"), ["last_touch_at"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_client_fact_last_activity_id"), ["last_activity_id"], unique=False
         )
@@ -72,5 +71,4 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("client_fact", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_client_fact_last_activity_id"))
-        batch_op.drop_index(batch_op.f("ix_client_fact_last_touch_at"))
     op.drop_table("client_fact")

@@ -22,9 +22,9 @@ command updates or deletes one; merges and their undo leave each activity on its
   benchmarks' bulk loads, which write activities directly).
 
 Readers take ``facts_for(conn, at)``: the stored table when it describes the activities as of
-``at`` — nothing touched after ``at`` (``ix_client_fact_last_touch_at``) and the newest activity
-folded in (``max(activity.id)``, ``ix_client_fact_last_activity_id``): two index look-ups —
-else the same columns computed from the activities up to ``at`` (a metric ``--at`` a past
+``at`` — no activity after ``at`` (the newest per campaign, ``ix_activity_campaign_id_at``) and
+the newest activity folded in (``max(activity.id)`` against ``ix_client_fact_last_activity_id``):
+a few index look-ups — else the same columns computed from the activities up to ``at`` (a metric ``--at`` a past
 moment, or a writer that bypassed ``fold``), so the answer never depends on which is read.
 """
 
@@ -34,16 +34,18 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, or_, select
+from sqlalchemy import and_, case, delete, func, or_, select, type_coerce
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.expression import ColumnElement
 
 from leadctl.storage import schema
 from leadctl.storage.sqlfunc import CHUNK, in_chunks, member_of
+from leadctl.storage.types import UTCDateTime
 from leadctl.storage.upsert import upsert_from_select
 from leadctl.vocab import ActivityOutcome, ActivityType
 
 ACT = schema.activity
+CAMP = schema.campaign
 F = schema.client_fact
 COLUMNS = (
     "client_id",
@@ -124,9 +126,12 @@ def rebuild(conn: Connection, client_ids: Iterable[int] | None = None) -> None:
 
 
 def current(conn: Connection, at: datetime) -> bool:
-    """Whether the stored facts are those of the activities as of ``at`` (two index look-ups)."""
-    later = conn.execute(select(F.c.client_id).where(F.c.last_touch_at > at).limit(1)).first()
-    if later is not None:
+    """Whether the stored facts are those of the activities as of ``at``: no activity after
+    ``at`` (the newest per campaign from ``ix_activity_campaign_id_at``, one seek each) and the
+    newest activity folded in (two primary-key/index look-ups)."""
+    newest_per_campaign = select(func.max(ACT.c.at)).where(ACT.c.campaign_id == CAMP.c.id).scalar_subquery()
+    latest = conn.execute(select(type_coerce(func.max(newest_per_campaign), UTCDateTime))).scalar()
+    if latest is not None and latest > at:
         return False
     newest = conn.execute(select(func.max(ACT.c.id))).scalar()
     folded = conn.execute(select(func.max(F.c.last_activity_id))).scalar()
