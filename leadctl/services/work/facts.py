@@ -129,8 +129,12 @@ def current(conn: Connection, at: datetime) -> bool:
     """Whether the stored facts are those of the activities as of ``at``: no activity after
     ``at`` (the newest per campaign from ``ix_activity_campaign_id_at``, one seek each) and the
     newest activity folded in (two primary-key/index look-ups)."""
-    newest_per_campaign = select(func.max(ACT.c.at)).where(ACT.c.campaign_id == CAMP.c.id).scalar_subquery()
-    latest = conn.execute(select(type_coerce(func.max(newest_per_campaign), UTCDateTime))).scalar()
+    newest_per_campaign = (
+        select(func.max(ACT.c.at)).where(ACT.c.campaign_id == CAMP.c.id).correlate(CAMP).scalar_subquery()
+    )
+    latest = conn.execute(
+        select(type_coerce(func.max(newest_per_campaign), UTCDateTime)).select_from(CAMP)
+    ).scalar()
     if latest is not None and latest > at:
         return False
     newest = conn.execute(select(func.max(ACT.c.id))).scalar()

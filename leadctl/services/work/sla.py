@@ -31,6 +31,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import (
@@ -98,8 +99,8 @@ class SlaRow:
     elapsed: int  # business seconds, time away excluded
     away: int  # business seconds the rep was away since ``started``
 
-    @property
-    def share(self) -> float:
+    @cached_property
+    def share(self) -> float:  # computed once: sla check sorts, classifies and prints by it
         return self.elapsed / self.allowed if self.allowed else 0.0
 
 
@@ -306,25 +307,29 @@ def check(
         if escalate and rows:
             fired, moved = _escalate(conn, rules, clock, rows, when, actor)
         names = _names(conn, rows, moved)
+        camps, reps, moment = names["campaign"], names["rep"], clock.moment
+        about = rules.sla.about_to_breach
+        breached, at_risk = SlaStatus.BREACHED.value, SlaStatus.AT_RISK.value
         out = []
         for r in sorted(rows, key=lambda r: (-r.share, r.client_id)):
-            status = _status(r.share, rules)
-            if status is SlaStatus.RUNNING:
+            share = r.share
+            if share < about and share < 1:  # still running (_status): not listed
                 continue
+            cid = r.client_id
             out.append(
                 {
-                    "client_id": r.client_id,
-                    "campaign": names["campaign"].get(r.campaign_id),
-                    "rep": names["rep"].get(moved.get(r.client_id, r.rep_id or -1)),
+                    "client_id": cid,
+                    "campaign": camps.get(r.campaign_id),
+                    "rep": reps.get(moved.get(cid, r.rep_id or -1)),
                     "sla": r.sla.value,
                     "calls": r.calls,
                     "started": r.started,
-                    "deadline": clock.moment(r.start_b + r.allowed + r.away),
+                    "deadline": moment(r.start_b + r.allowed + r.away),
                     "elapsed_h": round(r.elapsed / 3600, 2),
                     "allowed_h": round(r.allowed / 3600, 2),
-                    "share": round(r.share, 4),
-                    "status": status.value,
-                    "escalated": ", ".join(fired.get(r.client_id, ())),
+                    "share": round(share, 4),
+                    "status": breached if share >= 1 else at_risk,
+                    "escalated": ", ".join(fired[cid]) if cid in fired else "",
                 }
             )
     return CheckResult(
