@@ -204,6 +204,9 @@ def populate(url: str, n: int) -> float:
             print(f"  populate: {stmt[:50]}… {time.perf_counter() - t:.1f}s", file=sys.stderr, flush=True)
         for idx in indexes:
             idx.create(conn)
+        from leadctl.services.work import facts
+
+        facts.rebuild(conn)  # the activities went in directly: their per-client facts
         if pg:
             conn.exec_driver_sql(
                 "SELECT setval(pg_get_serial_sequence('client', 'id'), (SELECT max(id) FROM client))"

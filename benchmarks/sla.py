@@ -167,12 +167,14 @@ def populate(url: str, n_clients: int, acts_per_client: int = 5, seed: int = 1) 
                     t += timedelta(seconds=rng.uniform(3600, 4 * 86_400))
             bulk.insert_rows(conn, schema.activity, ACT_COLS, acts)
             n_acts += len(acts)
+        from leadctl.services.work import facts
         from leadctl.storage.sqlfunc import refresh_statistics
 
-        refresh_statistics(conn, "client", "activity", "assignment", "rep", "campaign_rep")
+        facts.rebuild(conn)  # the activities went in directly: their per-client facts
+        refresh_statistics(conn, "client", "activity", "assignment", "rep", "campaign_rep", "client_fact")
     if engine.dialect.name == "postgresql":
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("VACUUM ANALYZE activity, client, assignment")
+            conn.exec_driver_sql("VACUUM ANALYZE activity, client, assignment, client_fact")
     engine.dispose()
     return n_acts
 
@@ -194,6 +196,41 @@ def _limit(url: str) -> float:
         "SELECT client_id, count(*), min(at), max(at) FROM activity "
         "WHERE type IN ('call', 'email') GROUP BY client_id",
     )
+
+
+def fold_cost(url: str, n: int = 100_000) -> tuple[float, float]:
+    """(wall s, CPU s) of ``facts.fold`` merging ``n`` just-inserted activities (calls and
+    e-mails on existing clients, spread over them) into the stored facts of a populated
+    database — what ``activity import`` pays per ``n`` rows on top of inserting them. Runs in
+    a transaction that is rolled back: the database is left as it was."""
+    from sqlalchemy import func, select
+
+    from leadctl.services.work import facts
+
+    engine = open_engine(url)
+    try:
+        with engine.connect() as conn, conn.begin() as tx:
+            A, C = schema.activity, schema.client
+            top = int(conn.execute(select(func.max(A.c.id))).scalar() or 0)
+            lo, hi = conn.execute(select(func.min(C.c.id), func.max(C.c.id))).one()
+            now = datetime.now(UTC)
+            step = max(1, (int(hi) - int(lo)) // n)
+            rows = [
+                (f"fold-{top}-{i}", int(lo) + (i * step) % (int(hi) - int(lo) + 1), 1,
+                 "call" if i % 3 else "email", "conversation" if i % 7 == 0 else "no_answer" if i % 3 else "sent",
+                 now, i % 3 != 0, "bench", "bench", now)
+                for i in range(n)
+            ]  # fmt: skip
+            cols = ["activity_key", "client_id", "campaign_id", "type", "outcome", "at", "verified_dial"]
+            bulk.insert_rows(conn, A, [*cols, "source", "actor", "created_at"], rows)
+            ids = list(conn.execute(select(A.c.id).where(A.c.id > top)).scalars())
+            t, cpu = time.perf_counter(), time.process_time()
+            facts.fold(conn, ids)
+            wall, cpu = time.perf_counter() - t, time.process_time() - cpu
+            tx.rollback()
+    finally:
+        engine.dispose()
+    return wall, cpu
 
 
 def driver_query_seconds(url: str, sql: str) -> float:

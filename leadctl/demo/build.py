@@ -380,6 +380,9 @@ def _assignment_demo(engine: Engine, rules: Rules, seed: int, report: Reporter) 
                 update(A).where(A.c.id == bindparam("aid")).values(started_at=bindparam("t")), assigned
             )
         bulk.insert_rows(conn, schema.activity, cols, rows)
+        from leadctl.services.work import facts
+
+        facts.rebuild(conn)  # the activities went in directly: their per-client facts
         # Clients of the reps over capacity at intake wait in the pool; hand some back too.
         quiet_rep = max(profile, key=lambda r: profile[r][2]) if profile else None
         if quiet_rep is not None:

@@ -421,6 +421,33 @@ activity = Table(
     Index("ix_activity_rank", "rep_id", "campaign_id", "type", "outcome", "at", "duration_s"),
 )
 
+# Per-client facts of its activities, kept by ``services/work/facts.fold`` from every activity
+# written (``insert_activities``): what speed-to-lead, SLA compliance and ``sla check`` read
+# instead of re-aggregating every activity on each run. Calls and e-mails only; one row per
+# client with any activity. ``last_activity_id`` is the client's newest activity folded in
+# (readers compare the newest of all with ``max(activity.id)`` and fall back to the activities
+# when behind; the index makes that one look-up).
+client_fact = Table(
+    "client_fact",
+    metadata,
+    Column("client_id", Integer, ForeignKey("client.id"), primary_key=True),
+    Column("first_call_at", UTCDateTime),
+    Column("first_conversation_at", UTCDateTime),  # first call with outcome conversation
+    Column("calls", Integer, nullable=False),
+    Column("last_touch_at", UTCDateTime),  # latest call or e-mail
+    Column("last_activity_id", Integer, nullable=False),
+    CheckConstraint("calls >= 0", name="calls_not_negative"),
+    CheckConstraint(
+        "(calls = 0 AND first_call_at IS NULL) OR (calls > 0 AND first_call_at IS NOT NULL)",
+        name="first_call_iff_calls",
+    ),
+    CheckConstraint(
+        "first_conversation_at IS NULL OR first_conversation_at >= first_call_at",
+        name="conversation_after_first_call",
+    ),
+    Index("ix_client_fact_last_activity_id", "last_activity_id"),
+)
+
 # Rows of `activity import` (and other imports) that were refused: kept with the reason.
 rejected_row = Table(
     "rejected_row",

@@ -174,3 +174,28 @@ def _json_text_sqlite(element: json_text, compiler: Any, **kw: Any) -> str:
 @compiles(json_text, "postgresql")
 def _json_text_pg(element: json_text, compiler: Any, **kw: Any) -> str:
     return f"({compiler.process(element.clauses, **kw)} ->> '{element.key}')"
+
+
+class unindexed(FunctionElement[Any]):  # noqa: N801
+    """A column's own value, which SQLite's planner may not answer from an index (unary ``+``).
+
+    For a filter that keeps nearly every row of a big table (``created_at <= now``): SQLite
+    would otherwise skip-scan a composite index holding the column and fetch each row by id,
+    several times slower than reading the table once. PostgreSQL plans it well as it is.
+    """
+
+    inherit_cache = True
+
+    def __init__(self, column: ColumnElement[Any]) -> None:
+        super().__init__(column)
+        self.type = column.type
+
+
+@compiles(unindexed, "sqlite")
+def _unindexed_sqlite(element: unindexed, compiler: Any, **kw: Any) -> str:
+    return f"+{compiler.process(element.clauses, **kw)}"
+
+
+@compiles(unindexed, "postgresql")
+def _unindexed_pg(element: unindexed, compiler: Any, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)  # type: ignore[no-any-return]

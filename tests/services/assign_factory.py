@@ -99,5 +99,8 @@ class World:
             )
             row.update(r)
             full.append(row)
+        from leadctl.services.work import facts
+
         with write(self.engine) as conn:
             conn.execute(insert(schema.activity), full)
+            facts.rebuild(conn, {r["client_id"] for r in full})

@@ -42,7 +42,7 @@ from leadctl.services.admin.common import actor as current_actor
 from leadctl.services.assign import ledger
 from leadctl.services.events import Event
 from leadctl.services.metrics import compliance  # queue (issue 10): call_violation events
-from leadctl.services.work import stages
+from leadctl.services.work import facts, stages
 from leadctl.services.work.activity_files import Parsed, open_source, parse_row, records
 from leadctl.storage import bulk, schema
 from leadctl.storage.engine import write
@@ -320,6 +320,7 @@ def insert_activities(
         for aid, cid in conn.execute(select(ACT.c.id, ACT.c.client_id).where(cond, ACT.c.created_at == at)):
             ids.append(aid)
             touched.add(cid)
+    facts.fold(conn, ids)  # the per-client facts metrics and SLAs read (services/work/facts)
     if stage_later is not None:  # an import folds every touched client once, after its last chunk
         stage_later |= touched
     else:  # the stage machine folds the new activities in
@@ -396,6 +397,7 @@ def recycle(conn: Connection, new_ids: list[int], *, at: datetime, actor: str, r
         rows.append((key, cid, rep_id, camp, ActivityType.DISPOSITION.value, ActivityOutcome.NURTURE.value, when,
                      False, None, None, None, f"{n} unanswered calls (max {q.max_attempts})", "rule", actor, at))  # fmt: skip
     bulk.insert_ignore(conn, ACT, COLUMNS, [rows], ("activity_key",))
+    facts.rebuild(conn, ids)  # the dispositions are activities too (facts' newest activity)
     return len(rows)
 
 

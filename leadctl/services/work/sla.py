@@ -31,6 +31,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import (
@@ -54,11 +55,11 @@ from leadctl.reporting import Reporter
 from leadctl.rules import Rules
 from leadctl.services.assign.calendar import BusinessClock, Skipped, clock_from_rules
 from leadctl.services.work.business_sql import DayTable, business_days, day_length
+from leadctl.services.work.facts import facts_for
 from leadctl.storage import schema
-from leadctl.storage.sqlfunc import epoch_seconds, greatest, in_chunks, least, member_of
+from leadctl.storage.sqlfunc import epoch_seconds, greatest, in_chunks, least, member_of, unindexed
 from leadctl.vocab import (
     TERMINAL_STAGES,
-    ActivityType,
     EscalationAction,
     SlaKind,
     SlaStatus,
@@ -66,7 +67,6 @@ from leadctl.vocab import (
 )
 
 C = schema.client
-ACT = schema.activity
 A = schema.assignment
 AWAY = schema.rep_away
 ESC = schema.sla_escalation
@@ -99,8 +99,8 @@ class SlaRow:
     elapsed: int  # business seconds, time away excluded
     away: int  # business seconds the rep was away since ``started``
 
-    @property
-    def share(self) -> float:
+    @cached_property
+    def share(self) -> float:  # computed once: sla check sorts, classifies and prints by it
         return self.elapsed / self.allowed if self.allowed else 0.0
 
 
@@ -125,19 +125,7 @@ def _state(
     clock, sla = days.clock, rules.sla
     now_b = clock.b(at)
     dialect = conn.dialect.name
-    is_call = ACT.c.type == ActivityType.CALL
-    acts = (
-        select(
-            ACT.c.client_id,
-            func.count(case((is_call, 1))).label("calls"),
-            func.max(case((ACT.c.type.in_((ActivityType.CALL, ActivityType.EMAIL)), ACT.c.at))).label("last"),
-        )
-        .where(ACT.c.at <= at)
-        .group_by(ACT.c.client_id)
-    )
-    if client_ids is not None:
-        acts = acts.where(member_of(ACT.c.client_id, list(client_ids), dialect))
-    acts_q = acts.subquery("acts")
+    acts_q = facts_for(conn, at, client_ids)
     calls = func.coalesce(acts_q.c.calls, 0)
     fu, fc = sla.follow_up, sla.first_contact
     whens: list[Any] = [(calls == 0, literal(SlaKind.FIRST_CONTACT.value))]
@@ -175,13 +163,17 @@ def _state(
             A.c.rep_id,
             kind.label("sla"),
             calls.label("calls"),
-            case((calls == 0, C.c.created_at), else_=func.coalesce(acts_q.c.last, C.c.created_at)).label(
-                "started"
-            ),
+            case(
+                (calls == 0, C.c.created_at), else_=func.coalesce(acts_q.c.last_touch_at, C.c.created_at)
+            ).label("started"),
             case((calls == 0, func.round(fc_minutes * 60)), else_=fu_allowed).label("allowed"),
         )
         .select_from(source)
-        .where(C.c.merged_into_id.is_(None), C.c.stage.not_in(OPEN_ONLY), C.c.created_at <= at)
+        .where(  # nearly every client: read the table, not an index and a look-up per row
+            C.c.merged_into_id.is_(None),
+            unindexed(C.c.stage).not_in(OPEN_ONLY),
+            unindexed(C.c.created_at) <= at,
+        )
     )
     if client_ids is not None:
         base = base.where(member_of(C.c.id, list(client_ids), dialect))
@@ -315,25 +307,29 @@ def check(
         if escalate and rows:
             fired, moved = _escalate(conn, rules, clock, rows, when, actor)
         names = _names(conn, rows, moved)
+        camps, reps, moment = names["campaign"], names["rep"], clock.moment
+        about = rules.sla.about_to_breach
+        breached, at_risk = SlaStatus.BREACHED.value, SlaStatus.AT_RISK.value
         out = []
         for r in sorted(rows, key=lambda r: (-r.share, r.client_id)):
-            status = _status(r.share, rules)
-            if status is SlaStatus.RUNNING:
+            share = r.share
+            if share < about and share < 1:  # still running (_status): not listed
                 continue
+            cid = r.client_id
             out.append(
                 {
-                    "client_id": r.client_id,
-                    "campaign": names["campaign"].get(r.campaign_id),
-                    "rep": names["rep"].get(moved.get(r.client_id, r.rep_id or -1)),
+                    "client_id": cid,
+                    "campaign": camps.get(r.campaign_id),
+                    "rep": reps.get(moved.get(cid, r.rep_id or -1)),
                     "sla": r.sla.value,
                     "calls": r.calls,
                     "started": r.started,
-                    "deadline": clock.moment(r.start_b + r.allowed + r.away),
+                    "deadline": moment(r.start_b + r.allowed + r.away),
                     "elapsed_h": round(r.elapsed / 3600, 2),
                     "allowed_h": round(r.allowed / 3600, 2),
-                    "share": round(r.share, 4),
-                    "status": status.value,
-                    "escalated": ", ".join(fired.get(r.client_id, ())),
+                    "share": round(share, 4),
+                    "status": breached if share >= 1 else at_risk,
+                    "escalated": ", ".join(fired[cid]) if cid in fired else "",
                 }
             )
     return CheckResult(
@@ -367,7 +363,7 @@ def _escalate(
 
     run = uuid.uuid4().hex
     records = []
-    for r in rows:
+    for r in sorted(rows, key=lambda r: r.client_id):  # fired in client order, whatever the plan
         deadline = clock.moment(r.start_b + r.allowed)  # the base deadline: stable while away
         for lv in rules.sla.levels:
             if r.share >= lv.at:
