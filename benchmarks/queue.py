@@ -17,6 +17,8 @@ PostgreSQL:
 
 from __future__ import annotations
 
+import os
+import shutil
 import statistics
 import subprocess
 import sys
@@ -112,6 +114,62 @@ def populate(url: str, n_clients: int) -> None:
     engine.dispose()
 
 
+CACHE = os.environ.get("LEADCTL_BENCH_CACHE")  # a directory: keep each populated input for reuse
+
+
+def _input(backend: str, n: int, tmp: Path, pg: str | None) -> tuple[str, Any, float]:
+    """A populated database of ``n`` clients: (url, drop, seconds to build or copy).
+
+    With ``LEADCTL_BENCH_CACHE=DIR`` each size is populated once per schema head (SQLite: a file
+    in DIR; PostgreSQL: a template database) and every run works on a copy of it."""
+    from benchmarks.assign import _admin
+    from benchmarks.load import _pg_database
+    from leadctl.storage.migrate import HEAD
+
+    t0 = time.perf_counter()
+    if backend == "sqlite":
+        path = tmp / f"queue-{uuid.uuid4().hex[:6]}.db"
+        if CACHE:
+            cached = Path(CACHE) / f"queue-{n}-{HEAD}.db"
+            if not cached.exists():
+                cached.parent.mkdir(parents=True, exist_ok=True)
+                populate(f"sqlite:///{cached}.part", n)
+                Path(f"{cached}.part").rename(cached)
+                Path(f"{cached}.part.migrate-lock").unlink(missing_ok=True)
+            shutil.copyfile(cached, path)
+        else:
+            populate(f"sqlite:///{path}", n)
+        return f"sqlite:///{path}", (lambda: None), time.perf_counter() - t0
+    from sqlalchemy import text
+
+    assert pg is not None
+    if not CACHE:
+        url, drop_db = _pg_database(pg)
+        populate(url, n)
+        return url, drop_db, time.perf_counter() - t0
+    base, admin = _admin(pg)
+    template = f"leadctl_bench_queue_{n}_{HEAD}"
+    with admin.connect() as conn:
+        have = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": template}).first()
+        if have is None:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{template}_part" WITH (FORCE)'))
+            conn.execute(text(f'CREATE DATABASE "{template}_part"'))
+    if have is None:
+        populate(base.set(database=f"{template}_part").render_as_string(hide_password=False), n)
+        with admin.connect() as conn:
+            conn.execute(text(f'ALTER DATABASE "{template}_part" RENAME TO "{template}"'))
+    name = f"leadctl_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+
+    def drop() -> None:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+    return base.set(database=name).render_as_string(hide_password=False), drop, time.perf_counter() - t0
+
+
 def _wall(url: str, rules: Path, *args: str) -> float:
     best = []
     for _ in range(3):
@@ -156,7 +214,11 @@ def _in_process(url: str, rules_path: Path, need_claim: bool = True) -> tuple[st
 
 
 def run(
-    ns: list[int], pg: str | None, backends: tuple[str, ...] = ("sqlite", "postgresql")
+    ns: list[int],
+    pg: str | None,
+    backends: tuple[str, ...] = tuple(
+        os.environ.get("LEADCTL_BENCH_BACKENDS", "sqlite,postgresql").split(",")
+    ),
 ) -> list[dict[str, Any]]:
     tmp = Path(tempfile.mkdtemp(prefix="leadctl-bench-queue-"))
     rules = tmp / "rules.yaml"
@@ -164,23 +226,13 @@ def run(
     night = tmp / "night.yaml"
     night.write_text(NIGHT_RULES, encoding="utf-8")
     out: list[dict[str, Any]] = []
-    import os
-
     load = os.getloadavg()[0]
     for backend in backends:
         if backend == "postgresql" and not pg:
             continue
         for n in ns:
-            if backend == "sqlite":
-                url, drop = f"sqlite:///{tmp / f'queue-{uuid.uuid4().hex[:6]}.db'}", (lambda: None)
-            else:
-                from benchmarks.load import _pg_database
-
-                url, drop = _pg_database(pg)  # type: ignore[arg-type]
+            url, drop, setup = _input(backend, n, tmp, pg)
             try:
-                t0 = time.perf_counter()
-                populate(url, n)
-                setup = time.perf_counter() - t0
                 q_in, n_in, considered = _in_process(url, rules)
                 q_now, _n_now, considered_now = _in_process(url, night, need_claim=False)
                 start = _wall(url, rules, "rep", "show", "rep0@bench.example", "--format", "json")
