@@ -119,6 +119,7 @@ class QueueResult:
     rows: list[dict[str, Any]]
     blocked: list[dict[str, Any]]
     considered: int
+    stale: list[int] = field(default_factory=list)  # read without a current stored score
 
     def summary(self) -> str:
         counts: dict[str, int] = {}
@@ -331,6 +332,14 @@ def compute(
     from leadctl.storage.sqlfunc import member_of
 
     prio_fn = priorities or PRIORITIES
+    if prio_fn is by_priority and limit > 0:
+        from leadctl.services.work import queue_pruned, score_store
+
+        if score_store.usable(rules):
+            return queue_pruned.compute(
+                conn, rules, rep, at=at, limit=limit, campaign_id=campaign_id,
+                skip_leased=skip_leased, calls_only=calls_only,
+            )  # fmt: skip
     paged_ok = prio_fn is by_capture and limit > 0
     page = max(4 * limit, 200)
     share_cap = _retry_cap(limit, rules.queue.retry_share)
@@ -381,12 +390,33 @@ def compute(
     if prio_fn is by_priority and limit > 0:  # the k best of each (tier, retry) group exactly
         from leadctl.services.work import scoring
 
-        groups: dict[tuple[QueueTier, bool], list[int]] = {}
-        for e in evals:
-            groups.setdefault((e.tier, e.retry), []).append(e.row["id"])
-        prio: Mapping[int, Any] = scoring.top_priorities(conn, rules, list(groups.values()), limit, at)
+        prio: Mapping[int, Any] = scoring.top_priorities(conn, rules, retry_groups(evals), limit, at)
     else:
         prio = prio_fn(conn, rules, [e.row["id"] for e in evals], at)
+    return ranked(evals, prio, rules, rep, at, limit, blocked, leases, len(seen))
+
+
+def retry_groups(evals: Sequence[_Eval]) -> list[list[int]]:
+    """The listed clients' ids by (tier, retry flag): the groups whose best rows are ranked."""
+    groups: dict[tuple[QueueTier, bool], list[int]] = {}
+    for e in evals:
+        groups.setdefault((e.tier, e.retry), []).append(e.row["id"])
+    return list(groups.values())
+
+
+def ranked(
+    evals: list[_Eval],
+    prio: Mapping[int, Any],
+    rules: Rules,
+    rep: Mapping[str, Any],
+    at: datetime,
+    limit: int,
+    blocked: list[dict[str, Any]],
+    leases: Mapping[int, tuple[int, datetime]],
+    considered: int,
+    stale: Sequence[int] = (),
+) -> QueueResult:
+    """Order the listed clients (tier, priority, capture), apply the retry share, build the rows."""
     zero = Priority(0.0)
     evals.sort(
         key=lambda e: (
@@ -402,7 +432,7 @@ def compute(
         d = _display_row(ev, at, prio.get(ev.row["id"], zero), leases)
         d["position"] = i
         out.append(d)
-    return QueueResult(rep["email"], at, out, blocked, len(seen))
+    return QueueResult(rep["email"], at, out, blocked, considered, list(stale))
 
 
 def _evaluate_page(

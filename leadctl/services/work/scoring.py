@@ -228,7 +228,14 @@ def priorities(
 
 
 def top_priorities(
-    conn: Connection, rules: Rules, groups: Sequence[Sequence[int]], k: int, now: datetime
+    conn: Connection,
+    rules: Rules,
+    groups: Sequence[Sequence[int]],
+    k: int,
+    now: datetime,
+    *,
+    exact: Mapping[int, Priority] | None = None,
+    cheap: Mapping[int, Priority] | None = None,
 ) -> dict[int, Priority]:
     """Exact priorities of at least the ``k`` best clients of each group (the queue: one group per
     tier and retry flag, ``k`` its limit); the components in ``BOUNDS`` are computed only for
@@ -236,16 +243,25 @@ def top_priorities(
     ``k``-th exact total. A client left out gets ``total`` = its upper bound, strictly below its
     group's ``k``-th exact total, and ``components["bound"] = 1``: it sorts after the ``k`` best
     and is never among them, so the first ``k`` of each group are exactly what ``priorities``
-    would rank first."""
+    would rank first. ``exact`` / ``cheap``: priorities the caller already has (``priorities``,
+    or ``_compute`` without the lazy components), not computed again."""
     lazy = [n for n in COMPONENTS if n in BOUNDS]
     ids = [i for grp in groups for i in grp]
     if not lazy or k <= 0:
         return priorities(conn, rules, ids, now)
-    cheap, _ = _compute(conn, rules, ids, now, False, skip=lazy)
+    done_exact: dict[int, Priority] = {i: p for i, p in (exact or {}).items()}
+    have: dict[int, Priority] = dict(cheap or {})
+    need = [i for i in ids if i not in done_exact and i not in have]
+    if need:
+        have.update(_compute(conn, rules, need, now, False, skip=lazy)[0])
     extra = sum(BOUNDS[n](rules) for n in lazy)
-    exact: dict[int, Priority] = {}
+
+    def upper(i: int) -> float:
+        return done_exact[i].total if i in done_exact else have[i].total + extra
+
     order = [
-        sorted((i for i in grp if i in cheap), key=lambda i: (-cheap[i].total, i)) for grp in groups
+        sorted((i for i in grp if i in done_exact or i in have), key=lambda i: (-upper(i), i))
+        for grp in groups
     ]  # by upper bound, best first
     done = [0] * len(order)  # how many of each group (a prefix of ``order``) are exact
     open_groups = set(range(len(order)))
@@ -253,21 +269,21 @@ def top_priorities(
     while open_groups:
         batch: list[int] = []
         for gi in sorted(open_groups):
-            batch += order[gi][done[gi] : done[gi] + step]
+            batch += [i for i in order[gi][done[gi] : done[gi] + step] if i not in done_exact]
             done[gi] = min(done[gi] + step, len(order[gi]))
         if batch:
-            _finish(conn, rules, now, cheap, batch, lazy, exact)
+            _finish(conn, rules, now, have, batch, lazy, done_exact)
         for gi in list(open_groups):
             grp = order[gi]
             if done[gi] >= len(grp):
                 open_groups.discard(gi)
                 continue
-            totals = sorted((exact[i].total for i in grp[: done[gi]]), reverse=True)
-            if len(totals) >= k and cheap[grp[done[gi]]].total + extra < totals[k - 1]:
+            totals = sorted((done_exact[i].total for i in grp[: done[gi]]), reverse=True)
+            if len(totals) >= k and upper(grp[done[gi]]) < totals[k - 1]:
                 open_groups.discard(gi)
         step = max(len(grp) for grp in order)  # at most two rounds: two look-ups of the lazy parts
-    out = dict(exact)
-    for cid, p in cheap.items():
+    out = dict(done_exact)
+    for cid, p in have.items():
         if cid not in out:
             out[cid] = Priority(p.total + extra, p.static, {**p.components, "bound": 1.0})
     return out
