@@ -568,6 +568,9 @@ client_score = Table(
     Column("engaged_s", Float),
     Column("intent_s", Float),
     Column("client_updated_at", UTCDateTime, nullable=False),
+    # The lead source scored (the origin lead's, else its bucket's): fixes and bucket edits change
+    # it without touching the client, so it is compared live too.
+    Column("source", String(200)),
 )
 
 

@@ -2,7 +2,7 @@
 
 - ``client_score``: per client, the static score (fit + behaviour) under a scoring-rules
   fingerprint, the epoch seconds of its latest engagement and intent activity, and the
-  client's ``updated_at`` when scored. The queue reads a segment in the order of the upper
+  client's ``updated_at`` and lead source when scored. The queue reads a segment in the order of the upper
   bound these give and stops once its top rows are certain. The table starts empty: a client
   without a (current) row is read as unbounded, exactly as before, and ``leadctl score --refresh``
   fills it (``leadctl next`` refreshes the stale rows it reads; new activities refresh theirs).
@@ -41,6 +41,7 @@ def upgrade() -> None:
         sa.Column("engaged_s", sa.Float(), nullable=True),
         sa.Column("intent_s", sa.Float(), nullable=True),
         sa.Column("client_updated_at", leadctl.storage.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("source", sa.String(length=200), nullable=True),
         sa.PrimaryKeyConstraint("client_id", name=op.f("pk_client_score")),
     )
 

@@ -104,7 +104,7 @@ def compute(
 
     for si, (stage, kind, paged) in enumerate(SEGMENTS):
         seg = segment(rules, rep["id"], campaign_id, stage, kind, at)
-        key = score_store.bound_key(rules, at, seg.c.created_at, seg.c.updated_at)
+        key = score_store.bound_key(rules, at, seg.c.created_at, seg.c.updated_at, seg.c.origin_lead_id)
         q = (
             select(seg.c.id, key)
             .select_from(seg.outerjoin(score_store.S, score_store.S.c.client_id == seg.c.id))
@@ -118,6 +118,7 @@ def compute(
         while pos < len(rows):
             part = [cid for cid, _k in rows[pos : pos + step]]
             pos += len(part)
+            step *= 2  # pages double: a segment read whole costs a few look-ups, not one per page
             nxt = rows[pos][1] if pos < len(rows) else None
             seen.update(part)
             before = len(evals)

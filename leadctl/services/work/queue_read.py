@@ -95,13 +95,15 @@ def segment(rules: Rules, rep_id: int, campaign_id: int | None, stage: Stage, ki
         cond.append(extra[kind])
     if campaign_id is not None:
         cond.append(C.c.campaign_id == campaign_id)
-    own = select(C.c.id, C.c.created_at, C.c.updated_at).where(C.c.manager_id == rep_id, *cond)
+    own = select(C.c.id, C.c.created_at, C.c.updated_at, C.c.origin_lead_id).where(
+        C.c.manager_id == rep_id, *cond
+    )
     n = rules.queue.pool_candidates
     if n <= 0:
         return own.subquery("cand")
     approved = select(CR.c.campaign_id).where(CR.c.rep_id == rep_id, CR.c.revoked_at.is_(None))
     pool = (
-        select(C.c.id, C.c.created_at, C.c.updated_at)
+        select(C.c.id, C.c.created_at, C.c.updated_at, C.c.origin_lead_id)
         .where(C.c.manager_id.is_(None), C.c.merged_into_id.is_(None), C.c.campaign_id.in_(approved), *cond)
         .order_by(C.c.id)
         .limit(n)

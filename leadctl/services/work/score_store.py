@@ -15,7 +15,8 @@ are certain (``queue_pruned``) instead of scoring the whole book in Python:
 rules' maximum). A row is trusted only while it is current: its ``rules`` fingerprint equals the
 scoring rules in force and its ``client_updated_at`` equals the client's ``updated_at`` (every
 writer of a client's fields stamps ``updated_at``: intake, merges and their undo, edits, time
-zone refresh, assignment). Anything else — no row, other rules, a changed client — is read as
+zone refresh, assignment) and, when the rules score the lead source, its ``source`` equals the
+live one (a lead fix or a bucket edit changes that without touching the client). Anything else — no row, other rules, a changed client — is read as
 unbounded, i.e. exactly as without this table. New activities refresh their clients' rows in
 the one insertion point (``activities.insert_activities`` → ``refresh``); ``leadctl next``
 refreshes the stale rows it read; ``leadctl score --refresh`` rescoring everything after a rules
@@ -48,7 +49,7 @@ EPSILON = 1e-3
 # The components the bound covers; another registered component disables pruning.
 KNOWN = frozenset({"recency", "age", "intent", "sla_urgency"})
 _MONOTONE_OPS = frozenset({"at_least"})
-COLUMNS = ("client_id", "rules", "static", "engaged_s", "intent_s", "client_updated_at")
+COLUMNS = ("client_id", "rules", "static", "engaged_s", "intent_s", "client_updated_at", "source")
 
 
 def fingerprint(rules: Rules) -> str:
@@ -86,6 +87,10 @@ def refresh(conn: Connection, rules: Rules, client_ids: Iterable[int]) -> int:
     for start in range(0, len(ids), 5000):
         part = ids[start : start + 5000]
         g = gather(conn, rules, part, EVER)
+        sources: dict[int, str | None] = {}
+        for cond in in_chunks(conn, C.c.id, part):
+            q = select(C.c.id, live_source(C.c.origin_lead_id)).where(cond)
+            sources.update((cid, src) for cid, src in conn.execute(q))
         fit, behaviour = static(g, rules, None)
         latest: dict[int, datetime] = {}
         for cid, seen in g.intents.items():
@@ -99,6 +104,7 @@ def refresh(conn: Connection, rules: Rules, client_ids: Iterable[int]) -> int:
                 "engaged_s": eng.timestamp() if eng is not None else None,
                 "intent_s": latest[cid].timestamp() if cid in latest else None,
                 "client_updated_at": EVER,
+                "source": sources.get(cid),
             }
             for cid, f, b, eng in zip(g.ids, fit, behaviour, g.cols["last_engaged"], strict=True)
         ]
@@ -179,7 +185,18 @@ def lazy_bounds(rules: Rules) -> tuple[float, float]:
     return lo, hi
 
 
-def bound_key(rules: Rules, at: datetime, created_at: Any, updated_at: Any) -> Any:
+def live_source(origin_lead_id: Any) -> Any:
+    """The client's lead source as scoring reads it (the origin lead's, else its bucket's)."""
+    L, B = schema.lead, schema.bucket
+    return (
+        select(func.coalesce(L.c.source, B.c.source))
+        .select_from(L.outerjoin(B, B.c.id == L.c.bucket_id))
+        .where(L.c.id == origin_lead_id)
+        .scalar_subquery()
+    )
+
+
+def bound_key(rules: Rules, at: datetime, created_at: Any, updated_at: Any, origin_lead_id: Any) -> Any:
     """A SQL expression for a client row outer-joined to ``client_score``: an upper bound of
     static·keep(age) + recency + intent at ``at``, or ``UNBOUNDED`` for a missing or stale row."""
     sc = rules.scoring
@@ -208,4 +225,6 @@ def bound_key(rules: Rules, at: datetime, created_at: Any, updated_at: Any) -> A
             ),
         )
     current = and_(S.c.rules == fingerprint(rules), S.c.client_updated_at == updated_at)
+    if any(c.field == "source" for c in (*sc.fit, *sc.behaviour)):
+        current = and_(current, S.c.source.is_not_distinct_from(live_source(origin_lead_id)))
     return case((current, S.c.static * keep + recency + intent + EPSILON), else_=literal(UNBOUNDED))
