@@ -16,6 +16,11 @@ Computed fresh at every call, in a handful of set-based statements whatever the 
    ``by_capture``: the oldest capture first), and at most ``queue.retry_share``
    of the slots go to retries and callbacks while other clients wait.
 
+With the dynamic priority and a limit, ``queue_pruned.compute`` does steps 1–3 reading each
+segment in the order of an upper bound of the priority from the stored static scores
+(``score_store``, table ``client_score``) and stops once the rows shown are certain; without
+current stored rows it reads what this module reads, and the rows are the same either way.
+
 ``dialer.claim_next`` (``leadctl next``) takes the queue's callable call-action rows and leases the first one no one else
 holds (``storage.claims.claim_lease``), re-checking do-not-contact, cooldown, caps and calling
 hours on the live data inside the claiming transaction: a refused candidate gets a

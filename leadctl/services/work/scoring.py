@@ -22,6 +22,7 @@ activities up to ``now``)::
 The registry (``COMPONENTS``, ``@component(name)``) is the seam for more.
 
 ``priorities(conn, rules, client_ids, now)`` is the contract the queue calls before every dial.
+The static score is also stored per client (``score_store``) so the queue can bound what it reads.
 """
 
 from __future__ import annotations
