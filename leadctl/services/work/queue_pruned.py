@@ -112,7 +112,9 @@ def compute(
         )
         rows = [(cid, float(k)) for cid, k in conn.execute(q) if cid not in seen]
         stale += [cid for cid, k in rows if k >= score_store.UNBOUNDED]
-        step = page if paged else max(len(rows), 1)
+        # The callback segment is read whole: its clients whose callback is done rank as engaged,
+        # below every unread callback, so none of them is certain before the segment ends.
+        step = page if paged and kind != "callback_soon" else max(len(rows), 1)
         pos = 0
         finished = False
         while pos < len(rows):

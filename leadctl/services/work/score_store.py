@@ -109,17 +109,22 @@ def refresh(conn: Connection, rules: Rules, client_ids: Iterable[int]) -> int:
             for cid, f, b, eng in zip(g.ids, fit, behaviour, g.cols["last_engaged"], strict=True)
         ]
         if rows:
-            # Insert the missing rows, then set every row: no delete, so two writers refreshing
-            # one client at once never collide on the key (the later one's values stand).
-            bulk.insert_ignore(
-                conn, S, COLUMNS, [[tuple(r[c] for c in COLUMNS) for r in rows]], ("client_id",)
-            )
-            conn.execute(
-                update(S)
-                .where(S.c.client_id == bindparam("cid"))
-                .values({c: bindparam(f"v_{c}") for c in COLUMNS[1:]}),
-                [{"cid": r["client_id"], **{f"v_{c}": r[c] for c in COLUMNS[1:]}} for r in rows],
-            )
+            # Insert the missing rows, update the others: no delete, so two transactions rescoring
+            # one client at once never collide on the key (one of their values is kept).
+            have: set[int] = set()
+            for cond in in_chunks(conn, S.c.client_id, part):
+                have.update(conn.execute(select(S.c.client_id).where(cond)).scalars())
+            fresh = [tuple(r[c] for c in COLUMNS) for r in rows if r["client_id"] not in have]
+            if fresh:
+                bulk.insert_ignore(conn, S, COLUMNS, [fresh], ("client_id",))
+            old = [r for r in rows if r["client_id"] in have]
+            if old:
+                conn.execute(
+                    update(S)
+                    .where(S.c.client_id == bindparam("cid"))
+                    .values({c: bindparam(f"v_{c}") for c in COLUMNS[1:]}),
+                    [{"cid": r["client_id"], **{f"v_{c}": r[c] for c in COLUMNS[1:]}} for r in old],
+                )
             # The client's own stamp, copied in SQL so it compares equal whatever wrote it.
             stamp = select(C.c.updated_at).where(C.c.id == S.c.client_id).scalar_subquery()
             for cond in in_chunks(conn, S.c.client_id, [r["client_id"] for r in rows]):
