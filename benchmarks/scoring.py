@@ -82,7 +82,7 @@ def _measure(label: str, url: str, ids: list[int]) -> list[dict[str, Any]]:
     from sqlalchemy import select
 
     from leadctl.rules import load_rules
-    from leadctl.services.work import scoring
+    from leadctl.services.work import scoring, scoring_static
     from leadctl.storage.engine import open_engine
 
     rules = load_rules(None)
@@ -97,7 +97,7 @@ def _measure(label: str, url: str, ids: list[int]) -> list[dict[str, Any]]:
             wall.append(time.perf_counter() - t0)
             cpu.append(time.process_time() - c0)
             c0 = time.process_time()
-            scoring._gather(conn, rules, ids, now)
+            scoring_static.gather(conn, rules, ids, now)
             python.append(max(cpu[-1] - (time.process_time() - c0), 0.0))
             t0 = time.perf_counter()
             C, ACT = scoring.C, scoring.ACT

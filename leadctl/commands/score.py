@@ -28,6 +28,11 @@ from leadctl.output import fixed, format_option
 )
 @click.option("--at", "at", type=When(), metavar="TIME", help="Evaluate as of another moment (default: now).")
 @click.option("--limit", type=click.IntRange(min=0), default=0, help="Only the N best; 0 = all.")
+@click.option(
+    "--refresh",
+    is_flag=True,
+    help="Store every client's static score for the queue under these rules (after a rules change).",
+)
 @format_option
 @pass_app
 def score(
@@ -37,6 +42,7 @@ def score(
     explain: bool,
     at: datetime | None,
     limit: int,
+    refresh: bool,
     fmt: str,
 ) -> None:
     """Score and prioritise clients (fit, behaviour, recency, intent).
@@ -51,10 +57,19 @@ def score(
       leadctl score --rep ana@example.com --limit 20
       leadctl score --client 42 --client 43 --explain
       leadctl score --client 42 --at 2026-03-20T09:00 --format json
+      leadctl score --refresh
     """
     from leadctl.output import render
     from leadctl.services.work import scoring
 
+    if refresh:
+        from leadctl.output import message
+        from leadctl.services.work import score_store
+        from leadctl.words import plural
+
+        n = score_store.refresh_all(app.engine(), app.rules)
+        message(f"Stored the static score of {plural(n, 'client')}.")
+        return
     if not clients and rep_ref is None:
         raise click.UsageError("give --client ID (repeatable) or --rep REP")
     result = scoring.score(

@@ -582,6 +582,31 @@ client_lease = Table(
 )
 
 
+# The stored part of each client's queue priority (``services/work/score_store.py``): the static
+# score (fit + behaviour, every activity counted) under the scoring rules ``rules`` (a
+# fingerprint) and the epoch seconds of the latest engagement and intent activity. The queue
+# orders a segment by the upper bound these give and stops reading once its rows are certain;
+# a row whose ``client_updated_at`` differs from the client's ``updated_at`` (a writer changed
+# the client) or whose ``rules`` differ is stale and read as unbounded (never trusted).
+# No foreign key to client on purpose: checking one takes a KEY SHARE lock on the client row on
+# PostgreSQL, and `next` claims clients with FOR UPDATE SKIP LOCKED, so a concurrent `next`
+# storing scores would hide clients from the others' claims. Rows are only ever read joined
+# to their client (and clients are never deleted).
+client_score = Table(
+    "client_score",
+    metadata,
+    Column("client_id", Integer, primary_key=True),
+    Column("rules", String(16), nullable=False),
+    Column("static", Float, nullable=False),
+    Column("engaged_s", Float),
+    Column("intent_s", Float),
+    Column("client_updated_at", UTCDateTime, nullable=False),
+    # The lead source scored (the origin lead's, else its bucket's): fixes and bucket edits change
+    # it without touching the client, so it is compared live too.
+    Column("source", String(200)),
+)
+
+
 def use_postgresql() -> None:
     """Give each partial index its WHERE on PostgreSQL too (the same clause as on SQLite).
 

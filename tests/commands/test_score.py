@@ -235,6 +235,25 @@ def test_score_command(leadctl: Leadctl, tmp_path: Path) -> None:
     assert missing.exit_code == 1 and "client 999999: no such client" in missing.stderr
 
 
+def test_score_refresh_stores_every_clients_static_score(leadctl: Leadctl, tmp_path: Path) -> None:
+    """`score --refresh` (after a rules change) stores what the queue orders by: each client's
+    static score under these rules, as `score` shows it."""
+    from sqlalchemy import select
+
+    from leadctl.storage import schema
+
+    s, c, engine = _world(leadctl, tmp_path)
+    out = leadctl("score", "--refresh")
+    assert out.exit_code == 0 and "Stored the static score of" in out.stderr + out.stdout
+    with freeze_time(NOW):
+        shown = {r["client_id"]: r["static"] for r in leadctl.json("score", "--rep", "ana@example.com")}  # type: ignore[index, union-attr]
+    with engine.connect() as conn:
+        stored = dict(
+            conn.execute(select(schema.client_score.c.client_id, schema.client_score.c.static)).all()
+        )
+    assert shown and all(stored[cid] >= static for cid, static in shown.items())  # every activity counted
+
+
 def test_the_readme_scoring_example_is_valid(tmp_path: Path) -> None:
     readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
     section = readme.split("## The rep's work: stages, lists, scoring", 1)[1]

@@ -42,7 +42,7 @@ from leadctl.services.admin.common import actor as current_actor
 from leadctl.services.assign import ledger
 from leadctl.services.events import Event
 from leadctl.services.metrics import compliance  # queue (issue 10): call_violation events
-from leadctl.services.work import facts, stages
+from leadctl.services.work import facts, score_store, stages
 from leadctl.services.work.activity_files import Parsed, open_source, parse_row, records
 from leadctl.storage import bulk, schema
 from leadctl.storage.engine import write
@@ -329,6 +329,7 @@ def insert_activities(
     compliance.record_violations(conn, calls, at, actor=actor, rules=rules)  # calls that broke a rule
     if calls:
         recycle(conn, ids, at=at, actor=actor, rules=rules)
+    score_store.activities_added(conn, rules, touched)  # the queue's stored scores follow
     return ids
 
 

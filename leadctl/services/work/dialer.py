@@ -22,7 +22,7 @@ from leadctl.errors import BusyError, InputError, NotFound
 from leadctl.rules import Rules
 from leadctl.services import events as timeline
 from leadctl.services.events import Event
-from leadctl.services.work import calling
+from leadctl.services.work import calling, score_store
 from leadctl.services.work.queue import CLAIM_CANDIDATES, PriorityFn, compute
 from leadctl.services.work.queue_read import ACT, CLIENT_COLUMNS, CR, SUP, C, T, active_rep
 from leadctl.timeutil import now as utc_now
@@ -141,11 +141,13 @@ def claim_next(
             result = compute(conn, rules, rep, at=at, limit=CLAIM_CANDIDATES, campaign_id=camp,
                              priorities=priorities, skip_leased=True, calls_only=True)  # fmt: skip
             rows = [r for r in result.rows if r["action"] == "call"][:CLAIM_CANDIDATES]
+            stale = result.stale
         else:
-            rows = []
+            rows, stale = [], []
     by_id = {r["client_id"]: r for r in rows}
     order = [client_id] if client_id is not None else list(by_id)
     if not order:
+        score_store.heal(engine, rules, stale)
         return Claim(
             None, [], "nothing to call now" + (f" ({result.summary()})" if client_id is None else "")
         )
@@ -187,6 +189,7 @@ def claim_next(
             evs.append(Event(EventKind.CLAIMED, at, who, client_id=got,
                              data={"rep_id": rep["id"], "lease_until": until, "tier": tier}))  # fmt: skip
         timeline.append(conn, [_jsonable(e) for e in evs])
+    score_store.heal(engine, rules, stale)  # stored scores for what was read without one
     if got is None:
         if client_id is not None and not refused:
             raise BusyError(f"client {client_id} is claimed by another dialer; try again shortly")

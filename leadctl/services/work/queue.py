@@ -16,6 +16,11 @@ Computed fresh at every call, in a handful of set-based statements whatever the 
    ``by_capture``: the oldest capture first), and at most ``queue.retry_share``
    of the slots go to retries and callbacks while other clients wait.
 
+With the dynamic priority and a limit, ``queue_pruned.compute`` does steps 1–3 reading each
+segment in the order of an upper bound of the priority from the stored static scores
+(``score_store``, table ``client_score``) and stops once the rows shown are certain; without
+current stored rows it reads what this module reads, and the rows are the same either way.
+
 ``dialer.claim_next`` (``leadctl next``) takes the queue's callable call-action rows and leases the first one no one else
 holds (``storage.claims.claim_lease``), re-checking do-not-contact, cooldown, caps and calling
 hours on the live data inside the claiming transaction: a refused candidate gets a
@@ -119,6 +124,7 @@ class QueueResult:
     rows: list[dict[str, Any]]
     blocked: list[dict[str, Any]]
     considered: int
+    stale: list[int] = field(default_factory=list)  # read without a current stored score
 
     def summary(self) -> str:
         counts: dict[str, int] = {}
@@ -331,6 +337,14 @@ def compute(
     from leadctl.storage.sqlfunc import member_of
 
     prio_fn = priorities or PRIORITIES
+    if prio_fn is by_priority and limit > 0:
+        from leadctl.services.work import queue_pruned, score_store
+
+        if score_store.usable(rules):
+            return queue_pruned.compute(
+                conn, rules, rep, at=at, limit=limit, campaign_id=campaign_id,
+                skip_leased=skip_leased, calls_only=calls_only,
+            )  # fmt: skip
     paged_ok = prio_fn is by_capture and limit > 0
     page = max(4 * limit, 200)
     share_cap = _retry_cap(limit, rules.queue.retry_share)
@@ -381,12 +395,33 @@ def compute(
     if prio_fn is by_priority and limit > 0:  # the k best of each (tier, retry) group exactly
         from leadctl.services.work import scoring
 
-        groups: dict[tuple[QueueTier, bool], list[int]] = {}
-        for e in evals:
-            groups.setdefault((e.tier, e.retry), []).append(e.row["id"])
-        prio: Mapping[int, Any] = scoring.top_priorities(conn, rules, list(groups.values()), limit, at)
+        prio: Mapping[int, Any] = scoring.top_priorities(conn, rules, retry_groups(evals), limit, at)
     else:
         prio = prio_fn(conn, rules, [e.row["id"] for e in evals], at)
+    return ranked(evals, prio, rules, rep, at, limit, blocked, leases, len(seen))
+
+
+def retry_groups(evals: Sequence[_Eval]) -> list[list[int]]:
+    """The listed clients' ids by (tier, retry flag): the groups whose best rows are ranked."""
+    groups: dict[tuple[QueueTier, bool], list[int]] = {}
+    for e in evals:
+        groups.setdefault((e.tier, e.retry), []).append(e.row["id"])
+    return list(groups.values())
+
+
+def ranked(
+    evals: list[_Eval],
+    prio: Mapping[int, Any],
+    rules: Rules,
+    rep: Mapping[str, Any],
+    at: datetime,
+    limit: int,
+    blocked: list[dict[str, Any]],
+    leases: Mapping[int, tuple[int, datetime]],
+    considered: int,
+    stale: Sequence[int] = (),
+) -> QueueResult:
+    """Order the listed clients (tier, priority, capture), apply the retry share, build the rows."""
     zero = Priority(0.0)
     evals.sort(
         key=lambda e: (
@@ -402,7 +437,7 @@ def compute(
         d = _display_row(ev, at, prio.get(ev.row["id"], zero), leases)
         d["position"] = i
         out.append(d)
-    return QueueResult(rep["email"], at, out, blocked, len(seen))
+    return QueueResult(rep["email"], at, out, blocked, considered, list(stale))
 
 
 def _evaluate_page(

@@ -19,6 +19,7 @@ from leadctl.rules import Rules
 from leadctl.storage import schema
 from leadctl.vocab import ActivityOutcome as O  # noqa: N817
 from leadctl.vocab import ActivityType as T  # noqa: N817
+from leadctl.vocab import QueueTier as Q  # noqa: N817
 from leadctl.vocab import Stage
 
 A, ACT, C, CR, LE, R = (
@@ -56,10 +57,17 @@ SEGMENTS: tuple[tuple[Stage, str, bool], ...] = (
 )
 
 
+# The lowest tier (``TIERS`` index) a client of each segment can have: tiers come in segment
+# order, so once a segment is read no later segment can put a client before its rows.
+_FIRST_TIERS = (Q.APPOINTMENT_CALL, Q.CALLBACK_DUE, Q.ENGAGED, Q.ATTEMPTED, Q.RESEARCHED, Q.NEW)
+SEGMENT_MIN_TIER: tuple[int, ...] = tuple(tuple(Q).index(t) for t in _FIRST_TIERS)
+
+
 def segment(rules: Rules, rep_id: int, campaign_id: int | None, stage: Stage, kind: str, at: datetime) -> Any:
     """Ids of the rep's own clients (``client.manager_id`` mirrors the active assignment) and of
     the shared pool (unassigned clients of the rep's approved campaigns, oldest first, at most
-    ``queue.pool_candidates``) in one segment, with their capture time, as one subquery."""
+    ``queue.pool_candidates``) in one segment, with their capture time and ``updated_at`` (a stored
+    score is current only while it matches), as one subquery."""
     mine = and_(ACT.c.client_id == C.c.id, ACT.c.at <= at)
     has_act = select(ACT.c.id).where(mine).exists()
     meeting = select(ACT.c.id).where(
@@ -87,13 +95,15 @@ def segment(rules: Rules, rep_id: int, campaign_id: int | None, stage: Stage, ki
         cond.append(extra[kind])
     if campaign_id is not None:
         cond.append(C.c.campaign_id == campaign_id)
-    own = select(C.c.id, C.c.created_at).where(C.c.manager_id == rep_id, *cond)
+    own = select(C.c.id, C.c.created_at, C.c.updated_at, C.c.origin_lead_id).where(
+        C.c.manager_id == rep_id, *cond
+    )
     n = rules.queue.pool_candidates
     if n <= 0:
         return own.subquery("cand")
     approved = select(CR.c.campaign_id).where(CR.c.rep_id == rep_id, CR.c.revoked_at.is_(None))
     pool = (
-        select(C.c.id, C.c.created_at)
+        select(C.c.id, C.c.created_at, C.c.updated_at, C.c.origin_lead_id)
         .where(C.c.manager_id.is_(None), C.c.merged_into_id.is_(None), C.c.campaign_id.in_(approved), *cond)
         .order_by(C.c.id)
         .limit(n)

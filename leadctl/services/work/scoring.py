@@ -5,8 +5,8 @@ holds (rules file; ``rules.schema.CONDITION`` says what a condition may be: a fi
 ``matches`` / ``in`` / ``between`` / ``at_least`` / ``at_most`` / ``equals`` / ``exists`` —
 data, never code). Fields are client columns, ``email_domain``, ``source`` (the client's
 first lead's source, else its bucket's), ``bucket``, engagement counts from activities, or
-custom fields by name. Each condition is evaluated once per distinct value (``_Memo``), so
-10,000 clients cost a few thousand regex searches at most.
+custom fields by name. Each condition is evaluated once per distinct value, so 10,000 clients
+cost a few thousand regex searches at most (``scoring_static``: the fields and the conditions).
 
 **Dynamic priority** = static + the registered dynamic components, each a function of the
 facts gathered once per call (``Facts``: two set-based queries over the clients and their
@@ -22,69 +22,33 @@ activities up to ``now``)::
 The registry (``COMPONENTS``, ``@component(name)``) is the seam for more.
 
 ``priorities(conn, rules, client_ids, now)`` is the contract the queue calls before every dial.
+The static score is also stored per client (``score_store``) so the queue can bound what it reads.
 """
 
 from __future__ import annotations
 
-import math
-import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import and_, case, func, select, type_coerce
+from sqlalchemy import and_, select
 from sqlalchemy.engine import Connection, Engine
 
+from leadctl.services.work.scoring_static import ACT, C, gather, parse_number
+from leadctl.services.work.scoring_static import static as static_points
 from leadctl.storage import schema
 from leadctl.storage.sqlfunc import in_chunks
-from leadctl.storage.types import UTCDateTime
-from leadctl.vocab import ActivityOutcome as O  # noqa: N817
-from leadctl.vocab import ActivityType as T  # noqa: N817
 
 if TYPE_CHECKING:
     from leadctl.rules import Rules
-    from leadctl.rules.sections import Condition
 
-ACT = schema.activity
-C = schema.client
-L = schema.lead
-B = schema.bucket
+__all__ = ["ACT", "C", "COMPONENTS", "Facts", "Priority", "component", "parse_number", "priorities", "score",
+           "top_priorities"]  # fmt: skip
+
 A = schema.assignment
 R = schema.rep
 
-# Client columns a condition may name directly.
-COLUMN_FIELDS = (
-    "title",
-    "company",
-    "industry",
-    "headcount",
-    "revenue",
-    "city",
-    "state",
-    "country",
-    "timezone",
-)
-# Engagement counts from activities: name -> (type, outcome or None for any).
-COUNT_FIELDS: dict[str, tuple[str, str | None]] = {
-    "emails_opened": (T.EMAIL, O.OPENED),
-    "emails_clicked": (T.EMAIL, O.CLICKED),
-    "emails_replied": (T.EMAIL, O.REPLIED),
-    "calls": (T.CALL, None),
-    "conversations": (T.CALL, O.CONVERSATION),
-    "meetings_booked": (T.MEETING, O.BOOKED),
-    "intents": (T.INTENT, None),
-}
-# What counts as engagement for recency: the client did something (not just we did).
-ENGAGEMENT = (
-    (T.EMAIL, O.OPENED),
-    (T.EMAIL, O.CLICKED),
-    (T.EMAIL, O.REPLIED),
-    (T.CALL, O.CONVERSATION),
-    (T.MEETING, None),
-    (T.INTENT, None),
-    (T.DISPOSITION, O.CALLBACK),
-)
 DAY = 86_400.0
 
 
@@ -218,195 +182,6 @@ def _sla_urgency(f: Facts) -> dict[int, float]:
     return out
 
 
-# ------------------------------------------------------------------ static conditions
-
-_NUMBER = re.compile(r"(\d+(?:\.\d+)?)\s*(k|mm|m|bn|b)?(?![a-z])")
-_SCALE = {"k": 1e3, "m": 1e6, "mm": 1e6, "b": 1e9, "bn": 1e9}
-
-
-def parse_number(value: Any) -> float | None:
-    """A number from a field as people write it: ``1,200``, ``$5M``, ``10k``, ``51-200`` (the
-    midpoint), ``1000+``; None when there is none."""
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    text = str(value).lower().replace(",", "")
-    found = [float(n) * _SCALE.get(s or "", 1.0) for n, s in _NUMBER.findall(text)[:2]]
-    if not found:
-        return None
-    return sum(found) / len(found)
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip().lower()
-
-
-def _test(cond: Condition) -> Callable[[Any], bool]:
-    """The condition as a predicate on one value (None or "" = no value)."""
-    op, arg = cond.op, cond.arg
-    if op == "exists":
-        return lambda v: (v is not None and str(v).strip() != "") is bool(arg)
-    if op == "matches":
-        rx = re.compile(str(arg))
-        return lambda v: v is not None and rx.search(str(v)) is not None
-    if op in ("in", "equals"):
-        wanted = {_text(a) for a in (arg if op == "in" else (arg,))}
-        return lambda v: v is not None and _text(v) in wanted
-    lo, hi = (
-        (arg[0], arg[1]) if op == "between" else (arg, math.inf) if op == "at_least" else (-math.inf, arg)
-    )
-
-    def number_in_range(v: Any) -> bool:
-        n = parse_number(v)
-        return n is not None and lo <= n <= hi
-
-    return number_in_range
-
-
-# ------------------------------------------------------------------ gathering facts
-
-
-def _needs(rules: Rules) -> set[str]:
-    names = {c.field for c in (*rules.scoring.fit, *rules.scoring.behaviour)}
-    if any(
-        n not in COLUMN_FIELDS
-        and n not in COUNT_FIELDS
-        and n not in ("email_domain", "source", "bucket", "affiliate_id")
-        for n in names
-    ):
-        names.add("custom")
-    if rules.scoring.intent.custom_fields:
-        names.add("custom")
-    return names
-
-
-def _match(kinds: Iterable[tuple[str, str | None]]) -> Any:
-    from sqlalchemy import or_
-
-    return or_(
-        *(ACT.c.type == t if o is None else and_(ACT.c.type == t, ACT.c.outcome == o) for t, o in kinds)
-    )
-
-
-@dataclass
-class Gathered:
-    """The clients' fields column-wise (``cols[name][i]`` belongs to ``ids[i]``) and their
-    recent intents."""
-
-    ids: list[int]
-    cols: dict[str, list[Any]]
-    intents: dict[int, list[tuple[str, datetime]]]
-
-
-def _gather(conn: Connection, rules: Rules, ids: Sequence[int], now: datetime) -> Gathered:
-    """Each client's fields and activity aggregates up to ``now``, and its recent intents:
-    per chunk of ids one query on clients, one aggregate and one intent query on activities."""
-    needs = _needs(rules)
-    names = ["id", "created_at", *(n for n in COLUMN_FIELDS if n in needs)]
-    cols: list[Any] = [C.c[n] for n in names]
-    extra = {
-        "email_domain": C.c.email,
-        "bucket": C.c.bucket_label,
-        "affiliate_id": C.c.affiliate_id,
-        "custom": C.c.custom,
-        "source": func.coalesce(L.c.source, B.c.source),
-    }
-    for name, col in extra.items():
-        if name in needs:
-            names.append(name)
-            cols.append(col)
-    counts = [n for n in COUNT_FIELDS if n in needs]
-    out = Gathered([], {n: [] for n in (*names[1:], "last_engaged", *counts)}, {})
-    window = now - timedelta(days=rules.scoring.intent.window_days)
-    engaged = type_coerce(func.max(case((_match(ENGAGEMENT), ACT.c.at))), UTCDateTime)
-    sums = [func.sum(case((_match([COUNT_FIELDS[n]]), 1), else_=0)) for n in counts]
-    for cond in in_chunks(conn, C.c.id, ids):
-        q = select(*cols).where(cond)
-        if "source" in needs:
-            q = q.select_from(
-                C.outerjoin(L, L.c.id == C.c.origin_lead_id).outerjoin(B, B.c.id == L.c.bucket_id)
-            )
-        got = conn.execute(q).all()
-        if not got:
-            continue
-        here = [r[0] for r in got]
-        (acond,) = in_chunks(conn, ACT.c.client_id, here, size=len(here))
-        aq = select(ACT.c.client_id, engaged, *sums).where(acond, ACT.c.at <= now).group_by(ACT.c.client_id)
-        aggs = {r[0]: r[1:] for r in conn.execute(aq)}
-        none = (None, *(0 for _ in counts))
-        out.ids += here
-        for k, name in enumerate(names[1:], 1):
-            out.cols[name] += [r[k] for r in got]
-        for k, name in enumerate(("last_engaged", *counts)):
-            out.cols[name] += [aggs.get(cid, none)[k] or (0 if k else None) for cid in here]
-        iq = (
-            select(ACT.c.client_id, ACT.c.outcome, type_coerce(func.max(ACT.c.at), UTCDateTime))
-            .where(acond, ACT.c.type == T.INTENT, ACT.c.at <= now, ACT.c.at >= window)
-            .group_by(ACT.c.client_id, ACT.c.outcome)
-        )
-        for cid, outcome, at in conn.execute(iq):
-            out.intents.setdefault(cid, []).append((outcome, at))
-    if "email_domain" in needs:
-        out.cols["email_domain"] = [
-            (e or "").rpartition("@")[2].lower() or None for e in out.cols["email_domain"]
-        ]
-    custom_intents = rules.scoring.intent.custom_fields
-    if custom_intents:
-        from leadctl.timeutil import parse_datetime
-
-        for cid, values in zip(out.ids, out.cols["custom"], strict=True):
-            for fname, outcome in custom_intents.items():
-                text = (values or {}).get(fname)
-                at = parse_datetime(str(text)) if text else None
-                if at is not None:
-                    out.intents.setdefault(cid, []).append((outcome, at))
-    return out
-
-
-def _column(g: Gathered, name: str) -> list[Any]:
-    """The values a condition's field has, aligned with ``g.ids``."""
-    if name in g.cols and name != "custom":
-        return g.cols[name]
-    key = name.removeprefix("custom.")
-    low = key.lower()
-
-    def pick(values: Any) -> Any:
-        if not values:
-            return None
-        if key in values:
-            return values[key]
-        return next((v for k, v in values.items() if str(k).lower() == low), None)
-
-    return [pick(v) for v in g.cols.get("custom", [None] * len(g.ids))]
-
-
-def _static(g: Gathered, rules: Rules, why: dict[int, list[str]] | None) -> tuple[list[float], list[float]]:
-    """(fit, behaviour) points, aligned with ``g.ids``: each condition is tested once per
-    distinct value of its field, then added column-wise."""
-    out: list[list[float]] = []
-    for conds in (rules.scoring.fit, rules.scoring.behaviour):
-        total = [0.0] * len(g.ids)
-        for cond in conds:
-            values = _column(g, cond.field)
-            test = _test(cond)
-            try:
-                seen = {v: test(v) for v in set(values)}
-                hits = [seen[v] for v in values]
-            except TypeError:  # an unhashable custom value (a list, a dict)
-                hits = [test(v) for v in values]
-            p = cond.points
-            total = [t + p if h else t for t, h in zip(total, hits, strict=True)]
-            if why is not None:
-                for cid, h in zip(g.ids, hits, strict=True):
-                    if h:
-                        why.setdefault(cid, []).append(f"{cond.label} {p:+g}")
-        out.append(total)
-    return out[0], out[1]
-
-
 def _compute(
     conn: Connection,
     rules: Rules,
@@ -415,9 +190,9 @@ def _compute(
     explain: bool,
     skip: Iterable[str] = (),
 ) -> tuple[dict[int, Priority], dict[int, list[str]]]:
-    g = _gather(conn, rules, client_ids, now)
+    g = gather(conn, rules, client_ids, now)
     why: dict[int, list[str]] | None = {} if explain else None
-    fit, behaviour = _static(g, rules, why)
+    fit, behaviour = static_points(g, rules, why)
     static = [a + b for a, b in zip(fit, behaviour, strict=True)]
     last = {cid: t for cid, t in zip(g.ids, g.cols["last_engaged"], strict=True) if t is not None}
     facts = Facts(
@@ -454,7 +229,14 @@ def priorities(
 
 
 def top_priorities(
-    conn: Connection, rules: Rules, groups: Sequence[Sequence[int]], k: int, now: datetime
+    conn: Connection,
+    rules: Rules,
+    groups: Sequence[Sequence[int]],
+    k: int,
+    now: datetime,
+    *,
+    exact: Mapping[int, Priority] | None = None,
+    cheap: Mapping[int, Priority] | None = None,
 ) -> dict[int, Priority]:
     """Exact priorities of at least the ``k`` best clients of each group (the queue: one group per
     tier and retry flag, ``k`` its limit); the components in ``BOUNDS`` are computed only for
@@ -462,16 +244,25 @@ def top_priorities(
     ``k``-th exact total. A client left out gets ``total`` = its upper bound, strictly below its
     group's ``k``-th exact total, and ``components["bound"] = 1``: it sorts after the ``k`` best
     and is never among them, so the first ``k`` of each group are exactly what ``priorities``
-    would rank first."""
+    would rank first. ``exact`` / ``cheap``: priorities the caller already has (``priorities``,
+    or ``_compute`` without the lazy components), not computed again."""
     lazy = [n for n in COMPONENTS if n in BOUNDS]
     ids = [i for grp in groups for i in grp]
     if not lazy or k <= 0:
         return priorities(conn, rules, ids, now)
-    cheap, _ = _compute(conn, rules, ids, now, False, skip=lazy)
+    done_exact: dict[int, Priority] = {i: p for i, p in (exact or {}).items()}
+    have: dict[int, Priority] = dict(cheap or {})
+    need = [i for i in ids if i not in done_exact and i not in have]
+    if need:
+        have.update(_compute(conn, rules, need, now, False, skip=lazy)[0])
     extra = sum(BOUNDS[n](rules) for n in lazy)
-    exact: dict[int, Priority] = {}
+
+    def upper(i: int) -> float:
+        return done_exact[i].total if i in done_exact else have[i].total + extra
+
     order = [
-        sorted((i for i in grp if i in cheap), key=lambda i: (-cheap[i].total, i)) for grp in groups
+        sorted((i for i in grp if i in done_exact or i in have), key=lambda i: (-upper(i), i))
+        for grp in groups
     ]  # by upper bound, best first
     done = [0] * len(order)  # how many of each group (a prefix of ``order``) are exact
     open_groups = set(range(len(order)))
@@ -479,21 +270,21 @@ def top_priorities(
     while open_groups:
         batch: list[int] = []
         for gi in sorted(open_groups):
-            batch += order[gi][done[gi] : done[gi] + step]
+            batch += [i for i in order[gi][done[gi] : done[gi] + step] if i not in done_exact]
             done[gi] = min(done[gi] + step, len(order[gi]))
         if batch:
-            _finish(conn, rules, now, cheap, batch, lazy, exact)
+            _finish(conn, rules, now, have, batch, lazy, done_exact)
         for gi in list(open_groups):
             grp = order[gi]
             if done[gi] >= len(grp):
                 open_groups.discard(gi)
                 continue
-            totals = sorted((exact[i].total for i in grp[: done[gi]]), reverse=True)
-            if len(totals) >= k and cheap[grp[done[gi]]].total + extra < totals[k - 1]:
+            totals = sorted((done_exact[i].total for i in grp[: done[gi]]), reverse=True)
+            if len(totals) >= k and upper(grp[done[gi]]) < totals[k - 1]:
                 open_groups.discard(gi)
         step = max(len(grp) for grp in order)  # at most two rounds: two look-ups of the lazy parts
-    out = dict(exact)
-    for cid, p in cheap.items():
+    out = dict(done_exact)
+    for cid, p in have.items():
         if cid not in out:
             out[cid] = Priority(p.total + extra, p.static, {**p.components, "bound": 1.0})
     return out

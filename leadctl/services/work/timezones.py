@@ -374,6 +374,7 @@ def refresh(engine: Any, *, dry_run: bool = False, batch: int = 5000) -> dict[st
 
     from leadctl.storage import bulk, schema
     from leadctl.storage.engine import write
+    from leadctl.timeutil import now as utc_now
 
     C = schema.client
     cols = (C.c.id, C.c.state, C.c.country, C.c.business_phone, C.c.mobile_phone, C.c.custom)
@@ -396,6 +397,9 @@ def refresh(engine: Any, *, dry_run: bool = False, batch: int = 5000) -> dict[st
                 ):
                     updates.append((r["id"], z["timezone"], z["timezone_source"], z["timezone_candidates"]))
             changed += len(updates)
-            if updates and not dry_run:
-                bulk.update_by_id(conn, C, ["timezone", *CLIENT_COLUMNS], updates)
+            if updates and not dry_run:  # updated_at: the client changed (stored queue scores go stale)
+                stamp = utc_now()
+                bulk.update_by_id(
+                    conn, C, ["timezone", *CLIENT_COLUMNS, "updated_at"], [(*u, stamp) for u in updates]
+                )
     return {"changed": changed, **counts}
