@@ -15,6 +15,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -413,6 +414,25 @@ activity = Table(
     Index("ix_activity_campaign_id_at", "campaign_id", "at"),
     # Ranking reps groups a window by (rep, campaign, type, outcome): read from the index alone.
     Index("ix_activity_rank", "rep_id", "campaign_id", "type", "outcome", "at", "duration_s"),
+)
+
+# Ranking's per-rep, per-campaign, per-UTC-day sums of ``activity`` (services/assign/rollup.py,
+# written by every activity writer): append-only deltas, compacted per key; readers sum them.
+rep_activity_day = Table(
+    "rep_activity_day",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("rep_id", Integer, ForeignKey("rep.id"), nullable=False),
+    Column("campaign_id", Integer, ForeignKey("campaign.id"), nullable=False),
+    Column("day", Date, nullable=False),  # the UTC date of activity.at
+    Column("acts", Integer, nullable=False),
+    Column("talk_s", Integer, nullable=False),  # sum of duration_s (none: 0)
+    Column("calls", Integer, nullable=False),
+    Column("conversations", Integer, nullable=False),
+    Column("booked", Integer, nullable=False),
+    Column("held_qualified", Integer, nullable=False),
+    Column("last_at", UTCDateTime, nullable=False),  # the newest activity.at of these rows
+    Index("ix_rep_activity_day_rep_id_day", "rep_id", "day"),
 )
 
 # Rows of `activity import` (and other imports) that were refused: kept with the reason.
