@@ -22,7 +22,7 @@ ACT, RD = schema.activity, schema.rep_activity_day
 NOW = datetime(2026, 3, 12, 15, 0, tzinfo=UTC)  # a Thursday
 
 
-def _truth(conn: Any) -> dict[tuple[int, int, str], tuple[int, ...]]:
+def _truth(conn: Any) -> dict[tuple[int, int, str], tuple[Any, ...]]:
     """The rollup's numbers computed from ``activity`` directly, per (rep, campaign, UTC day)."""
     out: dict[tuple[int, int, str], list[Any]] = {}
     for rep, camp, typ, outcome, at, dur in conn.execute(
@@ -43,7 +43,7 @@ def _truth(conn: Any) -> dict[tuple[int, int, str], tuple[int, ...]]:
     return {k: tuple(v[:6]) + (v[6].isoformat(),) for k, v in out.items()}
 
 
-def _rolled(conn: Any) -> dict[tuple[int, int, str], tuple[int, ...]]:
+def _rolled(conn: Any) -> dict[tuple[int, int, str], tuple[Any, ...]]:
     """The rollup as readers see it (the sum of a key's rows)."""
     q = select(
         RD.c.rep_id,
@@ -88,7 +88,9 @@ def test_log_and_import_keep_the_rollup_equal_to_the_activities(db_url: str, tmp
         for i in range(12):
             at = (NOW - timedelta(hours=3 * i)).isoformat()
             outcome = ("conversation", "no_answer", "voicemail")[i % 3]
-            lines.append(f"d{i},{at},{'ana' if i % 2 else 'ben'}@example.com,{cl[2 + i % 2]},call,{outcome},{10 * i}")
+            lines.append(
+                f"d{i},{at},{'ana' if i % 2 else 'ben'}@example.com,{cl[2 + i % 2]},call,{outcome},{10 * i}"
+            )
         lines.append(f"m1,{NOW.isoformat()},ana@example.com,{cl[3]},meeting,booked,")
         csv.write_text("\n".join(lines) + "\n", encoding="utf-8")
         first = activities.import_file(w.engine, rules, str(csv))
@@ -134,7 +136,7 @@ def test_ranking_numbers_from_the_rollup_match_the_activities(db_url: str) -> No
     w, cl = _world(db_url)
     ana, ben = w.rep["ana"], w.rep["ben"]
     camp, other = w.campaign["C"], w.campaign["Other"]
-    rows = [
+    rows: list[dict[str, Any]] = [
         dict(client_id=cl[0], rep_id=ana, type="call", outcome="conversation", at=NOW - timedelta(days=1), duration_s=60),
         dict(client_id=cl[0], rep_id=ana, type="meeting", outcome="booked", at=NOW - timedelta(days=2)),
         dict(client_id=cl[1], rep_id=ana, type="call", outcome="no_answer", at=NOW - timedelta(days=3), campaign_id=other),
@@ -151,7 +153,8 @@ def test_ranking_numbers_from_the_rollup_match_the_activities(db_url: str) -> No
         last = ranking.last_active(conn, camp, [ana, ben], NOW - timedelta(days=4, hours=-1))
         earlier = ranking.last_active(conn, camp, [ana, ben], NOW - timedelta(days=4, hours=1))
     assert raw[ana]["acts_here"] == 2 and raw[ana]["acts_elsewhere"] == 1
-    assert (raw[ana]["calls"], raw[ana]["conversations"], raw[ana]["booked"], raw[ana]["talk_s"]) == (1, 1, 1, 60)
+    got = [raw[ana][k] for k in ("calls", "conversations", "booked", "talk_s")]
+    assert got == [1, 1, 1, 60]
     assert raw[ana]["last_here"] == NOW - timedelta(days=1)
     assert raw[ben]["held_qualified"] == 1 and raw[ben]["qualified_all_time"] == 2
     assert last == {ana: NOW - timedelta(days=1)}
