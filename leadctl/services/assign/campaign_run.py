@@ -288,6 +288,11 @@ def plan(
     why_rank = {x.rep.id: f"rank {x.rank} of {len(ranked)} (score {x.score})" for x in ranked}
     if want is _nothing:  # no explanation asked for: no rows at all
         res.clients = []
+    elif isinstance(want, OnlyRep):  # --explain --rep: that rep's clients, found by rep id
+        mine = next((x.rep.id for x in ranked if x.rep.email == want.email), None)
+        res.clients = [
+            {"client_id": c, "rep": want.email, "why": why_rank[r]} for c, r in picks.items() if r == mine
+        ]
     elif want is None:
         res.clients = [{"client_id": c, "rep": email[r], "why": why_rank[r]} for c, r in picks.items()]
         res.clients += [{"client_id": c, "rep": None, "why": why} for c, why in explain.items()]
@@ -306,6 +311,17 @@ def plan(
 
 def _nothing(client_id: int, rep: str | None) -> bool:
     return False
+
+
+@dataclass(frozen=True)
+class OnlyRep:
+    """``want`` for one rep's rows (``--explain --rep``): plan picks them by rep id instead of
+    calling a filter once per client."""
+
+    email: str
+
+    def __call__(self, client_id: int, rep: str | None) -> bool:
+        return rep == self.email
 
 
 def _reason_class(text: str) -> str:
@@ -401,6 +417,8 @@ def _one(
     want: Callable[[int, str | None], bool] | None = None
     if not explain:
         want = _nothing
+    elif rep_email is not None and not wanted:
+        want = OnlyRep(rep_email)
     elif rep_email is not None or wanted:
 
         def want(client_id: int, rep: str | None) -> bool:
