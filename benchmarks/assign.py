@@ -188,16 +188,18 @@ def populate(url: str, n_clients: int, n_reps: int = REPS, acts_per_client: int 
 
 
 class _ServerCPU(threading.Thread):
-    """CPU seconds of the PostgreSQL backends serving database ``name`` (sampled from /proc
-    every 20 ms while a command runs; the server runs on this machine). 0 when not PostgreSQL."""
+    """CPU seconds of the PostgreSQL backends serving the database of ``url`` and their parallel
+    workers (sampled from /proc every 20 ms while a command runs; the server runs on this
+    machine; up to the last 20 ms of each process are missed). 0 when not PostgreSQL."""
 
     def __init__(self, url: str) -> None:
         super().__init__(daemon=True)
         from sqlalchemy.engine import make_url
 
-        u = make_url(url)  # a client backend's title: "postgres: USER DATABASE HOST(PORT) …"
-        self.name = f"postgres: {u.username} {u.database} " if u.get_backend_name() == "postgresql" else ""
+        u = make_url(url)  # a client backend's title: "postgres: [CLUSTER: ]USER DATABASE HOST(PORT) …"
+        self.name = f" {u.username} {u.database} " if u.get_backend_name() == "postgresql" else ""
         self.seen: dict[int, float] = {}
+        self.backends: set[int] = set()
         self.done = threading.Event()
         self.tick = os.sysconf("SC_CLK_TCK")
 
@@ -209,8 +211,13 @@ class _ServerCPU(threading.Thread):
                 try:
                     with open(f"/proc/{pid}/cmdline", "rb") as f:
                         cmd = f.read().decode(errors="replace")
-                    if not cmd.startswith(self.name):  # not autovacuum, not another database
+                    if not cmd.startswith("postgres:") or "autovacuum" in cmd:
                         continue
+                    mine = self.name in cmd  # the backend, or one of its parallel workers
+                    if not mine and not any(f"parallel worker for PID {b}" in cmd for b in self.backends):
+                        continue
+                    if mine:
+                        self.backends.add(int(pid))
                     with open(f"/proc/{pid}/stat") as f:
                         fields = f.read().rsplit(")", 1)[1].split()
                 except OSError:
