@@ -112,6 +112,20 @@ def test_assign_ranks_keeps_pool_explains_and_is_reproducible(leadctl: Leadctl) 
     assert [r["rep"] for r in one["campaigns"][0]["reps"]] == ["idle@example.com"]  # type: ignore[index]
 
 
+def test_explain_for_one_rep_is_that_reps_rows_of_the_full_explanation(leadctl: Leadctl) -> None:
+    """`assign --explain --rep R` (its own fast path) lists exactly the clients the full
+    explanation of the same run (same data, rules and seed) gives R, with the same reason."""
+    _world(leadctl)
+    args = ("assign", "--campaign", "Outbound", "--dry-run", "--explain", "--seed", "3", "--format", "json")
+    with freeze_time(NOW):
+        full = leadctl.json(*args)["campaigns"][0]  # type: ignore[index]
+        one = leadctl.json(*args, "--rep", "star@example.com")["campaigns"][0]  # type: ignore[index]
+    star = [c for c in full["clients"] if c["rep"] == "star@example.com"]
+    assert star and one["clients"] == star
+    assert one["assigned"] == full["assigned"] and one["not_assigned"] == full["not_assigned"]
+    assert [r["rep"] for r in one["reps"]] == ["star@example.com"]
+
+
 def test_assign_edge_configurations_are_clear_errors(leadctl: Leadctl, tmp_path: Path) -> None:
     w = World(leadctl.engine())
     w.add_campaign("Empty")
@@ -201,6 +215,24 @@ def test_topup_takes_from_inactive_reps_never_appointments_nurture_reserved(lead
     with freeze_time(NOW):
         out = leadctl.json("topup", "--rep", "me@example.com", "--target", "8", "--format", "json")
     assert out["moved"] == [] and "already holds 8" in out["reason"]  # type: ignore[index]
+
+
+def test_topup_stops_at_the_first_donor_that_covers_the_need(leadctl: Leadctl) -> None:
+    """Donors are read in rank order only until the need is met: one donor with enough movable
+    clients gives them all; the next donor is neither listed nor touched."""
+    w = World(leadctl.engine())
+    w.add_campaign("Outbound")
+    w.add_rep("me", campaigns=["Outbound"])
+    for rep in ("gone1", "gone2"):
+        w.add_rep(rep, campaigns=["Outbound"])
+        held = w.add_clients("Outbound", 10)
+        leadctl("reassign", "--to", f"{rep}@example.com", *[a for c in held for a in ("--client", str(c))])
+    with freeze_time(NOW):
+        out = leadctl.json("topup", "--rep", "me@example.com", "--target", "5", "--format", "json")
+    donors = out["donors"]  # type: ignore[index]
+    assert len(donors) == 1 and donors[0]["movable"] == 10 and donors[0]["taken"] == 5
+    assert {m["from_rep"] for m in out["moved"]} == {donors[0]["rep"]}  # type: ignore[index]
+    assert len(out["moved"]) == 5 and out["reason"].startswith("topped up to 5")  # type: ignore[index]
 
 
 def test_reassign_away_and_leave(leadctl: Leadctl, tmp_path: Path) -> None:
