@@ -159,3 +159,31 @@ def test_ranking_numbers_from_the_rollup_match_the_activities(db_url: str) -> No
     assert raw[ben]["held_qualified"] == 1 and raw[ben]["qualified_all_time"] == 2
     assert last == {ana: NOW - timedelta(days=1)}
     assert earlier == {ana: NOW - timedelta(days=1), ben: NOW - timedelta(days=4)}
+
+
+def test_postgres_writers_of_one_key_never_wait_on_each_other(pg_url: str) -> None:
+    """Two open transactions roll up activities of the same rep and day: the second neither
+    waits for the first (it appends; the compaction try-lock is taken, so it leaves its delta)
+    nor loses anything — after both commit, readers sum both, and the next add compacts."""
+    w, cl = _world(pg_url)
+    t = NOW - timedelta(hours=1)
+
+    def insert_one(conn: Any, client: int, key: str) -> int:
+        row = dict(activity_key=key, client_id=client, rep_id=w.rep["ana"], campaign_id=w.campaign["C"],
+                   type="call", outcome="conversation", at=t, verified_dial=True, duration_s=30,
+                   source="test", actor="test", created_at=t)  # fmt: skip
+        return int(conn.execute(ACT.insert().values(**row).returning(ACT.c.id)).scalar_one())
+
+    with w.engine.connect() as one, w.engine.connect() as two, one.begin(), two.begin():
+        two.exec_driver_sql("SET LOCAL lock_timeout = '2s'")
+        rollup.add(one, [insert_one(one, cl[0], "x1")])
+        rollup.add(two, [insert_one(two, cl[1], "x2")])  # would raise on a 2 s lock wait
+    with read(w.engine) as conn:
+        assert conn.execute(select(func.count()).select_from(RD)).scalar_one() == 2  # two deltas
+        assert _rolled(conn) == _truth(conn)
+    w.add_activities([dict(client_id=cl[2], rep_id=w.rep["ana"], type="call", outcome="no_answer", at=t)])
+    with read(w.engine) as conn:
+        assert conn.execute(select(func.count()).select_from(RD)).scalar_one() == 1  # compacted
+        ((_, (acts, talk, calls, convs, *_)),) = _rolled(conn).items()
+        assert (acts, talk, calls, convs) == (3, 60, 3, 2)
+        assert _rolled(conn) == _truth(conn)

@@ -6,11 +6,12 @@ over a 30-day window then reads ~200 × 30 rows instead of every activity in the
 at 1M clients); the numbers are the same sums (``tests/services/test_rollup.py`` compares them
 with ``activity`` after every kind of write).
 
-Writers never update a rollup row: ``add`` appends the deltas of the activities it is given
-(one grouped ``INSERT … SELECT``), so an import and a rep logging a call never wait on each
-other's rows. ``add`` then compacts the keys it touched into one row each; on PostgreSQL only
-the transaction holding a try-lock compacts (the others leave their deltas for the next one),
-so compaction never waits or deadlocks. Readers ``SUM`` whatever rows a key has.
+``add`` rolls up the activities it is given in one grouped statement per chunk. SQLite (one
+writer at a time) adds them into each key's single row (``UPDATE … FROM``, then ``INSERT`` of
+new keys). PostgreSQL never updates a rollup row in the writer: it appends the deltas, so an
+import and a rep logging a call never wait on each other's rows (or deadlock over them), then
+merges the keys it touched into one row each — only the transaction holding a try-lock does,
+the others leave their deltas for the next ``add``. Readers ``SUM`` whatever rows a key has.
 
 Every activity writer calls ``add`` with the ids it inserted: ``activity log`` and ``activity
 import`` (``services.work.activities.insert_activities``, which also passes the recycle
@@ -24,7 +25,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Date, case, cast, delete, func, insert, select, tuple_
+from sqlalchemy import Date, case, cast, delete, exists, func, insert, select, tuple_, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.expression import ColumnElement
 
@@ -37,6 +38,7 @@ ACT = schema.activity
 SUMS = ("acts", "talk_s", "calls", "conversations", "booked", "held_qualified")
 COLUMNS = ("rep_id", "campaign_id", "day", *SUMS, "last_at")
 KEY = ("rep_id", "campaign_id", "day")
+BATCH = 50_000  # activity ids per statement: an import chunk (20,000 rows) updates each key once
 
 
 def day_of(dialect: str, column: ColumnElement[Any]) -> ColumnElement[Any]:
@@ -77,13 +79,22 @@ def add(conn: Connection, activity_ids: Iterable[int]) -> None:
     if not ids:
         return
     dialect = conn.dialect.name
-    reps: set[int] = set()
-    for cond in in_chunks(conn, ACT.c.id, ids):
-        conn.execute(insert(ROLL).from_select(list(COLUMNS), grouped(dialect, cond)))
-        reps.update(
-            r for r in conn.execute(select(ACT.c.rep_id).where(cond).distinct()).scalars() if r is not None
-        )
-    compact(conn, sorted(reps))
+    new_rows: list[int] = []
+    for cond in in_chunks(conn, ACT.c.id, ids, size=BATCH):
+        if dialect == "postgresql":  # append: no other writer ever waits on these rows
+            q = insert(ROLL).from_select(list(COLUMNS), grouped(dialect, cond)).returning(ROLL.c.id)
+            new_rows += conn.execute(q).scalars()
+            continue
+        # SQLite: this transaction holds the only write lock, so add into each key's one row.
+        d = grouped(dialect, cond).subquery("d")
+        same = [ROLL.c[k] == d.c[i] for i, k in enumerate(KEY)]
+        values: dict[str, Any] = {k: ROLL.c[k] + d.c[3 + i] for i, k in enumerate(SUMS)}
+        values["last_at"] = func.max(ROLL.c.last_at, d.c[len(COLUMNS) - 1])
+        conn.execute(update(ROLL).where(*same).values(values))
+        fresh = select(d).where(~exists().where(*same))
+        conn.execute(insert(ROLL).from_select(list(COLUMNS), fresh))
+    if new_rows:
+        compact(conn, new_rows)
 
 
 def add_new(conn: Connection, activity_ids: Sequence[int], created_at: datetime) -> None:
@@ -99,38 +110,28 @@ def add_new(conn: Connection, activity_ids: Sequence[int], created_at: datetime)
     add(conn, [*activity_ids, *conn.execute(q).scalars()])
 
 
-def compact(conn: Connection, rep_ids: Sequence[int]) -> None:
-    """Merge the rows of each (rep, campaign, day) of ``rep_ids`` into one row."""
-    if not rep_ids:
+def compact(conn: Connection, rollup_ids: Sequence[int]) -> None:
+    """PostgreSQL: merge the rows of each (rep, campaign, day) the rollup rows ``rollup_ids``
+    (the deltas just appended) belong to into one row — only if no other transaction is
+    compacting (a try-lock: never waits); otherwise the deltas wait for the next ``add``."""
+    if not rollup_ids or not claims.try_serialize(conn, "rep_activity_day"):
         return
-    dialect = conn.dialect.name
-    if dialect == "postgresql" and not claims.try_serialize(conn, "rep_activity_day"):
-        return  # another transaction is compacting: these deltas wait for the next add
     key = tuple_(*(ROLL.c[k] for k in KEY))
+    touched = select(*(ROLL.c[k] for k in KEY)).where(
+        member_of(ROLL.c.id, list(rollup_ids), conn.dialect.name)
+    )
     dup_keys = (
         select(*(ROLL.c[k] for k in KEY))
-        .where(member_of(ROLL.c.rep_id, list(rep_ids), dialect))
+        .where(key.in_(touched))
         .group_by(*(ROLL.c[k] for k in KEY))
         .having(func.count() > 1)
     )
-    dup_ids = select(ROLL.c.id).where(key.in_(dup_keys))
-
-    def merged(src: Any) -> Any:
-        return select(
-            *(src.c[k] for k in KEY), *(func.sum(src.c[c]) for c in SUMS), func.max(src.c.last_at)
-        ).group_by(*(src.c[k] for k in KEY))
-
-    if dialect == "postgresql":  # one statement, one snapshot: exactly the rows deleted are summed
-        gone = delete(ROLL).where(ROLL.c.id.in_(dup_ids)).returning(*ROLL.c).cte("gone")
-        conn.execute(insert(ROLL).from_select(list(COLUMNS), merged(gone)).add_cte(gone))
-        return
-    # SQLite: the caller holds the only write lock, so both statements see the same rows.
-    top = conn.execute(select(func.max(ROLL.c.id))).scalar_one()
-    if top is None:
-        return
-    old = select(ROLL).where(ROLL.c.id.in_(dup_ids)).subquery()
-    conn.execute(insert(ROLL).from_select(list(COLUMNS), merged(old)))
-    conn.execute(delete(ROLL).where(ROLL.c.id <= top, ROLL.c.id.in_(dup_ids)))
+    # One statement, one snapshot: exactly the rows deleted are summed.
+    gone = delete(ROLL).where(key.in_(dup_keys)).returning(*ROLL.c).cte("gone")
+    merged = select(
+        *(gone.c[k] for k in KEY), *(func.sum(gone.c[c]) for c in SUMS), func.max(gone.c.last_at)
+    ).group_by(*(gone.c[k] for k in KEY))
+    conn.execute(insert(ROLL).from_select(list(COLUMNS), merged).add_cte(gone))
 
 
 def rebuild(conn: Connection) -> None:
