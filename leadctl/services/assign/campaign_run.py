@@ -218,12 +218,19 @@ def plan(
     groups: dict[Any, list[int]] = {}
     pending: list[tuple[int, Any]] = []
     dims_key: dict[tuple[Any, ...], Any] = {}
-    for row in rest:
+    # Territories matter only if some eligible rep has one (no territory covers everything).
+    territorial = ar.respect_territories and any(roster.reps[r].territory for r in order)
+    if not territorial and order:
+        pending = [(row[0], None) for row in rest]
+        rest_loop: list[tuple[Any, ...]] = []
+    else:
+        rest_loop = rest
+    for row in rest_loop:
         if not order:
             explain[row[0]] = NO_REP
             continue
         key: Any = None
-        if ar.respect_territories:
+        if territorial:
             raw_key = (row[2], row[3], row[4], row[5])
             key = dims_key.get(raw_key)
             if key is None:
@@ -236,7 +243,22 @@ def plan(
                     groups[key] = [r for r in order if eligibility.covers(roster.reps[r].territory, dims)]
         pending.append((row[0], key))
     # Pass 1 by quota (proportional to score); pass 2 fills leftover headroom of covering reps.
-    for budget in (quota, left):
+    if not territorial:  # one group (every rep covers every client): consecutive slices per rep
+        ids = [c for c, _ in pending]
+        for budget in (quota, left):
+            pos = 0
+            for rid in order:
+                n = min(budget[rid], left[rid], len(ids) - pos)
+                if n <= 0:
+                    continue
+                picks.update(dict.fromkeys(ids[pos : pos + n], rid))
+                budget[rid] -= n
+                if budget is not left:
+                    left[rid] -= n
+                pos += n
+            ids = ids[pos:]
+        pending = [(c, None) for c in ids]
+    for budget in (quota, left) if territorial else ():
         pointer: dict[Any, int] = {}
         still = []
         for client_id, key in pending:
