@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from freezegun import freeze_time
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from leadctl.storage import schema
 from leadctl.storage.engine import write
@@ -124,6 +124,30 @@ def test_explain_for_one_rep_is_that_reps_rows_of_the_full_explanation(leadctl: 
     assert star and one["clients"] == star
     assert one["assigned"] == full["assigned"] and one["not_assigned"] == full["not_assigned"]
     assert [r["rep"] for r in one["reps"]] == ["star@example.com"]
+
+
+def test_capacity_caps_the_top_rep_and_the_rest_goes_down_the_ranking(leadctl: Leadctl) -> None:
+    """A rep whose quota exceeds their headroom gets exactly their headroom; what they could not
+    take goes to the next reps in rank order (pass 2), and what nobody can take is explained."""
+    w = _world(leadctl)
+    with write(w.engine) as conn:
+        conn.execute(update(schema.rep).where(schema.rep.c.id == w.rep["star"]).values(capacity=3))
+        conn.execute(update(schema.rep).where(schema.rep.c.id == w.rep["idle"]).values(capacity=40))
+    with freeze_time(NOW):
+        res = leadctl.json("assign", "--campaign", "Outbound", "--seed", "5", "--format", "json")
+    out = res["campaigns"][0]  # type: ignore[index]
+    got = {r["rep"]: r["received"] for r in out["reps"]}
+    assert got["star@example.com"] == 3  # its headroom, though ranked first
+    assert got["okay@example.com"] + got["idle@example.com"] == out["assigned"] - 3
+    assert got["idle@example.com"] <= 40 and out["assigned"] == 88  # the rest fits under okay + idle
+    with w.engine.connect() as conn:
+        A = schema.assignment
+        held = dict(
+            conn.execute(  # type: ignore[arg-type]
+                select(A.c.rep_id, func.count()).where(A.c.ended_at.is_(None)).group_by(A.c.rep_id)
+            ).all()
+        )
+    assert held[w.rep["star"]] == 3 and sum(held.values()) == 88
 
 
 def test_assign_edge_configurations_are_clear_errors(leadctl: Leadctl, tmp_path: Path) -> None:
