@@ -142,7 +142,7 @@ def test_capacity_caps_the_top_rep_and_the_rest_goes_down_the_ranking(leadctl: L
     assert got["idle@example.com"] <= 40 and out["assigned"] == 88  # the rest fits under okay + idle
     with w.engine.connect() as conn:
         A = schema.assignment
-        held = dict(
+        held: dict[int, int] = dict(
             conn.execute(  # type: ignore[arg-type]
                 select(A.c.rep_id, func.count()).where(A.c.ended_at.is_(None)).group_by(A.c.rep_id)
             ).all()
