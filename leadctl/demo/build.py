@@ -286,7 +286,7 @@ def _assignment_demo(engine: Engine, rules: Rules, seed: int, report: Reporter) 
     import random
     from datetime import timedelta
 
-    from leadctl.services.assign import campaign_run, topup
+    from leadctl.services.assign import campaign_run, rollup, topup
     from leadctl.storage import bulk
     from leadctl.storage.engine import write
     from leadctl.timeutil import now
@@ -383,6 +383,7 @@ def _assignment_demo(engine: Engine, rules: Rules, seed: int, report: Reporter) 
         from leadctl.services.work import facts
 
         facts.rebuild(conn)  # the activities went in directly: their per-client facts
+        rollup.rebuild(conn)  # ranking's activity rollup follows the bulk insert
         # Clients of the reps over capacity at intake wait in the pool; hand some back too.
         quiet_rep = max(profile, key=lambda r: profile[r][2]) if profile else None
         if quiet_rep is not None:

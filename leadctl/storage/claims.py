@@ -18,6 +18,9 @@
   ``ON CONFLICT … DO UPDATE … WHERE lease_until <= now`` is the final word: a lease another
   transaction committed meanwhile makes it return nothing, and the next candidate is tried.
   SQLite: the caller's ``BEGIN IMMEDIATE`` makes the same statements exact.
+- ``try_serialize(conn, name)``: whether this transaction is (now) the only one doing ``name``
+  (e.g. compacting a rollup), never waiting: PostgreSQL tries a transaction-scoped advisory
+  lock; SQLite's write transaction is always the only one.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ from leadctl.storage.engine import busy_error, busy_timeout_ms, write
 from leadctl.storage.sqlfunc import in_chunks
 
 _RUN_CLASS = 714_082_103  # advisory-lock class for exclusive runs (two-key form)
+_SERIAL_CLASS = 714_082_104  # advisory-lock class for try_serialize
 
 
 def claim(conn: Connection, table: Table, ids: Iterable[int], *where: ColumnElement[bool]) -> set[int]:
@@ -58,6 +62,16 @@ def lock(conn: Connection, stmt: Select[Any]) -> list[Any]:
     if conn.dialect.name == "postgresql":
         stmt = stmt.with_for_update()
     return list(conn.execute(stmt))
+
+
+def try_serialize(conn: Connection, name: str) -> bool:
+    """True if no other transaction holds ``name`` (and this one now does, until it ends)."""
+    if conn.dialect.name != "postgresql":
+        return True
+    got = conn.execute(
+        text("SELECT pg_try_advisory_xact_lock(:c, :k)"), {"c": _SERIAL_CLASS, "k": run_key(name)}
+    ).scalar()
+    return bool(got)
 
 
 def run_key(name: str) -> int:

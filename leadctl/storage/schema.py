@@ -15,6 +15,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Date,
     Float,
     ForeignKey,
     Index,
@@ -446,6 +447,25 @@ client_fact = Table(
         name="conversation_after_first_call",
     ),
     Index("ix_client_fact_last_activity_id", "last_activity_id"),
+)
+
+# Ranking's per-rep, per-campaign, per-UTC-day sums of ``activity`` (services/assign/rollup.py,
+# written by every activity writer): append-only deltas, compacted per key; readers sum them.
+rep_activity_day = Table(
+    "rep_activity_day",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("rep_id", Integer, ForeignKey("rep.id"), nullable=False),
+    Column("campaign_id", Integer, ForeignKey("campaign.id"), nullable=False),
+    Column("day", Date, nullable=False),  # the UTC date of activity.at
+    Column("acts", Integer, nullable=False),
+    Column("talk_s", Integer, nullable=False),  # sum of duration_s (none: 0)
+    Column("calls", Integer, nullable=False),
+    Column("conversations", Integer, nullable=False),
+    Column("booked", Integer, nullable=False),
+    Column("held_qualified", Integer, nullable=False),
+    Column("last_at", UTCDateTime, nullable=False),  # the newest activity.at of these rows
+    Index("ix_rep_activity_day_rep_id_day", "rep_id", "day"),
 )
 
 # Rows of `activity import` (and other imports) that were refused: kept with the reason.

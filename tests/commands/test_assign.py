@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from freezegun import freeze_time
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from leadctl.storage import schema
 from leadctl.storage.engine import write
@@ -112,6 +112,44 @@ def test_assign_ranks_keeps_pool_explains_and_is_reproducible(leadctl: Leadctl) 
     assert [r["rep"] for r in one["campaigns"][0]["reps"]] == ["idle@example.com"]  # type: ignore[index]
 
 
+def test_explain_for_one_rep_is_that_reps_rows_of_the_full_explanation(leadctl: Leadctl) -> None:
+    """`assign --explain --rep R` (its own fast path) lists exactly the clients the full
+    explanation of the same run (same data, rules and seed) gives R, with the same reason."""
+    _world(leadctl)
+    args = ("assign", "--campaign", "Outbound", "--dry-run", "--explain", "--seed", "3", "--format", "json")
+    with freeze_time(NOW):
+        full = leadctl.json(*args)["campaigns"][0]  # type: ignore[index]
+        one = leadctl.json(*args, "--rep", "star@example.com")["campaigns"][0]  # type: ignore[index]
+    star = [c for c in full["clients"] if c["rep"] == "star@example.com"]
+    assert star and one["clients"] == star
+    assert one["assigned"] == full["assigned"] and one["not_assigned"] == full["not_assigned"]
+    assert [r["rep"] for r in one["reps"]] == ["star@example.com"]
+
+
+def test_capacity_caps_the_top_rep_and_the_rest_goes_down_the_ranking(leadctl: Leadctl) -> None:
+    """A rep whose quota exceeds their headroom gets exactly their headroom; what they could not
+    take goes to the next reps in rank order (pass 2), and what nobody can take is explained."""
+    w = _world(leadctl)
+    with write(w.engine) as conn:
+        conn.execute(update(schema.rep).where(schema.rep.c.id == w.rep["star"]).values(capacity=3))
+        conn.execute(update(schema.rep).where(schema.rep.c.id == w.rep["idle"]).values(capacity=40))
+    with freeze_time(NOW):
+        res = leadctl.json("assign", "--campaign", "Outbound", "--seed", "5", "--format", "json")
+    out = res["campaigns"][0]  # type: ignore[index]
+    got = {r["rep"]: r["received"] for r in out["reps"]}
+    assert got["star@example.com"] == 3  # its headroom, though ranked first
+    assert got["okay@example.com"] + got["idle@example.com"] == out["assigned"] - 3
+    assert got["idle@example.com"] <= 40 and out["assigned"] == 88  # the rest fits under okay + idle
+    with w.engine.connect() as conn:
+        A = schema.assignment
+        held: dict[int, int] = dict(
+            conn.execute(  # type: ignore[arg-type]
+                select(A.c.rep_id, func.count()).where(A.c.ended_at.is_(None)).group_by(A.c.rep_id)
+            ).all()
+        )
+    assert held[w.rep["star"]] == 3 and sum(held.values()) == 88
+
+
 def test_assign_edge_configurations_are_clear_errors(leadctl: Leadctl, tmp_path: Path) -> None:
     w = World(leadctl.engine())
     w.add_campaign("Empty")
@@ -201,6 +239,24 @@ def test_topup_takes_from_inactive_reps_never_appointments_nurture_reserved(lead
     with freeze_time(NOW):
         out = leadctl.json("topup", "--rep", "me@example.com", "--target", "8", "--format", "json")
     assert out["moved"] == [] and "already holds 8" in out["reason"]  # type: ignore[index]
+
+
+def test_topup_stops_at_the_first_donor_that_covers_the_need(leadctl: Leadctl) -> None:
+    """Donors are read in rank order only until the need is met: one donor with enough movable
+    clients gives them all; the next donor is neither listed nor touched."""
+    w = World(leadctl.engine())
+    w.add_campaign("Outbound")
+    w.add_rep("me", campaigns=["Outbound"])
+    for rep in ("gone1", "gone2"):
+        w.add_rep(rep, campaigns=["Outbound"])
+        held = w.add_clients("Outbound", 10)
+        leadctl("reassign", "--to", f"{rep}@example.com", *[a for c in held for a in ("--client", str(c))])
+    with freeze_time(NOW):
+        out = leadctl.json("topup", "--rep", "me@example.com", "--target", "5", "--format", "json")
+    donors = out["donors"]  # type: ignore[index]
+    assert len(donors) == 1 and donors[0]["movable"] == 10 and donors[0]["taken"] == 5
+    assert {m["from_rep"] for m in out["moved"]} == {donors[0]["rep"]}  # type: ignore[index]
+    assert len(out["moved"]) == 5 and out["reason"].startswith("topped up to 5")  # type: ignore[index]
 
 
 def test_reassign_away_and_leave(leadctl: Leadctl, tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 
+from leadctl.services.assign import rollup
 from leadctl.storage import schema
 from leadctl.storage.engine import write
 
@@ -102,5 +103,8 @@ class World:
         from leadctl.services.work import facts
 
         with write(self.engine) as conn:
-            conn.execute(insert(schema.activity), full)
+            ids = [
+                int(r[0]) for r in conn.execute(insert(schema.activity).returning(schema.activity.c.id), full)
+            ]
+            rollup.add(conn, ids)  # as every activity writer does
             facts.rebuild(conn, {r["client_id"] for r in full})

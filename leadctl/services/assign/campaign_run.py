@@ -220,12 +220,19 @@ def plan(
     groups: dict[Any, list[int]] = {}
     pending: list[tuple[int, Any]] = []
     dims_key: dict[tuple[Any, ...], Any] = {}
-    for row in rest:
+    # Territories matter only if some eligible rep has one (no territory covers everything).
+    territorial = ar.respect_territories and any(roster.reps[r].territory for r in order)
+    if not territorial and order:
+        pending = [(row[0], None) for row in rest]
+        rest_loop: list[tuple[Any, ...]] = []
+    else:
+        rest_loop = rest
+    for row in rest_loop:
         if not order:
             explain[row[0]] = NO_REP
             continue
         key: Any = None
-        if ar.respect_territories:
+        if territorial:
             raw_key = (row[2], row[3], row[4], row[5])
             key = dims_key.get(raw_key)
             if key is None:
@@ -238,7 +245,22 @@ def plan(
                     groups[key] = [r for r in order if eligibility.covers(roster.reps[r].territory, dims)]
         pending.append((row[0], key))
     # Pass 1 by quota (proportional to score); pass 2 fills leftover headroom of covering reps.
-    for budget in (quota, left):
+    if not territorial:  # one group (every rep covers every client): consecutive slices per rep
+        ids = [c for c, _ in pending]
+        for budget in (quota, left):
+            pos = 0
+            for rid in order:
+                n = min(budget[rid], left[rid], len(ids) - pos)
+                if n <= 0:
+                    continue
+                picks.update(dict.fromkeys(ids[pos : pos + n], rid))
+                budget[rid] -= n
+                if budget is not left:
+                    left[rid] -= n
+                pos += n
+            ids = ids[pos:]
+        pending = [(c, None) for c in ids]
+    for budget in (quota, left) if territorial else ():
         pointer: dict[Any, int] = {}
         still = []
         for client_id, key in pending:
@@ -290,6 +312,11 @@ def plan(
     why_rank = {x.rep.id: f"rank {x.rank} of {len(ranked)} (score {x.score})" for x in ranked}
     if want is _nothing:  # no explanation asked for: no rows at all
         res.clients = []
+    elif isinstance(want, OnlyRep):  # --explain --rep: that rep's clients, found by rep id
+        mine = next((x.rep.id for x in ranked if x.rep.email == want.email), None)
+        res.clients = [
+            {"client_id": c, "rep": want.email, "why": why_rank[r]} for c, r in picks.items() if r == mine
+        ]
     elif want is None:
         res.clients = [{"client_id": c, "rep": email[r], "why": why_rank[r]} for c, r in picks.items()]
         res.clients += [{"client_id": c, "rep": None, "why": why} for c, why in explain.items()]
@@ -308,6 +335,17 @@ def plan(
 
 def _nothing(client_id: int, rep: str | None) -> bool:
     return False
+
+
+@dataclass(frozen=True)
+class OnlyRep:
+    """``want`` for one rep's rows (``--explain --rep``): plan picks them by rep id instead of
+    calling a filter once per client."""
+
+    email: str
+
+    def __call__(self, client_id: int, rep: str | None) -> bool:
+        return rep == self.email
 
 
 def _reason_class(text: str) -> str:
@@ -403,6 +441,8 @@ def _one(
     want: Callable[[int, str | None], bool] | None = None
     if not explain:
         want = _nothing
+    elif rep_email is not None and not wanted:
+        want = OnlyRep(rep_email)
     elif rep_email is not None or wanted:
 
         def want(client_id: int, rep: str | None) -> bool:

@@ -1,6 +1,7 @@
 """Stack-ranking a campaign's reps by the nine factors of seed 4, set-based.
 
-Two grouped queries over ``activity`` (the lookback window by rep; all-time qualified meetings
+Two grouped queries over the activity rollup (``rollup.py``, per rep, campaign and UTC day:
+the look-back window, whole UTC days from ``lookback_days`` ago; all-time qualified meetings
 on the campaign) and one over active assignments give every raw number; each factor is scaled
 to 0..1 across the campaign's reps (higher = should receive more) and the score is the
 weighted mean with ``rules.assignment.weights``. Rates are smoothed (a rep with two calls is
@@ -11,26 +12,26 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, literal, select, true, union_all
+from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from leadctl.errors import ConfigError
 from leadctl.rules import Rules
 from leadctl.rules.schema import RANK_FACTORS
+from leadctl.services.assign import rollup
 from leadctl.services.assign.calendar import BusinessCalendar
 from leadctl.services.assign.eligibility import RepInfo
 from leadctl.storage import schema
 from leadctl.storage.sqlfunc import member_of
-from leadctl.vocab import ActivityOutcome, ActivityType, Stage
+from leadctl.vocab import Stage
 
-ACT = schema.activity
+RD = schema.rep_activity_day
 R = schema.rep
 A = schema.assignment
 C = schema.client
-OC = ActivityOutcome
 
 
 @dataclass
@@ -55,63 +56,57 @@ def _aware(value: Any) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def window_start(at: datetime, lookback_days: int) -> date:
+    """The first UTC day of the look-back window: whole days, so the rollup answers it exactly."""
+    return (at - timedelta(days=lookback_days)).astimezone(UTC).date()
+
+
 def raw_numbers(
-    conn: Connection, campaign_id: int, rep_ids: Sequence[int], since: datetime
+    conn: Connection, campaign_id: int, rep_ids: Sequence[int], since: date
 ) -> dict[int, dict[str, Any]]:
+    """Per rep: the window's sums (activities here and elsewhere, talk, calls, conversations,
+    booked, qualified-held, last activity here) from ``since`` (a UTC day) on, all-time
+    qualified meetings here, and untouched clients held here. Read from the rollup
+    (``rollup.py``: ~reps × days rows, not every activity)."""
     out: dict[int, dict[str, Any]] = {r: {} for r in rep_ids}
-    # The lookback window grouped by (rep, campaign, type, outcome): read in group order from the
-    # covering index ix_activity_rank alone (no table access, no sort); summed in Python.
+    if not rep_ids:
+        return out
+    member = member_of(RD.c.rep_id, list(rep_ids), conn.dialect.name)
     q = (
         select(
-            ACT.c.rep_id,
-            ACT.c.campaign_id,
-            ACT.c.type,
-            ACT.c.outcome,
-            func.count(),
-            func.sum(func.coalesce(ACT.c.duration_s, 0)),
-            func.max(ACT.c.at),
+            RD.c.rep_id,
+            RD.c.campaign_id,
+            *(func.sum(RD.c[c]) for c in rollup.SUMS),
+            func.max(RD.c.last_at),
         )
-        .where(member_of(ACT.c.rep_id, list(rep_ids), conn.dialect.name), ACT.c.at >= since)
-        .group_by(ACT.c.rep_id, ACT.c.campaign_id, ACT.c.type, ACT.c.outcome)
+        .where(member, RD.c.day >= since)
+        .group_by(RD.c.rep_id, RD.c.campaign_id)
     )
-    for rid, camp, kind, outcome, n, talk, last in conn.execute(q).all():
-        d = out.get(rid)
-        if d is None:
-            continue
+    for row in conn.execute(q).all():
+        rid, camp, acts, talk, calls, convs, booked, held, last = tuple(row)
+        d = out[rid]
         if camp != campaign_id:
-            d["acts_elsewhere"] = d.get("acts_elsewhere", 0) + n
+            d["acts_elsewhere"] = d.get("acts_elsewhere", 0) + int(acts)
             continue
-        d["acts_here"] = d.get("acts_here", 0) + n
-        d["talk_s"] = d.get("talk_s", 0) + (talk or 0)
-        last = _aware(last)
-        if d.get("last_here") is None or last > d["last_here"]:
-            d["last_here"] = last
-        if kind == ActivityType.CALL:
-            d["calls"] = d.get("calls", 0) + n
-        for key, value in (
-            ("conversations", OC.CONVERSATION),
-            ("booked", OC.BOOKED),
-            ("held_qualified", OC.HELD_QUALIFIED),
-        ):
-            if outcome == value:
-                d[key] = d.get(key, 0) + n
+        d.update(
+            acts_here=int(acts),
+            talk_s=int(talk),
+            calls=int(calls),
+            conversations=int(convs),
+            booked=int(booked),
+            held_qualified=int(held),
+            last_here=_aware(last),
+        )
     for d in out.values():
         d["qualified_all_time"] = d.get("held_qualified", 0)
     # Qualified meetings before the window (all-time count), on this campaign only.
     q2 = (
-        select(ACT.c.rep_id, func.count())
-        .where(
-            ACT.c.campaign_id == campaign_id,
-            ACT.c.type == ActivityType.MEETING,  # the only type with this outcome: an index seek
-            ACT.c.outcome == OC.HELD_QUALIFIED,
-            ACT.c.at < since,
-            member_of(ACT.c.rep_id, list(rep_ids), conn.dialect.name),
-        )
-        .group_by(ACT.c.rep_id)
+        select(RD.c.rep_id, func.sum(RD.c.held_qualified))
+        .where(member, RD.c.campaign_id == campaign_id, RD.c.day < since)
+        .group_by(RD.c.rep_id)
     )
     for rid, n in conn.execute(q2):
-        if rid in out:
-            out[rid]["qualified_all_time"] += n
+        out[rid]["qualified_all_time"] += int(n or 0)
     q3 = (
         select(A.c.rep_id, func.count())
         .select_from(A.join(C, C.c.id == A.c.client_id))
@@ -133,34 +128,20 @@ def last_active(
 ) -> dict[int, datetime]:
     """rep id -> their last activity on the campaign since ``since`` (absent: none since).
 
-    One statement of index seeks: for every rep and every (type, outcome) of the closed
-    vocabularies, the newest entry of ``ix_activity_rank`` (rep, campaign, type, outcome, at),
-    instead of reading the whole window of every rep's activity (10M rows at 1M clients)."""
+    Exact from the rollup: a day's ``last_at`` is its newest activity, so the newest at or
+    after ``since`` is the newest day maximum that is itself at or after ``since``."""
     if not rep_ids:
         return {}
-    reps = (
-        select(R.c.id.label("rep_id")).where(member_of(R.c.id, list(rep_ids), conn.dialect.name)).subquery()
-    )
-    pairs = union_all(
-        *(
-            select(literal(t.value).label("type"), literal(o.value).label("outcome"))
-            for t in ActivityType
-            for o in ActivityOutcome
-        )
-    ).subquery("pairs")
-    newest = (
-        select(func.max(ACT.c.at))
+    q = (
+        select(RD.c.rep_id, func.max(RD.c.last_at))
         .where(
-            ACT.c.rep_id == reps.c.rep_id,
-            ACT.c.campaign_id == campaign_id,
-            ACT.c.type == pairs.c.type,
-            ACT.c.outcome == pairs.c.outcome,
-            ACT.c.at >= since,
+            member_of(RD.c.rep_id, list(rep_ids), conn.dialect.name),
+            RD.c.campaign_id == campaign_id,
+            RD.c.day >= since.astimezone(UTC).date(),
+            RD.c.last_at >= since,
         )
-        .scalar_subquery()
+        .group_by(RD.c.rep_id)
     )
-    each = select(reps.c.rep_id, newest.label("last")).select_from(reps.join(pairs, true())).subquery()
-    q = select(each.c.rep_id, func.max(each.c.last)).group_by(each.c.rep_id)
     return {rid: _aware(t) for rid, t in conn.execute(q).all() if t is not None}
 
 
@@ -177,7 +158,7 @@ def rank(
     ar = rules.assignment
     if not reps:
         return []
-    raw = raw_numbers(conn, campaign_id, [r.id for r in reps], at - timedelta(days=ar.lookback_days))
+    raw = raw_numbers(conn, campaign_id, [r.id for r in reps], window_start(at, ar.lookback_days))
 
     def num(r: RepInfo, k: str) -> float:
         return float(raw[r.id].get(k) or 0)

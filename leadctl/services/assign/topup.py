@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, func, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from leadctl.errors import ConflictError, InputError
 from leadctl.rules import Rules
@@ -25,6 +25,7 @@ from leadctl.services.assign import calendar, eligibility, ledger, ranking
 from leadctl.services.assign.ledger import NewAssignment
 from leadctl.storage import claims, schema
 from leadctl.storage.engine import read
+from leadctl.storage.sqlfunc import in_chunks
 from leadctl.timeutil import now
 from leadctl.vocab import ActivityOutcome, AssignmentEnd, AssignmentRule, Stage
 from leadctl.words import plural
@@ -136,41 +137,20 @@ def topup(
         ranked = ranking.rank(conn, cid, donors_info, rules, cal, at)
         if tr.order == "worst_first":
             ranked.reverse()
-        # Movable clients of all donors at once: active, not booked, not terminal.
-        booked = exists_outcome(BOOKED)
-        q = (
-            select(A.c.rep_id, A.c.client_id)
-            .select_from(A.join(C, C.c.id == A.c.client_id))
-            .where(
-                A.c.campaign_id == cid,
-                A.c.ended_at.is_(None),
-                A.c.rep_id.in_(inactive),
-                C.c.stage.not_in([s.value for s in NEVER_MOVED]),
-                ~booked,
-            )
-            .order_by(A.c.rep_id, A.c.client_id)
-        )
-        movable: dict[int, list[int]] = {}
-        for rid, client_id in conn.execute(q):
-            movable.setdefault(rid, []).append(client_id)
+        # Donors in rank order, each read only when reached (a top-up of 200 reads a donor or
+        # two, not every inactive rep's clients): active, not booked, not terminal, not reserved.
         nurture_outcomes = list(rules.nurture.outcomes)
-        reserved: set[int] = set()
-        if nurture_outcomes:
-            keepers = [r for r in inactive if last.get(r) is not None and last[r] >= reserve_cut]  # type: ignore[operator]
-            if keepers:
-                reserved = set(
-                    conn.execute(
-                        select(ACT.c.client_id).where(
-                            ACT.c.campaign_id == cid,
-                            ACT.c.rep_id.in_(keepers),
-                            ACT.c.outcome.in_(nurture_outcomes),
-                        )
-                    ).scalars()
-                )
+        keepers = [r for r in inactive if last.get(r) is not None and last[r] >= reserve_cut]  # type: ignore[operator]
         moves: list[tuple[int, int, Any]] = []
         for x in ranked:
             rid = x.rep.id
-            mine = [c for c in movable.get(rid, []) if c not in reserved]
+            held = _movable(conn, cid, rid)
+            reserved = (
+                _reserved(conn, cid, held, keepers, nurture_outcomes)
+                if keepers and nurture_outcomes
+                else set()
+            )
+            mine = [c for c in held if c not in reserved]
             take = min(math.floor(tr.take_share * len(mine) + 0.5), need - len(moves))
             out["donors"].append(
                 {
@@ -181,7 +161,7 @@ def topup(
                     "last_active": last.get(rid).isoformat() if last.get(rid) else None,  # type: ignore[union-attr]
                     "holds": holders[rid],
                     "movable": len(mine),
-                    "reserved_nurture": len(movable.get(rid, [])) - len(mine),
+                    "reserved_nurture": len(held) - len(mine),
                     "taken": max(take, 0),
                 }
             )
@@ -247,6 +227,36 @@ def topup(
         )
         out["run_id"] = run_id
         return out
+
+
+def _movable(conn: Connection, campaign_id: int, rep_id: int) -> list[int]:
+    """The donor's clients a top-up may move, by id: active here, not booked, not terminal."""
+    q = (
+        select(A.c.client_id)
+        .select_from(A.join(C, C.c.id == A.c.client_id))
+        .where(
+            A.c.rep_id == rep_id,
+            A.c.ended_at.is_(None),
+            A.c.campaign_id == campaign_id,
+            C.c.stage.not_in([s.value for s in NEVER_MOVED]),
+            ~exists_outcome(BOOKED),
+        )
+        .order_by(A.c.client_id)
+    )
+    return list(conn.execute(q).scalars())
+
+
+def _reserved(
+    conn: Connection, campaign_id: int, client_ids: list[int], keepers: list[int], outcomes: list[str]
+) -> set[int]:
+    """Of ``client_ids``, those a recently active donor (``keepers``) saved for nurture here."""
+    out: set[int] = set()
+    for cond in in_chunks(conn, ACT.c.client_id, client_ids):
+        q = select(ACT.c.client_id).where(
+            cond, ACT.c.campaign_id == campaign_id, ACT.c.rep_id.in_(keepers), ACT.c.outcome.in_(outcomes)
+        )
+        out.update(conn.execute(q).scalars())
+    return out
 
 
 def exists_outcome(outcomes: Any) -> Any:

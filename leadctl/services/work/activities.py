@@ -40,6 +40,7 @@ from leadctl.rules import Rules
 from leadctl.services import events as timeline
 from leadctl.services.admin.common import actor as current_actor
 from leadctl.services.assign import ledger
+from leadctl.services.assign import rollup as activity_rollup
 from leadctl.services.events import Event
 from leadctl.services.metrics import compliance  # queue (issue 10): call_violation events
 from leadctl.services.work import facts, score_store, stages
@@ -329,6 +330,7 @@ def insert_activities(
     compliance.record_violations(conn, calls, at, actor=actor, rules=rules)  # calls that broke a rule
     if calls:
         recycle(conn, ids, at=at, actor=actor, rules=rules)
+    activity_rollup.add_new(conn, ids, at)  # ranking's rollup (services/assign/rollup.py), recycles too
     score_store.activities_added(conn, rules, touched)  # the queue's stored scores follow
     return ids
 
