@@ -20,6 +20,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -367,6 +368,9 @@ assignment = Table(
     ),  # postgresql_where: use_postgresql()
     Index("ix_assignment_rep_id_ended_at", "rep_id", "ended_at"),
     Index("ix_assignment_campaign_id_ended_at", "campaign_id", "ended_at"),
+    # "Has this client ever had a rep?" (metrics funnel) and the rep of a past moment (metrics
+    # queue --as-of): one seek per client instead of a scan of every assignment (0019).
+    Index("ix_assignment_client_id_started_at", "client_id", "started_at"),
 )
 
 # One `assign`, `topup`, `reassign` or `rep leave` run: what it did, with which seed (the ledger).
@@ -413,6 +417,19 @@ activity = Table(
     Index("ix_activity_campaign_id_at", "campaign_id", "at"),
     # Ranking reps groups a window by (rep, campaign, type, outcome): read from the index alone.
     Index("ix_activity_rank", "rep_id", "campaign_id", "type", "outcome", "at", "duration_s"),
+)
+
+# The furthest funnel step each client's activities reached (services.metrics.rollup: 1
+# contacted … 5 held as qualified; no row: none). Kept by database triggers on INSERT INTO
+# activity (0019), so every writer — `activity log`/`import`, recycling, the demo, raw SQL —
+# keeps it exact; activity rows are never updated or deleted. `metrics funnel` reads it
+# instead of re-aggregating every activity per run.
+client_funnel = Table(
+    "client_funnel",
+    metadata,
+    Column("client_id", Integer, ForeignKey("client.id", ondelete="CASCADE"), primary_key=True),
+    Column("level", SmallInteger, nullable=False),
+    CheckConstraint("level BETWEEN 1 AND 5", name="level_range"),
 )
 
 # Rows of `activity import` (and other imports) that were refused: kept with the reason.
