@@ -9,10 +9,13 @@
   per INSERT/COPY statement). A trigger follows every writer (``activity log``/``import``,
   recycling's dispositions, the demo, raw SQL), and activity rows are never updated or deleted,
   so the level can only rise — the upsert keeps the maximum.
-- ``ix_assignment_client_id_started_at``: "was this client ever assigned" (the funnel) and the
-  assignment active at a past moment (``metrics queue --as-of``) become one seek per client.
+- Indexes for ``metrics queue`` and the funnel: ``ix_assignment_client_id_started_at`` (covering
+  ended_at, rep_id: "was this client ever assigned", the rep now or at ``--as-of``, one seek per
+  client, no table row), ``ix_client_stage_merged_into_id_created_at`` (the working stages'
+  clients by age and campaign from the index alone), ``ix_activity_type_at_client_id`` (the
+  calls of the cooldown window as one covering range).
 
-The downgrade drops the trigger(s), the table and the index (nothing else refers to them).
+The downgrade drops the trigger(s), the table and the indexes (nothing else refers to them).
 
 Revision ID: 0019
 Revises: 0015
@@ -66,7 +69,19 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("assignment", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_assignment_client_id_started_at"), ["client_id", "started_at"], unique=False
+            batch_op.f("ix_assignment_client_id_started_at"),
+            ["client_id", "started_at", "ended_at", "rep_id"],
+            unique=False,
+        )
+    with op.batch_alter_table("client", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_client_stage_merged_into_id_created_at"),
+            ["stage", "merged_into_id", "created_at", "campaign_id"],
+            unique=False,
+        )
+    with op.batch_alter_table("activity", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_activity_type_at_client_id"), ["type", "at", "client_id"], unique=False
         )
     op.execute(
         "INSERT INTO client_funnel (client_id, level) "
@@ -96,6 +111,10 @@ def downgrade() -> None:
         op.execute(f"DROP FUNCTION IF EXISTS {FUNCTION}()")
     else:
         op.execute(f"DROP TRIGGER IF EXISTS {TRIGGER}")
+    with op.batch_alter_table("activity", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_activity_type_at_client_id"))
+    with op.batch_alter_table("client", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_client_stage_merged_into_id_created_at"))
     with op.batch_alter_table("assignment", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_assignment_client_id_started_at"))
     op.drop_table("client_funnel")
