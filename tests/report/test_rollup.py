@@ -176,3 +176,42 @@ def test_rollup_is_backfilled_by_the_migration_and_removed_by_its_downgrade(db_u
     assert _check(engine) == {1: 5, 2: 2, 3: 1}  # rebuilt from every activity
     assert _autogenerate_diff(db_url) == []
     engine.dispose()
+
+
+def test_funnel_follows_reassign_merge_and_undo(leadctl: Leadctl, tmp_path: Path) -> None:
+    """Leads re-pointed by a merge count their survivor's furthest step; undo puts it back;
+    a reassignment moves ``--by rep`` — always what a count over every row gives."""
+    from tests.commands.test_dedupe import _split_clients
+    from tests.commands.test_process import _leads
+
+    _split_clients(leadctl, tmp_path)
+    engine = leadctl.engine()
+    leadctl("rep", "add", "ben@example.com", "--name", "Ben Ode")
+    leadctl("campaign", "approve", "Outbound", "ben@example.com")
+    leads = _leads(leadctl)
+    a1, a2 = leads["A-1"]["client_id"], leads["A-2"]["client_id"]
+    log = ["activity", "log", "--rep", "mia@example.com", "--at", "2026-03-14T10:00"]
+    leadctl(*log, "--client", str(a2), "--type", "meeting", "--outcome", "held_qualified")
+    leadctl(*log, "--client", str(a1), "--type", "call", "--outcome", "no_answer")
+
+    def same() -> dict[str, int]:
+        _check(engine)
+        (got,) = funnel(engine, Scope())
+        assert got == _reference_funnel(engine, Scope())
+        return got
+
+    start = same()
+    by_rep = {r["rep"]: r["leads"] for r in funnel(engine, Scope(), "rep")}
+    leadctl("reassign", "--to", "ben@example.com", "--client", str(a2))
+    moved = {r["rep"]: r["leads"] for r in funnel(engine, Scope(), "rep")}
+    assert moved["ben@example.com"] == by_rep.get("ben@example.com", 0) + 1
+    assert same() == start
+    leadctl("dedupe", "scan", "--apply")
+    merged = same()
+    survivor = _leads(leadctl)["A-1"]["client_id"]
+    assert _leads(leadctl)["A-2"]["client_id"] == survivor
+    # both of Ana's leads now count the survivor's furthest step: both qualified, or neither
+    assert merged["qualified"] == start["qualified"] - 1 + (2 if survivor == a2 else 0)
+    for h in leadctl.json("dedupe", "history"):
+        leadctl("dedupe", "undo", str(h["merge_id"]))
+    assert same() == start
