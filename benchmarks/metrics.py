@@ -20,7 +20,7 @@ table ≤ 2 s, the full report ≤ 10 s, ``sla check`` ≤ 3 s (issue 10).
 Measured 2026-12-03 on SQLite, 1,000,000 clients / 5,000,000 activities / 1,120,000 leads, on a
 2-core machine shared with five other helpers (load average 8-24 throughout, so wall time is
 mostly waiting for a core; CPU = user+sys of the leadctl process). Before = main 801809c,
-after = this branch, same file, run minutes apart (not all back to back):
+after = the speed/SLA branch of that morning, same file, run minutes apart (not all back to back):
 
     command                   before wall / CPU      after wall / CPU     target
     metrics funnel             42.8 s /  7.1 s         (unchanged code)    ≤ 2 s
@@ -32,13 +32,40 @@ after = this branch, same file, run minutes apart (not all back to back):
     sla check (647k listed)   192.5 s / 54.2 s       274.2 s / 53.7 s      ≤ 3 s
     report --html                  not measured      176.3 s / 117.1 s     ≤ 10 s
 
-Every target is missed by a wide margin. The practical limit on SQLite is itself above the
+Migration 0019 (perf-rollups), same 1M/5M data set (a copy of the shared file / a TEMPLATE copy
+of the shared PostgreSQL database), before = main 119922e at 0015, after = 0019, back to back,
+load average 9-10; PostgreSQL CPU is the client's only (the server does the work), so compare
+wall there. Funnel JSON byte-identical before/after on both backends.
+
+    command                    backend     before wall / CPU     after wall / CPU   target
+    db upgrade 0015 → 0019     sqlite               —              15.3 s / 5.6 s   (backfill 4.0 s + indexes)
+    db upgrade 0015 → 0019     postgresql           —              51.4 s wall       (48.2 s in the migration)
+    metrics funnel             sqlite       9.9 s / 3.3 s          2.9 s / 0.74 s     ≤ 2 s
+    metrics funnel --by bucket sqlite      10.3 s / 3.1 s          4.3 s / 1.1 s      ≤ 2 s
+    metrics queue              sqlite      17.1 s / 4.7 s         13.2 s / 2.5 s      ≤ 2 s
+    metrics funnel             postgresql  15.7 s wall             5.7 s wall         ≤ 2 s
+    metrics funnel --by bucket postgresql  15.2 s wall             6.4 s wall         ≤ 2 s
+    metrics queue              postgresql   6.1 s wall             4.3 s wall         ≤ 2 s
+
+(this harness, after, SQLite: start-up 0.43 s CPU, funnel 1.00 s, funnel --by bucket 1.17 s,
+queue 2.50 s CPU; practical limit 5.3 s wall under load.) What made them: ``client_funnel``
+(the furthest funnel step per client, kept by AFTER INSERT triggers on activity) replaces the
+funnel's pass over every activity; the queue reads ix_client_stage_merged_into_id_created_at,
+the covering ix_assignment_client_id_started_at and ix_activity_type_at_client_id (cooldown
+calls) instead of client rows, assignment rows and a skip-scan with table reads. Their price
+on writes (200k old activities re-inserted into the 5M table in one SQLite transaction, CPU):
+8.8 s at 0015, 14.0 s with ix_activity_type_at_client_id, 15.2 s with it and the trigger — the
+index, not the trigger, is the cost (a pessimistic test: real imports append recent ``at``). About 40% of
+the queue's remaining CPU on SQLite is system time reading pages (no mmap). ``metrics reps``
+and ``report`` are not improved yet: reps' one grouped pass over activities (count distinct
+clients called, past/held meetings) alone costs ~12 s CPU at 1M; a per-(rep, campaign, UTC day,
+type, outcome) rollup kept the same way is the next step for its counts.
+
+The practical limit on SQLite is itself above the
 2 s target: one GROUP BY of the activity table by client costs ~0.3 s CPU per 100k clients
 (~3 s at 1M on an idle core), so a metric that re-reads the activities per run cannot reach
 2 s on SQLite; per-client first-call / first-conversation moments kept on the client (or a
-summary table maintained by ``insert_activities``) would be the next step. No index was added
-(no migration 0019): partial indexes on calls were not chosen by SQLite's planner over the
-existing covering ix_activity_client_id_at_type_outcome.
+summary table maintained by ``insert_activities``) would be the next step.
 """
 
 from __future__ import annotations

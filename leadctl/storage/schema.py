@@ -21,6 +21,7 @@ from sqlalchemy import (
     Index,
     Integer,
     MetaData,
+    SmallInteger,
     String,
     Table,
     Text,
@@ -213,6 +214,11 @@ client = Table(
     # The rep's queue reads its clients (and the pool: manager_id IS NULL) stage by stage in
     # capture order, a page at a time: this index serves it without a sort.
     Index("ix_client_manager_id_stage_created_at", "manager_id", "stage", "created_at"),
+    # `metrics queue` groups the working stages' clients (not merged away) by age and campaign:
+    # read from this index alone, not the wide client rows (0019).
+    Index(
+        "ix_client_stage_merged_into_id_created_at", "stage", "merged_into_id", "created_at", "campaign_id"
+    ),
 )
 
 lead = Table(
@@ -374,6 +380,10 @@ assignment = Table(
         "client_id",
         sqlite_where=text(f"ended_reason = '{AssignmentEnd.MAX_ATTEMPTS.value}'"),
     ),
+    # "Has this client ever had a rep?" (metrics funnel) and the rep of a past moment (metrics
+    # queue --as-of): one seek per client instead of a scan of every assignment (0019).
+    # Covering (ended_at, rep_id): the join reads no table row.
+    Index("ix_assignment_client_id_started_at", "client_id", "started_at", "ended_at", "rep_id"),
 )
 
 # One `assign`, `topup`, `reassign` or `rep leave` run: what it did, with which seed (the ledger).
@@ -420,6 +430,21 @@ activity = Table(
     Index("ix_activity_campaign_id_at", "campaign_id", "at"),
     # Ranking reps groups a window by (rep, campaign, type, outcome): read from the index alone.
     Index("ix_activity_rank", "rep_id", "campaign_id", "type", "outcome", "at", "duration_s"),
+    # The calls of a recent window (queue's cooldown column): a range of this index, covering (0019).
+    Index("ix_activity_type_at_client_id", "type", "at", "client_id"),
+)
+
+# The furthest funnel step each client's activities reached (services.metrics.rollup: 1
+# contacted … 5 held as qualified; no row: none). Kept by database triggers on INSERT INTO
+# activity (0019), so every writer — `activity log`/`import`, recycling, the demo, raw SQL —
+# keeps it exact; activity rows are never updated or deleted. `metrics funnel` reads it
+# instead of re-aggregating every activity per run.
+client_funnel = Table(
+    "client_funnel",
+    metadata,
+    Column("client_id", Integer, ForeignKey("client.id", ondelete="CASCADE"), primary_key=True),
+    Column("level", SmallInteger, nullable=False),
+    CheckConstraint("level BETWEEN 1 AND 5", name="level_range"),
 )
 
 # Per-client facts of its activities, kept by ``services/work/facts.fold`` from every activity

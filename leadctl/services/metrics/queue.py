@@ -126,9 +126,9 @@ def queue_depth(
             .where(where)
             .subquery("base")
         )
-        if by == "rep":
-            key: Any = func.coalesce(R.c.email, UNASSIGNED)
-            source: Any = base.outerjoin(R, R.c.id == base.c.rep_id)
+        if by == "rep":  # grouped by the rep's id (an integer sort); named from the rep list below
+            key: Any = base.c.rep_id
+            source: Any = base
         elif by == "campaign":
             key = schema.campaign.c.name
             source = base.join(schema.campaign, schema.campaign.c.id == base.c.campaign_id)
@@ -157,9 +157,17 @@ def queue_depth(
             .order_by(key)
         )
         found = {r["key"]: dict(r) for r in conn.execute(q).mappings()}
-        reps = (
-            conn.execute(select(R.c.email, R.c.role).where(R.c.active.is_(True))).all() if by == "rep" else []
-        )
+        reps: list[tuple[str, str]] = []  # the active reps (listed even when they hold nobody)
+        if by == "rep":
+            held = [k for k in found if k is not None]
+            named = conn.execute(
+                select(R.c.id, R.c.email, R.c.role, R.c.active).where(
+                    or_(R.c.active.is_(True), R.c.id.in_(held or [-1]))
+                )
+            ).all()
+            emails = {rid: email for rid, email, _, _ in named}
+            found = {(UNASSIGNED if k is None else emails[k]): g for k, g in found.items()}
+            reps = [(email, role) for _, email, role, active in named if active]
     counted = ["clients", *(s.value for s in WORKING), *bands, "in_cooldown"]
     for email, _role in reps:
         found.setdefault(email, {"key": email, **{c: 0 for c in counted}, "oldest_untouched_at": None})
