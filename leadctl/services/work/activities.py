@@ -143,6 +143,7 @@ class _Resolver:
         self.clients: dict[int, tuple[int, int] | None] = {}  # id -> (unmerged id, campaign)
         self.leads: dict[int, int | None] = {}  # lead id -> client id (None: not a client yet)
         self.emails: dict[str, list[tuple[int, int]]] = {}
+        self.contexts: dict[int, Any] = {}  # client id -> calling context (compliance)
 
     def _load_clients(self, ids: Iterable[int]) -> None:
         todo = {i for i in ids if i not in self.clients}
@@ -296,6 +297,7 @@ def insert_activities(
     actor: str,
     rules: Rules,
     stage_later: set[int] | None = None,
+    contexts: dict[int, Any] | None = None,
 ) -> list[int]:
     """Insert activity rows (values in ``COLUMNS`` order, ``created_at`` = ``at``), skipping
     those whose ``activity_key`` is already stored; return the ids of the rows inserted.
@@ -304,9 +306,10 @@ def insert_activities(
     what follows from new activities hooks in here once, with the ids, the ``actor`` and the
     command's ``rules``; with ``stage_later`` the touched clients are added to it and the
     caller folds their stages once (``stages.restage``) when all its rows are in (an import
-    of many chunks re-folds each client once, not once per chunk). The ids, the ``actor`` and the
-    command's ``rules`` (passed down, never looked up: the stage machine's thresholds and the
-    calling rules the compliance check judges by). The
+    of many chunks re-folds each client once, not once per chunk), and ``contexts`` (a dict
+    kept across its chunks) caches the clients' calling contexts for the compliance check.
+    The ``actor`` and the command's ``rules`` are passed down, never looked up (the stage
+    machine's thresholds and the calling rules the compliance check judges by). The
     ids are those of this call's keys created at ``at`` (an older row with the same key was
     created by an earlier transaction): one indexed look-up per chunk of keys.
     """
@@ -316,18 +319,24 @@ def insert_activities(
         return []
     ids: list[int] = []
     touched: set[int] = set()
+    calls: list[int] = []
     for cond in in_chunks(conn, ACT.c.activity_key, (r[0] for r in rows)):
-        for aid, cid in conn.execute(select(ACT.c.id, ACT.c.client_id).where(cond, ACT.c.created_at == at)):
+        q = select(ACT.c.id, ACT.c.client_id, ACT.c.type).where(cond, ACT.c.created_at == at)
+        for aid, cid, typ in conn.execute(q):
             ids.append(aid)
             touched.add(cid)
+            if typ == ActivityType.CALL:
+                calls.append(aid)
+    # ---- after the insert: ``ids`` are exactly the activities this batch inserted (``calls``
+    # the calls among them). Set-based maintainers of data derived from activities take
+    # (conn, ids, ...) here, one line each, in this transaction.
     if stage_later is not None:  # an import folds every touched client once, after its last chunk
         stage_later |= touched
     else:  # the stage machine folds the new activities in
         stages.restage(conn, touched, actor=actor, rules=rules, terminal=False)
-    calls = [r[0] for r in rows if r[COLUMNS.index("type")] == ActivityType.CALL]
-    compliance.record_violations(conn, calls, at, actor=actor, rules=rules)  # calls that broke a rule
+    compliance.record_violations(conn, calls, at, actor=actor, rules=rules, clients=contexts)  # broke a rule
     if calls:
-        recycle(conn, ids, at=at, actor=actor, rules=rules)
+        recycle(conn, calls, at=at, actor=actor, rules=rules)
     return ids
 
 
@@ -454,7 +463,11 @@ def _write_chunk(
             prev = terminal.get(cid)
             if prev is None or prev[0] != Stage.DO_NOT_CONTACT:
                 terminal[cid] = (stage, f"activity:{key}")
-    inserted = len(insert_activities(conn, rows, at=ts, actor=who, rules=rules, stage_later=touched))
+    inserted = len(
+        insert_activities(
+            conn, rows, at=ts, actor=who, rules=rules, stage_later=touched, contexts=resolver.contexts
+        )
+    )
     summary.imported += inserted
     summary.already_imported += len(rows) - inserted
     if rejected:

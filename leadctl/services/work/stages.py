@@ -38,13 +38,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import and_, case, exists, func, or_, select
 from sqlalchemy.engine import Connection, Engine
 
 from leadctl.reporting import Reporter
 from leadctl.services.events import Event
 from leadctl.storage import schema
-from leadctl.storage.sqlfunc import in_chunks
+from leadctl.storage.sqlfunc import in_chunks, json_text
 from leadctl.vocab import ActivityOutcome as O  # noqa: N817
 from leadctl.vocab import ActivityType as T  # noqa: N817
 from leadctl.vocab import EventKind, Stage
@@ -123,6 +123,11 @@ for _row in TRANSITIONS:
     for _o in _row.outcomes:
         _BY_KEY.setdefault((str(_row.type), str(_o)), []).append(_row)
 _EMAIL_ENGAGEMENT = frozenset({O.OPENED.value, O.CLICKED.value})
+# The (type, outcome) pairs whose rows look at the call's verified_dial flag: a fold reads the
+# flag only for those (the rest is read from the index alone, no table row per activity).
+_DIAL_PAIRS = {(str(r.type), str(o)) for r in TRANSITIONS if r.when == VERIFIED_DIAL for o in r.outcomes}
+_STAGES = {st.value: st for st in Stage}
+_EMAIL, _INTENT = T.EMAIL.value, T.INTENT.value  # plain strings: an enum attribute costs per step
 
 
 class Step(NamedTuple):
@@ -145,6 +150,7 @@ class Folded:
     stage: Stage
     cause: str | None  # what put the client in ``stage`` (None: nothing moved it)
     at: datetime | None
+    step: Step | None = None  # the step that decided it
 
 
 def fold(
@@ -156,12 +162,13 @@ def fold(
     start: Stage = Stage.UNTOUCHED,
 ) -> Folded:
     """The stage a client reaches through ``steps`` (sorted by time), from ``start``."""
-    stage, cause, when = start, None, None
+    stage, decided = start, None
     opens = 0
+    by_key = _BY_KEY
     for s in steps:
-        if s.type == T.EMAIL and s.outcome in _EMAIL_ENGAGEMENT:
+        if s.type == _EMAIL and s.outcome in _EMAIL_ENGAGEMENT:
             opens += 1
-        for row in _BY_KEY.get((s.type, s.outcome), ()):
+        for row in by_key.get((s.type, s.outcome), ()):
             if stage not in row.sources:
                 continue
             if row.when == VERIFIED_DIAL and not s.verified_dial:
@@ -170,9 +177,11 @@ def fold(
                 continue
             if row.when == SWIMLANE and not (s.outcome in inbound and in_swimlane):
                 continue
-            stage, cause, when = row.to, s.cause, s.at
+            stage, decided = row.to, s
             break
-    return Folded(stage, cause, when)
+    if decided is None:
+        return Folded(stage, None, None)
+    return Folded(stage, decided.cause, decided.at, decided)
 
 
 # ------------------------------------------------------------------ applying
@@ -239,56 +248,75 @@ def restage(
         current: dict[int, Stage] = {}
         rows: dict[int, Any] = {}
         for r in conn.execute(q):
-            current[r.id] = Stage(r.stage)
+            current[r.id] = _STAGES[r.stage]
             rows[r.id] = r
         if not current:
             continue
         steps: dict[int, list[Step]] = {cid: [] for cid in current}
         (acond,) = in_chunks(conn, ACT.c.client_id, current, size=len(current))
-        aq = select(
-            ACT.c.client_id,
-            ACT.c.id,
-            ACT.c.at,
-            ACT.c.type,
-            ACT.c.outcome,
-            ACT.c.verified_dial,
-            ACT.c.activity_key,
-        ).where(acond)
-        for cid, aid, at, typ, outcome, verified, key in conn.execute(aq):
-            steps[cid].append(Step(at, aid, typ, outcome, bool(verified), key))
-        (econd,) = in_chunks(conn, EV.c.client_id, current, size=len(current))
-        eq = select(EV.c.client_id, EV.c.id, EV.c.at, EV.c.data).where(
-            econd, EV.c.kind == EventKind.STAGE_CHANGED
+        dial = case(
+            (
+                or_(*(and_(ACT.c.type == t, ACT.c.outcome == o) for t, o in sorted(_DIAL_PAIRS))),
+                ACT.c.verified_dial,
+            ),
+            else_=False,
         )
-        for cid, eid, at, data in conn.execute(eq):
-            cause = str((data or {}).get("cause") or "")
-            if cause.startswith("rule:"):
-                steps[cid].append(Step(at, 2**62 + eid, RULE, cause.removeprefix("rule:")))
+        aq = (
+            select(ACT.c.client_id, ACT.c.id, ACT.c.at, ACT.c.type, ACT.c.outcome, dial)
+            .where(acond)
+            .order_by(ACT.c.client_id, ACT.c.at, ACT.c.id)  # each client's steps in time order
+        )
+        inbound: set[int] = set()  # clients with an intent step (only they need the swimlane)
+        for cid, aid, at, typ, outcome, verified in conn.execute(aq):
+            steps[cid].append(Step(at, aid, typ, outcome, bool(verified)))  # key: read for the movers
+            if typ == _INTENT:
+                inbound.add(cid)
+        unsorted: set[int] = set()  # clients with rule steps merged in: sorted again
+        (econd,) = in_chunks(conn, EV.c.client_id, current, size=len(current))
+        ecause = json_text(EV.c.data, "cause")
+        eq = select(EV.c.client_id, EV.c.id, EV.c.at, ecause).where(
+            econd, EV.c.kind == EventKind.STAGE_CHANGED, ecause.like("rule:%")
+        )
+        for cid, eid, at, cause in conn.execute(eq):
+            if not cause.startswith("rule:"):  # LIKE ignores case on SQLite
+                continue
+            steps[cid].append(Step(at, 2**62 + eid, RULE, cause.removeprefix("rule:")))
+            unsorted.add(cid)
         for cid, step in (firing or {}).items():
             if cid in steps:
                 steps[cid].append(step)
-        to_terminal: dict[int, tuple[Stage, str]] = {}
-        updates: list[tuple[Any, ...]] = []
-        events: list[Event] = []
+                unsorted.add(cid)
+        moves: list[tuple[int, Folded]] = []
         for cid, ss in steps.items():
-            ss.sort(key=lambda s: (s.at, s.order))
+            if cid in unsorted:
+                ss.sort(key=lambda s: (s.at, s.order))
             lane = False
-            if any(s.type == T.INTENT for s in ss):  # the swimlane matters only for inbound contacts
+            if cid in inbound:  # the swimlane matters only for inbound contacts
                 r = rows[cid]
                 dims = client_dimensions(dict(r._mapping), rules.routing.segments)
                 lane = r.territories is not None and covers(parse_territories(r.territories), dims)
             res = fold(
                 ss, email_engagement=sr.email_engagement, inbound=sr.inbound_outcomes, in_swimlane=lane
             )
-            before = current[cid]
-            if res.stage == before or res.cause is None:
-                continue
+            if res.stage != current[cid] and res.step is not None:
+                moves.append((cid, res))
+        keys: dict[int, str] = {}  # the deciding activities' keys (their events' cause)
+        wanted = [res.step.order for _c, res in moves if res.step is not None and res.step.type != RULE]
+        for kcond in in_chunks(conn, ACT.c.id, wanted):
+            keys.update(conn.execute(select(ACT.c.id, ACT.c.activity_key).where(kcond)).all())
+        to_terminal: dict[int, tuple[Stage, str]] = {}
+        updates: list[tuple[Any, ...]] = []
+        events: list[Event] = []
+        for cid, res in moves:
+            decided = res.step
+            assert decided is not None
+            cause = decided.cause if decided.type == RULE else f"activity:{keys[decided.order]}"
             if res.stage in (DQ, DNC):
                 if terminal:
-                    to_terminal[cid] = (res.stage, res.cause)
+                    to_terminal[cid] = (res.stage, cause)
                 continue
             updates.append((cid, res.stage.value, res.at or ts, ts))
-            data = {"from": before.value, "to": res.stage.value, "cause": res.cause}
+            data = {"from": current[cid].value, "to": res.stage.value, "cause": cause}
             events.append(Event(EventKind.STAGE_CHANGED, ts, actor, client_id=cid, data=data))
         bulk.update_by_id(conn, C, ("stage", "stage_at", "updated_at"), updates)
         append(conn, events)
