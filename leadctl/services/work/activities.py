@@ -378,6 +378,7 @@ def recycle(conn: Connection, new_ids: list[int], *, at: datetime, actor: str, r
             )
             .where(cond)
             .group_by(ACT.c.client_id)
+            .having(func.sum(case((unanswered, 1), else_=0)) >= q.max_attempts)  # the rest cannot cross
         )
         for cid, n, last, last_talk in conn.execute(agg):
             if n >= q.max_attempts > n - new[cid] and (last_talk is None or last_talk < last):
@@ -446,6 +447,7 @@ def _write_chunk(
     touched: set[int],
 ) -> None:
     rows: list[tuple[Any, ...]] = []
+    append = rows.append
     reps = resolver.reps
     for r, hit in resolver.resolve(parsed):
         if isinstance(hit, str):
@@ -453,11 +455,11 @@ def _write_chunk(
             continue
         cid, campaign = hit
         rep_id = reps[r.rep.lower()] if r.rep is not None else None
-        key = activity_key(r, cid, rep_id)
-        rows.append(
-            (key, cid, rep_id, campaign, r.type, r.outcome, r.at, r.verified_dial, r.duration_s)
-            + (r.callback_at, r.meeting_at, r.note, source, who, ts)
-        )
+        key = r.activity_id if r.activity_id is not None else activity_key(r, cid, rep_id)
+        append((key, cid, rep_id, campaign, r.type, r.outcome, r.at, r.verified_dial, r.duration_s,
+                r.callback_at, r.meeting_at, r.note, source, who, ts))  # fmt: skip
+        if r.outcome not in TERMINAL_OUTCOMES:
+            continue
         stage = TERMINAL_OUTCOMES.get(r.outcome)
         if stage is not None:
             prev = terminal.get(cid)

@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import and_, case, exists, func, or_, select
+from sqlalchemy import String, and_, case, exists, func, or_, select, type_coerce
 from sqlalchemy.engine import Connection, Engine
 
 from leadctl.reporting import Reporter
@@ -131,7 +131,10 @@ _EMAIL, _INTENT = T.EMAIL.value, T.INTENT.value  # plain strings: an enum attrib
 
 
 class Step(NamedTuple):
-    """One input of the fold: an activity (``key`` its activity_key) or a rule firing."""
+    """One input of the fold: an activity (``key`` its activity_key) or a rule firing.
+
+    The fold only carries ``at`` through (steps come sorted); ``restage`` may pass it as stored
+    (unconverted) where no rule step is merged in."""
 
     at: datetime
     order: int  # activity id (rules sort after activities of the same moment)
@@ -253,25 +256,7 @@ def restage(
         if not current:
             continue
         steps: dict[int, list[Step]] = {cid: [] for cid in current}
-        (acond,) = in_chunks(conn, ACT.c.client_id, current, size=len(current))
-        dial = case(
-            (
-                or_(*(and_(ACT.c.type == t, ACT.c.outcome == o) for t, o in sorted(_DIAL_PAIRS))),
-                ACT.c.verified_dial,
-            ),
-            else_=False,
-        )
-        aq = (
-            select(ACT.c.client_id, ACT.c.id, ACT.c.at, ACT.c.type, ACT.c.outcome, dial)
-            .where(acond)
-            .order_by(ACT.c.client_id, ACT.c.at, ACT.c.id)  # each client's steps in time order
-        )
-        inbound: set[int] = set()  # clients with an intent step (only they need the swimlane)
-        for cid, aid, at, typ, outcome, verified in conn.execute(aq):
-            steps[cid].append(Step(at, aid, typ, outcome, bool(verified)))  # key: read for the movers
-            if typ == _INTENT:
-                inbound.add(cid)
-        unsorted: set[int] = set()  # clients with rule steps merged in: sorted again
+        unsorted: set[int] = set()  # clients with rule steps: merged in time order in Python
         (econd,) = in_chunks(conn, EV.c.client_id, current, size=len(current))
         ecause = json_text(EV.c.data, "cause")
         eq = select(EV.c.client_id, EV.c.id, EV.c.at, ecause).where(
@@ -286,10 +271,35 @@ def restage(
             if cid in steps:
                 steps[cid].append(step)
                 unsorted.add(cid)
+        dial = case(
+            (
+                or_(*(and_(ACT.c.type == t, ACT.c.outcome == o) for t, o in sorted(_DIAL_PAIRS))),
+                ACT.c.verified_dial,
+            ),
+            else_=False,
+        )
+        inbound: set[int] = set()  # clients with an intent step (only they need the swimlane)
+        # Steps come in time order from the database. Their ``at`` is only compared with a rule
+        # step's (clients in ``unsorted``: read as datetimes); for the others it is read as
+        # stored, unconverted, and the deciding activity's time is read with its key below.
+        plain = [cid for cid in current if cid not in unsorted]
+        for group, at_col in ((plain, type_coerce(ACT.c.at, String)), (sorted(unsorted), ACT.c.at)):
+            if not group:
+                continue
+            (acond,) = in_chunks(conn, ACT.c.client_id, group, size=len(group))
+            aq = (
+                select(ACT.c.client_id, ACT.c.id, at_col, ACT.c.type, ACT.c.outcome, dial)
+                .where(acond)
+                .order_by(ACT.c.client_id, ACT.c.at, ACT.c.id)  # each client's steps in time order
+            )
+            for cid, aid, at, typ, outcome, verified in conn.execute(aq):
+                steps[cid].append(Step(at, aid, typ, outcome, bool(verified)))  # key: read for movers
+                if typ == _INTENT:
+                    inbound.add(cid)
         moves: list[tuple[int, Folded]] = []
         for cid, ss in steps.items():
             if cid in unsorted:
-                ss.sort(key=lambda s: (s.at, s.order))
+                ss.sort(key=lambda s: (s.at, s.order))  # activities and rule steps, all datetimes
             lane = False
             if cid in inbound:  # the swimlane matters only for inbound contacts
                 r = rows[cid]
@@ -300,22 +310,27 @@ def restage(
             )
             if res.stage != current[cid] and res.step is not None:
                 moves.append((cid, res))
-        keys: dict[int, str] = {}  # the deciding activities' keys (their events' cause)
+        keys: dict[int, tuple[str, datetime]] = {}  # the deciding activities' keys and times
         wanted = [res.step.order for _c, res in moves if res.step is not None and res.step.type != RULE]
         for kcond in in_chunks(conn, ACT.c.id, wanted):
-            keys.update(conn.execute(select(ACT.c.id, ACT.c.activity_key).where(kcond)).all())
+            for aid, key, at in conn.execute(select(ACT.c.id, ACT.c.activity_key, ACT.c.at).where(kcond)):
+                keys[aid] = (key, at)
         to_terminal: dict[int, tuple[Stage, str]] = {}
         updates: list[tuple[Any, ...]] = []
         events: list[Event] = []
         for cid, res in moves:
             decided = res.step
             assert decided is not None
-            cause = decided.cause if decided.type == RULE else f"activity:{keys[decided.order]}"
+            if decided.type == RULE:
+                cause, when = decided.cause, decided.at
+            else:
+                key, when = keys[decided.order]
+                cause = f"activity:{key}"
             if res.stage in (DQ, DNC):
                 if terminal:
                     to_terminal[cid] = (res.stage, cause)
                 continue
-            updates.append((cid, res.stage.value, res.at or ts, ts))
+            updates.append((cid, res.stage.value, when or ts, ts))
             data = {"from": current[cid].value, "to": res.stage.value, "cause": cause}
             events.append(Event(EventKind.STAGE_CHANGED, ts, actor, client_id=cid, data=data))
         bulk.update_by_id(conn, C, ("stage", "stage_at", "updated_at"), updates)
