@@ -289,3 +289,40 @@ def test_import_judges_each_call_against_the_whole_file_and_earlier_imports(
         ("c3", "calling_window"),  # 04:00 in Florida; nothing before it within 24 h but 'a' 24 h ago
         ("c4", "call_cap"),  # five calls in the 24 h before; c2 exactly 4 h before: no cooldown
     ]
+
+
+def test_import_of_inbound_contacts_moves_only_clients_in_their_reps_swimlane(
+    leadctl: Leadctl, tmp_path: Path
+) -> None:
+    """The stage machine's swimlane condition read from the database: an inbound contact makes
+    a client engaged when its rep's territories cover it (or the rep has none), not otherwise."""
+    from sqlalchemy import update
+
+    from tests.services.queue_factory import world
+
+    w = world(leadctl.engine())
+    with write(w.engine) as conn:
+        conn.execute(
+            update(schema.rep).where(schema.rep.c.email == "ana@example.com").values(territories=["NY"])
+        )
+    inside, outside, anywhere = (
+        w.client("ana", state="NY"),
+        w.client("ana", state="FL"),
+        w.client("bo", state="FL"),
+    )
+    f = tmp_path / "inbound.csv"
+    f.write_text(
+        "activity_id,at,rep,client_id,type,outcome\n"
+        + "".join(
+            f"i{c},2026-03-04T15:00:00Z,ana@example.com,{c},intent,inbound\n"
+            for c in (inside, outside, anywhere)
+        ),
+        encoding="utf-8",
+    )
+    leadctl("activity", "import", str(f))
+    C = schema.client
+    with read(w.engine) as conn:
+        stages = dict(
+            conn.execute(select(C.c.id, C.c.stage).where(C.c.id.in_([inside, outside, anywhere]))).all()
+        )
+    assert stages == {inside: "engaged", outside: "untouched", anywhere: "engaged"}

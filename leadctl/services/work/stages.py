@@ -239,20 +239,8 @@ def restage(
     for i in range(0, len(ids), 5000):
         chunk = ids[i : i + 5000]
         (cond,) = in_chunks(conn, C.c.id, chunk, size=len(chunk))
-        q = (
-            select(C.c.id, C.c.stage, C.c.country, C.c.state, C.c.industry, C.c.headcount, R.c.territories)
-            .select_from(
-                C.outerjoin(A, and_(A.c.client_id == C.c.id, A.c.ended_at.is_(None))).outerjoin(
-                    R, R.c.id == A.c.rep_id
-                )
-            )
-            .where(cond, C.c.merged_into_id.is_(None), C.c.stage != DNC)
-        )
-        current: dict[int, Stage] = {}
-        rows: dict[int, Any] = {}
-        for r in conn.execute(q):
-            current[r.id] = _STAGES[r.stage]
-            rows[r.id] = r
+        q = select(C.c.id, C.c.stage).where(cond, C.c.merged_into_id.is_(None), C.c.stage != DNC)
+        current: dict[int, Stage] = {cid: _STAGES[stage] for cid, stage in conn.execute(q)}
         if not current:
             continue
         steps: dict[int, list[Step]] = {cid: [] for cid in current}
@@ -296,6 +284,18 @@ def restage(
                 steps[cid].append(Step(at, aid, typ, outcome, bool(verified)))  # key: read for movers
                 if typ == _INTENT:
                     inbound.add(cid)
+        rows: dict[int, Any] = {}  # inbound clients: what their rep's swimlane is judged on
+        for icond in in_chunks(conn, C.c.id, inbound):
+            iq = (
+                select(C.c.id, C.c.country, C.c.state, C.c.industry, C.c.headcount, R.c.territories)
+                .select_from(
+                    C.outerjoin(A, and_(A.c.client_id == C.c.id, A.c.ended_at.is_(None))).outerjoin(
+                        R, R.c.id == A.c.rep_id
+                    )
+                )
+                .where(icond)
+            )
+            rows.update((r.id, r) for r in conn.execute(iq))
         moves: list[tuple[int, Folded]] = []
         for cid, ss in steps.items():
             if cid in unsorted:
