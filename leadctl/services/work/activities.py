@@ -14,7 +14,12 @@ chunks of ``CHUNK_ROWS``:
 3. rows are inserted with ``storage.bulk.insert_ignore`` on ``activity_key`` — the source's
    ``activity_id``, else ``sha1:`` of the row's resolved content — so importing the same
    file again adds nothing;
-4. a disposition ``disqualified`` / ``do_not_contact`` moves the client to that terminal
+4. after each chunk's insert (``insert_activities``, the one marked place where the exact ids
+   of the new activities are known) the calls among them are judged set-based
+   (``compliance.record_violations``: one join to each call's earlier calls within 24 h or the
+   cooldown, the calling contexts cached per client for the whole import) and recycled at the
+   attempt maximum; the touched clients' stages are folded once, after the last chunk;
+5. a disposition ``disqualified`` / ``do_not_contact`` moves the client to that terminal
    stage (``stage_changed`` event, cause = the activity key) and ends its active assignment
    through the ledger (``AssignmentEnd.SUPPRESSED``). ``do_not_contact`` is never downgraded
    to ``disqualified``.
