@@ -150,7 +150,9 @@ def _stored_rows(url: str) -> tuple[list[str], list[tuple[Any, ...]]]:
         engine.dispose()
 
 
-def _sqlite_peer(db: Path, clients: int, columns: list[str], rows: list[tuple[Any, ...]]) -> float:
+def _sqlite_peer(
+    db: Path, clients: int, columns: list[str], rows: list[tuple[Any, ...]]
+) -> tuple[float, float]:
     import sqlite3
 
     _populate(f"sqlite:///{db}", clients)
@@ -158,28 +160,28 @@ def _sqlite_peer(db: Path, clients: int, columns: list[str], rows: list[tuple[An
     for pragma in ("journal_mode = WAL", "synchronous = NORMAL", "foreign_keys = ON", "cache_size = -65536"):
         conn.execute(f"PRAGMA {pragma}")
     sql = f"INSERT INTO activity ({', '.join(columns)}) VALUES ({', '.join('?' for _ in columns)})"
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     conn.execute("BEGIN IMMEDIATE")
     conn.executemany(sql, rows)
     conn.execute("COMMIT")
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     conn.close()
-    return elapsed
+    return elapsed, cpu
 
 
-def _pg_peer(url: str, clients: int, columns: list[str], rows: list[tuple[Any, ...]]) -> float:
+def _pg_peer(url: str, clients: int, columns: list[str], rows: list[tuple[Any, ...]]) -> tuple[float, float]:
     import psycopg
     from sqlalchemy.engine import make_url
 
     _populate(url, clients)
     dsn = make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
     with psycopg.connect(dsn) as conn:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         with conn.cursor() as cur, cur.copy(f"COPY activity ({', '.join(columns)}) FROM STDIN") as copy:
             for r in rows:
                 copy.write_row(r)
         conn.commit()
-        return time.perf_counter() - start
+        return time.perf_counter() - start, time.process_time() - cpu
 
 
 def _measure(
@@ -191,9 +193,9 @@ def _measure(
         start, cpu = time.perf_counter(), time.process_time()
         first = activities.import_file(engine, RULES, str(path))
         seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
-        start = time.perf_counter()
+        start, again_cpu = time.perf_counter(), time.process_time()
         again = activities.import_file(engine, RULES, str(path))
-        again_s = time.perf_counter() - start
+        again_s, again_cpu = time.perf_counter() - start, time.process_time() - again_cpu
     finally:
         engine.dispose()
     row = {
@@ -203,6 +205,7 @@ def _measure(
         "seconds": round(seconds, 2),
         "rows_per_s": round(n / seconds),
         "leadctl_cpu_s": round(cpu, 2),
+        "rows_per_cpu_s": round(n / cpu),
         "goal": TARGET,
         "imported": first.imported,
         "rejected": first.rejected,
@@ -213,21 +216,29 @@ def _measure(
         "rows": n,
         "seconds": round(again_s, 2),
         "rows_per_s": round(n / again_s),
+        "leadctl_cpu_s": round(again_cpu, 2),
+        "rows_per_cpu_s": round(n / again_cpu),
         "imported": again.imported,
         "rejected": again.rejected,
     }
     return row, repeat
 
 
-def _peer_row(target: str, tool: str, n: int, seconds: float, ours: dict[str, Any]) -> dict[str, Any]:
+def _peer_row(
+    target: str, tool: str, n: int, measured: tuple[float, float], ours: dict[str, Any]
+) -> dict[str, Any]:
+    seconds, cpu = measured
     ours["peer_rows_per_s"] = round(n / seconds)
     ours["vs_peer"] = round(seconds / ours["seconds"], 2)
+    ours["load_avg"] = round(os.getloadavg()[0], 1)
     return {
         "target": target,
         "tool": tool,
         "rows": n,
         "seconds": round(seconds, 2),
         "rows_per_s": round(n / seconds),
+        "leadctl_cpu_s": round(cpu, 2),
+        "rows_per_cpu_s": round(n / cpu) if cpu else "",
     }
 
 
@@ -253,9 +264,9 @@ def run(
             url = f"sqlite:///{tmp / 'leadctl.db'}"
             ours, repeat = _measure("SQLite", url, path, n, clients)
             columns, rows = _stored_rows(url)
-            seconds = _sqlite_peer(tmp / "peer.db", clients, columns, rows)
+            measured = _sqlite_peer(tmp / "peer.db", clients, columns, rows)
             del rows
-            done([ours, repeat, _peer_row("SQLite", "sqlite3 executemany (peer)", n, seconds, ours)])
+            done([ours, repeat, _peer_row("SQLite", "sqlite3 executemany (peer)", n, measured, ours)])
         if pg_url and "postgresql" in backends:
             db_url, drop = _pg_database(pg_url)
             try:
@@ -265,10 +276,10 @@ def run(
                 drop()
             peer_url, drop_peer = _pg_database(pg_url)
             try:
-                seconds = _pg_peer(peer_url, clients, columns, rows)
+                measured = _pg_peer(peer_url, clients, columns, rows)
             finally:
                 drop_peer()
-            done([ours, repeat, _peer_row("PostgreSQL", "psycopg COPY (peer)", len(rows), seconds, ours)])
+            done([ours, repeat, _peer_row("PostgreSQL", "psycopg COPY (peer)", len(rows), measured, ours)])
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return results

@@ -253,3 +253,76 @@ def test_the_command_lists_the_vocabulary_types() -> None:
     from leadctl.vocab import ActivityType, values
 
     assert values(ActivityType) == TYPES
+
+
+def test_import_judges_each_call_against_the_whole_file_and_earlier_imports(
+    leadctl: Leadctl, tmp_path: Path
+) -> None:
+    """Cap and cooldown count the person's calls from this file (a late row too) and from an
+    earlier import; older calls than 24 h (or the cooldown) count for nothing; a re-import
+    judges nothing again."""
+    from leadctl.vocab import EventKind
+    from tests.services.queue_factory import world
+
+    w = world(leadctl.engine())
+    fl = w.client("ana", zone="America/New_York", state="FL")  # at most 3 calls in 24 h, 4 h cooldown
+    head = "activity_id,at,rep,client_id,type,outcome\n"
+    first = tmp_path / "first.csv"
+    first.write_text(head + f"a,2026-03-03T09:00:00Z,bo@example.com,{fl},call,no_answer\n"
+                     f"b,2026-03-04T13:00:00Z,bo@example.com,{fl},call,no_answer\n", encoding="utf-8")  # fmt: skip
+    leadctl("activity", "import", str(first))
+    calls = ("17:00", "21:00", "21:30", "09:00")  # 09:00 arrives late; then 01:30 the next day
+    rows = [f"c{i},2026-03-04T{t}:00Z,ana@example.com,{fl},call,no_answer" for i, t in enumerate(calls)]
+    rows.append(f"c4,2026-03-05T01:30:00Z,ana@example.com,{fl},call,no_answer")
+    second = tmp_path / "second.csv"
+    second.write_text(head + "\n".join(rows) + "\n", encoding="utf-8")
+    leadctl("activity", "import", str(second))
+    leadctl("activity", "import", str(second))  # again: nothing new, nothing judged twice
+    E, A = schema.lead_event, schema.activity
+    with read(leadctl.engine()) as conn:
+        keys = dict(conn.execute(select(A.c.id, A.c.activity_key)).all())
+        got = conn.execute(select(E.c.data).where(E.c.kind == EventKind.CALL_VIOLATION)).scalars().all()
+    assert sorted((keys[d["activity_id"]], d["rule"]) for d in got) == [
+        ("a", "calling_window"),  # 04:00 in Florida
+        ("c1", "call_cap"),  # 09:00 (late), 13:00 (first file) and 17:00 in the 24 h before it
+        ("c2", "cooldown"),  # 30 min after c1
+        ("c3", "calling_window"),  # 04:00 in Florida; nothing before it within 24 h but 'a' 24 h ago
+        ("c4", "call_cap"),  # five calls in the 24 h before; c2 exactly 4 h before: no cooldown
+    ]
+
+
+def test_import_of_inbound_contacts_moves_only_clients_in_their_reps_swimlane(
+    leadctl: Leadctl, tmp_path: Path
+) -> None:
+    """The stage machine's swimlane condition read from the database: an inbound contact makes
+    a client engaged when its rep's territories cover it (or the rep has none), not otherwise."""
+    from sqlalchemy import update
+
+    from tests.services.queue_factory import world
+
+    w = world(leadctl.engine())
+    with write(w.engine) as conn:
+        conn.execute(
+            update(schema.rep).where(schema.rep.c.email == "ana@example.com").values(territories=["NY"])
+        )
+    inside, outside, anywhere = (
+        w.client("ana", state="NY"),
+        w.client("ana", state="FL"),
+        w.client("bo", state="FL"),
+    )
+    f = tmp_path / "inbound.csv"
+    f.write_text(
+        "activity_id,at,rep,client_id,type,outcome\n"
+        + "".join(
+            f"i{c},2026-03-04T15:00:00Z,ana@example.com,{c},intent,inbound\n"
+            for c in (inside, outside, anywhere)
+        ),
+        encoding="utf-8",
+    )
+    leadctl("activity", "import", str(f))
+    C = schema.client
+    with read(w.engine) as conn:
+        stages = dict(
+            conn.execute(select(C.c.id, C.c.stage).where(C.c.id.in_([inside, outside, anywhere]))).all()
+        )
+    assert stages == {inside: "engaged", outside: "untouched", anywhere: "engaged"}

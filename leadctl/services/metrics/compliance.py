@@ -1,12 +1,14 @@
 """Calling compliance: attempts refused (``call_blocked``) and logged calls that broke a rule (``call_violation``).
 
-``record_violations(conn, keys, created_at, rules=…)`` runs inside ``activity log`` / ``activity import``
-(one marked call in ``services/work/activities.py``): of the calls just inserted (their
-``activity_key`` among ``keys`` and ``created_at`` this run's — a re-imported row is old and
-is never judged twice) it finds those placed to a do-not-contact client, beyond the rolling
+``record_violations(conn, activity_ids, created_at, rules=…)`` runs inside ``activity log`` /
+``activity import`` (one marked call in ``services/work/activities.py``): of the calls just
+inserted (the ids of this batch's new rows — a re-imported row is old and is never judged
+twice) it finds those placed to a do-not-contact client, beyond the rolling
 24-hour cap of the client's state, or outside the calling window in the client's zones, and
-appends one ``call_violation`` event each. Set-based: one look-up of the new calls with their
-clients, one of the earlier calls of earlier clients, the window a point check per call.
+appends one ``call_violation`` event each (and for calls within the cooldown of the
+person's previous call). Set-based: one look-up of the new calls with their clients, one join
+of each new call to the same person's calls in the 24 hours (or cooldown) before it, the
+window a point check per call.
 
 ``compliance(engine, since, by)`` is the metric: both kinds counted per reason (and rep or
 day) with one SQL aggregate over the timeline.
@@ -14,7 +16,6 @@ day) with one SQL aggregate over the timeline.
 
 from __future__ import annotations
 
-import bisect
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -24,7 +25,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from leadctl.rules import Rules
 from leadctl.storage import schema
-from leadctl.storage.sqlfunc import day_of, in_chunks
+from leadctl.storage.sqlfunc import day_of, epoch_seconds, in_chunks
 from leadctl.vocab import ActivityType, EventKind, Stage
 
 ACT, C, E, R = schema.activity, schema.client, schema.lead_event, schema.rep
@@ -32,69 +33,80 @@ GROUPINGS = ("reason", "rep", "day")
 
 
 def record_violations(
-    conn: Connection, keys: Iterable[str], created_at: datetime, *, actor: str, rules: Rules
+    conn: Connection,
+    activity_ids: Iterable[int],
+    created_at: datetime,
+    *,
+    actor: str,
+    rules: Rules,
+    clients: dict[int, Any] | None = None,
 ) -> int:
-    """Append a ``call_violation`` for each new call among ``keys`` that broke a rule; how many."""
+    """Append a ``call_violation`` for each call among the new ``activity_ids`` that broke a
+    rule; how many. Earlier calls are read per new call from the client's index range (only
+    those within ``max(24 h, cooldown)`` before it: older ones can break neither rule), so a
+    batch costs in proportion to its own size, not to the client's whole history.
+
+    ``clients`` caches each client's calling context (zones, policy, stage) across the calls
+    of one run whose client rows do not change meanwhile (``activity import`` moves stages only
+    after its last chunk)."""
     from leadctl.services import events as timeline
     from leadctl.services.events import Event
     from leadctl.services.work import calling
 
-    wanted = list(dict.fromkeys(keys))
+    wanted = list(dict.fromkeys(activity_ids))
     if not wanted:
         return 0
-    cols = (
-        ACT.c.id, ACT.c.client_id, ACT.c.rep_id, ACT.c.at, C.c.stage, C.c.stage_at, C.c.timezone,
-        C.c.timezone_candidates, C.c.state, C.c.country, C.c.business_phone, C.c.mobile_phone, C.c.custom,
-    )  # fmt: skip
-    calls: list[dict[str, Any]] = []
-    for cond in in_chunks(conn, ACT.c.activity_key, wanted):
-        q = (
-            select(*cols)
-            .join(C, C.c.id == ACT.c.client_id)
-            .where(cond, ACT.c.type == ActivityType.CALL.value, ACT.c.created_at == created_at)
-        )
-        calls += [dict(r) for r in conn.execute(q).mappings()]
+    calls: list[Any] = []  # (id, client_id, rep_id, at) rows
+    for cond in in_chunks(conn, ACT.c.id, wanted):
+        q = select(ACT.c.id, ACT.c.client_id, ACT.c.rep_id, ACT.c.at)
+        calls += conn.execute(q.where(cond, ACT.c.type == ActivityType.CALL.value)).all()
     if not calls:
         return 0
     clock = calling.Clock(rules, created_at)
-    judged = []
-    for c in calls:
-        zones, policy = calling.context(rules, clock, c)
-        judged.append((c, zones, policy))
+    known = {} if clients is None else clients
+    cols = (
+        C.c.id, C.c.stage, C.c.stage_at, C.c.timezone, C.c.timezone_candidates, C.c.state, C.c.country,
+        C.c.business_phone, C.c.mobile_phone, C.c.custom,
+    )  # fmt: skip
+    for cond in in_chunks(conn, C.c.id, {c[1] for c in calls} - known.keys()):
+        for m in conn.execute(select(*cols).where(cond)).mappings():
+            known[m["id"]] = (*calling.context(rules, clock, dict(m)), m["stage"], m["stage_at"])
     cool = rules.cooldown.after_call_hours
-    earlier = {c["client_id"] for c, _z, p in judged if p.cap_24h or cool > 0}  # need earlier calls
+    judged = [(c, *known[c[1]]) for c in calls]
+    need = [c[0] for c, _z, p, _s, _a in judged if p.cap_24h or cool > 0]  # these need earlier calls
     history: dict[int, list[datetime]] = {}
-    if earlier:
-        lo = min(c["at"] for c, _z, p in judged if p.cap_24h or cool > 0) - timedelta(hours=max(24, cool))
-        for cond in in_chunks(conn, ACT.c.client_id, earlier):
-            q2 = select(ACT.c.client_id, ACT.c.at, ACT.c.id).where(
-                cond, ACT.c.type == ActivityType.CALL.value, ACT.c.at >= lo
+    if need:
+        reach = int(max(24.0, cool) * 3600) + 2  # seconds; a second's slack for whole-second epochs
+        new, old = ACT.alias("new_call"), ACT.alias("earlier_call")
+        for cond in in_chunks(conn, new.c.id, need):
+            q2 = (
+                select(new.c.id, old.c.at)
+                .join(old, old.c.client_id == new.c.client_id)
+                .where(
+                    cond,
+                    old.c.type == ActivityType.CALL.value,
+                    old.c.at < new.c.at,
+                    epoch_seconds(old.c.at) >= epoch_seconds(new.c.at) - reach,
+                )
             )
-            for cid, at, _aid in conn.execute(q2):
-                history.setdefault(cid, []).append(at)
-        for v in history.values():
-            v.sort()
+            for aid, at in conn.execute(q2):
+                history.setdefault(aid, []).append(at)
     events = []
-    for c, zones, policy in judged:
-        before = 0
-        times = history.get(c["client_id"], [])
-        if policy.cap_24h:
-            before = bisect.bisect_left(times, c["at"]) - bisect.bisect_left(
-                times, c["at"] - timedelta(hours=24)
-            )
-        k = bisect.bisect_left(times, c["at"])  # the person's previous call (any rep), for the cooldown
-        previous = times[k - 1] if k else None
-        dnc = c["stage"] == Stage.DO_NOT_CONTACT and (c["stage_at"] is None or c["stage_at"] <= c["at"])
-        rule = calling.violation(clock, zones, policy, c["at"], dnc=dnc, calls_before=before,
-                                 previous_call=previous, cooldown_hours=cool)  # fmt: skip
+    day = timedelta(hours=24)
+    for (aid, cid, rep_id, at), zones, policy, stage, stage_at in judged:
+        times = history.get(aid, ())  # the person's calls (any rep) shortly before this one
+        before = sum(1 for t in times if t >= at - day) if policy.cap_24h else 0
+        dnc = stage == Stage.DO_NOT_CONTACT and (stage_at is None or stage_at <= at)
+        rule = calling.violation(clock, zones, policy, at, dnc=dnc, calls_before=before,
+                                 previous_call=max(times, default=None), cooldown_hours=cool)  # fmt: skip
         if rule is not None:
             events.append(
                 Event(
                     EventKind.CALL_VIOLATION,
                     created_at,
                     actor,
-                    client_id=c["client_id"],
-                    data={"rep_id": c["rep_id"], "activity_id": c["id"], "rule": rule.value},
+                    client_id=cid,
+                    data={"rep_id": rep_id, "activity_id": aid, "rule": rule.value},
                 )
             )
     return timeline.append(conn, events)

@@ -14,7 +14,12 @@ chunks of ``CHUNK_ROWS``:
 3. rows are inserted with ``storage.bulk.insert_ignore`` on ``activity_key`` — the source's
    ``activity_id``, else ``sha1:`` of the row's resolved content — so importing the same
    file again adds nothing;
-4. a disposition ``disqualified`` / ``do_not_contact`` moves the client to that terminal
+4. after each chunk's insert (``insert_activities``, the one marked place where the exact ids
+   of the new activities are known) the calls among them are judged set-based
+   (``compliance.record_violations``: one join to each call's earlier calls within 24 h or the
+   cooldown, the calling contexts cached per client for the whole import) and recycled at the
+   attempt maximum; the touched clients' stages are folded once, after the last chunk;
+5. a disposition ``disqualified`` / ``do_not_contact`` moves the client to that terminal
    stage (``stage_changed`` event, cause = the activity key) and ends its active assignment
    through the ledger (``AssignmentEnd.SUPPRESSED``). ``do_not_contact`` is never downgraded
    to ``disqualified``.
@@ -144,6 +149,7 @@ class _Resolver:
         self.clients: dict[int, tuple[int, int] | None] = {}  # id -> (unmerged id, campaign)
         self.leads: dict[int, int | None] = {}  # lead id -> client id (None: not a client yet)
         self.emails: dict[str, list[tuple[int, int]]] = {}
+        self.contexts: dict[int, Any] = {}  # client id -> calling context (compliance)
 
     def _load_clients(self, ids: Iterable[int]) -> None:
         todo = {i for i in ids if i not in self.clients}
@@ -297,6 +303,7 @@ def insert_activities(
     actor: str,
     rules: Rules,
     stage_later: set[int] | None = None,
+    contexts: dict[int, Any] | None = None,
 ) -> list[int]:
     """Insert activity rows (values in ``COLUMNS`` order, ``created_at`` = ``at``), skipping
     those whose ``activity_key`` is already stored; return the ids of the rows inserted.
@@ -305,9 +312,10 @@ def insert_activities(
     what follows from new activities hooks in here once, with the ids, the ``actor`` and the
     command's ``rules``; with ``stage_later`` the touched clients are added to it and the
     caller folds their stages once (``stages.restage``) when all its rows are in (an import
-    of many chunks re-folds each client once, not once per chunk). The ids, the ``actor`` and the
-    command's ``rules`` (passed down, never looked up: the stage machine's thresholds and the
-    calling rules the compliance check judges by). The
+    of many chunks re-folds each client once, not once per chunk), and ``contexts`` (a dict
+    kept across its chunks) caches the clients' calling contexts for the compliance check.
+    The ``actor`` and the command's ``rules`` are passed down, never looked up (the stage
+    machine's thresholds and the calling rules the compliance check judges by). The
     ids are those of this call's keys created at ``at`` (an older row with the same key was
     created by an earlier transaction): one indexed look-up per chunk of keys.
     """
@@ -317,19 +325,25 @@ def insert_activities(
         return []
     ids: list[int] = []
     touched: set[int] = set()
+    calls: list[int] = []
     for cond in in_chunks(conn, ACT.c.activity_key, (r[0] for r in rows)):
-        for aid, cid in conn.execute(select(ACT.c.id, ACT.c.client_id).where(cond, ACT.c.created_at == at)):
+        q = select(ACT.c.id, ACT.c.client_id, ACT.c.type).where(cond, ACT.c.created_at == at)
+        for aid, cid, typ in conn.execute(q):
             ids.append(aid)
             touched.add(cid)
+            if typ == ActivityType.CALL:
+                calls.append(aid)
+    # ---- after the insert: ``ids`` are exactly the activities this batch inserted (``calls``
+    # the calls among them). Set-based maintainers of data derived from activities take
+    # (conn, ids, ...) here, one line each, in this transaction.
     facts.fold(conn, ids)  # the per-client facts metrics and SLAs read (services/work/facts)
     if stage_later is not None:  # an import folds every touched client once, after its last chunk
         stage_later |= touched
     else:  # the stage machine folds the new activities in
         stages.restage(conn, touched, actor=actor, rules=rules, terminal=False)
-    calls = [r[0] for r in rows if r[COLUMNS.index("type")] == ActivityType.CALL]
-    compliance.record_violations(conn, calls, at, actor=actor, rules=rules)  # calls that broke a rule
+    compliance.record_violations(conn, calls, at, actor=actor, rules=rules, clients=contexts)  # broke a rule
     if calls:
-        recycle(conn, ids, at=at, actor=actor, rules=rules)
+        recycle(conn, calls, at=at, actor=actor, rules=rules)
     activity_rollup.add_new(conn, ids, at)  # ranking's rollup (services/assign/rollup.py), recycles too
     score_store.activities_added(conn, rules, touched)  # the queue's stored scores follow
     return ids
@@ -374,6 +388,7 @@ def recycle(conn: Connection, new_ids: list[int], *, at: datetime, actor: str, r
             )
             .where(cond)
             .group_by(ACT.c.client_id)
+            .having(func.sum(case((unanswered, 1), else_=0)) >= q.max_attempts)  # the rest cannot cross
         )
         for cid, n, last, last_talk in conn.execute(agg):
             if n >= q.max_attempts > n - new[cid] and (last_talk is None or last_talk < last):
@@ -443,6 +458,7 @@ def _write_chunk(
     touched: set[int],
 ) -> None:
     rows: list[tuple[Any, ...]] = []
+    append = rows.append
     reps = resolver.reps
     for r, hit in resolver.resolve(parsed):
         if isinstance(hit, str):
@@ -450,17 +466,21 @@ def _write_chunk(
             continue
         cid, campaign = hit
         rep_id = reps[r.rep.lower()] if r.rep is not None else None
-        key = activity_key(r, cid, rep_id)
-        rows.append(
-            (key, cid, rep_id, campaign, r.type, r.outcome, r.at, r.verified_dial, r.duration_s)
-            + (r.callback_at, r.meeting_at, r.note, source, who, ts)
-        )
+        key = r.activity_id if r.activity_id is not None else activity_key(r, cid, rep_id)
+        append((key, cid, rep_id, campaign, r.type, r.outcome, r.at, r.verified_dial, r.duration_s,
+                r.callback_at, r.meeting_at, r.note, source, who, ts))  # fmt: skip
+        if r.outcome not in TERMINAL_OUTCOMES:
+            continue
         stage = TERMINAL_OUTCOMES.get(r.outcome)
         if stage is not None:
             prev = terminal.get(cid)
             if prev is None or prev[0] != Stage.DO_NOT_CONTACT:
                 terminal[cid] = (stage, f"activity:{key}")
-    inserted = len(insert_activities(conn, rows, at=ts, actor=who, rules=rules, stage_later=touched))
+    inserted = len(
+        insert_activities(
+            conn, rows, at=ts, actor=who, rules=rules, stage_later=touched, contexts=resolver.contexts
+        )
+    )
     summary.imported += inserted
     summary.already_imported += len(rows) - inserted
     if rejected:

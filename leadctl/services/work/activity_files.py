@@ -226,7 +226,7 @@ class Parsed:
 
 
 def _text(v: Any) -> str | None:
-    if v is None:
+    if v is None or v == "":
         return None
     s = (v if type(v) is str else str(v)).strip()
     return s or None

@@ -38,13 +38,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import String, and_, case, exists, func, or_, select, type_coerce
 from sqlalchemy.engine import Connection, Engine
 
 from leadctl.reporting import Reporter
 from leadctl.services.events import Event
 from leadctl.storage import schema
-from leadctl.storage.sqlfunc import in_chunks
+from leadctl.storage.sqlfunc import in_chunks, json_text
 from leadctl.vocab import ActivityOutcome as O  # noqa: N817
 from leadctl.vocab import ActivityType as T  # noqa: N817
 from leadctl.vocab import EventKind, Stage
@@ -123,10 +123,18 @@ for _row in TRANSITIONS:
     for _o in _row.outcomes:
         _BY_KEY.setdefault((str(_row.type), str(_o)), []).append(_row)
 _EMAIL_ENGAGEMENT = frozenset({O.OPENED.value, O.CLICKED.value})
+# The (type, outcome) pairs whose rows look at the call's verified_dial flag: a fold reads the
+# flag only for those (the rest is read from the index alone, no table row per activity).
+_DIAL_PAIRS = {(str(r.type), str(o)) for r in TRANSITIONS if r.when == VERIFIED_DIAL for o in r.outcomes}
+_STAGES = {st.value: st for st in Stage}
+_EMAIL, _INTENT = T.EMAIL.value, T.INTENT.value  # plain strings: an enum attribute costs per step
 
 
 class Step(NamedTuple):
-    """One input of the fold: an activity (``key`` its activity_key) or a rule firing."""
+    """One input of the fold: an activity (``key`` its activity_key) or a rule firing.
+
+    The fold only carries ``at`` through (steps come sorted); ``restage`` may pass it as stored
+    (unconverted) where no rule step is merged in."""
 
     at: datetime
     order: int  # activity id (rules sort after activities of the same moment)
@@ -145,6 +153,7 @@ class Folded:
     stage: Stage
     cause: str | None  # what put the client in ``stage`` (None: nothing moved it)
     at: datetime | None
+    step: Step | None = None  # the step that decided it
 
 
 def fold(
@@ -156,12 +165,13 @@ def fold(
     start: Stage = Stage.UNTOUCHED,
 ) -> Folded:
     """The stage a client reaches through ``steps`` (sorted by time), from ``start``."""
-    stage, cause, when = start, None, None
+    stage, decided = start, None
     opens = 0
+    by_key = _BY_KEY
     for s in steps:
-        if s.type == T.EMAIL and s.outcome in _EMAIL_ENGAGEMENT:
+        if s.type == _EMAIL and s.outcome in _EMAIL_ENGAGEMENT:
             opens += 1
-        for row in _BY_KEY.get((s.type, s.outcome), ()):
+        for row in by_key.get((s.type, s.outcome), ()):
             if stage not in row.sources:
                 continue
             if row.when == VERIFIED_DIAL and not s.verified_dial:
@@ -170,9 +180,11 @@ def fold(
                 continue
             if row.when == SWIMLANE and not (s.outcome in inbound and in_swimlane):
                 continue
-            stage, cause, when = row.to, s.cause, s.at
+            stage, decided = row.to, s
             break
-    return Folded(stage, cause, when)
+    if decided is None:
+        return Folded(stage, None, None)
+    return Folded(stage, decided.cause, decided.at, decided)
 
 
 # ------------------------------------------------------------------ applying
@@ -227,68 +239,99 @@ def restage(
     for i in range(0, len(ids), 5000):
         chunk = ids[i : i + 5000]
         (cond,) = in_chunks(conn, C.c.id, chunk, size=len(chunk))
-        q = (
-            select(C.c.id, C.c.stage, C.c.country, C.c.state, C.c.industry, C.c.headcount, R.c.territories)
-            .select_from(
-                C.outerjoin(A, and_(A.c.client_id == C.c.id, A.c.ended_at.is_(None))).outerjoin(
-                    R, R.c.id == A.c.rep_id
-                )
-            )
-            .where(cond, C.c.merged_into_id.is_(None), C.c.stage != DNC)
-        )
-        current: dict[int, Stage] = {}
-        rows: dict[int, Any] = {}
-        for r in conn.execute(q):
-            current[r.id] = Stage(r.stage)
-            rows[r.id] = r
+        q = select(C.c.id, C.c.stage).where(cond, C.c.merged_into_id.is_(None), C.c.stage != DNC)
+        current: dict[int, Stage] = {cid: _STAGES[stage] for cid, stage in conn.execute(q)}
         if not current:
             continue
         steps: dict[int, list[Step]] = {cid: [] for cid in current}
-        (acond,) = in_chunks(conn, ACT.c.client_id, current, size=len(current))
-        aq = select(
-            ACT.c.client_id,
-            ACT.c.id,
-            ACT.c.at,
-            ACT.c.type,
-            ACT.c.outcome,
-            ACT.c.verified_dial,
-            ACT.c.activity_key,
-        ).where(acond)
-        for cid, aid, at, typ, outcome, verified, key in conn.execute(aq):
-            steps[cid].append(Step(at, aid, typ, outcome, bool(verified), key))
+        unsorted: set[int] = set()  # clients with rule steps: merged in time order in Python
         (econd,) = in_chunks(conn, EV.c.client_id, current, size=len(current))
-        eq = select(EV.c.client_id, EV.c.id, EV.c.at, EV.c.data).where(
-            econd, EV.c.kind == EventKind.STAGE_CHANGED
+        ecause = json_text(EV.c.data, "cause")
+        eq = select(EV.c.client_id, EV.c.id, EV.c.at, ecause).where(
+            econd, EV.c.kind == EventKind.STAGE_CHANGED, ecause.like("rule:%")
         )
-        for cid, eid, at, data in conn.execute(eq):
-            cause = str((data or {}).get("cause") or "")
-            if cause.startswith("rule:"):
-                steps[cid].append(Step(at, 2**62 + eid, RULE, cause.removeprefix("rule:")))
+        for cid, eid, at, cause in conn.execute(eq):
+            if not cause.startswith("rule:"):  # LIKE ignores case on SQLite
+                continue
+            steps[cid].append(Step(at, 2**62 + eid, RULE, cause.removeprefix("rule:")))
+            unsorted.add(cid)
         for cid, step in (firing or {}).items():
             if cid in steps:
                 steps[cid].append(step)
-        to_terminal: dict[int, tuple[Stage, str]] = {}
-        updates: list[tuple[Any, ...]] = []
-        events: list[Event] = []
+                unsorted.add(cid)
+        dial = case(
+            (
+                or_(*(and_(ACT.c.type == t, ACT.c.outcome == o) for t, o in sorted(_DIAL_PAIRS))),
+                ACT.c.verified_dial,
+            ),
+            else_=False,
+        )
+        inbound: set[int] = set()  # clients with an intent step (only they need the swimlane)
+        # Steps come in time order from the database. Their ``at`` is only compared with a rule
+        # step's (clients in ``unsorted``: read as datetimes); for the others it is read as
+        # stored, unconverted, and the deciding activity's time is read with its key below.
+        plain = [cid for cid in current if cid not in unsorted]
+        for group, at_col in ((plain, type_coerce(ACT.c.at, String)), (sorted(unsorted), ACT.c.at)):
+            if not group:
+                continue
+            (acond,) = in_chunks(conn, ACT.c.client_id, group, size=len(group))
+            aq = (
+                select(ACT.c.client_id, ACT.c.id, at_col, ACT.c.type, ACT.c.outcome, dial)
+                .where(acond)
+                .order_by(ACT.c.client_id, ACT.c.at, ACT.c.id)  # each client's steps in time order
+            )
+            for cid, aid, at, typ, outcome, verified in conn.execute(aq):
+                steps[cid].append(Step(at, aid, typ, outcome, bool(verified)))  # key: read for movers
+                if typ == _INTENT:
+                    inbound.add(cid)
+        rows: dict[int, Any] = {}  # inbound clients: what their rep's swimlane is judged on
+        for icond in in_chunks(conn, C.c.id, inbound):
+            iq = (
+                select(C.c.id, C.c.country, C.c.state, C.c.industry, C.c.headcount, R.c.territories)
+                .select_from(
+                    C.outerjoin(A, and_(A.c.client_id == C.c.id, A.c.ended_at.is_(None))).outerjoin(
+                        R, R.c.id == A.c.rep_id
+                    )
+                )
+                .where(icond)
+            )
+            rows.update((r.id, r) for r in conn.execute(iq))
+        moves: list[tuple[int, Folded]] = []
         for cid, ss in steps.items():
-            ss.sort(key=lambda s: (s.at, s.order))
+            if cid in unsorted:
+                ss.sort(key=lambda s: (s.at, s.order))  # activities and rule steps, all datetimes
             lane = False
-            if any(s.type == T.INTENT for s in ss):  # the swimlane matters only for inbound contacts
+            if cid in inbound:  # the swimlane matters only for inbound contacts
                 r = rows[cid]
                 dims = client_dimensions(dict(r._mapping), rules.routing.segments)
                 lane = r.territories is not None and covers(parse_territories(r.territories), dims)
             res = fold(
                 ss, email_engagement=sr.email_engagement, inbound=sr.inbound_outcomes, in_swimlane=lane
             )
-            before = current[cid]
-            if res.stage == before or res.cause is None:
-                continue
+            if res.stage != current[cid] and res.step is not None:
+                moves.append((cid, res))
+        keys: dict[int, tuple[str, datetime]] = {}  # the deciding activities' keys and times
+        wanted = [res.step.order for _c, res in moves if res.step is not None and res.step.type != RULE]
+        for kcond in in_chunks(conn, ACT.c.id, wanted):
+            for aid, key, at in conn.execute(select(ACT.c.id, ACT.c.activity_key, ACT.c.at).where(kcond)):
+                keys[aid] = (key, at)
+        to_terminal: dict[int, tuple[Stage, str]] = {}
+        updates: list[tuple[Any, ...]] = []
+        events: list[Event] = []
+        for cid, res in moves:
+            decided = res.step
+            assert decided is not None
+            if decided.type == RULE:
+                cause, when = decided.cause, decided.at
+            else:
+                key, when = keys[decided.order]
+                cause = f"activity:{key}"
             if res.stage in (DQ, DNC):
                 if terminal:
-                    to_terminal[cid] = (res.stage, res.cause)
+                    to_terminal[cid] = (res.stage, cause)
                 continue
-            updates.append((cid, res.stage.value, res.at or ts, ts))
-            data = {"from": before.value, "to": res.stage.value, "cause": res.cause}
+            updates.append((cid, res.stage.value, when or ts, ts))
+            data = {"from": current[cid].value, "to": res.stage.value, "cause": cause}
             events.append(Event(EventKind.STAGE_CHANGED, ts, actor, client_id=cid, data=data))
         bulk.update_by_id(conn, C, ("stage", "stage_at", "updated_at"), updates)
         append(conn, events)
