@@ -112,6 +112,8 @@ def normalise_phone(text: str) -> str:
     s = text.strip()
     if not s:
         return ""
+    if s[0] == "+" and s[1:].isdigit() and s.isascii():  # E.164 already (stored phones)
+        return s if len(s) >= 7 else ""
     digits = _NON_DIGIT.sub("", s)
     if len(digits) < 6:
         return ""
@@ -297,27 +299,33 @@ def _phonetic(word: str) -> str:
     return "".join(out).ljust(4, "0")
 
 
+_BASE_FIELDS = ("email", "business_phone", "mobile_phone", "first_name", "last_name", "company", "website")
+
+
 def normalise(record: Mapping[Any, Any], config: MatchConfig) -> NormRecord:
     """Precompute what blocking and comparison need for one lead record.
 
     Phones are expected in E.164 already (the loader normalises them); other spellings are
     reduced to digits, so "415.555.0132" and "(415) 555-0132" still agree with each other.
     """
-    email = normalise_email(_get(record, "email"), config.gmail_folding)
+    get = record.get
+    # _get(record, f) for the fields every record is read for; a str field is taken as it is
+    email_raw, business, mobile, first, last, company_raw, website = [
+        v if type(v := get(f)) is str else _get(record, f) for f in _BASE_FIELDS
+    ]
+    email = normalise_email(email_raw, config.gmail_folding)
     phones: list[str] = []
-    for field_name in ("business_phone", "mobile_phone"):
-        p = normalise_phone(_get(record, field_name))
+    for raw_phone in (business, mobile):
+        p = normalise_phone(raw_phone)
         if p and p not in phones:
             phones.append(p)
-    first, last = _get(record, "first_name"), _get(record, "last_name")
     if not first and not last:
         full = _get(record, "full_name") or _get(record, "name")
         if full:
             first, last = split_full_name(full)
     name = name_value(first, last)
-    company = company_key(_get(record, "company"))
+    company = company_key(company_raw)
     phone_tuple = tuple(phones)
-    website = _get(record, "website")
     domain = _domain_cached(website) if website else ""
     if not domain:
         email_domain = email.rpartition("@")[2]
