@@ -332,22 +332,13 @@ def normalise(record: Mapping[Any, Any], config: MatchConfig) -> NormRecord:
         if email_domain and email_domain not in PERSONAL_DOMAINS:
             domain = _intern(email_domain)
 
-    values: list[Any] = []
-    for rule in config.active_fields:
-        fname = rule.name
-        if fname == "name" and rule.compare == "name":
-            values.append(name)
-        elif fname == "phone" and rule.compare == "phone":
-            values.append(phone_tuple or None)
-        elif fname == "domain" and rule.compare == "domain":
-            values.append(domain or None)
-        elif fname == "email" and rule.compare == "email":
-            values.append(email or None)
-        elif fname == "company" and rule.compare == "company":
-            values.append(company or None)
-        else:
-            raw = _get(record, fname)
-            values.append(_preps()[rule.compare](raw) if raw else None)
+    # the compared values, in active_fields order: a virtual field compared as itself is the
+    # value computed above, any other field its raw value prepared by its comparator
+    computed = (name, phone_tuple or None, domain or None, email or None, company or None)
+    values: list[Any] = [
+        computed[at] if at >= 0 else (prep(raw) if (raw := _get(record, fname)) else None)
+        for at, fname, prep in _value_plan(config)
+    ]
 
     initials = ""
     name_keys: tuple[str, ...] = ()
@@ -378,6 +369,30 @@ def normalise(record: Mapping[Any, Any], config: MatchConfig) -> NormRecord:
         name=name,
         rule_keys=rule_keys,
     )
+
+
+_COMPUTED = ("name", "phone", "domain", "email", "company")  # the order of ``computed`` in normalise
+_plans: dict[int, tuple[MatchConfig, tuple[tuple[int, str, Callable[[str], Any]], ...]]] = {}
+
+
+def _value_plan(config: MatchConfig) -> tuple[tuple[int, str, Callable[[str], Any]], ...]:
+    """Per active field: (position in normalise's computed values or -1, field name, prepare),
+    worked out once per plan (kept while the plan object lives)."""
+    hit = _plans.get(id(config))
+    if hit is None or hit[0] is not config:
+        if len(_plans) > 16:
+            _plans.clear()
+        preps = _preps()
+        plan = tuple(
+            (
+                _COMPUTED.index(r.name) if r.name in _COMPUTED and r.compare == r.name else -1,
+                r.name,
+                preps[r.compare],
+            )
+            for r in config.active_fields
+        )
+        hit = _plans[id(config)] = (config, plan)
+    return hit[1]
 
 
 @lru_cache(maxsize=1)

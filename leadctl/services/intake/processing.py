@@ -514,6 +514,7 @@ class Pipeline:
                 for t in tmp_ids
                 for key in dict.fromkeys(new_clients[t]["_keys"])
             ]
+            key_rows.sort()  # in index order: each B-tree page is visited once, not once per key
             bulk.insert_rows(conn, K, ["key", "client_id", "campaign_id"], key_rows)
             for t in tmp_ids:
                 known_managers[id_map[t]] = new_clients[t]["manager_id"]
@@ -579,6 +580,7 @@ class Pipeline:
         if not self.fixing:
             s.selected += len(outcomes)
         s.clients_created += len(new_clients)
+        updates.sort(key=itemgetter(0))  # by id: the lead table's pages in order
         bulk.update_by_id(conn, L, LEAD_OUTCOME_COLUMNS, updates)
         timeline.append(conn, events)
         client_sync.retire_orphans(conn, lost, who=self.who, at=ts)
