@@ -7,8 +7,10 @@ Usage::
 For each N and backend it generates leads with ~10% noisy duplicates and known truth
 (``leadctl.demo.fakedata``, messy headers), loads them into a fresh database with the
 real loader, then runs ``process`` and a ``dedupe`` scan each in a fresh child process, so
-the wall time and peak RSS are theirs alone. Quality is pairwise precision/recall/F1 of
-the stored outcome (leads grouped by client) against the truth.
+the wall time, CPU time (user + system) and peak RSS are theirs alone; the table also
+gives the machine's load average, since on a shared machine only the CPU time compares
+across runs. Quality is pairwise precision/recall/F1 of the stored outcome (leads grouped
+by client) against the truth.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ def _child(step: str, url: str) -> dict[str, Any]:
 
     engine = open_engine(url)
     rules = load_rules(None)
+    cpu = _cpu_seconds()
     start = time.perf_counter()
     info: dict[str, Any] = {}
     if step == "process":
@@ -50,9 +53,18 @@ def _child(step: str, url: str) -> dict[str, Any]:
         r = dedupe.scan(engine, rules)
         info = {"clusters": len(r.clusters), "comparisons": r.stats.comparisons}
     seconds = time.perf_counter() - start
+    cpu = _cpu_seconds() - cpu
     from benchmarks.dedupe_engine import peak_rss_mb
 
-    return {"seconds": seconds, "peak_mb": peak_rss_mb(), **info}
+    return {"seconds": seconds, "cpu_seconds": cpu, "peak_mb": peak_rss_mb(), **info}
+
+
+def _cpu_seconds() -> float:
+    """User + system CPU of this process: on a shared machine wall time says little alone."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _in_child(step: str, url: str) -> dict[str, Any]:
@@ -132,15 +144,18 @@ def _run(ns: list[int], pg: str | None, seed: int, tmp: Path) -> list[dict[str, 
                         "n": n,
                         "load_s": round(load_s, 1),
                         "process_s": round(proc["seconds"], 1),
+                        "process_cpu_s": round(proc["cpu_seconds"], 1),
                         "process_peak_mb": round(proc["peak_mb"]),
                         "leads_per_s": round(proc["selected"] / proc["seconds"]),
                         "dedupe_s": round(scan["seconds"], 1),
+                        "dedupe_cpu_s": round(scan["cpu_seconds"], 1),
                         "dedupe_peak_mb": round(scan["peak_mb"]),
                         "precision": round(q["precision"], 4),
                         "recall": round(q["recall"], 4),
                         "f1": round(q["f1"], 4),
                     }
                 )
+                results[-1]["load_avg"] = round(os.getloadavg()[0], 1)
                 print(json.dumps(results[-1]), file=sys.stderr, flush=True)
             finally:
                 drop()

@@ -19,6 +19,7 @@ until it commits, and an error or a kill leaves nothing behind.
 
 from __future__ import annotations
 
+import gc
 import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager, suppress
@@ -26,7 +27,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Table
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Result
 
 from leadctl.storage.types import UTCDateTime, is_json
 
@@ -231,6 +232,27 @@ def large_cache(conn: Connection) -> Iterator[None]:
         return
     with _raw_cursor(conn) as cur, _big_cache(cur):
         yield
+
+
+def rows_as_dicts(result: Result[Any]) -> list[dict[str, Any]]:
+    """A result's rows as plain dicts (column label -> value): what ``[dict(r) for r in
+    result.mappings()]`` gives, several times faster (no mapping view per row)."""
+    keys = list(result.keys())
+    return [dict(zip(keys, row, strict=True)) for row in result]
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside: bulk work builds many small objects (row dicts,
+    tuples, normalised records) that hold no cycles and mostly live until the work ends, and
+    every collection would walk all of them again (work growing faster than the rows)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _copy_rows(copy: Any, rows: Sequence[Row], json_cols: list[int]) -> None:

@@ -427,3 +427,60 @@ def test_long_keys_are_hashed_to_fit_the_key_column() -> None:
     assert set(keys) & set(blocking_keys(b, CONFIG))  # the same long e-mail gives the same key
     other = normalise(lead(email="y" + long_mail[1:]), CONFIG)
     assert not {k for k in keys if k.startswith("e:")} & set(blocking_keys(other, CONFIG))
+
+
+def test_a_score_with_a_floor_is_exact_at_or_above_it_and_below_it_otherwise() -> None:
+    """Intake scores candidates with the threshold as floor (it may stop early below it): the
+    pairs at or above the threshold, and their scores, must be those of the full score."""
+    from leadctl.services.dedupe.similarity import score, score_with_floor
+
+    rows = list(_e164(generate(1500, seed=11, dup_rate=0.2)))
+    index = Index(CONFIG)
+    pairs = 0
+    for n, (_i, rec, _e) in enumerate(rows):
+        norm = normalise(rec, CONFIG)
+        for other in index.candidates(norm):
+            full = score(norm, index.get(other), CONFIG)
+            floored = score_with_floor(norm, index.get(other), CONFIG, CONFIG.threshold)[0]
+            assert (floored >= CONFIG.threshold) == (full >= CONFIG.threshold)
+            if full >= CONFIG.threshold:
+                assert floored == full
+            pairs += 1
+        index.add(n, norm)
+    assert pairs > 100  # the generated duplicates and colleagues were compared
+
+
+def test_each_plan_normalises_with_its_own_fields() -> None:
+    """Plans are laid out once each (keys._value_plan): two plans used in turn keep their own
+    fields, in their own order."""
+    rec = lead(custom={"Account Number": "AC-77"})
+    by_account = MatchConfig(
+        fields=(FieldRule("Account Number", 3.0, "exact"), FieldRule("name", 1.0, "name")), exact_keys=()
+    )
+    for _ in range(2):
+        default = normalise(rec, CONFIG)
+        custom = normalise(rec, by_account)
+        assert [r.name for r in CONFIG.active_fields][0] == "name"
+        assert default.values[0] is not None and default.values[0].last == "smith"
+        assert custom.values[0] == "ac-77" and custom.values[1] == default.values[0]
+        assert len(custom.values) == 2 and len(default.values) == len(CONFIG.active_fields)
+
+
+@pytest.mark.parametrize(
+    ("raw", "stored"),
+    [
+        ("+14155550132", "+14155550132"),  # E.164 as stored: kept as it is
+        ("  +14155550132 ", "+14155550132"),
+        ("+123456", "+123456"),  # six digits: still a number
+        ("+12345", ""),  # fewer: not one
+        ("+1 (415) 555-0132", "+14155550132"),  # other spellings: their digits
+        ("+\u0661\u0664\u0661\u0665\u0665\u0665\u0660\u0661", "+\u0661\u0664\u0661\u0665\u0665\u0665\u0660\u0661"),
+        ("0044 20 7946 0958", "+442079460958"),
+        ("415.555.0132", "4155550132"),
+        ("+", ""),
+    ],
+)
+def test_phones_are_compared_as_e164_or_their_digits(raw: str, stored: str) -> None:
+    from leadctl.services.dedupe.keys import normalise_phone
+
+    assert normalise_phone(raw) == stored

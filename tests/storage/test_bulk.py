@@ -141,3 +141,37 @@ def test_sqlite_keeps_the_big_page_cache_after_a_bulk_write(tmp_path: Any) -> No
         conn.exec_driver_sql(f"PRAGMA cache_size = -{2 * bulk._SQLITE_CACHE_KIB}")
         bulk.update_by_id(conn, schema.rep, ["name"], [(1, "A")])
         assert cache_size(conn) == -2 * bulk._SQLITE_CACHE_KIB
+
+
+def test_rows_as_dicts_gives_what_row_mappings_give(db_url: str) -> None:
+    """Intake reads its batches through rows_as_dicts: the same keys and converted values
+    (JSON, aware datetimes) as ``dict(row._mapping)``, also for labelled columns."""
+    engine = engine_mod.open_engine(db_url)
+    rows = [_rep("a@x.io", {"langs": ["de"], "n": 1.5}), _rep("b@x.io", at=T0 + timedelta(days=1))]
+    with engine_mod.write(engine) as conn:
+        bulk.insert_rows(conn, schema.rep, REP_COLUMNS, rows)
+    q = select(schema.rep, schema.rep.c.email.label("again")).order_by(schema.rep.c.email)
+    with engine.connect() as conn:
+        got = bulk.rows_as_dicts(conn.execute(q))
+        want = [dict(r) for r in conn.execute(q).mappings()]
+    assert got == want and len(got) == 2
+    assert got[0]["skills"] == {"langs": ["de"], "n": 1.5} and got[0]["again"] == "a@x.io"
+    assert got[1]["created_at"] == T0 + timedelta(days=1)
+
+
+def test_gc_paused_restores_the_collector_as_it_was() -> None:
+    import gc
+
+    assert gc.isenabled()
+    with bulk.gc_paused():
+        assert not gc.isenabled()
+        with bulk.gc_paused():  # nested: still off, and still off after the inner one
+            pass
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    try:
+        with bulk.gc_paused():
+            raise ValueError("boom")
+    except ValueError:
+        pass
+    assert gc.isenabled()

@@ -9,16 +9,15 @@ counted in :class:`ScanStats`).
 
 from __future__ import annotations
 
-import gc
 import zlib
 from array import array
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from leadctl.services.dedupe.config import Id, MatchConfig
 from leadctl.services.dedupe.keys import EXACT_PREFIXES, NormRecord, blocking_keys, is_exact_key
 from leadctl.services.dedupe.similarity import Comparison, compare, exact_rule, score_with_floor
+from leadctl.storage.bulk import gc_paused
 
 
 class Index:
@@ -108,23 +107,10 @@ class _Blocking:
     hash_mask: int
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """No cyclic GC while building millions of small objects that live until the scan ends
-    (each collection would rescan all of them: the scan would grow faster than linearly)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def load(
     records: Iterable[tuple[Id, NormRecord]], config: MatchConfig, stats: ScanStats
 ) -> tuple[list[Id], list[NormRecord], _Blocking]:
-    with _gc_paused():
+    with gc_paused():  # millions of small objects that live until the scan ends
         return _load_all(records, config, stats)
 
 

@@ -13,7 +13,7 @@ from typing import cast
 from leadctl.services.dedupe.blocking import Index
 from leadctl.services.dedupe.config import MatchConfig
 from leadctl.services.dedupe.keys import EXACT_PREFIXES, NormRecord, is_exact_key
-from leadctl.services.dedupe.similarity import Comparison, compare, exact_holds, score
+from leadctl.services.dedupe.similarity import Comparison, compare, exact_holds, score_with_floor
 
 
 def _key_decides(norm: NormRecord, client: NormRecord, kind: str, cfg: MatchConfig) -> bool:
@@ -49,39 +49,38 @@ def best_client(
     lead, which intake proposes to merge (:mod:`.proposals`) rather than merging them itself.
     """
 
-    def same_scope(camp: int) -> bool:
-        return cfg.scope == "global" or camp == campaign_id
-
+    found = [(key, hits) for key in keys if (hits := by_key.get(key))]
+    later = batch_index.candidates(norm, keys)
+    if not found and not later:
+        return None  # most leads: nobody shares a key with them
+    anywhere = cfg.scope == "global"
+    threshold = cfg.threshold
     exact_via: dict[int, str] = {}
     scored: list[tuple[float, tuple[int, int], int]] = []
-    found = [(key, hits) for key in keys if (hits := by_key.get(key))]
     for key, hits in found:
         if not is_exact_key(key, cfg):
             continue
         kind = EXACT_PREFIXES[key[0]]
         for cid, camp in hits:
-            if cid in norms and same_scope(camp):
+            if cid in norms and (anywhere or camp == campaign_id):
                 exact_via.setdefault(cid, kind)
     seen: set[int] = set()
     for _key, hits in found:
         for cid, camp in hits:
-            if cid in seen or cid not in norms or not same_scope(camp):
+            if cid in seen or cid not in norms or not (anywhere or camp == campaign_id):
                 continue
             seen.add(cid)
-            sc = score(norm, norms[cid], cfg)
-            if (
-                cid in exact_via
-                and sc < cfg.threshold
-                and _key_decides(norm, norms[cid], exact_via[cid], cfg)
-            ):
+            # a score below the threshold only needs to be known to be below it (it may stop early)
+            sc = score_with_floor(norm, norms[cid], cfg, threshold)[0]
+            if cid in exact_via and sc < threshold and _key_decides(norm, norms[cid], exact_via[cid], cfg):
                 sc = 1.0
-            if sc >= cfg.threshold:
+            if sc >= threshold:
                 scored.append((sc, (0, cid), cid))
-    for tmp_id in batch_index.candidates(norm, keys):
+    for tmp_id in later:
         tid = cast(int, tmp_id)
-        if same_scope(batch_campaigns[tid]):
-            sc = score(norm, batch_index.get(tid), cfg)
-            if sc >= cfg.threshold:
+        if anywhere or batch_campaigns[tid] == campaign_id:
+            sc = score_with_floor(norm, batch_index.get(tid), cfg, threshold)[0]
+            if sc >= threshold:
                 scored.append((sc, (1, -tid), tid))
     if not scored:
         return None

@@ -37,7 +37,7 @@ def fetch_clients(conn: Connection, ids: Iterable[int]) -> dict[int, dict[str, A
     out: dict[int, dict[str, Any]] = {}
     for cond in in_chunks(conn, C.c.id, ids):
         q = select(*CLIENT_COLUMNS).where(cond, C.c.merged_into_id.is_(None), C.c.retired_at.is_(None))
-        out.update({r["id"]: dict(r) for r in conn.execute(q).mappings()})
+        out.update({r["id"]: r for r in bulk.rows_as_dicts(conn.execute(q))})
     return out
 
 

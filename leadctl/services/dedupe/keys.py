@@ -112,6 +112,8 @@ def normalise_phone(text: str) -> str:
     s = text.strip()
     if not s:
         return ""
+    if s[0] == "+" and s[1:].isdigit() and s.isascii():  # E.164 already (stored phones)
+        return s if len(s) >= 7 else ""
     digits = _NON_DIGIT.sub("", s)
     if len(digits) < 6:
         return ""
@@ -297,49 +299,46 @@ def _phonetic(word: str) -> str:
     return "".join(out).ljust(4, "0")
 
 
+_BASE_FIELDS = ("email", "business_phone", "mobile_phone", "first_name", "last_name", "company", "website")
+
+
 def normalise(record: Mapping[Any, Any], config: MatchConfig) -> NormRecord:
     """Precompute what blocking and comparison need for one lead record.
 
     Phones are expected in E.164 already (the loader normalises them); other spellings are
     reduced to digits, so "415.555.0132" and "(415) 555-0132" still agree with each other.
     """
-    email = normalise_email(_get(record, "email"), config.gmail_folding)
+    get = record.get
+    # _get(record, f) for the fields every record is read for; a str field is taken as it is
+    email_raw, business, mobile, first, last, company_raw, website = [
+        v if type(v := get(f)) is str else _get(record, f) for f in _BASE_FIELDS
+    ]
+    email = normalise_email(email_raw, config.gmail_folding)
     phones: list[str] = []
-    for field_name in ("business_phone", "mobile_phone"):
-        p = normalise_phone(_get(record, field_name))
+    for raw_phone in (business, mobile):
+        p = normalise_phone(raw_phone)
         if p and p not in phones:
             phones.append(p)
-    first, last = _get(record, "first_name"), _get(record, "last_name")
     if not first and not last:
         full = _get(record, "full_name") or _get(record, "name")
         if full:
             first, last = split_full_name(full)
     name = name_value(first, last)
-    company = company_key(_get(record, "company"))
+    company = company_key(company_raw)
     phone_tuple = tuple(phones)
-    website = _get(record, "website")
     domain = _domain_cached(website) if website else ""
     if not domain:
         email_domain = email.rpartition("@")[2]
         if email_domain and email_domain not in PERSONAL_DOMAINS:
             domain = _intern(email_domain)
 
-    values: list[Any] = []
-    for rule in config.active_fields:
-        fname = rule.name
-        if fname == "name" and rule.compare == "name":
-            values.append(name)
-        elif fname == "phone" and rule.compare == "phone":
-            values.append(phone_tuple or None)
-        elif fname == "domain" and rule.compare == "domain":
-            values.append(domain or None)
-        elif fname == "email" and rule.compare == "email":
-            values.append(email or None)
-        elif fname == "company" and rule.compare == "company":
-            values.append(company or None)
-        else:
-            raw = _get(record, fname)
-            values.append(_preps()[rule.compare](raw) if raw else None)
+    # the compared values, in active_fields order: a virtual field compared as itself is the
+    # value computed above, any other field its raw value prepared by its comparator
+    computed = (name, phone_tuple or None, domain or None, email or None, company or None)
+    values: list[Any] = [
+        computed[at] if at >= 0 else (prep(raw) if (raw := _get(record, fname)) else None)
+        for at, fname, prep in _value_plan(config)
+    ]
 
     initials = ""
     name_keys: tuple[str, ...] = ()
@@ -370,6 +369,30 @@ def normalise(record: Mapping[Any, Any], config: MatchConfig) -> NormRecord:
         name=name,
         rule_keys=rule_keys,
     )
+
+
+_COMPUTED = ("name", "phone", "domain", "email", "company")  # the order of ``computed`` in normalise
+_plans: dict[int, tuple[MatchConfig, tuple[tuple[int, str, Callable[[str], Any]], ...]]] = {}
+
+
+def _value_plan(config: MatchConfig) -> tuple[tuple[int, str, Callable[[str], Any]], ...]:
+    """Per active field: (position in normalise's computed values or -1, field name, prepare),
+    worked out once per plan (kept while the plan object lives)."""
+    hit = _plans.get(id(config))
+    if hit is None or hit[0] is not config:
+        if len(_plans) > 16:
+            _plans.clear()
+        preps = _preps()
+        plan = tuple(
+            (
+                _COMPUTED.index(r.name) if r.name in _COMPUTED and r.compare == r.name else -1,
+                r.name,
+                preps[r.compare],
+            )
+            for r in config.active_fields
+        )
+        hit = _plans[id(config)] = (config, plan)
+    return hit[1]
 
 
 @lru_cache(maxsize=1)

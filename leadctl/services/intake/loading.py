@@ -18,7 +18,6 @@ user gave is lost; valid rows get status ``new``.
 
 from __future__ import annotations
 
-import gc
 import os
 from collections import Counter
 from collections.abc import Iterable, Iterator
@@ -38,7 +37,7 @@ from leadctl.services.intake.read import ParsedInput, read_rows
 from leadctl.services.intake.rows import RowBuilder
 from leadctl.services.intake.validate import validator
 from leadctl.storage import schema
-from leadctl.storage.bulk import JSONText, insert_ignore
+from leadctl.storage.bulk import JSONText, gc_paused, insert_ignore
 from leadctl.storage.engine import read, write
 from leadctl.storage.locks import bucket_load_lock
 from leadctl.storage.sqlfunc import in_chunks
@@ -294,9 +293,7 @@ def load_file(
     ``timezone`` (default: the rules' ``dates.input_timezone``) is the zone of dates
     written without an offset.
     """
-    gc_was_enabled = gc.isenabled()
-    gc.disable()  # rows are plain dicts and lists: no cycles to collect, and full GC passes over them are slow
-    try:
+    with gc_paused():  # rows are plain dicts and lists: no cycles to collect
         return _load(
             engine,
             rules,
@@ -311,9 +308,6 @@ def load_file(
             report,
             timezone or rules.dates.input_timezone,
         )
-    finally:
-        if gc_was_enabled:
-            gc.enable()
 
 
 def _load(

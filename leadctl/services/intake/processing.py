@@ -33,6 +33,7 @@ import dataclasses
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from operator import itemgetter
 from typing import Any, cast
 
 from sqlalchemy import and_, func, select
@@ -49,7 +50,7 @@ from leadctl.services.dedupe.candidates import best_client
 from leadctl.services.dedupe.client_keys import fetch_clients, refresh_keys, survivors
 from leadctl.services.dedupe.config import MatchConfig
 from leadctl.services.dedupe.keys import blocking_keys, normalise
-from leadctl.services.dedupe.similarity import Comparison, compare
+from leadctl.services.dedupe.similarity import Comparison, compare, score_with_floor
 from leadctl.services.events import Event
 from leadctl.services.intake import client_sync
 from leadctl.services.intake import validate as intake
@@ -293,7 +294,7 @@ class Pipeline:
         chunk = sorted(self.flagged)[:size]
         self.flagged.difference_update(chunk)
         q = select(*LEAD_COLUMNS).where(L.c.id.in_(chunk), L.c.status == LeadStatus.DUPLICATE)
-        leads = [dict(r) for r in conn.execute(q.order_by(L.c.id).with_for_update(of=L)).mappings()]
+        leads = bulk.rows_as_dicts(conn.execute(q.order_by(L.c.id).with_for_update(of=L)))
         if not leads:
             return
         self.fixing, reprocess = True, self.reprocess
@@ -434,9 +435,10 @@ class Pipeline:
                 tid = cast(int, later)
                 if -tid <= seen_clients or not self._same_scope(lead, new_clients[tid]["campaign_id"]):
                     continue
-                cmp = compare(norm, batch_index.get(tid), cfg)
-                if cmp.score >= cfg.threshold and cmp.score > (o.score or 0.0):
-                    outcomes[at] = o = _duplicate(o.lead_id, tid, cmp)
+                other = batch_index.get(tid)
+                sc = score_with_floor(norm, other, cfg, cfg.threshold)[0]
+                if sc >= cfg.threshold and sc > (o.score or 0.0):  # the score compare() gives
+                    outcomes[at] = o = _duplicate(o.lead_id, tid, compare(norm, other, cfg))
 
         # Do-not-contact: a new client matching an active suppression is still created, but never
         # routed, then moved to stage do_not_contact (services/work/suppression) in _write.
@@ -470,7 +472,7 @@ class Pipeline:
 
     def _client_row(self, lead: dict[str, Any], bucket: dict[str, Any]) -> dict[str, Any]:
         ts = now()
-        row = {f: lead.get(f) for f in PERSON_FIELDS}
+        row = dict(zip(PERSON_FIELDS, map(lead.get, PERSON_FIELDS), strict=True))
         row.update(
             campaign_id=lead["campaign_id"],
             manager_id=None,  # set by routing over the whole batch
@@ -500,15 +502,19 @@ class Pipeline:
         if new_clients:
             tmp_ids = list(new_clients)
             id_map = dict(zip(tmp_ids, bulk.allocate_ids(conn, C, len(tmp_ids)), strict=True))
-            cols = [c for c in CLIENT_INSERT_COLUMNS]
+            row_of = itemgetter(*CLIENT_INSERT_COLUMNS)
             bulk.insert_rows(
-                conn, C, ["id", *cols], [(id_map[t], *(new_clients[t][c] for c in cols)) for t in tmp_ids]
+                conn,
+                C,
+                ["id", *CLIENT_INSERT_COLUMNS],
+                [(id_map[t], *row_of(new_clients[t])) for t in tmp_ids],
             )
             key_rows = [
                 (key, id_map[t], new_clients[t]["campaign_id"])
                 for t in tmp_ids
                 for key in dict.fromkeys(new_clients[t]["_keys"])
             ]
+            key_rows.sort()  # in index order: each B-tree page is visited once, not once per key
             bulk.insert_rows(conn, K, ["key", "client_id", "campaign_id"], key_rows)
             for t in tmp_ids:
                 known_managers[id_map[t]] = new_clients[t]["manager_id"]
@@ -574,6 +580,7 @@ class Pipeline:
         if not self.fixing:
             s.selected += len(outcomes)
         s.clients_created += len(new_clients)
+        updates.sort(key=itemgetter(0))  # by id: the lead table's pages in order
         bulk.update_by_id(conn, L, LEAD_OUTCOME_COLUMNS, updates)
         timeline.append(conn, events)
         client_sync.retire_orphans(conn, lost, who=self.who, at=ts)

@@ -25,6 +25,7 @@ from leadctl.services.admin.common import actor
 from leadctl.services.intake.outcome import ProcessSummary
 from leadctl.services.intake.processing import LEAD_COLUMNS, Pipeline
 from leadctl.storage import schema
+from leadctl.storage.bulk import gc_paused, rows_as_dicts
 from leadctl.storage.engine import write
 from leadctl.storage.locks import intake_lock
 from leadctl.storage.sqlfunc import refresh_statistics
@@ -73,7 +74,7 @@ def run(
             where = and_(where, or_(L.c.registered_at > at, and_(L.c.registered_at == at, L.c.id > lid)))
         q = select(*LEAD_COLUMNS).where(where).order_by(L.c.registered_at, L.c.id).limit(size)
         # Locked until this batch commits (PostgreSQL; SQLite's write lock already covers it).
-        leads = [dict(r) for r in conn.execute(q.with_for_update(of=L)).mappings()]
+        leads = rows_as_dicts(conn.execute(q.with_for_update(of=L)))
         if not leads:
             return False
         if pause:
@@ -89,7 +90,8 @@ def run(
         last = (leads[-1]["registered_at"], leads[-1]["id"])
         if remaining is not None:
             remaining -= len(leads)
-        pipeline.run_batch_guarded(conn, leads)
+        with gc_paused():  # a batch is ~100k small objects without cycles: collected once, after it
+            pipeline.run_batch_guarded(conn, leads)
         summary.batches += 1
         report.batch(len(leads))
         return True
@@ -129,7 +131,7 @@ def after_fix(
     pipeline = Pipeline(rules, plan_for(conn, rules.duplicates), summary, reprocess=True, who=actor())
     pipeline.flows[lead_id] = (before, after)
     q = select(*LEAD_COLUMNS).where(L.c.id == lead_id).with_for_update(of=L)
-    pipeline.run_batch_guarded(conn, [dict(r) for r in conn.execute(q).mappings()])
+    pipeline.run_batch_guarded(conn, rows_as_dicts(conn.execute(q)))
     while pipeline.flagged:
         pipeline.fix_up(conn, 1000)
     return summary
