@@ -64,7 +64,6 @@ def test_0016_backfills_client_facts_down_and_up(db_url: str) -> None:
     ]  # client 3 has no activity: no row
     with pytest.raises(exc.IntegrityError), engine.begin() as conn:  # calls without a first call
         conn.execute(text("INSERT INTO client_fact (client_id, calls, last_activity_id) VALUES (3, 2, 6)"))
-    assert _autogenerate_diff(db_url) == []
     migrate.downgrade(engine, "0015")
     with engine.connect() as conn:
         assert "client_fact" not in inspect(conn).get_table_names()
