@@ -47,7 +47,11 @@ wall there. Funnel JSON byte-identical before/after on both backends.
     metrics funnel --by bucket postgresql  15.2 s wall             6.4 s wall         ≤ 2 s
     metrics queue              postgresql   6.1 s wall             4.3 s wall         ≤ 2 s
 
-(this harness, after, SQLite: start-up 0.43 s CPU, funnel 1.00 s, funnel --by bucket 1.17 s,
+    metrics queue --by stage   sqlite               —               4.1 s / 1.05 s     ≤ 2 s
+    report --html              sqlite     (117 s CPU, lead's)    196.9 s / 53.2 s    ≤ 10 s
+
+(report: not back to back — the before is the lead's figure from main; the speed/SLA sections,
+helper "facts"' job, and reps dominate it.) (this harness, after, SQLite: start-up 0.43 s CPU, funnel 1.00 s, funnel --by bucket 1.17 s,
 queue 2.50 s CPU; practical limit 5.3 s wall under load.) What made them: ``client_funnel``
 (the furthest funnel step per client, kept by AFTER INSERT triggers on activity) replaces the
 funnel's pass over every activity; the queue reads ix_client_stage_merged_into_id_created_at,

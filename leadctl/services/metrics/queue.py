@@ -119,10 +119,13 @@ def queue_depth(
                 C.c.campaign_id,
                 C.c.created_at,
                 stage.label("stage"),
-                assigned.c.rep_id,
+                (assigned.c.rep_id if by == "rep" else literal(None)).label("rep_id"),
                 case((C.c.id.in_(called), 1), else_=0).label("cooling"),
             )
-            .select_from(C.outerjoin(assigned, and_(assigned.c.client_id == C.c.id, active)))
+            # only --by rep needs the rep: by stage or campaign reads no assignment at all
+            .select_from(
+                C.outerjoin(assigned, and_(assigned.c.client_id == C.c.id, active)) if by == "rep" else C
+            )
             .where(where)
             .subquery("base")
         )
