@@ -32,7 +32,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from leadctl.errors import InputError, NotFound
@@ -312,12 +312,14 @@ def insert_activities(
     """
     if not rows:
         return []
+    before = conn.execute(select(func.max(ACT.c.id))).scalar() or 0  # a key an earlier chunk added is older
     if not bulk.insert_ignore(conn, ACT, COLUMNS, [rows], ("activity_key",)):
         return []
     ids: list[int] = []
     touched: set[int] = set()
     for cond in in_chunks(conn, ACT.c.activity_key, (r[0] for r in rows)):
-        for aid, cid in conn.execute(select(ACT.c.id, ACT.c.client_id).where(cond, ACT.c.created_at == at)):
+        new = select(ACT.c.id, ACT.c.client_id).where(cond, ACT.c.created_at == at, ACT.c.id > before)
+        for aid, cid in conn.execute(new):
             ids.append(aid)
             touched.add(cid)
     facts.fold(conn, ids)  # the per-client facts metrics and SLAs read (services/work/facts)
@@ -343,7 +345,7 @@ def recycle(conn: Connection, new_ids: list[int], *, at: datetime, actor: str, r
     or goes to nurture — ``nurture``: a ``disposition nurture`` by the same rep at the same
     moment puts it on the rep's Nurture list. Crossing the maximum fires once (a re-import adds
     no call). Returns how many clients were recycled."""
-    from sqlalchemy import and_, case, func, type_coerce
+    from sqlalchemy import and_, case, type_coerce
 
     from leadctl.storage.types import UTCDateTime
 
