@@ -32,6 +32,11 @@ after = this branch, same file, run minutes apart (not all back to back):
     sla check (647k listed)   192.5 s / 54.2 s       274.2 s / 53.7 s      ≤ 3 s
     report --html                  not measured      176.3 s / 117.1 s     ≤ 10 s
 
+perf-facts (migration 0016, per-client facts kept in ``client_fact``), pairs back to back on
+copies of the shared 1M database, load average 10-20, CPU of the leadctl process (SQLite):
+metrics speed 18.7 → 9.4 s, speed --by rep 18.2 → 10.0 s, sla --by rep 12.6 → 5.4 s, sla --by
+hour 12.8 → 5.2 s, sla check 24.1 → 18.1 s (figures and the PostgreSQL walls in benchmarks/sla.py).
+
 Every target is missed by a wide margin. The practical limit on SQLite is itself above the
 2 s target: one GROUP BY of the activity table by client costs ~0.3 s CPU per 100k clients
 (~3 s at 1M on an idle core), so a metric that re-reads the activities per run cannot reach
