@@ -19,7 +19,7 @@ average 7-10 while populating, 1.4-2.9 while timing), seconds beyond start-up:
     metrics sla --by rep            8.48       5.88
 
 Measured 2026-12-03 (perf-facts, migration 0016: per-client facts stored in ``client_fact``) on
-the shared metrics data set (benchmarks/metrics.py: 1,000,000 clients / 5,100,000 activities),
+the shared metrics data set (benchmarks/metrics.py: 1,000,000 clients / 4,100,000 activities),
 before = main 119922e, after = perf-facts, each pair run back to back on copies of the same
 database; load average 10-20 on 2 cores (six helpers), so wall is mostly waiting: CPU is
 user+sys of the leadctl process (on PostgreSQL the server's CPU is not in it):
