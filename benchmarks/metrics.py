@@ -32,6 +32,12 @@ after = the speed/SLA branch of that morning, same file, run minutes apart (not 
     sla check (647k listed)   192.5 s / 54.2 s       274.2 s / 53.7 s      ≤ 3 s
     report --html                  not measured      176.3 s / 117.1 s     ≤ 10 s
 
+perf-facts (migration 0016, per-client facts kept in ``client_fact``), pairs back to back on
+copies of the shared 1M database, load average 10-20, CPU of the leadctl process (SQLite):
+metrics speed 18.7 → 9.4 s, speed --by rep 18.2 → 10.0 s, sla --by rep 12.6 → 5.4 s, sla --by
+hour 12.8 → 5.2 s, sla check 24.1 → 18.1 s (figures and the PostgreSQL walls in benchmarks/sla.py).
+
+
 Migration 0019 (perf-rollups), same 1M/5M data set (a copy of the shared file / a TEMPLATE copy
 of the shared PostgreSQL database), before = main 119922e at 0015, after = 0019, back to back,
 load average 9-10; PostgreSQL CPU is the client's only (the server does the work), so compare

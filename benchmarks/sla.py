@@ -18,6 +18,28 @@ average 7-10 while populating, 1.4-2.9 while timing), seconds beyond start-up:
     metrics speed --by rep         16.94       9.76
     metrics sla --by rep            8.48       5.88
 
+Measured 2026-12-03 (perf-facts, migration 0016: per-client facts stored in ``client_fact``) on
+the shared metrics data set (benchmarks/metrics.py: 1,000,000 clients / 4,100,000 activities),
+before = main 119922e, after = perf-facts, each pair run back to back on copies of the same
+database; load average 10-20 on 2 cores (six helpers), so wall is mostly waiting: CPU is
+user+sys of the leadctl process (on PostgreSQL the server's CPU is not in it):
+
+    command                     SQLite CPU before → after     PG wall before → after (load)
+    metrics speed                  18.7 s →  9.4 s              33.9 s → 43.8 s (20)
+    metrics speed --by rep         18.2 s → 10.0 s              37.0 s → 33.7 s (15)
+    metrics sla --by rep           12.6 s →  5.4 s              14.0 s → 11.7 s (11)
+    metrics sla --by hour          12.8 s →  5.2 s              14.6 s → 12.2 s (10)
+    sla check (645k rows listed)   24.1 s → 18.1 s              119.9 s → 114.6 s (10)
+    start-up (rep show R)           0.4 s                        0.5 s
+
+Targets missed: the metrics read the facts by key now (no GROUP BY of the activities), but at
+1M clients SQLite still joins each client's active assignment and four day rows and sorts six
+1M-row histograms (~3.5 s facts + ~4 s histograms CPU); ``sla check``'s SQL is ~2.5 s CPU on
+SQLite, the rest is building and printing 645k rows in Python (~4 s rows, ~4 s JSON lines). In-
+process: ``facts.current`` (is the table up to date for ``at``?) costs 3 ms. ``fold_cost``: the
+maintainer merging 100k imported activities costs 0.6-1.0 s CPU on SQLite (3.3 s wall at load
+12), 5.8 s wall on PostgreSQL; an index on ``last_touch_at`` doubled it and was dropped.
+
 The whole-database evaluation of `sla check` is close to the one aggregate of the activities
 it needs (SQLite 3.7 s vs 3.5 s; PostgreSQL 2.5 s, within the 3 s target); listing 230k breached
 clients adds Python row building and output. The metrics miss the 2 s target: speed scans its

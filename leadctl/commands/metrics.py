@@ -205,7 +205,7 @@ def sla_cmd(
     render(rows, fmt, [by, *COLUMNS], empty="No clients in that period.", display={"compliance": percent})
     breached = sum(r["breached"] for r in rows)
     if breached:
-        message(f"{breached} first-contact SLA(s) breached")
+        message(f"{plural(breached, 'first-contact SLA')} breached")
         if fail_on_breach:
             raise SystemExit(SLA_BREACH_EXIT)
 

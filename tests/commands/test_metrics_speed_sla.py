@@ -131,7 +131,7 @@ def test_sla_compliance_by_rep_weekday_hour_and_fail_on_breach(run: Leadctl) -> 
     hour = {r["hour"]: r for r in run.json("metrics", "sla", "--by", "hour")}
     assert hour[9]["compliance"] == pytest.approx(2 / 3, abs=1e-4) and hour[16]["met"] == 1
     out = run("metrics", "sla", "--fail-on-breach", ok=False)
-    assert out.exit_code == 3 and "1 first-contact SLA(s) breached" in out.stderr
+    assert out.exit_code == 3 and "1 first-contact SLA breached" in out.stderr
     assert run("metrics", "sla", "--since", "2026-03-03", "--fail-on-breach").exit_code == 0
     bad = run("metrics", "sla", "--by", "moon", ok=False)
     assert bad.exit_code == 2

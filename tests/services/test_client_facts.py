@@ -234,3 +234,19 @@ def test_metrics_from_the_facts_equal_a_from_scratch_computation(db_url: str, se
     _assert_current(w.engine)
     for at in (NOW, NOW + timedelta(hours=7)):
         assert _metrics(w.engine, at) == _metrics(w.engine, at, scratch=True)
+
+
+def test_a_row_repeated_in_a_later_chunk_is_counted_once(db_url: str, tmp_path: Path) -> None:
+    """Chunks [x0, x1] [x1, x2]: the second chunk inserts x2 only; x1 (inserted by the first
+    chunk at the same moment) is neither reported as imported again nor folded twice."""
+    w, _camp, _rep = _world(db_url, 1)
+    (a,) = w.clients
+    csv = tmp_path / "acts.csv"
+    rows = [
+        f"{k},{(T0 + i * M).isoformat()},ana@example.com,{a},call,no_answer" for i, k in enumerate("0112")
+    ]
+    csv.write_text("activity_id,at,rep,client_id,type,outcome\n" + "\n".join(f"x{r}" for r in rows) + "\n")
+    summary = activities.import_file(w.engine, RULES, str(csv), chunk_rows=2)
+    assert (summary.imported, summary.already_imported) == (3, 1)
+    assert _stored(w.engine)[a][2] == 3
+    _assert_current(w.engine)

@@ -14,8 +14,11 @@ counts as immediate (0). Percentiles are nearest-rank over a histogram computed 
 1 minute below 1 hour, 15 minutes below 24 hours, 6 hours beyond. Bands (0–5, 5–15, 15–60, 60+
 minutes, within 24 h, clock time) are shares of every client of the group, open ones included.
 
-``client_facts`` (one fenced, materialised select of the per-client moments and their ``B``
-values) is shared with ``metrics sla``.
+``client_facts`` (one fenced select of the per-client moments and their ``B`` values) is shared
+with ``metrics sla``. Its first call and first conversation come from the stored per-client
+facts (``services/work/facts``: a primary-key look-up per client instead of a GROUP BY of every
+activity); the six bins of a client are computed once (one materialised CTE) and each histogram
+groups plain columns.
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from leadctl.errors import InputError, NotFound
@@ -321,13 +321,16 @@ def insert_activities(
     """
     if not rows:
         return []
+    before = conn.execute(select(func.max(ACT.c.id))).scalar() or 0  # a key an earlier chunk added is older
     if not bulk.insert_ignore(conn, ACT, COLUMNS, [rows], ("activity_key",)):
         return []
     ids: list[int] = []
     touched: set[int] = set()
     calls: list[int] = []
     for cond in in_chunks(conn, ACT.c.activity_key, (r[0] for r in rows)):
-        q = select(ACT.c.id, ACT.c.client_id, ACT.c.type).where(cond, ACT.c.created_at == at)
+        q = select(ACT.c.id, ACT.c.client_id, ACT.c.type).where(
+            cond, ACT.c.created_at == at, ACT.c.id > before
+        )
         for aid, cid, typ in conn.execute(q):
             ids.append(aid)
             touched.add(cid)
@@ -361,7 +364,7 @@ def recycle(conn: Connection, new_ids: list[int], *, at: datetime, actor: str, r
     or goes to nurture — ``nurture``: a ``disposition nurture`` by the same rep at the same
     moment puts it on the rep's Nurture list. Crossing the maximum fires once (a re-import adds
     no call). Returns how many clients were recycled."""
-    from sqlalchemy import and_, case, func, type_coerce
+    from sqlalchemy import and_, case, type_coerce
 
     from leadctl.storage.types import UTCDateTime
 

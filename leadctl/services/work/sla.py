@@ -13,7 +13,8 @@ instead of piling up overdue work. The business clock is the team's opening hour
 client's own calling window belongs to the queue; until it is plugged in, business hours
 stand in for it).
 
-Set-based: one statement computes every open client's SLA share. Business time in SQL is
+Set-based: one statement computes every open client's SLA share, from the stored per-client
+calls and last touch (``services/work/facts``) rather than an aggregate of the activities. Business time in SQL is
 ``B(t)`` = business seconds from an origin to ``t``, read from a small per-day temporary table
 (``business_days``: one row per local day, joined on the day key), so SQL and Python agree to
 the second; ``B⁻¹`` (the deadline) is computed in Python only for the clients returned.
