@@ -249,13 +249,15 @@ def _movable(conn: Connection, campaign_id: int, rep_id: int) -> list[int]:
 def _reserved(
     conn: Connection, campaign_id: int, client_ids: list[int], keepers: list[int], outcomes: list[str]
 ) -> set[int]:
-    """Of ``client_ids``, those a recently active donor (``keepers``) saved for nurture here."""
+    """Of ``client_ids``, those a recently active donor (``keepers``) saved for nurture here.
+
+    Looked up by client (the client index holds the outcome), the few nurture rows filtered by
+    rep and campaign here: a filter on the keepers' reps would read all of their activity."""
     out: set[int] = set()
+    mine = set(keepers)
     for cond in in_chunks(conn, ACT.c.client_id, client_ids):
-        q = select(ACT.c.client_id).where(
-            cond, ACT.c.campaign_id == campaign_id, ACT.c.rep_id.in_(keepers), ACT.c.outcome.in_(outcomes)
-        )
-        out.update(conn.execute(q).scalars())
+        q = select(ACT.c.client_id, ACT.c.rep_id, ACT.c.campaign_id).where(cond, ACT.c.outcome.in_(outcomes))
+        out.update(c for c, rep, camp in conn.execute(q) if rep in mine and camp == campaign_id)
     return out
 
 
