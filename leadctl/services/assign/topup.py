@@ -7,6 +7,11 @@ Donors are the reps holding clients on the campaign who have not been active the
 (stage or a booked/confirmed meeting), and nurture-saved clients (``nurture.outcomes``) only
 after ``nurture.reserve_days`` days of the donor's inactivity — until the requester holds
 ``target`` untouched clients. A crowded campaign gives what it can, or nothing, and says why.
+
+Set-based and bounded by what moves: the donors' last activity and ranking come from the
+activity rollup (``rollup.py``), and each donor's movable and reserved clients are read only
+when the donor is reached in rank order (a top-up of 200 reads one or two donors' clients, not
+every inactive rep's).
 """
 
 from __future__ import annotations
