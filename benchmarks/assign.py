@@ -419,6 +419,11 @@ def run(ns: list[int], pg: str | None, pg_max: int = 1_000_000) -> list[dict[str
     """One row per backend and size: leadctl's wall and CPU seconds next to the practical limit
     (raw bulk insert of what assign writes) and the SQL peer, with the load average. PostgreSQL
     runs sizes up to ``pg_max`` clients."""
+    import compileall
+
+    import leadctl
+
+    compileall.compile_dir(Path(leadctl.__file__).parent, quiet=1)  # as installed: no first-run compile
     tmp = Path(tempfile.mkdtemp(prefix="leadctl-bench-assign-"))
     rules = tmp / "rules.yaml"
     rules.write_text(RULES, encoding="utf-8")
