@@ -18,6 +18,8 @@
   ``ON CONFLICT … DO UPDATE … WHERE lease_until <= now`` is the final word: a lease another
   transaction committed meanwhile makes it return nothing, and the next candidate is tried.
   SQLite: the caller's ``BEGIN IMMEDIATE`` makes the same statements exact.
+- ``share(conn, stmt)``: rows a write transaction decides by (the reps it hands clients to),
+  share-locked on PostgreSQL so they cannot change under it (``FOR SHARE``).
 - ``try_serialize(conn, name)``: whether this transaction is (now) the only one doing ``name``
   (e.g. compacting a rollup), never waiting: PostgreSQL tries a transaction-scoped advisory
   lock; SQLite's write transaction is always the only one.
@@ -72,6 +74,16 @@ def try_serialize(conn: Connection, name: str) -> bool:
         text("SELECT pg_try_advisory_xact_lock(:c, :k)"), {"c": _SERIAL_CLASS, "k": run_key(name)}
     ).scalar()
     return bool(got)
+
+
+def share(conn: Connection, stmt: Select[Any]) -> list[Any]:
+    """Rows of ``stmt``; in a PostgreSQL write transaction they are share-locked until it ends
+    (``FOR SHARE``): a concurrent change of them (a rep deactivated by ``rep leave``) waits for
+    this transaction, or this one waits for it and reads the committed rows. SQLite: the write
+    transaction is the only one, so a plain read is exact."""
+    if conn.dialect.name == "postgresql" and conn.get_execution_options().get("leadctl_write", False):
+        stmt = stmt.with_for_update(read=True)
+    return list(conn.execute(stmt))
 
 
 def run_key(name: str) -> int:

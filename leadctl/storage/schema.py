@@ -475,7 +475,8 @@ client_fact = Table(
 )
 
 # Ranking's per-rep, per-campaign, per-UTC-day sums of ``activity`` (services/assign/rollup.py,
-# written by every activity writer): append-only deltas, compacted per key; readers sum them.
+# written by every activity writer): one row per key on SQLite; on PostgreSQL appended deltas,
+# compacted per key when no other writer is compacting. Readers sum a key's rows.
 rep_activity_day = Table(
     "rep_activity_day",
     metadata,

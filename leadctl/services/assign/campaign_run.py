@@ -80,8 +80,11 @@ def active_assignment() -> Any:
     return exists().where(A.c.client_id == C.c.id, A.c.ended_at.is_(None))
 
 
-def candidates(conn: Connection, campaign_id: int) -> list[tuple[Any, ...]]:
-    q = select(C.c.id, C.c.stage, C.c.country, C.c.state, C.c.industry, C.c.headcount).where(
+def candidates(conn: Connection, campaign_id: int, dimensions: bool = True) -> list[tuple[Any, ...]]:
+    """(id, stage[, country, state, industry, headcount]) of the campaign's unassigned clients;
+    the territory columns only with ``dimensions`` (some eligible rep has a territory)."""
+    cols = [C.c.id, C.c.stage] + ([C.c.country, C.c.state, C.c.industry, C.c.headcount] if dimensions else [])
+    q = select(*cols).where(
         C.c.campaign_id == campaign_id,
         C.c.merged_into_id.is_(None),
         C.c.retired_at.is_(None),  # integrity: a retired client is never assigned
@@ -188,7 +191,9 @@ def plan(
                     "reason": f"at capacity ({x.rep.open_total} open of {cap}, caps per day/week)",
                 }
             )
-    rows = candidates(conn, cid)
+    # Territories matter only if some eligible rep has one (no territory covers everything).
+    territorial = ar.respect_territories and any(x.rep.territory for x in ranked)
+    rows = candidates(conn, cid, territorial)
     res.candidates = len(rows)
     cool = cooling(conn, cid, rules, at)
     rows.sort(key=lambda r: r[0])
@@ -220,8 +225,6 @@ def plan(
     groups: dict[Any, list[int]] = {}
     pending: list[tuple[int, Any]] = []
     dims_key: dict[tuple[Any, ...], Any] = {}
-    # Territories matter only if some eligible rep has one (no territory covers everything).
-    territorial = ar.respect_territories and any(roster.reps[r].territory for r in order)
     if not territorial and order:
         pending = [(row[0], None) for row in rest]
         rest_loop: list[tuple[Any, ...]] = []

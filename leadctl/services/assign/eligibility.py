@@ -17,7 +17,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.engine import Connection
 
 from leadctl.rules import Rules
-from leadctl.storage import schema
+from leadctl.storage import claims, schema
 from leadctl.storage.sqlfunc import in_chunks
 
 A = schema.assignment
@@ -184,7 +184,9 @@ def roster(
     inactive: set[int] = set()
     for cond in in_chunks(conn, R.c.id, rep_ids):
         q = select(R.c.id, R.c.email, R.c.name, R.c.skills, R.c.territories, R.c.capacity, R.c.active)
-        for rid, email, name, skills, terr, cap, active in conn.execute(q.where(cond)):
+        # share-locked in a write transaction: a rep deactivated meanwhile (rep leave) is seen
+        # as such, and cannot be deactivated until the clients handed to them are committed
+        for rid, email, name, skills, terr, cap, active in claims.share(conn, q.where(cond).order_by(R.c.id)):
             reps[rid] = RepInfo(
                 rid,
                 email,

@@ -12,6 +12,12 @@ needs no join and never disagrees with the ledger. Every start and end writes an
 
 Callers hold the write transaction (and whatever claim or lock decided *which* clients) and pass
 plain rows; nothing here loops a query per client.
+
+Cost on PostgreSQL: each started assignment fires seven foreign-key checks (per-row RI
+triggers: the assignment's client, rep, campaign and run; the client's new manager; the event's
+client and its null lead). Measured at 100,000 clients (70,000 started): the three statements
+take ~3.0 s of server CPU, ~1.1 s of it without the checks — the checks are ~60 %, and they
+stay: the constraints are the invariants (PostgreSQL has no set-based FK check for DML).
 """
 
 from __future__ import annotations

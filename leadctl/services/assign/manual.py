@@ -166,6 +166,11 @@ def leave(
         return out
     with write(engine) as conn:
         at = now()
+        # Deactivate first: on PostgreSQL this waits for any run that share-locked the rep
+        # (eligibility.roster) to commit, so the clients it gave them are seen and returned below.
+        conn.execute(
+            update(R).where(R.c.id == rep["id"]).values(active=False, deactivated_at=at, updated_at=at)
+        )
         ids = list(
             conn.execute(
                 select(A.c.client_id).where(A.c.rep_id == rep["id"], A.c.ended_at.is_(None))
@@ -173,9 +178,6 @@ def leave(
         )
         got = claims.claim(conn, C, ids)
         ledger.end(conn, got, AssignmentEnd.REP_LEFT, actor=actor, at=at)
-        conn.execute(
-            update(R).where(R.c.id == rep["id"]).values(active=False, deactivated_at=at, updated_at=at)
-        )
         out["returned"] = len(got)
     if reassign_by_rules and per_campaign:
         from leadctl.services.assign import campaign_run

@@ -7,6 +7,11 @@ Donors are the reps holding clients on the campaign who have not been active the
 (stage or a booked/confirmed meeting), and nurture-saved clients (``nurture.outcomes``) only
 after ``nurture.reserve_days`` days of the donor's inactivity — until the requester holds
 ``target`` untouched clients. A crowded campaign gives what it can, or nothing, and says why.
+
+Set-based and bounded by what moves: the donors' last activity and ranking come from the
+activity rollup (``rollup.py``), and each donor's movable and reserved clients are read only
+when the donor is reached in rank order (a top-up of 200 reads one or two donors' clients, not
+every inactive rep's).
 """
 
 from __future__ import annotations
@@ -249,13 +254,15 @@ def _movable(conn: Connection, campaign_id: int, rep_id: int) -> list[int]:
 def _reserved(
     conn: Connection, campaign_id: int, client_ids: list[int], keepers: list[int], outcomes: list[str]
 ) -> set[int]:
-    """Of ``client_ids``, those a recently active donor (``keepers``) saved for nurture here."""
+    """Of ``client_ids``, those a recently active donor (``keepers``) saved for nurture here.
+
+    Looked up by client (the client index holds the outcome), the few nurture rows filtered by
+    rep and campaign here: a filter on the keepers' reps would read all of their activity."""
     out: set[int] = set()
+    mine = set(keepers)
     for cond in in_chunks(conn, ACT.c.client_id, client_ids):
-        q = select(ACT.c.client_id).where(
-            cond, ACT.c.campaign_id == campaign_id, ACT.c.rep_id.in_(keepers), ACT.c.outcome.in_(outcomes)
-        )
-        out.update(conn.execute(q).scalars())
+        q = select(ACT.c.client_id, ACT.c.rep_id, ACT.c.campaign_id).where(cond, ACT.c.outcome.in_(outcomes))
+        out.update(c for c, rep, camp in conn.execute(q) if rep in mine and camp == campaign_id)
     return out
 
 
