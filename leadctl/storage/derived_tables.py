@@ -1,0 +1,108 @@
+"""Tables derived from ``activity`` and ``client``: kept by their writers so metrics, ranking and
+the queue read a row per client or per rep-day instead of re-aggregating every activity.
+
+Each says which module keeps it and how. They are part of ``schema.metadata`` (``schema``
+re-exports them, so ``schema.client_fact`` and the rest are where every table is).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    CheckConstraint,
+    Column,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Table,
+)
+
+from leadctl.storage.metadata import metadata
+from leadctl.storage.types import UTCDateTime
+
+# The furthest funnel step each client's activities reached (services.metrics.rollup: 1
+# contacted … 5 held as qualified; no row: none). Kept by database triggers on INSERT INTO
+# activity (0019), so every writer — `activity log`/`import`, recycling, the demo, raw SQL —
+# keeps it exact; activity rows are never updated or deleted. `metrics funnel` reads it
+# instead of re-aggregating every activity per run.
+client_funnel = Table(
+    "client_funnel",
+    metadata,
+    Column("client_id", Integer, ForeignKey("client.id", ondelete="CASCADE"), primary_key=True),
+    Column("level", SmallInteger, nullable=False),
+    CheckConstraint("level BETWEEN 1 AND 5", name="level_range"),
+)
+
+# Per-client facts of its activities, kept by ``services/work/facts.fold`` from every activity
+# written (``insert_activities``): what speed-to-lead, SLA compliance and ``sla check`` read
+# instead of re-aggregating every activity on each run. Calls and e-mails only; one row per
+# client with any activity. ``last_activity_id`` is the client's newest activity folded in
+# (readers compare the newest of all with ``max(activity.id)`` and fall back to the activities
+# when behind; the index makes that one look-up).
+client_fact = Table(
+    "client_fact",
+    metadata,
+    Column("client_id", Integer, ForeignKey("client.id"), primary_key=True),
+    Column("first_call_at", UTCDateTime),
+    Column("first_conversation_at", UTCDateTime),  # first call with outcome conversation
+    Column("calls", Integer, nullable=False),
+    Column("last_touch_at", UTCDateTime),  # latest call or e-mail
+    Column("last_activity_id", Integer, nullable=False),
+    CheckConstraint("calls >= 0", name="calls_not_negative"),
+    CheckConstraint(
+        "(calls = 0 AND first_call_at IS NULL) OR (calls > 0 AND first_call_at IS NOT NULL)",
+        name="first_call_iff_calls",
+    ),
+    CheckConstraint(
+        "first_conversation_at IS NULL OR first_conversation_at >= first_call_at",
+        name="conversation_after_first_call",
+    ),
+    Index("ix_client_fact_last_activity_id", "last_activity_id"),
+)
+
+# Ranking's per-rep, per-campaign, per-UTC-day sums of ``activity`` (services/assign/rollup.py,
+# written by every activity writer): one row per key on SQLite; on PostgreSQL appended deltas,
+# compacted per key when no other writer is compacting. Readers sum a key's rows.
+rep_activity_day = Table(
+    "rep_activity_day",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("rep_id", Integer, ForeignKey("rep.id"), nullable=False),
+    Column("campaign_id", Integer, ForeignKey("campaign.id"), nullable=False),
+    Column("day", Date, nullable=False),  # the UTC date of activity.at
+    Column("acts", Integer, nullable=False),
+    Column("talk_s", Integer, nullable=False),  # sum of duration_s (none: 0)
+    Column("calls", Integer, nullable=False),
+    Column("conversations", Integer, nullable=False),
+    Column("booked", Integer, nullable=False),
+    Column("held_qualified", Integer, nullable=False),
+    Column("last_at", UTCDateTime, nullable=False),  # the newest activity.at of these rows
+    Index("ix_rep_activity_day_rep_id_day", "rep_id", "day"),
+)
+
+# The stored part of each client's queue priority (``services/work/score_store.py``): the static
+# score (fit + behaviour, every activity counted) under the scoring rules ``rules`` (a
+# fingerprint) and the epoch seconds of the latest engagement and intent activity. The queue
+# orders a segment by the upper bound these give and stops reading once its rows are certain;
+# a row whose ``client_updated_at`` differs from the client's ``updated_at`` (a writer changed
+# the client) or whose ``rules`` differ is stale and read as unbounded (never trusted).
+# No foreign key to client on purpose: checking one takes a KEY SHARE lock on the client row on
+# PostgreSQL, and `next` claims clients with FOR UPDATE SKIP LOCKED, so a concurrent `next`
+# storing scores would hide clients from the others' claims. Rows are only ever read joined
+# to their client (and clients are never deleted).
+client_score = Table(
+    "client_score",
+    metadata,
+    Column("client_id", Integer, primary_key=True),
+    Column("rules", String(16), nullable=False),
+    Column("static", Float, nullable=False),
+    Column("engaged_s", Float),
+    Column("intent_s", Float),
+    Column("client_updated_at", UTCDateTime, nullable=False),
+    # The lead source scored (the origin lead's, else its bucket's): fixes and bucket edits change
+    # it without touching the client, so it is compared live too.
+    Column("source", String(200)),
+)
