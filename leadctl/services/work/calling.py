@@ -118,9 +118,9 @@ def _zone(name: str) -> Any:
 
 @cache
 def _public_holidays(country: str, subdiv: str | None, year: int) -> frozenset[date]:
-    import holidays
+    from leadctl.services.assign.calendar import holiday_class
 
-    cls = getattr(holidays, country, None) if country.isalpha() else None
+    cls = holiday_class(country)
     if cls is None:
         return frozenset()
     try:
