@@ -143,3 +143,21 @@ def test_a_bad_url_in_the_config_file_is_masked_and_named(config_dir: Path) -> N
     )
     err = one_line_error(run("leads", "list"))
     assert "p@ss" not in err and "ss@db" not in err and "driver 'psycopg2'" in err
+
+
+def test_rules_read_the_same_with_either_yaml_composer(monkeypatch: pytest.MonkeyPatch) -> None:
+    """libyaml (when PyYAML has it) and the pure-Python composer give the same rules, values and
+    types alike (ints, floats, booleans, dates, times as text), for the defaults and every example."""
+    import yaml
+
+    from leadctl.rules import loader
+
+    examples = Path(__file__).resolve().parent.parent / "examples"
+    files = [Path(loader.__file__).with_name("default.yaml"), *sorted(examples.rglob("*.yaml"))]
+    assert len(files) > 3
+    fast = {str(f): loader.parse_text(f.read_text(encoding="utf-8"), str(f)) for f in files}
+    monkeypatch.setattr(loader, "_LOADER", yaml.SafeLoader)
+    for f in files:
+        slow = loader.parse_text(f.read_text(encoding="utf-8"), str(f))
+        assert slow == fast[str(f)]
+        assert repr(slow) == repr(fast[str(f)])  # same types, not only equal values
