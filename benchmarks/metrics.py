@@ -231,9 +231,11 @@ def populate(url: str, n: int) -> float:
             print(f"  populate: {stmt[:50]}… {time.perf_counter() - t:.1f}s", file=sys.stderr, flush=True)
         for idx in indexes:
             idx.create(conn)
+        from leadctl.services.assign import rollup
         from leadctl.services.work import facts
 
         facts.rebuild(conn)  # the activities went in directly: their per-client facts
+        rollup.rebuild(conn)  # and the per-rep/day rollup `metrics reps` and ranking read
         if pg:
             conn.exec_driver_sql(
                 "SELECT setval(pg_get_serial_sequence('client', 'id'), (SELECT max(id) FROM client))"
