@@ -14,8 +14,19 @@
 - ``last_active_at`` / ``last_active_business_days``  the rep's latest activity (up to
                               ``--until``) and how many business days ago it was (calendar rules).
 
-Three grouped queries (activity counts, median gap via window functions, holdings); nothing
-is loaded row by row.
+Where the numbers come from (nothing is loaded row by row):
+
+- calls, conversations, meetings and ``last_active_at``: ``rep_activity_day`` (ranking's
+  per-rep/campaign/UTC-day rollup, ``services/assign/rollup.py``, kept by every activity
+  writer) for the UTC days wholly inside the period; the activities themselves only for the
+  partial days at the period's edges (same ``rollup.grouped`` definition);
+- hold rate: the booked meetings of the period only (their time, and a held meeting later);
+- distinct clients called and the median touch gap: one pass over the period's touches in
+  (rep, client, time) order, read from ``ix_activity_rep_id_client_id_at`` (0023) with no sort;
+- clients held: active assignments.
+
+At 1M clients / 5M activities the touch pass is what is left (~17 s CPU on SQLite): the gaps
+depend on the period's both ends, so no per-day sum gives them.
 """
 
 from __future__ import annotations
