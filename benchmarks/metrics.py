@@ -70,6 +70,9 @@ back, load average 4-10; JSON byte-identical before/after on both backends:
     (PostgreSQL median by percentile_cont instead of the window: 7.5 → 5.7 s wall, load 2.3)
     report --html         postgresql   31.0 s wall            23.7 s wall          ≤ 10 s
     report --html         sqlite       49.9 s / 44.4 s        53.5 s / 33.0 s      ≤ 10 s
+    again, quieter (load 2.1-2.6), each pair back to back:
+    metrics reps          sqlite       36.0 s / 32.3 s        21.8 s / 19.0 s      ≤ 2 s
+    report --html         sqlite       44.9 s / 43.1 s        32.0 s / 31.1 s      ≤ 10 s
 
 (after, one process, SQLite, load 3-5: reps' counts and last active from ``rep_activity_day``
 0.0 s, booked/held meetings 2.2 s, the touch pass — distinct clients called and median touch
