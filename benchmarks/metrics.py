@@ -25,7 +25,7 @@ after = the speed/SLA branch of that morning, same file, run minutes apart (not 
     command                   before wall / CPU      after wall / CPU     target
     metrics funnel             42.8 s /  7.1 s         (unchanged code)    ≤ 2 s
     metrics funnel --by bucket 45.4 s /  7.1 s         (unchanged code)    ≤ 2 s
-    metrics reps              411.2 s / 63.5 s         (unchanged code)    ≤ 2 s
+    metrics reps              411.2 s / 63.5 s         (see below)         ≤ 2 s
     metrics queue             109.3 s / 10.5 s         (unchanged code)    ≤ 2 s
     metrics speed             385.6 s / 39.4 s       172.4 s / 34.4 s      ≤ 2 s
     metrics sla --by rep      136.5 s / 23.2 s        73.3 s / 22.3 s      ≤ 2 s
@@ -66,10 +66,31 @@ calls) instead of client rows, assignment rows and a skip-scan with table reads.
 on writes (200k old activities re-inserted into the 5M table in one SQLite transaction, CPU):
 8.8 s at 0015, 14.0 s with ix_activity_type_at_client_id, 15.2 s with it and the trigger — the
 index, not the trigger, is the cost (a pessimistic test: real imports append recent ``at``). About 40% of
-the queue's remaining CPU on SQLite is system time reading pages (no mmap). ``metrics reps``
-and ``report`` are not improved yet: reps' one grouped pass over activities (count distinct
-clients called, past/held meetings) alone costs ~12 s CPU at 1M; a per-(rep, campaign, UTC day,
-type, outcome) rollup kept the same way is the next step for its counts.
+the queue's remaining CPU on SQLite is system time reading pages (no mmap).
+
+``metrics reps`` (perf-reps, migration 0023), same 1M/5M data set, a copy of the shared file /
+a TEMPLATE copy of the shared PostgreSQL database upgraded 0015 → 0022 (SQLite 106.5 s wall /
+26.9 s CPU, PostgreSQL 77.6 s wall) then 0022 → 0023 (SQLite 10.8 s wall / 8.2 s CPU, of it
+4.0 s the index; PostgreSQL 4.1 s wall). Before = trial 1f7ef3a, after = perf-reps, back to
+back, load average 4-10; JSON byte-identical before/after on both backends:
+
+    command               backend     before wall / CPU      after wall / CPU     target
+    metrics reps          sqlite       71.0 s / 34.9 s        30.3 s / 19.5 s      ≤ 2 s
+    metrics reps          postgresql   31.3 s wall (load 8)   11.6 s wall (load 5)  ≤ 2 s
+    (PostgreSQL median by percentile_cont instead of the window: 7.5 → 5.7 s wall, load 2.3)
+    report --html         postgresql   31.0 s wall            23.7 s wall          ≤ 10 s
+    report --html         sqlite       49.9 s / 44.4 s        53.5 s / 33.0 s      ≤ 10 s
+    again, quieter (load 2.1-2.6), each pair back to back:
+    metrics reps          sqlite       36.0 s / 32.3 s        21.8 s / 19.0 s      ≤ 2 s
+    report --html         sqlite       44.9 s / 43.1 s        32.0 s / 31.1 s      ≤ 10 s
+
+(after, one process, SQLite, load 3-5: reps' counts and last active from ``rep_activity_day``
+0.0 s, booked/held meetings 2.2 s, the touch pass — distinct clients called and median touch
+gap — 17.1 s CPU (31.4 s without ix_activity_rep_id_client_id_at); report sections: reps
+18.3 s, speed 8.4 s, queue 1.8 s, the rest < 1 s each.) The touch pass is what keeps reps above
+2 s: gaps between consecutive touches depend on both ends of the period, so no per-day sum
+gives them; a stored per-touch gap with a per-rep/day gap histogram would, at the price of an
+approximate median.
 
 The practical limit on SQLite is itself above the
 2 s target: one GROUP BY of the activity table by client costs ~0.3 s CPU per 100k clients
@@ -241,9 +262,11 @@ def populate(url: str, n: int) -> float:
             print(f"  populate: {stmt[:50]}… {time.perf_counter() - t:.1f}s", file=sys.stderr, flush=True)
         for idx in indexes:
             idx.create(conn)
+        from leadctl.services.assign import rollup
         from leadctl.services.work import facts
 
         facts.rebuild(conn)  # the activities went in directly: their per-client facts
+        rollup.rebuild(conn)  # and the per-rep/day rollup `metrics reps` and ranking read
         if pg:
             conn.exec_driver_sql(
                 "SELECT setval(pg_get_serial_sequence('client', 'id'), (SELECT max(id) FROM client))"

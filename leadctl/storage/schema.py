@@ -428,6 +428,8 @@ activity = Table(
     Index("ix_activity_rank", "rep_id", "campaign_id", "type", "outcome", "at", "duration_s"),
     # The calls of a recent window (queue's cooldown column): a range of this index, covering (0019).
     Index("ix_activity_type_at_client_id", "type", "at", "client_id"),
+    # `metrics reps` walks each rep's touches client by client in time order: no sort (0023).
+    Index("ix_activity_rep_id_client_id_at", "rep_id", "client_id", "at", "id", "type"),
 )
 
 # Rows of `activity import` (and other imports) that were refused: kept with the reason.

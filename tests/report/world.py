@@ -27,6 +27,7 @@ from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 
 from leadctl.services import events
+from leadctl.services.assign import rollup
 from leadctl.storage import schema
 from leadctl.storage.engine import open_engine, write
 from leadctl.vocab import ActivityOutcome as O
@@ -205,6 +206,7 @@ def build(url: str) -> World:
                 actor="test",
                 created_at=when,
             )
+        rollup.rebuild(conn)  # the activities went in directly, as the demo's bulk load: its rollup
         U, A_, E, AP, CV = Stage.UNTOUCHED, Stage.ATTEMPTED, Stage.ENGAGED, Stage.APPOINTMENT, Stage.CONVERTED
         moves = [
             ("C1", U, E, at(3, 12)),
