@@ -36,7 +36,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -354,72 +353,15 @@ def _load() -> str:
     return " ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
-CACHE = os.environ.get("LEADCTL_BENCH_CACHE")  # a directory: keep each populated input for reuse
 BACKENDS = os.environ.get("LEADCTL_BENCH_BACKENDS", "sqlite,postgresql").split(",")  # e.g. only one
 
 
-def _admin(pg: str) -> Any:
-    from sqlalchemy import create_engine
-    from sqlalchemy.engine import make_url
-
-    url = make_url(pg)
-    if url.drivername in ("postgresql", "postgres"):
-        url = url.set(drivername="postgresql+psycopg")
-    return url, create_engine(url, isolation_level="AUTOCOMMIT")
-
-
 def _input(backend: str, n: int, tmp: Path, pg: str | None) -> tuple[str, Any, float]:
-    """A freshly populated database of ``n`` clients: (url, drop, seconds to build).
+    """A populated database of ``n`` clients: (url, drop, seconds to build or copy); see
+    :mod:`benchmarks.cached_db` (``LEADCTL_BENCH_CACHE``)."""
+    from benchmarks.cached_db import database
 
-    With ``LEADCTL_BENCH_CACHE=DIR`` each size is populated once (SQLite: a file in DIR;
-    PostgreSQL: a template database) and every run works on a copy of it, so repeated and
-    before/after runs see the same input; ``populate`` at 1M clients takes minutes."""
-    from leadctl.storage.migrate import HEAD
-
-    t0 = time.perf_counter()
-    if backend == "sqlite":
-        path = tmp / f"assign-{uuid.uuid4().hex[:6]}.db"
-        if CACHE:
-            cached = Path(CACHE) / f"assign-{n}-{HEAD}.db"
-            if not cached.exists():
-                cached.parent.mkdir(parents=True, exist_ok=True)
-                populate(f"sqlite:///{cached}.part", n)
-                Path(f"{cached}.part").rename(cached)
-                Path(f"{cached}.part.migrate-lock").unlink(missing_ok=True)
-            shutil.copyfile(cached, path)
-        else:
-            populate(f"sqlite:///{path}", n)
-        return f"sqlite:///{path}", (lambda: None), time.perf_counter() - t0
-    from sqlalchemy import text
-
-    from benchmarks.load import _pg_database
-
-    assert pg is not None
-    if not CACHE:
-        url, drop_db = _pg_database(pg)
-        populate(url, n)
-        return url, drop_db, time.perf_counter() - t0
-    base, admin = _admin(pg)
-    template = f"leadctl_bench_assign_{n}_{HEAD}"
-    with admin.connect() as conn:
-        have = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": template}).first()
-        if have is None:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{template}_part" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{template}_part"'))
-    if have is None:
-        populate(base.set(database=f"{template}_part").render_as_string(hide_password=False), n)
-        with admin.connect() as conn:
-            conn.execute(text(f'ALTER DATABASE "{template}_part" RENAME TO "{template}"'))
-    name = f"leadctl_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return base.set(database=name).render_as_string(hide_password=False), drop, time.perf_counter() - t0
+    return database("assign", populate, backend, n, tmp, pg)
 
 
 def run(ns: list[int], pg: str | None, pg_max: int = 1_000_000) -> list[dict[str, Any]]:

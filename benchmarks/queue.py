@@ -24,13 +24,11 @@ below. Measured, on SQLite and PostgreSQL:
 from __future__ import annotations
 
 import os
-import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -139,60 +137,12 @@ def store_scores(url: str, rules_path: Path) -> float:
     return time.perf_counter() - t
 
 
-CACHE = os.environ.get("LEADCTL_BENCH_CACHE")  # a directory: keep each populated input for reuse
-
-
 def _input(backend: str, n: int, tmp: Path, pg: str | None) -> tuple[str, Any, float]:
-    """A populated database of ``n`` clients: (url, drop, seconds to build or copy).
+    """A populated database of ``n`` clients: (url, drop, seconds to build or copy); see
+    :mod:`benchmarks.cached_db` (``LEADCTL_BENCH_CACHE``)."""
+    from benchmarks.cached_db import database
 
-    With ``LEADCTL_BENCH_CACHE=DIR`` each size is populated once per schema head (SQLite: a file
-    in DIR; PostgreSQL: a template database) and every run works on a copy of it."""
-    from benchmarks.assign import _admin
-    from benchmarks.load import _pg_database
-    from leadctl.storage.migrate import HEAD
-
-    t0 = time.perf_counter()
-    if backend == "sqlite":
-        path = tmp / f"queue-{uuid.uuid4().hex[:6]}.db"
-        if CACHE:
-            cached = Path(CACHE) / f"queue-{n}-{HEAD}.db"
-            if not cached.exists():
-                cached.parent.mkdir(parents=True, exist_ok=True)
-                populate(f"sqlite:///{cached}.part", n)
-                Path(f"{cached}.part").rename(cached)
-                Path(f"{cached}.part.migrate-lock").unlink(missing_ok=True)
-            shutil.copyfile(cached, path)
-        else:
-            populate(f"sqlite:///{path}", n)
-        return f"sqlite:///{path}", (lambda: None), time.perf_counter() - t0
-    from sqlalchemy import text
-
-    assert pg is not None
-    if not CACHE:
-        url, drop_db = _pg_database(pg)
-        populate(url, n)
-        return url, drop_db, time.perf_counter() - t0
-    base, admin = _admin(pg)
-    template = f"leadctl_bench_queue_{n}_{HEAD}"
-    with admin.connect() as conn:
-        have = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :d"), {"d": template}).first()
-        if have is None:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{template}_part" WITH (FORCE)'))
-            conn.execute(text(f'CREATE DATABASE "{template}_part"'))
-    if have is None:
-        populate(base.set(database=f"{template}_part").render_as_string(hide_password=False), n)
-        with admin.connect() as conn:
-            conn.execute(text(f'ALTER DATABASE "{template}_part" RENAME TO "{template}"'))
-    name = f"leadctl_bench_{os.getpid()}_{uuid.uuid4().hex[:6]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return base.set(database=name).render_as_string(hide_password=False), drop, time.perf_counter() - t0
+    return database("queue", populate, backend, n, tmp, pg)
 
 
 def _wall(url: str, rules: Path, *args: str) -> str:
