@@ -134,7 +134,7 @@ def test_rollup_is_backfilled_by_the_migration_and_removed_by_its_downgrade(db_u
     from leadctl.storage import engine as engine_mod
     from leadctl.storage import migrate
     from tests.storage.migration_rows import NOW as T0
-    from tests.storage.migration_rows import add_campaign, add_rep
+    from tests.storage.migration_rows import add_campaign, add_clients, add_rep
     from tests.storage.test_migrations import _autogenerate_diff
 
     engine = engine_mod.create(db_url)
@@ -152,13 +152,7 @@ def test_rollup_is_backfilled_by_the_migration_and_removed_by_its_downgrade(db_u
     with engine.begin() as conn:
         add_campaign(conn)
         add_rep(conn)
-        for cid in (1, 2, 3):
-            conn.execute(
-                text(
-                    "INSERT INTO client (id, campaign_id, custom, stage, created_at, updated_at) "
-                    f"VALUES ({cid}, 1, '{{}}', 'untouched', '{T0}', '{T0}')"
-                )
-            )
+        add_clients(conn, 1, 2, 3)
         act(conn, "a", 1, "call", "no_answer")
         act(conn, "b", 1, "meeting", "held_qualified")
         act(conn, "c", 1, "call", "conversation")

@@ -27,12 +27,15 @@ def add_rep(conn: Connection) -> None:
     )
 
 
-def add_clients(conn: Connection, *ids: int, stage: str = "untouched") -> None:
-    """Clients ``ids`` of campaign 1 (no person fields), at ``stage``."""
+def add_clients(
+    conn: Connection, *ids: int, stage: str = "untouched", manager_id: int | None = None, at: str = NOW
+) -> None:
+    """Clients ``ids`` of campaign 1 (no person fields), at ``stage``, held by ``manager_id``."""
+    manager = "NULL" if manager_id is None else str(manager_id)
     for cid in ids:
         conn.execute(
             text(
-                "INSERT INTO client (id, campaign_id, custom, stage, created_at, updated_at) "
-                f"VALUES ({cid}, 1, '{{}}', '{stage}', '{NOW}', '{NOW}')"
+                "INSERT INTO client (id, campaign_id, manager_id, custom, stage, created_at, updated_at) "
+                f"VALUES ({cid}, 1, {manager}, '{{}}', '{stage}', '{at}', '{at}')"
             )
         )

@@ -8,7 +8,7 @@ from sqlalchemy import exc, inspect, text
 
 from leadctl.storage import engine as engine_mod
 from leadctl.storage import migrate
-from tests.storage.migration_rows import NOW, add_campaign, add_rep
+from tests.storage.migration_rows import NOW, add_campaign, add_clients, add_rep
 from tests.storage.test_migrations import _autogenerate_diff
 
 ACTS = [  # id, client, type, outcome, at (minutes after NOW)
@@ -31,13 +31,7 @@ def test_0016_backfills_client_facts_down_and_up(db_url: str) -> None:
     with engine.begin() as conn:
         add_campaign(conn)
         add_rep(conn)
-        for cid in (1, 2, 3):
-            conn.execute(
-                text(
-                    "INSERT INTO client (id, campaign_id, custom, stage, created_at, updated_at) "
-                    f"VALUES ({cid}, 1, '{{}}', 'untouched', '{NOW}', '{NOW}')"
-                )
-            )
+        add_clients(conn, 1, 2, 3)
         for aid, cid, typ, outcome, minutes in ACTS:
             conn.execute(
                 text(

@@ -7,7 +7,7 @@ from sqlalchemy import inspect, text
 
 from leadctl.storage import engine as engine_mod
 from leadctl.storage import migrate
-from tests.storage.migration_rows import NOW, add_campaign, add_rep
+from tests.storage.migration_rows import NOW, add_campaign, add_clients, add_rep
 from tests.storage.test_migrations import _autogenerate_diff
 
 
@@ -17,12 +17,7 @@ def test_0017_client_score_down_and_up(db_url: str) -> None:
     with engine.begin() as conn:
         add_campaign(conn)
         add_rep(conn)
-        conn.execute(
-            text(
-                "INSERT INTO client (id, campaign_id, manager_id, custom, stage, created_at, updated_at) "
-                f"VALUES (1, 1, 1, '{{}}', 'attempted', '{NOW}', '{NOW}')"
-            )
-        )
+        add_clients(conn, 1, stage="attempted", manager_id=1)
     migrate.upgrade(engine, "0017")
     with engine.begin() as conn:  # starts empty: every client is read unbounded until rescored
         assert conn.execute(text("SELECT count(*) FROM client_score")).scalar_one() == 0

@@ -7,7 +7,7 @@ from sqlalchemy import inspect, text
 
 from leadctl.storage import engine as engine_mod
 from leadctl.storage import migrate
-from tests.storage.migration_rows import NOW, add_campaign, add_rep
+from tests.storage.migration_rows import NOW, add_campaign, add_clients, add_rep
 from tests.storage.test_migrations import _autogenerate_diff
 
 ACTS = [  # (key, rep, type, outcome, at, duration)
@@ -25,11 +25,7 @@ def test_0018_backfills_the_rollup_and_downgrades(db_url: str) -> None:
     with engine.begin() as conn:
         add_campaign(conn)
         add_rep(conn)
-        conn.execute(
-            text(
-                f"INSERT INTO client (id, campaign_id, custom, created_at, updated_at) VALUES (1, 1, '{{}}', '{NOW}', '{NOW}')"
-            )
-        )
+        add_clients(conn, 1)
         for key, rep, typ, outcome, at, dur in ACTS:
             conn.execute(
                 text(
