@@ -18,30 +18,21 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Table,
+    text,
 )
 
 from leadctl.storage.metadata import metadata
 from leadctl.storage.types import UTCDateTime
 
-# The furthest funnel step each client's activities reached (services.metrics.rollup: 1
-# contacted … 5 held as qualified; no row: none). Kept by database triggers on INSERT INTO
-# activity (0019), so every writer — `activity log`/`import`, recycling, the demo, raw SQL —
-# keeps it exact; activity rows are never updated or deleted. `metrics funnel` reads it
-# instead of re-aggregating every activity per run.
-client_funnel = Table(
-    "client_funnel",
-    metadata,
-    Column("client_id", Integer, ForeignKey("client.id", ondelete="CASCADE"), primary_key=True),
-    Column("level", SmallInteger, nullable=False),
-    CheckConstraint("level BETWEEN 1 AND 5", name="level_range"),
-)
-
 # Per-client facts of its activities, kept by ``services/work/facts.fold`` from every activity
-# written (``insert_activities``): what speed-to-lead, SLA compliance and ``sla check`` read
-# instead of re-aggregating every activity on each run. Calls and e-mails only; one row per
-# client with any activity. ``last_activity_id`` is the client's newest activity folded in
-# (readers compare the newest of all with ``max(activity.id)`` and fall back to the activities
-# when behind; the index makes that one look-up).
+# written (``insert_activities``): what speed-to-lead, SLA compliance, ``sla check`` and
+# ``metrics funnel`` read instead of re-aggregating every activity on each run. One row per
+# client with any activity. ``funnel_level`` is the furthest funnel step its activities reached
+# (services.metrics.rollup.level_of: 0 none, 1 contacted … 5 held as qualified; migration 0024
+# folded the former trigger-kept ``client_funnel`` table into it). ``last_activity_id`` is the
+# client's newest activity folded in (readers compare the newest of all with
+# ``max(activity.id)`` and fall back to the activities when behind; the index makes that one
+# look-up).
 client_fact = Table(
     "client_fact",
     metadata,
@@ -51,6 +42,7 @@ client_fact = Table(
     Column("calls", Integer, nullable=False),
     Column("last_touch_at", UTCDateTime),  # latest call or e-mail
     Column("last_activity_id", Integer, nullable=False),
+    Column("funnel_level", SmallInteger, nullable=False, server_default=text("0")),
     CheckConstraint("calls >= 0", name="calls_not_negative"),
     CheckConstraint(
         "(calls = 0 AND first_call_at IS NULL) OR (calls > 0 AND first_call_at IS NOT NULL)",

@@ -29,7 +29,6 @@ from sqlalchemy import (
 # Tables derived from the ones here (per-client facts, funnel level and stored score, the
 # per-rep/day activity rollup) are declared in derived_tables.py on the same ``metadata``.
 from leadctl.storage.derived_tables import client_fact as client_fact
-from leadctl.storage.derived_tables import client_funnel as client_funnel
 from leadctl.storage.derived_tables import client_score as client_score
 from leadctl.storage.derived_tables import rep_activity_day as rep_activity_day
 from leadctl.storage.metadata import NAMING as NAMING

@@ -1,6 +1,8 @@
-"""The stored funnel rollup (``client_funnel``, migration 0019) follows every writer of
-activities and always equals a from-scratch computation; ``metrics funnel`` over it gives what
-a pass over every activity gives — on random data, on both backends."""
+"""The stored funnel level (``client_fact.funnel_level``, migration 0024; ``client_funnel`` and
+its trigger before) follows every writer of activities and equals a from-scratch computation;
+``metrics funnel`` gives what a pass over every activity gives — read from the stored levels,
+and from the activities when a writer bypassed ``facts.fold`` — on random data, on both
+backends."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from sqlalchemy import func, insert, select, text
 from leadctl.services.metrics import rollup
 from leadctl.services.metrics.common import Scope
 from leadctl.services.metrics.funnel import STEPS, funnel
+from leadctl.services.work import facts
 from leadctl.storage import schema
 from leadctl.storage.engine import read, write
 from leadctl.vocab import OUTCOMES_BY_TYPE, LeadStatus
@@ -59,8 +62,8 @@ def _reference_funnel(engine: Any, scope: Scope) -> dict[str, int]:
 def test_rollup_follows_activity_log_import_and_raw_inserts(leadctl: Leadctl, tmp_path: Path) -> None:
     w = build(leadctl.db_url)
     engine = w.engine
-    before = _check(engine)
-    assert before[w.ids["C1"]] == rollup.QUALIFIED and w.ids["C7"] not in before  # fixture's raw INSERTs
+    before = _check(engine)  # the fixture's raw INSERTs, then facts.rebuild (as the demo's bulk load)
+    assert before[w.ids["C1"]] == rollup.QUALIFIED and w.ids["C7"] not in before
     c7, c6 = w.ids["C7"], w.ids["C6"]
     log = ["activity", "log", "--client", str(c7), "--rep", "ana@example.com"]
     leadctl(*log, "--type", "disposition", "--outcome", "nurture", "--at", "2026-03-14T10:00")
@@ -85,7 +88,8 @@ def test_rollup_follows_activity_log_import_and_raw_inserts(leadctl: Leadctl, tm
     leadctl("activity", "import", str(path))  # a re-import adds nothing and changes nothing
     assert _check(engine) == after
     with write(engine) as conn:
-        assert rollup.rebuild(conn) == len(after)  # the set-based rebuild agrees with the triggers
+        facts.rebuild(conn)  # the set-based rebuild agrees with the folds
+    assert _check(engine) == after
 
 
 def test_rollup_and_funnel_equal_a_from_scratch_computation_on_random_data(db_url: str) -> None:
@@ -124,10 +128,22 @@ def test_rollup_and_funnel_equal_a_from_scratch_computation_on_random_data(db_ur
                 conn.execute(insert(ACT), rows)  # executemany / insertmanyvalues
             else:
                 conn.execute(insert(ACT).values(rows))  # one multi-row INSERT statement
+        scopes = (Scope(), Scope(since=at(3, 0)), Scope(until=at(4, 0)))
+        with read(engine) as conn:
+            assert not facts.folded(conn)  # raw inserts bypass fold: the funnel reads the activities
+        for scope in scopes:
+            assert funnel(engine, scope) == [_reference_funnel(engine, scope)]
+        with write(engine) as conn:
+            if batch % 3:  # fold them in (what insert_activities does), or rebuild (a bulk writer)
+                new = conn.execute(
+                    select(ACT.c.id).where(ACT.c.source == "random", ACT.c.activity_key.like(f"r{batch}-%"))
+                )
+                facts.fold(conn, [i for (i,) in new])
+            else:
+                facts.rebuild(conn)
         _check(engine)
-    for scope in (Scope(), Scope(since=at(3, 0)), Scope(until=at(4, 0))):
-        got = funnel(engine, scope)
-        assert got == [_reference_funnel(engine, scope)]
+        for scope in scopes:  # now from the stored levels
+            assert funnel(engine, scope) == [_reference_funnel(engine, scope)]
 
 
 def test_rollup_is_backfilled_by_the_migration_and_removed_by_its_downgrade(db_url: str) -> None:
@@ -157,17 +173,24 @@ def test_rollup_is_backfilled_by_the_migration_and_removed_by_its_downgrade(db_u
         act(conn, "b", 1, "meeting", "held_qualified")
         act(conn, "c", 1, "call", "conversation")
         act(conn, "d", 2, "disposition", "nurture")
+
+    def trigger_kept() -> dict[int, int]:
+        with engine.connect() as conn:
+            return {
+                int(c): int(n) for c, n in conn.execute(text("SELECT client_id, level FROM client_funnel"))
+            }
+
     migrate.upgrade(engine, "0019")
-    assert _check(engine) == {1: 5}
+    assert trigger_kept() == {1: 5}
     with engine.begin() as conn:
         act(conn, "e", 2, "call", "conversation")
-    assert _check(engine) == {1: 5, 2: 2}
+    assert trigger_kept() == {1: 5, 2: 2}
     migrate.downgrade(engine, "0015")
     with engine.begin() as conn:
         act(conn, "f", 3, "email", "sent")  # no trigger left behind at 0015
         assert conn.execute(select(func.count()).select_from(ACT)).scalar_one() == 6
-    migrate.upgrade(engine, "head")
-    assert _check(engine) == {1: 5, 2: 2, 3: 1}  # rebuilt from every activity
+    migrate.upgrade(engine, "head")  # 0019 rebuilds from every activity, 0024 carries it over
+    assert _check(engine) == {1: 5, 2: 2, 3: 1}
     assert _autogenerate_diff(db_url) == []
     engine.dispose()
 

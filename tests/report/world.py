@@ -28,6 +28,7 @@ from sqlalchemy.engine import Engine
 
 from leadctl.services import events
 from leadctl.services.assign import rollup
+from leadctl.services.work import facts
 from leadctl.storage import schema
 from leadctl.storage.engine import open_engine, write
 from leadctl.vocab import ActivityOutcome as O
@@ -207,6 +208,7 @@ def build(url: str) -> World:
                 created_at=when,
             )
         rollup.rebuild(conn)  # the activities went in directly, as the demo's bulk load: its rollup
+        facts.rebuild(conn)  # and their per-client facts (the funnel level too), as the demo does
         U, A_, E, AP, CV = Stage.UNTOUCHED, Stage.ATTEMPTED, Stage.ENGAGED, Stage.APPOINTMENT, Stage.CONVERTED
         moves = [
             ("C1", U, E, at(3, 12)),

@@ -18,9 +18,12 @@ the step before, ``overall_rate`` a step ÷ leads: the qualification rate is the
 ``qualified`` (qualified ÷ held), lead → meeting the overall rate of ``booked``.
 
 One aggregate over the cohort's leads, each joined to its client's stored funnel level
-(``client_funnel``, kept by the database on every activity insert: services.metrics.rollup)
-and to one indexed look-up of whether the client was ever assigned — no pass over the
-activities (at 1M clients / 5M activities that pass alone cost ~3 s CPU on SQLite).
+(``client_fact.funnel_level``, kept with the other per-client facts by every activity writer:
+services/work/facts, services.metrics.rollup) and to one indexed look-up of whether the client
+was ever assigned — no pass over the activities (at 1M clients / 5M activities that pass alone
+cost ~3 s CPU on SQLite). Only when the newest activity is not folded in (a writer bypassed
+``facts.fold``: raw SQL, a fixture) are the levels computed from the activities, so the
+answer never depends on which is read.
 """
 
 from __future__ import annotations
@@ -31,7 +34,8 @@ from sqlalchemy import and_, case, exists, func, select
 from sqlalchemy.engine import Engine
 
 from leadctl.services.metrics.common import Scope, check_by, lead_key, ratio
-from leadctl.services.metrics.rollup import CONTACTED
+from leadctl.services.metrics.rollup import CONTACTED, levels
+from leadctl.services.work import facts
 from leadctl.storage import schema
 from leadctl.storage.engine import read
 from leadctl.vocab import LeadStatus
@@ -39,7 +43,7 @@ from leadctl.vocab import LeadStatus
 GROUPINGS = ("rep", "source", "bucket", "campaign", "day", "week")
 STEPS = ("leads", "processed", "assigned", "contacted", "conversation", "booked", "held", "qualified")
 # A client's furthest level (rollup.level_of: 1 contacted … 5 qualified) is ``STEPS[level + 2]``.
-L, A, CF = schema.lead, schema.assignment, schema.client_funnel
+L, A, F = schema.lead, schema.assignment, schema.client_fact
 
 
 def funnel(engine: Engine, scope: Scope, by: str | None = None) -> list[dict[str, Any]]:
@@ -52,7 +56,13 @@ def funnel(engine: Engine, scope: Scope, by: str | None = None) -> list[dict[str
         if campaign_id is not None:
             cohort = and_(cohort, L.c.campaign_id == campaign_id)
         processed = L.c.status == LeadStatus.PROCESSED
-        level = func.coalesce(CF.c.level, 0)
+        if facts.folded(conn):
+            client_id, level_col = F.c.client_id, F.c.funnel_level
+            stored: Any = F
+        else:
+            stored = levels().subquery("levels")
+            client_id, level_col = stored.c.client_id, stored.c.level
+        level = func.coalesce(level_col, 0)
         ever_assigned = exists().where(A.c.client_id == L.c.client_id)
         counts = [func.count().label("leads"), func.sum(case((processed, 1), else_=0)).label("processed")]
         counts.append(
@@ -60,7 +70,7 @@ def funnel(engine: Engine, scope: Scope, by: str | None = None) -> list[dict[str
         )
         for n, step in enumerate(STEPS[3:], start=CONTACTED):
             counts.append(func.sum(case((and_(processed, level >= n), 1), else_=0)).label(step))
-        source: Any = L.outerjoin(CF, and_(CF.c.client_id == L.c.client_id, processed))
+        source: Any = L.outerjoin(stored, and_(client_id == L.c.client_id, processed))
         for table, on in joins:
             source = source.outerjoin(table, on)
         if by is None:

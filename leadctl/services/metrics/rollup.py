@@ -1,29 +1,30 @@
-"""Stored rollups the metric tables read instead of re-aggregating every activity per run.
+"""The funnel level of a client: the furthest funnel step its activities reached.
 
-``client_funnel`` (storage.schema, migration 0019): per client the furthest funnel step its
-activities reached — ``level_of`` below, the same CASE as the migration's trigger SQL. The
-database keeps it: an AFTER INSERT trigger on ``activity`` (a row trigger on SQLite, one
-set-based statement trigger over the inserted rows on PostgreSQL) upserts the maximum, so every
-writer of activities is covered without a call of its own (``activity log``/``import``,
-recycling's nurture dispositions, the demo, fixtures and raw SQL). Activity rows are never
+``level_of`` is the one definition (1 contacted … 5 held as qualified, 0 no funnel step). The
+stored level is ``client_fact.funnel_level`` (migration 0024), kept by the per-client summary
+every activity writer already maintains (``services/work/facts``: ``fold`` takes the maximum
+in the same set-based upsert per chunk that keeps the other facts, ``rebuild`` recomputes it).
+Until 0024 it was a table of its own (``client_funnel``) kept by an AFTER INSERT trigger; the
+trigger cost ``activity import`` ~1.3 s CPU per 100k rows on SQLite (a row trigger, one upsert
+per activity), the fold's extra ``max(CASE …)`` costs next to nothing. Activity rows are never
 updated or deleted and their ``client_id`` never changes (a merge re-points leads, not
 activities), so a client's level only ever rises.
 
-``rebuild`` recomputes the table from scratch (set-based; what the migration's backfill does)
-and ``from_scratch`` is the reference the tests compare the trigger-kept rows against.
+``levels`` is the same level computed from the activities (``metrics funnel`` reads it when a
+writer bypassed ``fold``), ``from_scratch``/``stored`` are what the tests compare.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import and_, case, delete, func, insert, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.engine import Connection
 
 from leadctl.storage import schema
 from leadctl.vocab import ActivityOutcome, ActivityType
 
-ACT, CF = schema.activity, schema.client_funnel
+ACT, F = schema.activity, schema.client_fact
 # Funnel levels of an activity: 1 contacted … 5 held as qualified (0: no funnel step).
 CONTACTED, CONVERSATION, BOOKED, HELD, QUALIFIED = 1, 2, 3, 4, 5
 
@@ -41,22 +42,23 @@ def level_of(type_: Any = ACT.c.type, outcome: Any = ACT.c.outcome) -> Any:
     )
 
 
-def _levels() -> Any:
+def levels() -> Any:
+    """(client_id, level) of every client whose activities reached a funnel step, computed
+    from the activities (one GROUP BY over all of them)."""
     lvl = func.max(level_of())
-    return select(ACT.c.client_id, lvl).group_by(ACT.c.client_id).having(lvl > 0)
+    return (
+        select(ACT.c.client_id.label("client_id"), lvl.label("level"))
+        .group_by(ACT.c.client_id)
+        .having(lvl > 0)
+    )
 
 
 def from_scratch(conn: Connection) -> dict[int, int]:
     """client id -> level computed from every activity now (the reference for the stored rows)."""
-    return {int(c): int(n) for c, n in conn.execute(_levels())}
+    return {int(c): int(n) for c, n in conn.execute(levels())}
 
 
 def stored(conn: Connection) -> dict[int, int]:
-    return {int(c): int(n) for c, n in conn.execute(select(CF.c.client_id, CF.c.level))}
-
-
-def rebuild(conn: Connection) -> int:
-    """Recompute ``client_funnel`` from the activities (set-based); the number of rows."""
-    conn.execute(delete(CF))
-    conn.execute(insert(CF).from_select(["client_id", "level"], _levels()))
-    return int(conn.execute(select(func.count()).select_from(CF)).scalar_one())
+    """client id -> stored level (``client_fact.funnel_level``), clients at a step only."""
+    q = select(F.c.client_id, F.c.funnel_level).where(F.c.funnel_level > 0)
+    return {int(c): int(n) for c, n in conn.execute(q)}
