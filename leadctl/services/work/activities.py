@@ -317,7 +317,9 @@ def insert_activities(
     The ``actor`` and the command's ``rules`` are passed down, never looked up (the stage
     machine's thresholds and the calling rules the compliance check judges by). The
     ids are those of this call's keys created at ``at`` (an older row with the same key was
-    created by an earlier transaction): one indexed look-up per chunk of keys.
+    created by an earlier transaction): one indexed look-up per chunk of keys on PostgreSQL; on
+    SQLite, whose write transaction excludes every other writer, the rows past the largest id
+    before the insert (one primary-key range).
     """
     if not rows:
         return []
@@ -327,11 +329,23 @@ def insert_activities(
     ids: list[int] = []
     touched: set[int] = set()
     calls: list[int] = []
-    for cond in in_chunks(conn, ACT.c.activity_key, (r[0] for r in rows)):
-        q = select(ACT.c.id, ACT.c.client_id, ACT.c.type).where(
-            cond, ACT.c.created_at == at, ACT.c.id > before
+    if conn.dialect.name == "sqlite":
+        # The transaction holds SQLite's one write lock (BEGIN IMMEDIATE): every row past
+        # ``before`` is this call's, a primary-key range instead of a look-up per key.
+        news: Iterable[Any] = [
+            conn.execute(select(ACT.c.id, ACT.c.client_id, ACT.c.type).where(ACT.c.id > before))
+        ]
+    else:  # concurrent writers take ids from the same sequence: this call's keys only
+        news = (
+            conn.execute(
+                select(ACT.c.id, ACT.c.client_id, ACT.c.type).where(
+                    cond, ACT.c.created_at == at, ACT.c.id > before
+                )
+            )
+            for cond in in_chunks(conn, ACT.c.activity_key, (r[0] for r in rows))
         )
-        for aid, cid, typ in conn.execute(q):
+    for result in news:
+        for aid, cid, typ in result:
             ids.append(aid)
             touched.add(cid)
             if typ == ActivityType.CALL:
