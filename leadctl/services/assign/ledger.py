@@ -26,6 +26,7 @@ import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
+from functools import cache
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
@@ -185,28 +186,34 @@ def start(
     return len(picks)
 
 
-_STAGE = MetaData()
-# The picks of one start(): transaction-scoped scratch tables (never seen by another connection).
-_PICK = Table(
-    "_leadctl_assign_pick",
-    _STAGE,
-    Column("client_id", Integer, primary_key=True),
-    Column("rep_id", Integer, nullable=False),
-    Column("campaign_id", Integer, nullable=False),
-    Column("rule", String(20), nullable=False),
-    Column("k", Integer, nullable=False),
-    prefixes=["TEMPORARY"],
-    postgresql_on_commit="DROP",
-)
-_WHY = Table(
-    "_leadctl_assign_why",
-    _STAGE,
-    Column("k", Integer, primary_key=True),
-    Column("reason", JSONType, nullable=False),
-    Column("event", JSONType, nullable=False),
-    prefixes=["TEMPORARY"],
-    postgresql_on_commit="DROP",
-)
+@cache
+def _stage_tables(dialect: str) -> tuple[Table, Table]:
+    """The picks of one start(): transaction-scoped scratch tables (never seen by another
+    connection). Built on first use for the dialect at hand: a ``postgresql_*`` table option
+    imports the PostgreSQL dialect (~40 ms CPU, asyncio included), which SQLite runs never need."""
+    pg: dict[str, Any] = {"postgresql_on_commit": "DROP"} if dialect == "postgresql" else {}
+    meta = MetaData()
+    pick = Table(
+        "_leadctl_assign_pick",
+        meta,
+        Column("client_id", Integer, primary_key=True),
+        Column("rep_id", Integer, nullable=False),
+        Column("campaign_id", Integer, nullable=False),
+        Column("rule", String(20), nullable=False),
+        Column("k", Integer, nullable=False),
+        prefixes=["TEMPORARY"],
+        **pg,
+    )
+    why = Table(
+        "_leadctl_assign_why",
+        meta,
+        Column("k", Integer, primary_key=True),
+        Column("reason", JSONType, nullable=False),
+        Column("event", JSONType, nullable=False),
+        prefixes=["TEMPORARY"],
+        **pg,
+    )
+    return pick, why
 
 
 @contextmanager
@@ -214,17 +221,18 @@ def _staged(
     conn: Connection, picks: Sequence[tuple[Any, ...]], why: Sequence[tuple[Any, ...]]
 ) -> Iterator[tuple[Table, Table]]:
     """The picks and reasons in the temporary tables (created if needed, emptied after)."""
-    for table, rows in ((_PICK, picks), (_WHY, why)):
+    tables = _stage_tables(conn.dialect.name)
+    for table, rows in zip(tables, (picks, why), strict=True):
         conn.execute(CreateTable(table, if_not_exists=True))
         conn.execute(delete(table))
         bulk.insert_rows(conn, table, [c.name for c in table.columns], rows)
     if conn.dialect.name == "postgresql":
-        refresh_statistics(conn, _PICK.name, _WHY.name)
+        refresh_statistics(conn, *(t.name for t in tables))
     try:
         with bulk.large_cache(conn):  # SQLite: no index page spills mid-transaction
-            yield _PICK, _WHY
+            yield tables
     finally:
-        for table in (_PICK, _WHY):
+        for table in tables:
             conn.execute(delete(table))
 
 
