@@ -140,22 +140,26 @@ def start(
         return 0
     # A run gives thousands of clients the same reason object (one per rep): each distinct
     # reason, and each distinct event payload, is serialised to JSON once, not once per row.
-    keys: dict[tuple[int, int, str], int] = {}
+    # Keyed by object ids (the reasons and rules outlive the loop): an enum's hash and
+    # ``.value`` are Python-level calls, ~2 µs a row at 70,000 rows.
+    keys: dict[tuple[int, int, int], int] = {}
+    rule_of: list[str] = []
     why_rows: list[tuple[int, bulk.JSONText, bulk.JSONText]] = []
     picks = []
     for a in assignments:
-        rule = a.rule.value
-        ekey = (id(a.reason), a.rep_id, rule)
+        ekey = (id(a.reason), a.rep_id, id(a.rule))
         k = keys.get(ekey)
         if k is None:
             k = keys[ekey] = len(why_rows)
+            rule = a.rule.value
+            rule_of.append(rule)
             # the event: the reason without its score components (kept once, on the assignment)
             payload = {"rep_id": a.rep_id, "rule": rule, "run_id": run_id}
             payload.update((f, v) for f, v in a.reason.items() if f != "components")
             why_rows.append(
                 (k, bulk.JSONText(json.dumps(dict(a.reason))), bulk.JSONText(json.dumps(payload)))
             )
-        picks.append((a.client_id, a.rep_id, a.campaign_id, rule, k))
+        picks.append((a.client_id, a.rep_id, a.campaign_id, rule_of[k], k))
     with _staged(conn, picks, why_rows) as (pick, why):
         src = (
             select(
