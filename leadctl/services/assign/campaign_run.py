@@ -37,7 +37,7 @@ from leadctl.services.admin.lookup import find_campaign, find_rep
 from leadctl.services.assign import calendar, eligibility, ledger, ranking
 from leadctl.services.assign.eligibility import RepInfo
 from leadctl.services.assign.ledger import NewAssignment
-from leadctl.storage import claims, schema
+from leadctl.storage import bulk, claims, schema
 from leadctl.storage.engine import read
 from leadctl.timeutil import now
 from leadctl.vocab import TERMINAL_STAGES, ActivityType, AssignmentEnd, AssignmentRule
@@ -340,12 +340,13 @@ class Picks:
         self.reasons: dict[int, dict[str, Any]] = {}  # rep id -> the reason its clients share
 
     def add(self, rep_id: int, client_ids: list[int]) -> None:
+        """Give ``client_ids`` (a fresh list, kept as is: no copy of 100,000 ids) to the rep."""
         if not client_ids:
             return
         if self.runs and self.runs[-1][0] == rep_id:
             self.runs[-1][1].extend(client_ids)
         else:
-            self.runs.append((rep_id, list(client_ids)))
+            self.runs.append((rep_id, client_ids))
 
     def __len__(self) -> int:
         return sum(len(ids) for _, ids in self.runs)
@@ -480,10 +481,32 @@ def run(
         rep_email = find_rep(conn, explain_rep)["email"] if explain_rep else None
     results = []
     wait = 0 if rules.assignment.if_running == "fail" else rules.assignment.wait_seconds
-    for camp in campaigns:
-        at = now()
-        if campaign_ref is None:  # every campaign (cron): one campaign's problem never blocks the others
-            try:
+    # No cyclic GC during a run: it builds ~a million small objects at 1M clients (candidate
+    # rows, ids, explanations) that hold no cycles, and each collection walked all of them
+    # again - at 850,000 candidates fetching them took 1.2 s CPU instead of 0.35.
+    with bulk.gc_paused():
+        for camp in campaigns:
+            at = now()
+            if campaign_ref is None:  # every campaign (cron): one campaign's problem never blocks the others
+                try:
+                    results.append(
+                        _one(
+                            engine,
+                            rules,
+                            camp,
+                            at,
+                            seed,
+                            dry_run,
+                            wait,
+                            actor,
+                            rep_email,
+                            set(explain_clients),
+                            explain,
+                        )
+                    )
+                except ConflictError as exc:
+                    results.append(AssignResult(camp["name"], camp["id"], seed, dry_run, error=str(exc)))
+            else:
                 results.append(
                     _one(
                         engine,
@@ -499,24 +522,6 @@ def run(
                         explain,
                     )
                 )
-            except ConflictError as exc:
-                results.append(AssignResult(camp["name"], camp["id"], seed, dry_run, error=str(exc)))
-        else:
-            results.append(
-                _one(
-                    engine,
-                    rules,
-                    camp,
-                    at,
-                    seed,
-                    dry_run,
-                    wait,
-                    actor,
-                    rep_email,
-                    set(explain_clients),
-                    explain,
-                )
-            )
     return results
 
 
