@@ -25,7 +25,8 @@ SQLite 1.21 → 0.77, PostgreSQL 1.36 → 0.95 (at load 8.5: 0.92 → 0.72 and 1
 10k SQLite 0.74 → 0.64, PostgreSQL 0.86 → 0.84 (start-up bound). Explain at 1M (a copy of
 the shared metrics 1M database with 80 % of its assignments ended: 850,000 candidates, 200k
 terminal, ~10k in cooldown; load 16): SQLite 11.3 → 4.7, PostgreSQL 10.35 → 3.9. assign 100k
-PostgreSQL 5.71 → 5.13 (server 4.12 → 4.00), SQLite 2.65 → 2.51; topup unchanged (0.85–0.98).
+PostgreSQL 5.70 → 5.17 (server 4.11 → 4.02), SQLite 2.77 → 2.22; 10k assign SQLite 0.79 →
+0.76, PostgreSQL 1.39 → 1.30; topup unchanged (10k SQLite 0.71 → 0.68, 100k PG 0.92 → 0.89).
 What explain spent on things it does not print: a dict entry and a NewAssignment per handed
 out client, a Python loop per candidate, cyclic GC walking the ~million live rows (the part
 that grew faster than the clients), and on SQLite at 1M a correlated NOT EXISTS probing the
