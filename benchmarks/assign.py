@@ -18,6 +18,22 @@ PostgreSQL: assign 5.09 → 4.68 (server 3.68 → 3.37, mostly per-row foreign-k
 topup 1.64 → 0.89, explain 1.58 → 1.15. 1M clients, SQLite: assign 14.5 → 12.1, explain
 9.7 → 6.0; PostgreSQL: assign 23.6 → 18.7, explain 10.1 → 5.8 (README has the table).
 
+Branch assign-explain, measured 2026-12-03 (load 13–16 — CPU seconds inflate ~1.3× against
+load 8; before = main e0e75fa, after = the branch, alternating back to back on one cached
+input, median of 2–3; topup is ``--dry-run`` on the fresh input): explain one rep, 100k
+SQLite 1.21 → 0.77, PostgreSQL 1.36 → 0.95 (at load 8.5: 0.92 → 0.72 and 1.15 → 0.80);
+10k SQLite 0.74 → 0.64, PostgreSQL 0.86 → 0.84 (start-up bound). Explain at 1M (a copy of
+the shared metrics 1M database with 80 % of its assignments ended: 850,000 candidates, 200k
+terminal, ~10k in cooldown; load 16): SQLite 11.3 → 4.7, PostgreSQL 10.35 → 3.9. assign 100k
+PostgreSQL 5.70 → 5.17 (server 4.11 → 4.02), SQLite 2.77 → 2.22; 10k assign SQLite 0.79 →
+0.76, PostgreSQL 1.39 → 1.30; topup unchanged (10k SQLite 0.71 → 0.68, 100k PG 0.92 → 0.89).
+What explain spent on things it does not print: a dict entry and a NewAssignment per handed
+out client, a Python loop per candidate, cyclic GC walking the ~million live rows (the part
+that grew faster than the clients), and on SQLite at 1M a correlated NOT EXISTS probing the
+assignment index per client (2.9 s → 0.4 s as NOT IN) and a cooldown query that scanned the
+whole activity-by-client index (0.6 → 0.1 s). Still paid, by design: all candidate ids and
+the seeded shuffle (the one rep's clients depend on every other rep's quota), the ranking.
+
 Each size is shown next to the practical limit (a raw bulk insert of the assignment rows and
 ``assigned`` events that size needs) and the peer a user would pick (one plain SQL
 ``INSERT … SELECT`` handing clients out round-robin), measured in the same run. Wall seconds

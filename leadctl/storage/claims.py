@@ -55,7 +55,7 @@ def claim(conn: Connection, table: Table, ids: Iterable[int], *where: ColumnElem
         q: Select[Any] = select(table.c.id).where(cond, *where)
         if pg:
             q = q.with_for_update(skip_locked=True, of=table)
-        out.update(conn.execute(q).scalars())
+        out.update(conn.execute(q).scalars().all())  # one fetchall, not a fetchone per row
     return out
 
 
