@@ -90,7 +90,7 @@ def lead_key(by: str | None) -> tuple[ColumnElement[Any], list[tuple[Any, Any]]]
 
 @dataclass(frozen=True)
 class Facts:
-    """What ``client_facts_in_scope`` yields: the open connection, the per-client facts CTE
+    """What ``client_facts_in_scope`` yields: the open connection, the per-client facts subquery
     (``services.metrics.speed.client_facts``), ``B`` of the evaluation moment and the moment."""
 
     conn: Connection
