@@ -22,7 +22,7 @@ groups plain columns.
 
 What keeps it lean on SQLite (each measured on the shared 1M-client database, see
 ``benchmarks/metrics.py``): the clients are read in rowid order (a covering index in stage order
-made every fact and assignment look-up a random page: ``sla --by hour`` 9.8 → 3.0 s CPU);
+made every fact and assignment look-up a random page: ``sla --by hour`` 8.2 → 3.0 s CPU);
 every stage is a fenced subquery streamed as a co-routine (outer joins to the day table, so
 SQLite does not materialise the clients first), and each ``B`` and duration is computed once
 per client (without the fences SQLite re-evaluated the ``B`` arithmetic at every reference of
