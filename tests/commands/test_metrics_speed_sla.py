@@ -135,3 +135,32 @@ def test_sla_compliance_by_rep_weekday_hour_and_fail_on_breach(run: Leadctl) -> 
     assert run("metrics", "sla", "--since", "2026-03-03", "--fail-on-breach").exit_code == 0
     bad = run("metrics", "sla", "--by", "moon", ok=False)
     assert bad.exit_code == 2
+
+
+@freeze_time(NOW)
+def test_speed_by_rep_and_campaign_name_their_groups(db_url: str) -> None:
+    """The rep and campaign groups carry the rep's e-mail and the campaign's name, a client
+    with no rep is counted under (unassigned), never dropped."""
+    w = World(open_engine(db_url))
+    w.add_campaign("C")
+    w.add_rep("r1", campaigns=["C"])
+    (owned,) = w.add_clients("C", 1, manager_id=w.rep["r1"])
+    (orphan,) = w.add_clients("C", 1)
+    with write(w.engine) as conn:
+        conn.execute(schema.client.update().values(created_at=MON))
+    w.add_activities(
+        [
+            dict(client_id=owned, type="call", outcome="conversation", at=MON + 4 * M, rep_id=w.rep["r1"]),
+            dict(client_id=orphan, type="call", outcome="no_answer", at=MON + 20 * M, rep_id=w.rep["r1"]),
+        ]
+    )
+    run = Leadctl(db_url)
+    by_rep = {(r["rep"], r["measure"]): r for r in run.json("metrics", "speed", "--by", "rep")}
+    assert sorted({rep for rep, _ in by_rep}) == ["(unassigned)", "r1@example.com"]
+    mine = by_rep[("r1@example.com", "to_conversation")]
+    assert (mine["clients"], mine["reached"], mine["p50_min"]) == (1, 1, 4)
+    orphan_row = by_rep[("(unassigned)", "to_attempt")]
+    assert (orphan_row["clients"], orphan_row["reached"], orphan_row["p50_min"]) == (1, 1, 20)
+    assert by_rep[("(unassigned)", "to_conversation")]["open"] == 1
+    (camp,) = [r for r in run.json("metrics", "speed", "--by", "campaign") if r["measure"] == "to_attempt"]
+    assert (camp["campaign"], camp["clients"], camp["reached"], camp["p95_min"]) == ("C", 2, 2, 20)

@@ -90,7 +90,7 @@ def lead_key(by: str | None) -> tuple[ColumnElement[Any], list[tuple[Any, Any]]]
 
 @dataclass(frozen=True)
 class Facts:
-    """What ``client_facts_in_scope`` yields: the open connection, the per-client facts CTE
+    """What ``client_facts_in_scope`` yields: the open connection, the per-client facts subquery
     (``services.metrics.speed.client_facts``), ``B`` of the evaluation moment and the moment."""
 
     conn: Connection
@@ -110,10 +110,12 @@ def client_facts_in_scope(
     until: datetime | None = None,
     campaign: str | None = None,
     at: datetime | None = None,
+    ids: bool = False,
 ) -> Iterator[Facts]:
     """The scope set-up ``metrics speed`` and ``metrics sla`` share: check ``by``, evaluate at
     ``at`` (default now), open one read transaction, resolve the campaign in it and build the
-    per-client facts of the clients captured in the period."""
+    per-client facts of the clients captured in the period (``ids``: group rep and campaign by
+    id, see ``speed.client_facts``)."""
     from leadctl.services.metrics.speed import FactScope, client_facts
     from leadctl.storage.engine import read
     from leadctl.timeutil import now
@@ -123,5 +125,8 @@ def client_facts_in_scope(
     when = at or now()
     with read(engine) as conn:
         cid = int(find_campaign(conn, campaign)["id"]) if campaign else None
-        with client_facts(conn, rules, by, FactScope(since, until, cid), when) as (facts, now_b):
+        with client_facts(conn, rules, by, FactScope(since, until, cid), when, ids=ids) as (
+            facts,
+            now_b,
+        ):
             yield Facts(conn, facts, now_b, when)
