@@ -37,10 +37,11 @@ this nor attempts per client and skips the pass (``touches=False``).
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import and_, case, exists, false, func, or_, select, type_coerce
+from sqlalchemy import BigInteger, and_, case, false, func, or_, select, type_coerce
 from sqlalchemy.engine import Connection, Engine
 
 from leadctl.rules.sections import CalendarRules
@@ -242,13 +243,17 @@ def _first_whole_day(since: datetime | None) -> date | None:
 
 def _held(where: Any, now: datetime) -> Any:
     """Per rep: meetings booked in the period whose time has passed, and those of them a held
-    meeting (logged at or after the booking, on the same client) followed — meetings only."""
-    later = ACT.alias("later")
-    held_later = exists().where(
-        later.c.client_id == ACT.c.client_id,
-        later.c.type == ActivityType.MEETING,
-        later.c.outcome.in_(HELD),
-        later.c.at >= ACT.c.at,
+    meeting (logged at or after the booking, on the same client) followed — meetings only.
+
+    "A held meeting at or after the booking" is "the client's latest held meeting is not
+    before it": one grouped pass over the held meetings joined to the bookings, instead of one
+    index probe per booking (1M/5M: 333k bookings; SQLite 3.3 -> 2.0 s CPU, PostgreSQL
+    7.5 -> 4.9 s wall)."""
+    last_held = (
+        select(ACT.c.client_id, func.max(ACT.c.at).label("at"))
+        .where(ACT.c.type == ActivityType.MEETING, ACT.c.outcome.in_(HELD))
+        .group_by(ACT.c.client_id)
+        .subquery("last_held")
     )
     past = and_(
         where,
@@ -257,10 +262,20 @@ def _held(where: Any, now: datetime) -> Any:
         func.coalesce(ACT.c.meeting_at, ACT.c.at) <= now,
     )
     return (
-        select(ACT.c.rep_id, func.count().label("past"), _count(held_later).label("held"))
+        select(ACT.c.rep_id, func.count().label("past"), _count(last_held.c.at >= ACT.c.at).label("held"))
+        .select_from(ACT.outerjoin(last_held, last_held.c.client_id == ACT.c.client_id))
         .where(past)
         .group_by(ACT.c.rep_id)
     )
+
+
+def _whole_seconds(column: Any, dialect: str) -> Any:
+    """``epoch_seconds`` (whole seconds since the epoch); on SQLite ≥ 3.38 its built-in
+    ``unixepoch``, the same integer without formatting text and casting it back: ~1.1 s CPU
+    less over the 4.5M touches of the 1M benchmark."""
+    if dialect == "sqlite" and sqlite3.sqlite_version_info >= (3, 38):
+        return type_coerce(func.unixepoch(column), BigInteger)
+    return epoch_seconds(column)
 
 
 def _called(where: Any) -> Any:
@@ -275,7 +290,7 @@ def _touch_gaps(where: Any, dialect: str) -> Any:
     in the period — one ``lag`` over the touches in (rep, client, time) order, read from
     ``ix_activity_rep_id_client_id_at`` (0023) with no sort, then the median of the gaps."""
     touch = and_(where, ACT.c.type.in_((ActivityType.CALL, ActivityType.EMAIL)))
-    secs = epoch_seconds(ACT.c.at)
+    secs = _whole_seconds(ACT.c.at, dialect)
     prev = func.lag(secs).over(partition_by=(ACT.c.rep_id, ACT.c.client_id), order_by=(ACT.c.at, ACT.c.id))
     gaps = select(ACT.c.rep_id, (secs - prev).label("gap")).where(touch).subquery("gaps")
     if dialect == "postgresql":  # the ordered-set aggregate: the mean of the two middle gaps
