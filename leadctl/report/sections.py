@@ -76,6 +76,9 @@ def register(name: str, after: str | None = None) -> Callable[[SectionFn], Secti
     return add
 
 
+CHART_REPS = 15  # reps drawn in a per-rep chart (the data table lists every rep)
+
+
 def _pct(value: float | None) -> str:
     return "n/a" if value is None else f"{value * 100:.1f}%"
 
@@ -165,9 +168,9 @@ def leaderboard(ctx: Context) -> Section:
     from leadctl.report import charts
     from leadctl.services.metrics.reps import rep_metrics
 
-    rows = rep_metrics(ctx.engine, ctx.scope, ctx.rules.calendar)
+    rows = rep_metrics(ctx.engine, ctx.scope, ctx.rules.calendar, touches=False)  # not shown here
     rows.sort(key=lambda r: (-r["meetings"], -r["conversations"], -r["calls"], r["rep"]))
-    shown = rows[:15]
+    shown = rows[:CHART_REPS]
     return Section(
         "Rep leaderboard",
         "Per rep, activities in the period: meetings booked, conversations (calls that reached the "
@@ -263,19 +266,24 @@ def sla_compliance(ctx: Context) -> Section:
     met = sum(r["met"] for r in rows)
     breached = sum(r["breached"] for r in rows)
     overall = met / (met + breached) if met + breached else None
+    # The chart shows the reps with the most breaches (like the leaderboard's top 15): 200 reps
+    # would draw a chart ~170 inches tall and cost a second of matplotlib; the table lists all.
+    shown = sorted(rows, key=lambda r: (-r["breached"], str(r["rep"])))[:CHART_REPS]
     return Section(
         "First-contact SLA compliance by rep",
         "Met ÷ (met + breached) of the first-contact SLA (sla.first_contact.minutes of business time "
-        "from capture to the first call); SLAs still running are left out.",
+        "from capture to the first call); SLAs still running are left out. The chart shows the "
+        f"{CHART_REPS} reps with the most breaches; the table lists every rep.",
         lambda: charts.horizontal_bars(
             "First-contact SLA by rep",
-            [str(r["rep"]) for r in rows],
-            {"met": [r["met"] for r in rows], "breached": [r["breached"] for r in rows]},
+            [str(r["rep"]) for r in shown],
+            {"met": [r["met"] for r in shown], "breached": [r["breached"] for r in shown]},
             "clients",
-            [_pct(r["compliance"]) for r in rows],
+            [_pct(r["compliance"]) for r in shown],
         ),
         rows,
         ["rep", "clients", "met", "breached", "running", "compliance"],
-        alt=f"Bars of met and breached first-contact SLAs per rep; overall compliance {_pct(overall)}.",
+        alt=f"Bars of met and breached first-contact SLAs for the {len(shown)} of {len(rows)} reps with "
+        f"the most breaches; overall compliance {_pct(overall)}.",
         percent_columns=("compliance",),
     )

@@ -56,6 +56,15 @@ def test_json_gives_the_same_numbers(world: Leadctl) -> None:
     assert days["2026-03-03"]["rejected"] == 1 and days["2026-03-03"]["new"] == 1
     assert {r["stage"]: r["clients"] for r in sections["queue"]["rows"]}["attempted"] == 2
     assert sections["reps"]["rows"][0]["rep"] == "ana@example.com"  # most meetings booked first
+    # the leaderboard's numbers are `metrics reps`' own, less the two the report does not show
+    # (attempts per client, median touch gap: the pass over every touch is skipped for them)
+    with freeze_time(NOW):
+        table = json.loads(world("metrics", "reps", "--campaign", "Outbound", "--format", "json").stdout)
+    shown = {r["rep"]: r for r in sections["reps"]["rows"]}
+    assert set(shown) == {r["rep"] for r in table}
+    for row in table:
+        del row["median_touch_gap_hours"], row["attempts_per_client"]
+        assert shown[row["rep"]] == row
 
 
 @pytest.mark.skipif(
@@ -102,3 +111,30 @@ def test_speed_and_sla_sections_built_from_one_set_of_facts_match_the_metrics(wo
     assert [{k: r[k] for k in keep} for r in sections["sla"]["rows"]] == [
         {k: r[k] for k in keep} for r in sla
     ]
+
+
+def test_sla_chart_draws_the_reps_with_most_breaches_and_the_table_lists_all(tmp_path: Path) -> None:
+    """200 reps would make a chart ~170 inches tall: it draws the 15 with the most breaches."""
+    from leadctl.report.sections import Context, sla_compliance
+    from leadctl.rules import load_rules
+    from leadctl.services.metrics.common import Scope
+    from leadctl.storage.engine import open_engine
+
+    rows = [
+        {
+            "rep": f"r{i:02d}@x.com",
+            "clients": 30,
+            "met": 30 - i,
+            "breached": i,
+            "running": 0,
+            "compliance": 1 - i / 30,
+        }
+        for i in range(20)
+    ]
+    ctx = Context(open_engine(f"sqlite:///{tmp_path / 'unused.db'}"), load_rules(None), Scope())
+    ctx.shared["speed_and_sla"] = ([], rows)  # the facts already built, as the report shares them
+    section = sla_compliance(ctx)
+    svg = section.chart()
+    assert all(f"r{i:02d}@x.com" in svg for i in range(5, 20))
+    assert not any(f"r{i:02d}@x.com" in svg for i in range(5))
+    assert section.rows == rows and "15 of 20 reps" in section.alt
