@@ -32,6 +32,9 @@ def _time(cmd: list[str], runs: int, env: dict[str, str]) -> tuple[float, float]
 
 
 def run(runs: int = 15) -> list[dict[str, object]]:
+    from benchmarks.queue import compiled_bytecode
+
+    compiled_bytecode()  # as installed; see there
     leadctl = shutil.which("leadctl") or str(Path(sys.executable).with_name("leadctl"))
     tmp = Path(tempfile.mkdtemp(prefix="leadctl-bench-"))
     env = {**os.environ, "XDG_DATA_HOME": str(tmp), "XDG_CONFIG_HOME": str(tmp / "cfg")}

@@ -125,6 +125,26 @@ def _check_tag(node: yaml.Node, where: str, key: str) -> None:
         )
 
 
+@cache
+def _is_region(code: str) -> bool:
+    """``code in phonenumbers.SUPPORTED_REGIONS`` without importing phonenumbers.
+
+    Every command that reads the rules checks ``phones.default_region``; importing the library
+    for its region list cost ~15 ms CPU of each ``queue`` and ``next`` (a dialer's call before
+    every dial) that otherwise never parses a number. The library ships one metadata module
+    per supported region (``phonenumbers/data/region_US.py``), the list it derives
+    ``SUPPORTED_REGIONS`` from; a test checks the two agree. Any other layout: the import."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("phonenumbers")
+    data = Path(spec.origin).parent / "data" if spec is not None and spec.origin else None
+    if data is None or not (data / "region_US.py").is_file():  # pragma: no cover - another layout
+        import phonenumbers
+
+        return code in phonenumbers.SUPPORTED_REGIONS
+    return code.isascii() and code.isalpha() and (data / f"region_{code}.py").is_file()
+
+
 def _scalar(node: yaml.Node, spec: Spec, where: str, key: str) -> Any:
     _check_tag(node, where, key)
     if not isinstance(node, yaml.ScalarNode):
@@ -138,9 +158,7 @@ def _scalar(node: yaml.Node, spec: Spec, where: str, key: str) -> Any:
     elif spec.kind == "int":
         ok = isinstance(value, int) and not isinstance(value, bool)
     elif spec.kind == "region":
-        import phonenumbers
-
-        ok = isinstance(value, str) and value.upper() in phonenumbers.SUPPORTED_REGIONS
+        ok = isinstance(value, str) and _is_region(value.upper())
         value = value.upper() if ok else value
     elif spec.kind == "scalar":
         ok = isinstance(value, str | int | float) and not isinstance(value, bool) and value != ""

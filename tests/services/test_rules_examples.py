@@ -83,3 +83,23 @@ def test_typed_sections_carry_no_defaults_of_their_own() -> None:
         raw = rules.data[name]
         for f in dataclasses.fields(kind):
             assert f.name in raw, (name, f.name)
+
+
+def test_region_codes_the_rules_accept_are_exactly_phonenumbers_supported_regions(tmp_path: Path) -> None:
+    """The loader checks region codes without importing phonenumbers (start-up of `queue`
+    and `next`); the codes it accepts must stay the library's own list."""
+    import string
+
+    import phonenumbers
+
+    from leadctl.rules.loader import _is_region
+
+    every_pair = {a + b for a in string.ascii_uppercase for b in string.ascii_uppercase}
+    assert {c for c in every_pair if _is_region(c)} == phonenumbers.SUPPORTED_REGIONS
+    assert not _is_region("001") and not _is_region("../US") and not _is_region("")
+    path = tmp_path / "rules.yaml"
+    path.write_text("phones:\n  default_region: gb\n  allowed_regions: [US, CA, GB]\n", encoding="utf-8")
+    assert load_rules(path).phones.default_region == "GB"
+    path.write_text("phones:\n  default_region: UK\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="line 2: phones.default_region"):
+        load_rules(path)
