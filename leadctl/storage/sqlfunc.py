@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
@@ -84,16 +85,27 @@ def refresh_statistics(conn: Connection, *tables: str) -> None:
 
 
 class epoch_seconds(FunctionElement[int]):  # noqa: N801 - reads like a SQL function
-    """Whole seconds since 1970-01-01 UTC of a stored timestamp (an integer on both backends,
-    so ``(epoch + offset) / 86400`` is integer division on both)."""
+    """Whole seconds since 1970-01-01 UTC of a stored timestamp, floored as Python and
+    PostgreSQL do (an integer on both backends, so ``(epoch + offset) / 86400`` is integer
+    division on both)."""
 
     type = BigInteger()
     inherit_cache = True
 
 
+# SQLite parses a time's fraction to the nearest millisecond, so ``strftime('%s', t)`` of
+# ``…:15.999999`` says 16 where Python and PostgreSQL floor to 15: the first 19 characters
+# (``YYYY-MM-DD HH:MM:SS``, how every timestamp is stored) are the floor exactly, also before
+# 1970 (the fraction only ever adds to the whole second). SQLite 3.38 added ``unixepoch``:
+# the same integer without formatting text and parsing it back (0.09 s instead of 0.25 s
+# per million values).
+_UNIXEPOCH = sqlite3.sqlite_version_info >= (3, 38)
+
+
 @compiles(epoch_seconds, "sqlite")
 def _epoch_sqlite(element: epoch_seconds, compiler: Any, **kw: Any) -> str:
-    return f"CAST(strftime('%s', {compiler.process(element.clauses, **kw)}) AS INTEGER)"
+    whole = f"substr({compiler.process(element.clauses, **kw)}, 1, 19)"
+    return f"unixepoch({whole})" if _UNIXEPOCH else f"CAST(strftime('%s', {whole}) AS INTEGER)"
 
 
 @compiles(epoch_seconds, "postgresql")
