@@ -4,4 +4,5 @@
 ``normalise`` (trim, e-mail, phones E.164, time zone), ``validate`` (the one set of
 validation rules), ``rows`` (row hashes; ``RowBuilder``, the loading hot path), ``phones``,
 ``loading`` (files into a bucket), ``processing`` (new leads → clients, duplicates,
-rejections), ``fixes`` (``leads fix``), ``leads`` (browsing: list and show)."""
+rejections; ``recording`` writes each batch's decisions, ``runs`` drives the batches),
+``fixes`` (``leads fix``), ``leads`` (browsing: list and show)."""

@@ -381,7 +381,8 @@ def analyse(text: str, region: str) -> PhoneInfo | None:
     """
     m = _NANP.fullmatch(text)
     if m is not None and (region in _NANP_REGIONS or text[0] == "+"):
-        return _info(1, (m.group(2) or m.group(3)) + m.group(4) + m.group(5))
+        _, bracketed, area, exchange, line = m.groups()
+        return _info(1, (bracketed or area) + exchange + line)
     first = text[:1]
     info = None
     if first == "+":

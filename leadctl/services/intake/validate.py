@@ -71,17 +71,6 @@ class Validator:
         default = self.default_region
         return phones.analyse_in(value, phones.lead_region(rec.get("country"), default), default)
 
-    def _phone(self, rec: Mapping[str, Any], known: Mapping[str, Any], f: str, v: Any, add: Any) -> None:
-        """The number checks of one phone field (``known``: the analyses ``normalise`` made)."""
-        info = known.get(f, _UNSET)
-        if info is _UNSET or (info is not None and info.valid and info.e164 != v):
-            info = self.phone_info(rec, f, v)
-        if info is None or not info.valid:
-            if self.check_phones:
-                add(f"{f}: not a valid number")
-        elif self.allowed and info.region not in self.allowed:
-            add(f"{f}: region not allowed")
-
     def __call__(self, rec: Mapping[str, Any], now: datetime | None = None) -> list[str]:
         reasons: list[str] = []
         add = reasons.append
@@ -109,7 +98,8 @@ class Validator:
         email = get("email")
         if self.check_email and type(email) is str and email and EMAIL_RE.fullmatch(email) is None:
             add("email: not a valid address")
-        business, mobile = get("business_phone"), get("mobile_phone")
+        business: Any = get("business_phone")
+        mobile: Any = get("mobile_phone")
         has_business = type(business) is str and business != ""
         has_mobile = type(mobile) is str and mobile != ""
         pr = self.phone_required
@@ -122,11 +112,22 @@ class Validator:
             if pr in ("mobile", "both") and not has_mobile:
                 add("mobile_phone: missing")
         if self.phone_checks and (has_business or has_mobile):
+            # The analyses ``normalise`` made, unless the value is not the one analysed.
             known = get("_phones") or _NO_PHONES
-            if has_business:
-                self._phone(rec, known, "business_phone", business, add)
-            if has_mobile:
-                self._phone(rec, known, "mobile_phone", mobile, add)
+            for f, v, given in (
+                ("business_phone", business, has_business),
+                ("mobile_phone", mobile, has_mobile),
+            ):
+                if not given:
+                    continue
+                info = known.get(f, _UNSET)
+                if info is _UNSET or (info is not None and info.valid and info.e164 != v):
+                    info = self.phone_info(rec, f, v)
+                if info is None or not info.valid:
+                    if self.check_phones:
+                        add(f"{f}: not a valid number")
+                elif self.allowed and info.region not in self.allowed:
+                    add(f"{f}: region not allowed")
         reg = get("registered_at")
         if reg is not None:
             if not isinstance(reg, datetime):
