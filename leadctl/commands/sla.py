@@ -132,7 +132,7 @@ def explain_cmd(app: AppContext, client_id: int, fmt: str) -> None:
       leadctl sla explain 42
     """
     from leadctl.output import Section, percent, render_sections
-    from leadctl.services.work import sla as service
+    from leadctl.services.work import sla_explain as service
 
     record = service.explain(app.engine(), app.rules, client_id)
     render_sections(

@@ -13,7 +13,7 @@ from sqlalchemy import func, insert, literal, select, update
 
 from leadctl.rules import Rules, load_rules
 from leadctl.services.assign.calendar import clock_from_rules
-from leadctl.services.work import sla
+from leadctl.services.work import sla, sla_explain
 from leadctl.services.work.business_sql import business_days, open_days
 from leadctl.storage import schema
 from leadctl.storage.engine import open_engine, write
@@ -125,7 +125,7 @@ def test_time_away_shifts_the_due_moment(db_url: str) -> None:
     (row,) = sla.check(w.engine, rules, at=MON_0900 + 3 * H).rows
     assert row["share"] == 1.0 and row["deadline"] == MON_0900 + 3 * H
     assert sla.check(w.engine, rules, at=MON_0900 + 2 * H).rows == []  # 30 min counted
-    explained = sla.explain(w.engine, rules, w.clients[0], at=MON_0900 + 3 * H)
+    explained = sla_explain.explain(w.engine, rules, w.clients[0], at=MON_0900 + 3 * H)
     assert explained["skipped_away_h"] == 2 and explained["deadline"] == MON_0900 + 3 * H
 
 
