@@ -54,8 +54,8 @@ bound). Same rows, order and deadlines as main (643,004 rows, jsonl byte for byt
       (4.5k rows)
     sla check (table)                 PG       65.6 s + 2.4 s server  0.8 s + 3.5 s server   15-17
                                                (797 s wall)           (29 s wall)
-    sla check --format jsonl          PG       see report             9.0 s + 5.7 s server   15
-                                                                      (126 s wall)
+    sla check --format jsonl          PG       20.0 s + 2.6 s server  9.0 s + 5.7 s server   15
+                                               (244 s wall)           (126 s wall)
 
 Memory: 747 MB -> 61 MB (jsonl), 2.3 GB -> 59 MB (table). Target missed for the full listing:
 643k JSON lines cost ~5 us each in Python (json encoding, datetimes), ~4 s on top of the SQL;
