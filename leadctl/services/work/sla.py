@@ -103,7 +103,7 @@ class SlaRow:
     away: int  # business seconds the rep was away since ``started``
 
     @cached_property
-    def share(self) -> float:  # computed once: sla check sorts, classifies and prints by it
+    def share(self) -> float:  # computed once: escalation compares it with every level
         return self.elapsed / self.allowed if self.allowed else 0.0
 
 
