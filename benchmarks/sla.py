@@ -61,8 +61,11 @@ Memory: 747 MB -> 61 MB (jsonl), 2.3 GB -> 59 MB (table). Target missed for the 
 643k JSON lines cost ~5 us each in Python (json encoding, datetimes), ~4 s on top of the SQL;
 the table, which is what a person runs, is within reach on an idle machine (SQLite: the SQL
 with its sort and one index seek per deadline ~4 s CPU at load 10, Python ~0.1 s).
-``--escalate`` (first run on 1M: ~1.9M levels to fire, ~600k reassignments) is still
-record-by-record in Python (``sla_escalate``): see the sla-check report for its figures.
+``--escalate`` is still record-by-record in Python (``sla_escalate``, unchanged): on SQLite at
+1M (load 12-16, after only: main's run is the same code plus its slower listing) the first run
+fired 1,908,970 levels and reassigned 2,000 clients (reps' capacity) in 151 s CPU (1,614 s
+wall, 3.4 GB); the cron rerun 26 min later fired 957 new levels in 55.6 s CPU (281 s wall,
+1.2 GB): it still builds every crossed level in Python and lets the unique key drop them.
 
 The whole-database evaluation of `sla check` is close to the one aggregate of the activities
 it needs (SQLite 3.7 s vs 3.5 s; PostgreSQL 2.5 s, within the 3 s target); listing 230k breached
