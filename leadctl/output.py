@@ -109,6 +109,9 @@ def page_size(limit: int | None, fmt: str, page: int = 50) -> int:
     return page if fmt == "table" else 0
 
 
+_JSONL = json.JSONEncoder(ensure_ascii=False, default=_json_default)  # to_json's, built once
+
+
 def to_json(value: Any, indent: int | None = None) -> str:
     """JSON text for any row value (datetimes as ISO 8601 with offset)."""
     return json.dumps(value, ensure_ascii=False, indent=indent, default=_json_default)
@@ -164,8 +167,12 @@ def render(
     """
     columns = _select_columns(columns, rows) if _chosen_columns else columns
     if fmt == "jsonl":  # 1,000 lines per echo: a flush per line cost more than encoding (600k rows)
-        it = iter(rows)
-        while chunk := [to_json(_pick(row, columns)) for row in itertools.islice(it, 1000)]:
+        it = iter(rows)  # one encoder for every line; a row already in column order is not copied
+        enc, want = _JSONL.encode, tuple(columns) if columns else None
+        while chunk := [
+            enc(row if want is None or tuple(row) == want else _pick(row, columns))
+            for row in itertools.islice(it, 1000)
+        ]:
             click.echo("\n".join(chunk))
         return
     materialised = [_pick(r, columns) for r in rows]

@@ -91,6 +91,28 @@ def test_json_and_jsonl() -> None:
     assert [json.loads(x)["id"] for x in lines] == [1, 2]
 
 
+def test_jsonl_lines_follow_the_columns_whatever_the_row_order() -> None:
+    """jsonl streams rows as they come: in the columns' order (copied only when a row's keys
+    are in another order), a missing column as null, the rest left out."""
+    rows: list[dict[str, Any]] = [
+        {"a": 1, "b": datetime(2026, 3, 14, 9, 30, tzinfo=UTC)},
+        {"b": "x", "a": 2},
+        {"a": 3, "c": 4},
+    ]
+
+    @click.command()
+    @format_option
+    def cmd(fmt: str) -> None:
+        render(iter(rows), fmt, ["a", "b"])
+
+    out = CliRunner().invoke(cmd, ["--format", "jsonl"]).stdout.splitlines()
+    assert out == [
+        '{"a": 1, "b": "2026-03-14T09:30:00+00:00"}',
+        '{"a": 2, "b": "x"}',
+        '{"a": 3, "b": null}',
+    ]
+
+
 def test_default_format_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("LEADCTL_FORMAT", "jsonl")
     assert json.loads(_run("").splitlines()[0])["id"] == 1

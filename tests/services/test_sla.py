@@ -9,10 +9,12 @@ from pathlib import Path
 
 import pytest
 from freezegun import freeze_time
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, literal, select, update
 
 from leadctl.rules import Rules, load_rules
-from leadctl.services.work import sla
+from leadctl.services.assign.calendar import clock_from_rules
+from leadctl.services.work import sla, sla_explain
+from leadctl.services.work.business_sql import business_days, open_days
 from leadctl.storage import schema
 from leadctl.storage.engine import open_engine, write
 from leadctl.vocab import AssignmentRule, EventKind
@@ -123,7 +125,7 @@ def test_time_away_shifts_the_due_moment(db_url: str) -> None:
     (row,) = sla.check(w.engine, rules, at=MON_0900 + 3 * H).rows
     assert row["share"] == 1.0 and row["deadline"] == MON_0900 + 3 * H
     assert sla.check(w.engine, rules, at=MON_0900 + 2 * H).rows == []  # 30 min counted
-    explained = sla.explain(w.engine, rules, w.clients[0], at=MON_0900 + 3 * H)
+    explained = sla_explain.explain(w.engine, rules, w.clients[0], at=MON_0900 + 3 * H)
     assert explained["skipped_away_h"] == 2 and explained["deadline"] == MON_0900 + 3 * H
 
 
@@ -212,3 +214,73 @@ def test_commands_check_fail_on_breach_and_explain(db_url: str) -> None:
     missing = run("sla", "explain", "999", ok=False)
     assert missing.exit_code == 1 and "client 999" in missing.stderr
     assert run("sla", "check", "--rep", "nobody@example.com", ok=False).exit_code == 1
+
+
+def test_deadlines_in_sql_are_the_clocks_to_the_second(db_url: str, tmp_path: Path) -> None:
+    """``B⁻¹`` in SQL (the open-day table) is ``BusinessClock.moment`` for every kind of
+    moment: a day's opening and close, either side of them, across a weekend, the DST change
+    (8 March 2026), a holiday (Good Friday is not one; a company holiday is) and past the end."""
+    path = tmp_path / "rules.yaml"
+    path.write_text("calendar:\n  company_holidays: ['2026-03-11']\n", encoding="utf-8")
+    clock = clock_from_rules(load_rules(path))
+    start, end = FRI_1630 - 3 * 24 * H, FRI_1630 + 10 * 24 * H
+    engine = open_engine(db_url)
+    with (
+        write(engine) as conn,
+        business_days(conn, clock, start, end),
+        open_days(conn, clock, start, end) as od,
+    ):
+        rows = clock.day_rows(start, end)
+        probes = sorted(
+            {
+                b + d
+                for r in rows
+                for b in (r.cum, r.cum + r.close - r.open, r.cum + 3600)
+                for d in (-1, 0, 1)
+                if 0 <= b + d <= od.last
+            }
+        )
+        past = od.last + 1
+        got = [conn.execute(select(od.moment(literal(b)))).scalar() for b in [*probes, past]]
+    want = [int(clock.moment(b).timestamp()) for b in probes]
+    assert got[:-1] == want and got[-1] is None  # past the table: NULL, Python computes it
+
+
+def test_deadline_past_the_day_table_is_computed_in_python(db_url: str, tmp_path: Path) -> None:
+    """A 200-business-day follow-up step at 75% has its deadline ~70 days ahead, past the
+    table's 45-day horizon: the row still carries the clock's deadline."""
+    w = world(db_url, n=1, captured=MON_0900 - 300 * 24 * H)
+    (a,) = w.clients
+    called = MON_0900 - 235 * 24 * H  # ~160 of 200 business days ago
+    w.add_activities([call(w, a, called)])
+    path = tmp_path / "rules.yaml"
+    path.write_text("sla:\n  follow_up:\n    steps_business_days: [200]\n", encoding="utf-8")
+    rules = load_rules(path)
+    (row,) = sla.check(w.engine, rules, at=MON_0900).rows
+    clock = clock_from_rules(rules)
+    assert row["status"] == "at_risk" and row["deadline"] > MON_0900 + 45 * 24 * H
+    assert row["deadline"] == clock.add_business_time(called, 200 * 8 * 3600).end
+
+
+def test_check_table_limit_counts_by_sla_and_message_plurals(db_url: str) -> None:
+    w = world(db_url, n=3, captured=FRI_1630)
+    a, b, c = w.clients
+    w.add_activities([call(w, a, FRI_1630 + 10 * M)])  # follow-up due 8 business hours later
+    run = Leadctl(db_url)
+    with freeze_time("2026-03-09 19:00:00"):  # Monday 15:00 EDT: a at 380 of 480 min, b and c 6.5x
+        out = run("sla", "check", "--limit", "1", "--columns", "client_id,share")
+        assert len(out.stdout.splitlines()) == 3 and str(b) in out.stdout.splitlines()[2]
+        assert "2 more clients not shown (most overdue first): use --limit 0 or --format jsonl" in out.stderr
+        assert "2 breached, 1 about to breach" in out.stderr
+        assert "(first_contact: 2 breached, 0 about to; follow_up: 0 breached, 1 about to)" in out.stderr
+        rows = run.json("sla", "check", "--format", "json")  # tools get every client
+        assert [r["client_id"] for r in rows] == [b, c, a]
+        assert [r["share"] for r in rows] == [6.5, 6.5, round(380 / 480, 4)]
+        esc = run("sla", "check", "--escalate", "--limit", "2", "--format", "jsonl")
+        assert len(esc.stdout.splitlines()) == 2 and "1 more client not shown" in esc.stderr
+        assert "7 escalations fired, 2 clients reassigned" in esc.stderr
+        again = run("sla", "check", "--escalate", "--format", "jsonl")
+        assert "0 escalations fired, 0 clients reassigned" in again.stderr
+    with freeze_time("2026-03-09 20:50:00"):  # 16:50: a past its deadline, b and c all fired
+        late = run("sla", "check", "--escalate", "--fail-on-breach", ok=False)
+        assert late.exit_code == 3 and "1 escalation fired, 0 clients reassigned" in late.stderr

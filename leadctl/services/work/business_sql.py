@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Integer, MetaData, Table, insert, literal
+from sqlalchemy import BigInteger, Column, Integer, MetaData, Table, insert, literal, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.expression import ColumnElement
 
@@ -82,3 +82,49 @@ def day_length(clock: BusinessClock) -> int:
         (b.hour * 3600 + b.minute * 60 + b.second) - (a.hour * 3600 + a.minute * 60 + a.second)
         for a, b in clock.hours.values()
     )
+
+
+@dataclass
+class OpenDays:
+    """The open days of a business clock as a temporary table, for ``B⁻¹`` (the deadline) in SQL.
+
+    One row per day with opening hours: ``e`` = business seconds at its close (``cum`` + its
+    length), strictly increasing, so the moment ``B`` reaches ``x`` is on the first open day
+    with ``e >= x``: its opening plus ``x - cum`` — ``BusinessClock.moment`` to the second
+    (closed days add no business time, so skipping them is the same as its forward scan).
+    """
+
+    table: Table
+    last: int  # ``e`` of the last open day: beyond it the deadline is NULL (computed in Python)
+
+    def moment(self, b: ColumnElement[Any]) -> ColumnElement[Any]:
+        """Epoch seconds of ``B⁻¹(b)`` (a scalar subquery: one index seek per row), NULL past
+        the table's last open day."""
+        t = self.table
+        return select(t.c.o + (b - t.c.cum)).where(t.c.e >= b).order_by(t.c.e).limit(1).scalar_subquery()
+
+
+@contextmanager
+def open_days(conn: Connection, clock: BusinessClock, start: datetime, end: datetime) -> Iterator[OpenDays]:
+    """A temporary table of the open days ``start``…``end`` (see ``OpenDays``)."""
+    rows = [r for r in clock.day_rows(start, end) if r.close > r.open]
+    table = Table(
+        "tmp_business_open_day",
+        MetaData(),
+        Column("e", BigInteger, primary_key=True),
+        Column("o", BigInteger, nullable=False),
+        Column("cum", BigInteger, nullable=False),
+        prefixes=["TEMPORARY"],
+    )
+    table.drop(conn, checkfirst=True)
+    table.create(conn)
+    if rows:
+        conn.execute(
+            insert(table), [{"e": r.cum + r.close - r.open, "o": r.open, "cum": r.cum} for r in rows]
+        )
+    try:
+        yield OpenDays(table, rows[-1].cum + rows[-1].close - rows[-1].open if rows else -1)
+    except BaseException:
+        raise  # the transaction is rolled back: the temporary table goes with it
+    else:
+        table.drop(conn)
