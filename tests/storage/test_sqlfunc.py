@@ -35,7 +35,7 @@ def test_epoch_seconds_are_python_whole_seconds(db_url: str) -> None:
                 )
             )
     with engine.connect() as conn:
-        got = dict(conn.execute(select(R.c.email, epoch_seconds(R.c.created_at))).all())
+        got: dict[str, int] = dict(conn.execute(select(R.c.email, epoch_seconds(R.c.created_at))).all())
         assert conn.execute(select(epoch_seconds(cast(null(), DateTime(timezone=True))))).scalar() is None
     want = {f"r{i}@x.io": math.floor(at.timestamp()) for i, at in enumerate(MOMENTS)}
     assert got == want
