@@ -93,6 +93,33 @@ def test_the_browser_check_catches_a_network_request(tmp_path: Path) -> None:
     assert any(url.startswith("http://127.0.0.1:9/") for url in page.requests)
 
 
+@pytest.mark.skipif(
+    browser.find_chromium() is None, reason="chromium is not installed (apt-get install chromium)"
+)
+def test_the_browser_check_leaves_no_chromium_process_or_profile_behind(tmp_path: Path) -> None:
+    """Each check ends Chromium's whole process group before removing its profile: its helper
+    processes outlived the main one and kept writing there (a failed clean-up, now and then)."""
+    import tempfile
+
+    page_file = tmp_path / "ok.html"
+    page_file.write_text("<!DOCTYPE html><html><body><p>ok</p></body></html>")
+    profiles = Path(tempfile.gettempdir())
+    before = set(profiles.glob("leadctl-chromium-*"))
+    for _ in range(3):
+        browser.load(page_file)
+    assert set(profiles.glob("leadctl-chromium-*")) == before
+    left = []
+    for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+        try:
+            text = cmdline.read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            state = (cmdline.parent / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if "--user-data-dir=" in text and "leadctl-chromium-" in text and state != "Z":
+            left.append(text[:120])
+    assert left == []
+
+
 def test_speed_and_sla_sections_built_from_one_set_of_facts_match_the_metrics(world: Leadctl) -> None:
     """The report builds the per-client facts once for both sections: the same numbers as
     `metrics speed` (to_attempt, clock bands) and `metrics sla --by rep` compute on their own."""
