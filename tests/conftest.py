@@ -23,6 +23,20 @@ PG_ENV = "LEADCTL_TEST_POSTGRES_URL"
 BACKENDS = ["sqlite", "postgres"]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Ctrl-C reaches the leadctl processes the tests start, however the suite was launched.
+
+    A job started in the background by a shell without job control (``cmd &`` in a script,
+    ``nohup``) inherits SIGINT *ignored*, and so would every leadctl process it spawns: the
+    Ctrl-C tests (exit 130, nothing changed) would then test the launcher, not leadctl. A
+    handled signal is reset to the default at ``exec``, so installing Python's own handler here
+    gives the children a normal Ctrl-C."""
+    import signal
+
+    if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+
 @pytest.fixture(autouse=True)
 def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
     """No test reads or writes the real user's data or config directory."""
