@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, String, literal, select, union_all
+from sqlalchemy import Float, String, exists, literal, select, union_all
 from sqlalchemy.engine import Connection
 
 from leadctl.rules import Rules
@@ -62,9 +62,11 @@ def escalate(
         return {}, {}
     run = uuid.uuid4().hex
     lowest = min(lv.at for lv in levels)
-    st = (
-        _state_query(conn, rules, days, at, campaign_id=campaign_id, rep_id=rep_id, min_share=lowest)
-        .offset(0)  # evaluated once per client, not once per level
+    state = _state_query(conn, rules, days, at, campaign_id=campaign_id, rep_id=rep_id, min_share=lowest)
+    sq = state.offset(0).subquery("sq")  # evaluated once per client, not once per level
+    st = (  # the base deadline (stable while away): one seek in the open-day table per client
+        select(sq, stored_utc(opens.moment(sq.c.start_b + sq.c.allowed)).label("deadline"))
+        .offset(0)
         .subquery("st")
     )
     lv_rows = [
@@ -83,7 +85,7 @@ def escalate(
             st.c.id,
             st.c.sla,
             lv.c.level,
-            stored_utc(opens.moment(st.c.start_b + st.c.allowed)),  # the base deadline: stable while away
+            st.c.deadline,
             lv.c.action,
             st.c.rep_id,
             share,  # unrounded: rounded below, on this run's rows only
@@ -92,6 +94,14 @@ def escalate(
             literal(at, UTCDateTime),
         )
         .select_from(st.join(lv, share >= lv.c.at))
+        .where(  # the levels already recorded (nearly all on a cron re-run): skipped before the sort
+            ~exists().where(
+                ESC.c.client_id == st.c.id,
+                ESC.c.sla == st.c.sla,
+                ESC.c.level == lv.c.level,
+                ESC.c.deadline == st.c.deadline,
+            )
+        )
         .order_by(st.c.id, lv.c.ord)  # fired in client order, then the levels' order
     )
     insert_ignore_from_select(conn, ESC, COLS, crossed, ("client_id", "sla", "level", "deadline"))
