@@ -113,6 +113,25 @@ def _epoch_pg(element: epoch_seconds, compiler: Any, **kw: Any) -> str:
     return f"CAST(floor(extract(epoch FROM {compiler.process(element.clauses, **kw)})) AS BIGINT)"
 
 
+class stored_utc(FunctionElement[Any]):  # noqa: N801
+    """A timestamp from whole epoch seconds, spelled as a ``UTCDateTime`` column stores it, so
+    an ``INSERT … SELECT`` writes what Core would from Python: SQLite's text
+    ``YYYY-MM-DD HH:MM:SS.ffffff`` (the unique keys compare text), PostgreSQL's timestamptz."""
+
+    inherit_cache = True
+
+
+@compiles(stored_utc, "sqlite")
+def _stored_utc_sqlite(element: stored_utc, compiler: Any, **kw: Any) -> str:
+    arg = compiler.process(element.clauses, **kw)
+    return f"(strftime('%Y-%m-%d %H:%M:%S', {arg}, 'unixepoch') || '.000000')"
+
+
+@compiles(stored_utc, "postgresql")
+def _stored_utc_pg(element: stored_utc, compiler: Any, **kw: Any) -> str:
+    return f"to_timestamp({compiler.process(element.clauses, **kw)})"
+
+
 class greatest(FunctionElement[Any]):  # noqa: N801
     """The largest of its arguments (SQLite's multi-argument ``max``)."""
 

@@ -1,4 +1,4 @@
-"""Insert-or-merge from a SELECT: ``INSERT … SELECT … ON CONFLICT (key) DO UPDATE SET …``.
+"""Insert-or-merge (or insert-or-skip) from a SELECT: ``INSERT … SELECT … ON CONFLICT (key) DO …``.
 
 SQLite (3.24+) and PostgreSQL share the statement; SQLAlchemy spells it with each dialect's
 own ``insert`` construct, so the one branch on the database lives here (services never
@@ -34,3 +34,18 @@ def upsert_from_select(
         from sqlalchemy.dialects.sqlite import insert
     stmt = insert(table).from_select(list(columns), rows)
     conn.execute(stmt.on_conflict_do_update(index_elements=list(key), set_=dict(merge(stmt.excluded))))
+
+
+def insert_ignore_from_select(
+    conn: Connection, table: Table, columns: Sequence[str], rows: Select[Any], key: Sequence[str]
+) -> None:
+    """Insert ``rows`` (a SELECT giving ``columns``) into ``table``, skipping each row whose
+    ``key`` exists (``ON CONFLICT (key) DO NOTHING``): on PostgreSQL a row another open
+    transaction is inserting waits for it and is then skipped, so a key is written once."""
+    insert: Any
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    stmt = insert(table).from_select(list(columns), rows)
+    conn.execute(stmt.on_conflict_do_nothing(index_elements=list(key)))

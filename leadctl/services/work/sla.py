@@ -22,7 +22,8 @@ the second; ``B⁻¹`` (the deadline) likewise from a table of the open days (``
 rows it streams (645k breached clients at 1M: building them in Python was most of the time).
 
 Escalation (``check(..., escalate=True)``) is ``sla_escalate``: each level fires exactly once
-per deadline (a unique record per client, SLA, level and deadline).
+per deadline (a unique record per client, SLA, level and deadline), recorded by one
+``INSERT … SELECT`` from this state query.
 """
 
 from __future__ import annotations
@@ -234,6 +235,21 @@ def _state_query(
     return q
 
 
+def share_of(st: Any) -> ColumnElement[Any]:
+    """``SlaRow.share`` in SQL over a ``_state_query`` subquery: the same IEEE division of the
+    same integers, so SQL and Python agree to the last bit (order, status, levels crossed)."""
+    return case((st.c.allowed == 0, literal(0.0)), else_=cast(st.c.elapsed, Float) / st.c.allowed)
+
+
+def max_allowed(rules: Rules, day: int) -> int:
+    """The longest allowance ``_state_query`` can give (business seconds): how far past now a
+    deadline can lie, so the open-day table reaches every deadline escalation stores."""
+    fc = rules.sla.first_contact
+    minutes = [fc.minutes, *fc.by_bucket.values(), *fc.by_source.values()]
+    steps = rules.sla.follow_up.steps_business_days or (1.0,)
+    return max([round(m * 60) for m in minutes] + [int(s * day) for s in steps])
+
+
 def _state(conn: Connection, rules: Rules, days: DayTable, at: datetime, **where: Any) -> list[SlaRow]:
     """The rows of ``_state_query`` as ``SlaRow`` (explain, urgency, escalation)."""
     kinds = {k.value: k for k in SlaKind}
@@ -364,19 +380,15 @@ def checking(
         campaign_id = int(find_campaign(conn, campaign)["id"]) if campaign else None
         rep_id = int(find_rep(conn, rep)["id"]) if rep else None
         first = min(_earliest(conn) or when, when)
+        reach = max(when + HORIZON, clock.moment(clock.b(when) + max_allowed(rules, day_length(clock))))
         with (
             business_days(conn, clock, first, when + HORIZON) as days,
-            open_days(conn, clock, first, when + HORIZON) as opens,
+            open_days(conn, clock, first, reach + timedelta(days=1)) as opens,
         ):
             fired: dict[int, list[str]] = {}
             moved: dict[int, int] = {}
             if escalate and rules.sla.levels:
-                lowest = min(lv.at for lv in rules.sla.levels)
-                rows = _state(
-                    conn, rules, days, when, campaign_id=campaign_id, rep_id=rep_id, min_share=lowest
-                )
-                fired, moved = fire(conn, rules, clock, rows, when, actor)
-                del rows
+                fired, moved = fire(conn, rules, days, opens, when, actor, campaign_id, rep_id)
             run = Check(iter(()), sum(len(v) for v in fired.values()), len(moved))
             run.rows = _listing(conn, rules, days, opens, when, run, campaign_id, rep_id, fired, moved, limit)
             yield run
@@ -401,7 +413,7 @@ def _listing(
     are Python's to the last bit); the deadline is ``B⁻¹(B(start) + allowed + away)`` from
     the open-day table, or ``clock.moment`` past its end."""
     st = _state_query(conn, rules, days, at, campaign_id=campaign_id, rep_id=rep_id).subquery("st")
-    share = case((st.c.allowed == 0, literal(0.0)), else_=cast(st.c.elapsed, Float) / st.c.allowed)
+    share = share_of(st)
     breached, at_risk = SlaStatus.BREACHED.value, SlaStatus.AT_RISK.value
     tally = {  # with a limit the database counts every listed client (a window), not Python
         (k.value, status): func.sum(case((and_(st.c.sla == k.value, cond), 1), else_=0)).over()
