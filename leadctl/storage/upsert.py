@@ -16,6 +16,16 @@ from sqlalchemy import Select, Table
 from sqlalchemy.engine import Connection
 
 
+def _insert_from_select(conn: Connection, table: Table, columns: Sequence[str], rows: Select[Any]) -> Any:
+    """The dialect's own ``INSERT … SELECT`` (the one that knows ``ON CONFLICT``)."""
+    insert: Any
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table).from_select(list(columns), rows)
+
+
 def upsert_from_select(
     conn: Connection,
     table: Table,
@@ -27,12 +37,7 @@ def upsert_from_select(
     """Insert ``rows`` (a SELECT giving ``columns``, with a WHERE clause) into ``table``; a row
     whose ``key`` exists is updated with ``merge(excluded)`` instead, where ``excluded.c.x`` is
     the new row's value and ``table.c.x`` the stored one."""
-    insert: Any
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(table).from_select(list(columns), rows)
+    stmt = _insert_from_select(conn, table, columns, rows)
     conn.execute(stmt.on_conflict_do_update(index_elements=list(key), set_=dict(merge(stmt.excluded))))
 
 
@@ -42,10 +47,5 @@ def insert_ignore_from_select(
     """Insert ``rows`` (a SELECT giving ``columns``) into ``table``, skipping each row whose
     ``key`` exists (``ON CONFLICT (key) DO NOTHING``): on PostgreSQL a row another open
     transaction is inserting waits for it and is then skipped, so a key is written once."""
-    insert: Any
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(table).from_select(list(columns), rows)
+    stmt = _insert_from_select(conn, table, columns, rows)
     conn.execute(stmt.on_conflict_do_nothing(index_elements=list(key)))
