@@ -18,6 +18,10 @@
   ``ON CONFLICT … DO UPDATE … WHERE lease_until <= now`` is the final word: a lease another
   transaction committed meanwhile makes it return nothing, and the next candidate is tried.
   SQLite: the caller's ``BEGIN IMMEDIATE`` makes the same statements exact.
+- ``delete_in_order(conn, column, cond)``: delete the rows matching ``cond``, locked first in
+  ``column`` order on PostgreSQL (one statement), so a transaction deleting rows that others
+  update in that same order never deadlocks with them (a plain ``DELETE … WHERE … IN`` locks in
+  whatever order the scan meets the rows).
 - ``share(conn, stmt)``: rows a write transaction decides by (the reps it hands clients to),
   share-locked on PostgreSQL so they cannot change under it (``FOR SHARE``).
 - ``try_serialize(conn, name)``: whether this transaction is (now) the only one doing ``name``
@@ -64,6 +68,17 @@ def lock(conn: Connection, stmt: Select[Any]) -> list[Any]:
     if conn.dialect.name == "postgresql":
         stmt = stmt.with_for_update()
     return list(conn.execute(stmt))
+
+
+def delete_in_order(conn: Connection, column: Any, cond: ColumnElement[bool]) -> int:
+    """Delete the rows of ``column``'s table matching ``cond``, locking them in ``column`` order."""
+    from sqlalchemy import delete
+
+    table = column.table
+    rows: Select[Any] = select(column).where(cond).order_by(column)
+    if conn.dialect.name == "postgresql":
+        rows = rows.with_for_update()
+    return int(conn.execute(delete(table).where(column.in_(rows))).rowcount or 0)
 
 
 def try_serialize(conn: Connection, name: str) -> bool:

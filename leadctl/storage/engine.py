@@ -33,6 +33,12 @@ DEFAULT_BUSY_TIMEOUT_MS = 60_000
 BUSY_MESSAGE = "the database is busy (locked by another leadctl run); try again in a moment"
 _WRITE = "leadctl_write"
 _PG_LOCK_NOT_AVAILABLE = "55P03"  # lock_timeout expired (also NOWAIT)
+# PostgreSQL aborted the transaction to break a lock cycle (40P01) or a serialization conflict
+# (40001): it was rolled back whole and can simply be run again.
+_PG_COLLISION = {"40P01", "40001"}
+COLLISION_MESSAGE = (
+    "another leadctl run changed the same rows at the same moment; this change was rolled back, try again"
+)
 
 
 def busy_timeout_ms() -> int:
@@ -50,10 +56,14 @@ def busy_timeout_ms() -> int:
 
 
 def busy_error(exc: BaseException) -> BusyError | None:
-    """``BusyError`` if ``exc`` (SQLAlchemy-wrapped or raw driver) means "waited too long for a lock"."""
+    """``BusyError`` if ``exc`` (SQLAlchemy-wrapped or raw driver) means "waited too long for a
+    lock" or "aborted to let a concurrent run through" (a deadlock victim)."""
     orig = getattr(exc, "orig", None) or exc
-    if getattr(orig, "sqlstate", None) == _PG_LOCK_NOT_AVAILABLE:
+    state = getattr(orig, "sqlstate", None)
+    if state == _PG_LOCK_NOT_AVAILABLE:
         return BusyError(BUSY_MESSAGE)
+    if state in _PG_COLLISION:
+        return BusyError(COLLISION_MESSAGE)
     if type(orig).__module__ == "sqlite3" and "is locked" in str(orig):
         return BusyError(BUSY_MESSAGE)
     return None

@@ -119,3 +119,46 @@ def test_a_bad_busy_timeout_is_a_config_error(monkeypatch: pytest.MonkeyPatch, v
     monkeypatch.setenv("LEADCTL_BUSY_TIMEOUT_MS", value)
     with pytest.raises(ConfigError, match="LEADCTL_BUSY_TIMEOUT_MS: expected a whole number"):
         engine_mod.busy_timeout_ms()
+
+
+def test_a_deadlock_victim_gets_the_collision_error_not_the_driver_text(pg_url: str) -> None:
+    """Two sessions each holding a row the other wants: PostgreSQL aborts one of them. That
+    transaction was rolled back and can simply be run again, so it is the one-line "try again"
+    error (which a best-effort step such as the queue's rescore skips), not "deadlock detected"."""
+    import threading
+
+    from sqlalchemy import select
+
+    from leadctl.storage import schema
+    from tests.services.queue_factory import world
+
+    w = world(engine_mod.open_engine(pg_url))
+    a, b = w.client("ana"), w.client("ana")
+    C = schema.client
+    first_locked = threading.Event()
+    errors: list[BaseException] = []
+
+    def lock(mine: int, theirs: int, wait_for: threading.Event | None) -> None:
+        try:
+            with engine_mod.write(w.engine) as conn:
+                conn.execute(select(C.c.id).where(C.c.id == mine).with_for_update())
+                if wait_for is None:
+                    first_locked.set()
+                    time.sleep(0.5)
+                else:
+                    wait_for.wait(10)
+                conn.execute(select(C.c.id).where(C.c.id == theirs).with_for_update())
+        except BaseException as exc:  # noqa: BLE001 - checked below
+            errors.append(exc)
+
+    threads = [
+        threading.Thread(target=lock, args=(a, b, None)),
+        threading.Thread(target=lock, args=(b, a, first_locked)),
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(errors) == 1
+    assert isinstance(errors[0], BusyError)
+    assert "deadlock" not in str(errors[0]) and "try again" in str(errors[0])

@@ -31,7 +31,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Float, and_, bindparam, case, cast, delete, func, literal, select, update
+from sqlalchemy import Float, and_, bindparam, case, cast, func, literal, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from leadctl.rules import Rules
@@ -96,7 +96,7 @@ def refresh(conn: Connection, rules: Rules, client_ids: Iterable[int]) -> int:
         for cid, seen in g.intents.items():
             if seen:
                 latest[cid] = max(at for _o, at in seen)
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "client_id": cid,
                 "rules": fp,
@@ -108,29 +108,42 @@ def refresh(conn: Connection, rules: Rules, client_ids: Iterable[int]) -> int:
             }
             for cid, f, b, eng in zip(g.ids, fit, behaviour, g.cols["last_engaged"], strict=True)
         ]
+        rows.sort(key=lambda r: r["client_id"])
         if rows:
-            # Insert the missing rows, update the others: no delete, so two transactions rescoring
-            # one client at once never collide on the key (one of their values is kept).
-            have: set[int] = set()
-            for cond in in_chunks(conn, S.c.client_id, part):
-                have.update(conn.execute(select(S.c.client_id).where(cond)).scalars())
-            fresh = [tuple(r[c] for c in COLUMNS) for r in rows if r["client_id"] not in have]
-            if fresh:
-                bulk.insert_ignore(conn, S, COLUMNS, [fresh], ("client_id",))
-            old = [r for r in rows if r["client_id"] in have]
-            if old:
-                conn.execute(
-                    update(S)
-                    .where(S.c.client_id == bindparam("cid"))
-                    .values({c: bindparam(f"v_{c}") for c in COLUMNS[1:]}),
-                    [{"cid": r["client_id"], **{f"v_{c}": r[c] for c in COLUMNS[1:]}} for r in old],
-                )
-            # The client's own stamp, copied in SQL so it compares equal whatever wrote it.
-            stamp = select(C.c.updated_at).where(C.c.id == S.c.client_id).scalar_subquery()
-            for cond in in_chunks(conn, S.c.client_id, [r["client_id"] for r in rows]):
-                conn.execute(update(S).where(cond).values(client_updated_at=stamp))
+            _write(conn, part, rows)
         written += len(rows)
     return written
+
+
+def _write(conn: Connection, part: Sequence[int], rows: list[dict[str, Any]]) -> None:
+    """Store ``rows`` (sorted by client id): insert the missing ones, update the others.
+
+    Concurrent rescores (several ``next`` sessions healing what they read, an ``activity log``)
+    must take row locks in one order, or two of them holding one row each wait for each other
+    (a deadlock): the inserts and the updates each go by ascending client id, and the client's
+    stamp — copied in SQL, so it compares equal whatever wrote it — is written with the row it
+    belongs to. No delete, so two transactions rescoring one client at once never collide on
+    the key (one of their values is kept)."""
+    have: set[int] = set()
+    for cond in in_chunks(conn, S.c.client_id, part):
+        have.update(conn.execute(select(S.c.client_id).where(cond)).scalars())
+    fresh = [tuple(r[c] for c in COLUMNS) for r in rows if r["client_id"] not in have]
+    if fresh:
+        bulk.insert_ignore(conn, S, COLUMNS, [fresh], ("client_id",))
+        # Only this transaction's own new rows still hold the placeholder stamp (another's are
+        # stamped before they commit), so this touches no row another transaction may hold.
+        stamp = select(C.c.updated_at).where(C.c.id == S.c.client_id).scalar_subquery()
+        new_ids = [r[0] for r in fresh]
+        for cond in in_chunks(conn, S.c.client_id, new_ids):
+            conn.execute(update(S).where(cond, S.c.client_updated_at == EVER).values(client_updated_at=stamp))
+    old = [r for r in rows if r["client_id"] in have]
+    if old:
+        own = select(C.c.updated_at).where(C.c.id == bindparam("cid")).scalar_subquery()
+        values: dict[str, Any] = {c: bindparam(f"v_{c}") for c in COLUMNS[1:] if c != "client_updated_at"}
+        conn.execute(
+            update(S).where(S.c.client_id == bindparam("cid")).values({**values, "client_updated_at": own}),
+            [{"cid": r["client_id"], **{f"v_{c}": r[c] for c in values}} for r in old],
+        )
 
 
 REFRESH_INLINE = 1000  # more clients than this: invalidate (``next`` and ``score --refresh`` rescore)
@@ -145,8 +158,10 @@ def activities_added(conn: Connection, rules: Rules, client_ids: Iterable[int]) 
     if len(ids) <= REFRESH_INLINE:
         refresh(conn, rules, ids)
         return
+    from leadctl.storage import claims
+
     for cond in in_chunks(conn, S.c.client_id, ids):
-        conn.execute(delete(S).where(cond))
+        claims.delete_in_order(conn, S.c.client_id, cond)  # in the order ``refresh`` updates
 
 
 def heal(engine: Engine, rules: Rules, client_ids: Sequence[int], *, most: int = 2000) -> int:
