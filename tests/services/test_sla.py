@@ -129,6 +129,31 @@ def test_time_away_shifts_the_due_moment(db_url: str) -> None:
     assert explained["skipped_away_h"] == 2 and explained["deadline"] == MON_0900 + 3 * H
 
 
+def test_an_old_time_away_before_every_open_sla_changes_nothing(db_url: str) -> None:
+    """A rep's vacation long before any client still waiting (here two years back, before the
+    business-day table of the check starts) overlaps no SLA: the check, escalation's state
+    and explain count no time away, exactly as without it."""
+    w = world(db_url, n=1, captured=MON_0900)
+    rules = load_rules(None)
+    at = MON_0900 + 3 * H  # 3 business hours since capture: breached, 180 of 60 minutes
+    (plain,) = sla.check(w.engine, rules, at=at).rows
+    with write(w.engine) as conn:
+        conn.execute(
+            insert(schema.rep_away).values(
+                rep_id=w.rep["r1"],
+                starts_at=MON_0900 - timedelta(days=730),
+                ends_at=MON_0900 - timedelta(days=716),
+                created_at=MON_0900 - timedelta(days=731),
+                created_by="t",
+            )
+        )
+    (row,) = sla.check(w.engine, rules, at=at).rows
+    assert row["share"] == plain["share"] == 3.0
+    assert row["deadline"] == plain["deadline"] == MON_0900 + H
+    explained = sla_explain.explain(w.engine, rules, w.clients[0], at=at)
+    assert explained["skipped_away_h"] == 0 and explained["deadline"] == MON_0900 + H
+
+
 def test_bucket_override_and_from_capture(db_url: str, tmp_path: Path) -> None:
     w = world(db_url, n=2, captured=FRI_1630)
     with write(w.engine) as conn:

@@ -11,7 +11,7 @@ hours per weekday in one zone: business seconds between two moments and deadline
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache, cached_property
 from typing import Any
@@ -199,7 +199,7 @@ class DayRow:
     key: int
     open: int
     close: int
-    cum: int  # business seconds of all earlier days (from the clock's origin)
+    cum: int  # business seconds from the clock's origin to this day (negative before it)
     why_closed: str | None  # weekend | holiday | None (open)
     start: int  # local midnight (what ``explain`` attributes skipped time by)
     end: int  # the next local midnight
@@ -268,16 +268,18 @@ class BusinessClock:
         """Make the table cover day keys ``first..last`` (it only ever grows at either end)."""
         if not self._rows:
             self._rows = [self._day(first, 0)]
-        while self._rows[0].key > first:  # prepend: rebuild cum from the new origin
+        while self._rows[0].key > first:  # prepend earlier days, counting back from the origin
             old = self._rows
             new_first = min(first, old[0].key - 366)
             rows: list[DayRow] = []
             cum = 0
-            for k in range(new_first, old[-1].key + 1):
+            for k in range(new_first, old[0].key):
                 row = self._day(k, cum)
                 rows.append(row)
                 cum += row.close - row.open
-            self._rows = rows
+            # The origin never moves (B of a moment already handed out, e.g. in a day table
+            # a query is joining, stays valid): the earlier days' cum is negative.
+            self._rows = [replace(r, cum=r.cum - cum) for r in rows] + old
         while self._rows[-1].key < last:
             prev = self._rows[-1]
             self._rows.append(self._day(prev.key + 1, prev.cum + prev.close - prev.open))

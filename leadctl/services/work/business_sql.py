@@ -1,8 +1,9 @@
 """Business time in SQL: a per-day temporary table of a business clock (``calendar.BusinessClock``)
 so that set-based queries compute the same business seconds as Python, to the second.
 
-``B(t)`` is the business seconds since the table's first day at timestamp ``t``: the day row's
-cumulative business seconds plus the part of that day's opening already past. Used by the SLA
+``B(t)`` is the business seconds from the clock's fixed origin to timestamp ``t`` (negative
+before it): the day row's cumulative business seconds plus the part of that day's opening
+already past. Used by the SLA
 check (``services/work/sla``) and the speed metrics (``services/metrics/speed``).
 """
 
