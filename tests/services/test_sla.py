@@ -223,8 +223,8 @@ def test_urgency_is_the_share_of_the_open_sla(db_url: str) -> None:
 
 def test_urgencies_over_batches_equal_urgency_per_batch(db_url: str) -> None:
     """The queue asks for urgency in up to three batches within one call: one day table and
-    statement serve them all, grown when a later batch was captured earlier (also after the
-    rep's time away moved the clock's first day), with the same shares as one call each."""
+    statement serve them all, grown when a later batch was captured earlier (with the rep's
+    time away before everything), with the same shares as one call each."""
     w = world(db_url, n=2, captured=MON_0900)
     recent, old = w.clients
     with write(w.engine) as conn:

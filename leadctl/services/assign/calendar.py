@@ -360,11 +360,6 @@ class BusinessClock:
         self._ends: list[int] = []  # cum + business length of each day (for B⁻¹)
 
     # -- the day table
-    @property
-    def origin(self) -> int | None:
-        """The key of the clock's first day (``B`` counts from it), None before any look-up."""
-        return self._rows[0].key if self._rows else None
-
     def key_of(self, epoch: float) -> int:
         return int((epoch + self.offset) // DAY)
 

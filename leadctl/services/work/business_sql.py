@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Integer, MetaData, Table, delete, insert, literal, select
+from sqlalchemy import BigInteger, Column, Integer, MetaData, Table, insert, literal, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.expression import ColumnElement
 
@@ -31,7 +31,6 @@ class DayTable:
     clock: BusinessClock
     first: int
     last: int
-    origin: int | None = None  # the clock's first day when the rows were written (their ``cum``)
 
     def join(self, epoch: ColumnElement[Any]) -> tuple[Any, ColumnElement[bool]]:
         """A fresh alias of the day table and its join condition for a timestamp's epoch. The
@@ -47,12 +46,11 @@ class DayTable:
         return d.c.cum + greatest(literal(0), least(epoch, d.c.c) - d.c.o)
 
     def cover(self, conn: Connection, start: datetime, end: datetime) -> None:
-        """Make the table cover ``start``…``end`` as well. Its rows are rewritten when it grows
-        (an earlier first day moves every day's ``cum``: also when the clock itself grew
-        backwards since, e.g. for a rep's time away, so ``B`` in SQL and ``clock.b`` agree), the table stays the same object, so
-        statements built on it keep their compiled form; build them after this call."""
+        """Make the table cover ``start``…``end`` as well: the missing days are added (a day's
+        ``cum`` never changes, the clock's origin being fixed). The table stays the same object,
+        so statements built on it keep their compiled form; build them after this call."""
         k0, k1 = self.clock.key_of(start.timestamp()), self.clock.key_of(end.timestamp())
-        if k0 >= self.first and k1 <= self.last and self.clock.origin == self.origin:
+        if k0 >= self.first and k1 <= self.last:
             return
         offset = self.clock.offset
 
@@ -60,9 +58,8 @@ class DayTable:
             return datetime.fromtimestamp(key * 86400 - offset + 43200, UTC)
 
         rows = self.clock.day_rows(noon(min(k0, self.first)), noon(max(k1, self.last)))
-        conn.execute(delete(self.table))
-        _fill(conn, self.table, rows)
-        self.first, self.last, self.origin = rows[0].key, rows[-1].key, self.clock.origin
+        _fill(conn, self.table, [r for r in rows if not self.first <= r.key <= self.last])
+        self.first, self.last = rows[0].key, rows[-1].key
 
 
 def _fill(conn: Connection, table: Table, rows: list[Any]) -> None:
@@ -92,7 +89,7 @@ def business_days(
     table.create(conn)
     try:
         _fill(conn, table, rows)
-        yield DayTable(table, clock, rows[0].key, rows[-1].key, clock.origin)
+        yield DayTable(table, clock, rows[0].key, rows[-1].key)
     except BaseException:
         raise  # the transaction is rolled back: the temporary table goes with it
     else:
