@@ -30,9 +30,17 @@ back to back on the same input, CPU ms, median of 5:
   and ``next`` 356 → 217 → 232 — the last two differ by less than the noise of this load.
   The rules load lost its phonenumbers import (53 → 43 ms, fresh process).
 
-Not cut here (other modules): ``import holidays`` (~45 ms CPU on the first SLA urgency, most of
-it ``holidays.calendars.islamic``, pulled in by the package's ``__init__``); three
-``sla.urgency`` calls per queue (~11 ms of fixed cost each).
+Since cut (2026-12-03, ``queue-fixed``): ``import holidays`` (~45 ms CPU on the first SLA
+urgency, pulled in by the package's ``__init__``): the dates are cached per (country,
+subdivision, year) in the user's cache directory (``calendar.public_holidays``); the three
+``sla.urgency`` set-ups per queue (~11 ms each): one ``sla.urgencies`` session per queue call.
+On copies of the shared metrics 1M databases after ``score --refresh`` (rep101), before
+(``241f2d0``) and after interleaved, CPU ms beyond start-up, median of 7: SQLite (load 5–7)
+``queue`` 153–206 → 96–109, ``next`` 175–192 → 141; PostgreSQL (load 6.5) ``queue`` 64–87 →
+72–75, ``next`` 100–142 → 82–138 (its wall time beyond start-up, 1.2–1.5 s there before and
+after, is the server's). Per-client Python in ``queue._evaluate`` is ~5 ms for 600 clients:
+what is left beyond start-up is mostly SQL (reading the segments' bounds, the page facts) and
+compiling each statement once per process.
 
 ``LEADCTL_BENCH_CACHE=DIR`` keeps each populated input for reuse (per schema head);
 ``LEADCTL_BENCH_BACKENDS=sqlite`` runs one backend.

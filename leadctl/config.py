@@ -62,6 +62,13 @@ def config_dir() -> Path:
     return Path(base) / "leadctl"
 
 
+def cache_dir() -> Path:
+    """``$XDG_CACHE_HOME/leadctl``, else ``~/.cache/leadctl``: derived data leadctl can always
+    compute again (the holidays library's dates)."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "leadctl"
+
+
 def config_file() -> Path:
     return config_dir() / "config.yaml"
 

@@ -44,6 +44,7 @@ def isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     monkeypatch.setenv("HOME", str(home))
     monkeypatch.setenv("XDG_DATA_HOME", str(home / "data"))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(home / "config"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / "cache"))
     for var in ("LEADCTL_DATA_DIR", "LEADCTL_DATABASE_URL", "LEADCTL_RULES", "LEADCTL_FORMAT", "NO_COLOR"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("LEADCTL_ACTOR", "tester")

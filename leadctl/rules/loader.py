@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import difflib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -169,6 +168,8 @@ def _scalar(node: yaml.Node, spec: Spec, where: str, key: str) -> Any:
     else:
         ok = False
     if ok and spec.choices is not None and value not in spec.choices:
+        import difflib  # only for a mistake: ~10 ms to import on every command
+
         hint = difflib.get_close_matches(str(value), spec.choices, n=1)
         extra = f" (did you mean {hint[0]!r}?)" if hint else ""
         raise ConfigError(
@@ -208,6 +209,8 @@ def _convert_node(node: yaml.Node, spec: Spec, where: str, key: str) -> Any:
             name = knode.value if isinstance(knode, yaml.ScalarNode) else str(knode)
             path = f"{key}.{name}" if key else name
             if name not in spec.fields:
+                import difflib
+
                 hint = difflib.get_close_matches(name, list(spec.fields), n=1)
                 extra = (
                     f" (did you mean {hint[0]!r}?)"

@@ -65,3 +65,87 @@ def test_holiday_class_imports_one_country_and_leaves_the_library_whole() -> Non
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "ok"
+
+
+def _fresh_cache(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Forget this process's look-ups so the next ones read (or write) the cache file."""
+    from leadctl.services.assign import calendar
+
+    monkeypatch.setattr(calendar, "_HOLIDAYS", {})
+    calendar._holiday_store.cache_clear()
+
+
+@pytest.mark.parametrize(
+    ("country", "subdiv"),
+    [("US", None), ("US", "FL"), ("US", "CA"), ("CA", "ON"), ("DE", "BY"), ("GB", None)],
+)
+def test_cached_holidays_are_the_librarys(
+    monkeypatch: pytest.MonkeyPatch, country: str, subdiv: str | None
+) -> None:
+    """The dates read back from the cache file are exactly the library's, year by year."""
+    import holidays
+
+    from leadctl.config import cache_dir
+    from leadctl.services.assign.calendar import HOLIDAY_CACHE, public_holidays
+
+    _fresh_cache(monkeypatch)
+    years = (2024, 2025, 2026, 2027)
+    first = {y: public_holidays(country, subdiv, y) for y in years}
+    assert (cache_dir() / HOLIDAY_CACHE).is_file()
+    _fresh_cache(monkeypatch)
+    import leadctl.services.assign.calendar as calendar
+
+    monkeypatch.setattr(calendar, "holiday_class", lambda code: pytest.fail("the library was asked again"))
+    for y in years:
+        theirs = frozenset(holidays.country_holidays(country, subdiv=subdiv, years=y).keys())
+        assert public_holidays(country, subdiv, y) == first[y] == theirs
+
+
+def test_holiday_cache_is_private_and_keyed_by_the_library(monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+    import stat
+
+    from leadctl.config import cache_dir
+    from leadctl.services.assign import calendar
+
+    _fresh_cache(monkeypatch)
+    assert calendar.public_holidays("US", None, 2026) is not None
+    path = cache_dir() / calendar.HOLIDAY_CACHE
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    data = json.loads(path.read_text())
+    assert "holidays-" in data["library"] and data["days"]["US//2026"][0] == "2026-01-01"
+    # dates written by another library version (or tampered with) are not trusted
+    data["days"]["US//2026"] = ["2026-03-03"]
+    path.write_text(json.dumps({**data, "library": "holidays-0.1.dist-info|elsewhere"}))
+    _fresh_cache(monkeypatch)
+    assert date(2026, 3, 3) not in (calendar.public_holidays("US", None, 2026) or ())
+    assert json.loads(path.read_text())["library"] == data["library"]  # rewritten by this library
+    # an unreadable cache is only a miss
+    path.write_text("{not json")
+    _fresh_cache(monkeypatch)
+    assert date(2026, 12, 25) in (calendar.public_holidays("US", None, 2026) or ())
+    assert calendar.public_holidays("XX", None, 2026) is None
+    with pytest.raises(NotImplementedError):
+        calendar.public_holidays("US", "ZZ", 2026)
+
+
+def test_a_warm_cache_spares_the_library_import() -> None:
+    """Once a command has looked at a year, the next command's calendar (business days and the
+    calling windows' state holidays) does not import the holidays library at all."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from datetime import date\n"
+        "from leadctl.services.assign.calendar import BusinessCalendar\n"
+        "from leadctl.services.work.calling import _public_holidays\n"
+        "cal = BusinessCalendar('US', ('CA',))\n"
+        "assert not cal.is_business_day(date(2026, 12, 25)) and not cal.is_business_day(date(2026, 3, 31))\n"
+        "assert date(2026, 7, 3) in _public_holidays('US', 'FL', 2026)\n"
+        "print('holidays' in sys.modules)\n"
+    )
+    runs = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True) for _ in range(2)]
+    assert [r.returncode for r in runs] == [0, 0], runs[0].stderr + runs[1].stderr
+    assert [r.stdout.strip() for r in runs] == ["True", "False"]

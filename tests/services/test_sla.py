@@ -221,6 +221,42 @@ def test_urgency_is_the_share_of_the_open_sla(db_url: str) -> None:
     assert got == {a: pytest.approx(60 / 480), b: 1.5, c: 1.5}
 
 
+def test_urgencies_over_batches_equal_urgency_per_batch(db_url: str) -> None:
+    """The queue asks for urgency in up to three batches within one call: one day table and
+    statement serve them all, grown when a later batch was captured earlier (with the rep's
+    time away before everything), with the same shares as one call each."""
+    w = world(db_url, n=2, captured=MON_0900)
+    recent, old = w.clients
+    with write(w.engine) as conn:
+        conn.execute(
+            update(schema.client)
+            .where(schema.client.c.id == old)
+            .values(created_at=MON_0900 - timedelta(days=40))
+        )
+    w.add_activities([call(w, recent, MON_0900 + 30 * M)])
+    w.add_clients("C", 1)
+    third = w.clients[-1]
+    captured_by(w, [third], "r1", MON_0900 - timedelta(days=3))
+    with write(w.engine) as conn:  # away long before anything was captured
+        conn.execute(
+            insert(schema.rep_away).values(
+                rep_id=w.rep["r1"],
+                starts_at=MON_0900 - timedelta(days=90),
+                ends_at=MON_0900 - timedelta(days=89),
+                created_at=MON_0900,
+                created_by="t",
+            )
+        )
+    rules = load_rules(None)
+    at = MON_0900 + 90 * M
+    with w.engine.connect() as conn:
+        each = [sla.urgency(conn, rules, batch, at) for batch in ([recent], [old, recent], [third])]
+        with sla.urgencies(conn, rules, at) as of:
+            shared = [of(batch) for batch in ([recent], [old, recent], [third])]
+    assert shared == each
+    assert each[0] == {recent: pytest.approx(60 / 480)} and each[1][old] > 1.5 and each[2][third] > 1
+
+
 @freeze_time("2026-03-09 14:30:00")  # Monday 10:30 EDT
 def test_commands_check_fail_on_breach_and_explain(db_url: str) -> None:
     w = world(db_url, n=2, captured=FRI_1630)

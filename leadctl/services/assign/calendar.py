@@ -1,7 +1,8 @@
 """Business days and business hours: weekends, public and company holidays, opening hours.
 
 Public holidays come from the ``holidays`` library (imported lazily, on the first look-up, so
-start-up never pays for it), never hand-written dates. One ``BusinessCalendar`` answers "is this
+start-up never pays for it; the dates it gave are cached in a private file, ``public_holidays``),
+never hand-written dates. One ``BusinessCalendar`` answers "is this
 a business day?" and "when did the Nth business day before this moment begin?" — what recency
 in ranking, top-up inactivity and nurture reservation count in. ``BusinessClock`` adds opening
 hours per weekday in one zone: business seconds between two moments and deadlines (SLAs, the
@@ -13,7 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
-from functools import cache, cached_property
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from leadctl.errors import ConfigError
@@ -64,6 +66,130 @@ def holiday_class(code: str) -> Any:
     return getattr(loaded, name, None)
 
 
+# ------------------------------------------------------------------ public holidays, cached
+
+HOLIDAY_CACHE = "holidays.json"  # in ``config.cache_dir()``
+_HOLIDAYS: dict[tuple[str, str | None, int], frozenset[date]] = {}  # this process's look-ups
+
+
+def public_holidays(country: str, subdiv: str | None, year: int) -> frozenset[date] | None:
+    """The ``holidays`` library's public holidays of ``country`` (with ``subdiv``'s) in ``year``;
+    None for a country the library does not know; ``NotImplementedError`` (the library's) for a
+    subdivision it does not know.
+
+    The one place leadctl asks the library for dates. Importing it costs ~45 ms CPU (its
+    ``__init__`` imports its lunar calendars) on every command that needs one calendar (the
+    queue, ``next``, ``sla check``), so the dates are also kept in a small private file
+    (``holidays.json`` in ``config.cache_dir()``, 0600 in a 0700 directory) keyed by the installed
+    library (its version and files): once the years a command looks at are there, it never
+    imports the library. A different library version, an unreadable or foreign file: computed
+    again (and rewritten when the directory is writable).
+    """
+    key = (country.upper(), subdiv or None, year)
+    hit = _HOLIDAYS.get(key)
+    if hit is not None:
+        return hit
+    store = _holiday_store(str(_cache_path()))
+    name = f"{key[0]}/{key[1] or ''}/{year}"
+    days = store.get(name)
+    if days is None:
+        cls = holiday_class(key[0])
+        if cls is None:
+            return None
+        found = cls(subdiv=key[1], years=year) if key[1] else cls(years=year)
+        days = frozenset(found.keys())
+        store.put(name, days)
+    _HOLIDAYS[key] = days
+    return days
+
+
+def _cache_path() -> Path:
+    from leadctl.config import cache_dir
+
+    return cache_dir() / HOLIDAY_CACHE
+
+
+def _library_key() -> str | None:
+    """What the cached dates were computed by: the installed library's dist-info (its version)
+    and its package file (path, size, modification time), found without importing it."""
+    import importlib.util
+    import os
+
+    spec = importlib.util.find_spec("holidays")
+    if spec is None or not spec.origin:
+        return None
+    origin = Path(spec.origin)
+    try:
+        st = os.stat(origin)
+    except OSError:
+        return None
+    dists = sorted(p.name for p in origin.parent.parent.glob("holidays-*.dist-info"))
+    return f"{','.join(dists)}|{origin}|{st.st_size}|{st.st_mtime_ns}"
+
+
+class _HolidayStore:
+    """The cache file's dates for one library key (loaded once per process and path)."""
+
+    def __init__(self, path: str) -> None:
+        self.path = Path(path)
+        self.library = _library_key()
+        self.days: dict[str, list[str]] = self._read()
+
+    def _read(self) -> dict[str, list[str]]:
+        import json
+
+        if self.library is None:
+            return {}
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        if not isinstance(data, dict) or data.get("library") != self.library:
+            return {}
+        days = data.get("days")
+        return days if isinstance(days, dict) else {}
+
+    def get(self, name: str) -> frozenset[date] | None:
+        got = self.days.get(name)
+        if not isinstance(got, list):
+            return None
+        try:
+            return frozenset(date.fromisoformat(d) for d in got)
+        except (TypeError, ValueError):
+            return None
+
+    def put(self, name: str, days: frozenset[date]) -> None:
+        """Add one (country, subdivision, year) and rewrite the file atomically (merged with
+        what a concurrent leadctl wrote meanwhile); a failure to write only costs the next run
+        the library's import."""
+        import json
+        import os
+        import tempfile
+
+        from leadctl.config import make_private_dir
+
+        if self.library is None:
+            return
+        self.days = {**self._read(), **self.days, name: sorted(d.isoformat() for d in days)}
+        try:
+            make_private_dir(self.path.parent)
+            fd, tmp = tempfile.mkstemp(prefix=".holidays-", dir=self.path.parent)  # 0600
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                    json.dump({"library": self.library, "days": self.days}, fh, sort_keys=True)
+                os.replace(tmp, self.path)
+            except BaseException:
+                os.unlink(tmp)
+                raise
+        except OSError:
+            pass
+
+
+@cache
+def _holiday_store(path: str) -> _HolidayStore:
+    return _HolidayStore(path)
+
+
 class BusinessCalendar:
     def __init__(
         self,
@@ -79,30 +205,21 @@ class BusinessCalendar:
         self._years: set[int] = set()
         self._public: set[date] = set()
 
-    @cached_property
-    def _country(self) -> Any:
-        """The holidays library's class for the country (its module alone is imported:
-        ``country_holidays()``/``list_supported_countries()`` import all ~200, ~1 s)."""
-        if self.country in ("", "NONE"):
-            return None
-        cls = holiday_class(self.country)
-        if cls is None:
-            raise ConfigError(
-                f"calendar.country: {self.country!r} is not a country the holidays library knows"
-            )
-        return cls
-
     def _load(self, year: int) -> None:
         if year in self._years:
             return
         self._years.add(year)
-        cls = self._country
-        if cls is None:
+        if self.country in ("", "NONE"):
             return
         try:
-            self._public.update(cls(years=year).keys())
+            days = public_holidays(self.country, None, year)
+            if days is None:
+                raise ConfigError(
+                    f"calendar.country: {self.country!r} is not a country the holidays library knows"
+                )
+            self._public.update(days)
             for sub in self.subdivisions:
-                self._public.update(cls(subdiv=sub, years=year).keys())
+                self._public.update(public_holidays(self.country, sub, year) or ())
         except NotImplementedError as exc:
             raise ConfigError(f"calendar.subdivisions: {exc}") from None
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, Column, Integer, MetaData, Table, insert, literal, select
@@ -31,12 +31,12 @@ class DayTable:
     clock: BusinessClock
     first: int
     last: int
-    n: int = 0
 
     def join(self, epoch: ColumnElement[Any]) -> tuple[Any, ColumnElement[bool]]:
-        """A fresh alias of the day table and its join condition for a timestamp's epoch."""
-        self.n += 1
-        d = self.table.alias(f"bd{self.n}")
+        """A fresh alias of the day table and its join condition for a timestamp's epoch. The
+        alias is anonymous (unique within a statement, the same in every statement), so a
+        statement built again on the same table reuses its compiled form."""
+        d = self.table.alias()
         key = greatest(literal(self.first), least(literal(self.last), (epoch + self.clock.offset) // 86400))
         return d, d.c.k == key
 
@@ -45,15 +45,38 @@ class DayTable:
         """``B(t)`` of ``epoch`` on its joined day row ``d``."""
         return d.c.cum + greatest(literal(0), least(epoch, d.c.c) - d.c.o)
 
+    def cover(self, conn: Connection, start: datetime, end: datetime) -> None:
+        """Make the table cover ``start``…``end`` as well: the missing days are added (a day's
+        ``cum`` never changes, the clock's origin being fixed). The table stays the same object,
+        so statements built on it keep their compiled form; build them after this call."""
+        k0, k1 = self.clock.key_of(start.timestamp()), self.clock.key_of(end.timestamp())
+        if k0 >= self.first and k1 <= self.last:
+            return
+        offset = self.clock.offset
+
+        def noon(key: int) -> datetime:  # a moment inside day ``key``
+            return datetime.fromtimestamp(key * 86400 - offset + 43200, UTC)
+
+        rows = self.clock.day_rows(noon(min(k0, self.first)), noon(max(k1, self.last)))
+        _fill(conn, self.table, [r for r in rows if not self.first <= r.key <= self.last])
+        self.first, self.last = rows[0].key, rows[-1].key
+
+
+def _fill(conn: Connection, table: Table, rows: list[Any]) -> None:
+    conn.execute(
+        insert(table), [{"k": r.key, "o": r.open, "c": r.close, "cum": r.cum, "s": r.start} for r in rows]
+    )
+
 
 @contextmanager
 def business_days(
-    conn: Connection, clock: BusinessClock, start: datetime, end: datetime
+    conn: Connection, clock: BusinessClock, start: datetime, end: datetime, name: str = "tmp_business_day"
 ) -> Iterator[DayTable]:
-    """A temporary day table covering ``start``…``end`` (timestamps outside are clamped)."""
+    """A temporary day table covering ``start``…``end`` (timestamps outside are clamped);
+    ``name``: another one alongside (a caller holding one open across other work)."""
     rows = clock.day_rows(start, end)
     table = Table(
-        "tmp_business_day",
+        name,
         MetaData(),
         Column("k", Integer, primary_key=True),
         Column("o", BigInteger, nullable=False),
@@ -65,9 +88,7 @@ def business_days(
     table.drop(conn, checkfirst=True)
     table.create(conn)
     try:
-        conn.execute(
-            insert(table), [{"k": r.key, "o": r.open, "c": r.close, "cum": r.cum, "s": r.start} for r in rows]
-        )
+        _fill(conn, table, rows)
         yield DayTable(table, clock, rows[0].key, rows[-1].key)
     except BaseException:
         raise  # the transaction is rolled back: the temporary table goes with it

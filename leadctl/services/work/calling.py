@@ -118,15 +118,13 @@ def _zone(name: str) -> Any:
 
 @cache
 def _public_holidays(country: str, subdiv: str | None, year: int) -> frozenset[date]:
-    from leadctl.services.assign.calendar import holiday_class
+    from leadctl.services.assign.calendar import public_holidays
 
-    cls = holiday_class(country)
-    if cls is None:
-        return frozenset()
     try:
-        return frozenset((cls(subdiv=subdiv, years=year) if subdiv else cls(years=year)).keys())
+        days = public_holidays(country, subdiv, year)
     except NotImplementedError:  # a subdivision the library does not know: the country's
-        return frozenset(cls(years=year).keys())
+        days = public_holidays(country, None, year)
+    return days or frozenset()
 
 
 class Clock:

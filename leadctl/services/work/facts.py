@@ -156,11 +156,14 @@ def folded(conn: Connection) -> bool:
     return newest is None or (done is not None and done >= newest)
 
 
-def facts_for(conn: Connection, at: datetime, client_ids: Sequence[int] | None = None) -> Any:
+def facts_for(
+    conn: Connection, at: datetime, client_ids: Sequence[int] | None = None, stored: bool | None = None
+) -> Any:
     """A selectable of the facts (``client_id``, ``first_call_at``, ``first_conversation_at``,
     ``calls``, ``last_touch_at``) as of ``at``: the stored table when ``current``, else computed
-    from the activities up to ``at`` (of ``client_ids`` only, when given)."""
-    if current(conn, at):
+    from the activities up to ``at`` (of ``client_ids`` only, when given). ``stored``: what
+    ``current(conn, at)`` gave this caller already, in the same transaction."""
+    if current(conn, at) if stored is None else stored:
         return F
     where = [ACT.c.at <= at]
     if client_ids is not None:

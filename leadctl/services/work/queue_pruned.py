@@ -45,7 +45,23 @@ def compute(
     skip_leased: bool,
     calls_only: bool,
 ) -> Any:
-    """The rep's first ``limit`` queue rows at ``at`` (a ``queue.QueueResult``)."""
+    """The rep's first ``limit`` queue rows at ``at`` (a ``queue.QueueResult``); the rounds of
+    lazy components (SLA urgency) share one ``scoring.ranking()``, so its set-up is paid once."""
+    with scoring.ranking() as rk:
+        return _compute(conn, rules, rep, at, limit, campaign_id, skip_leased, calls_only, rk)
+
+
+def _compute(
+    conn: Connection,
+    rules: Rules,
+    rep: Mapping[str, Any],
+    at: datetime,
+    limit: int,
+    campaign_id: int | None,
+    skip_leased: bool,
+    calls_only: bool,
+    rk: scoring.Ranking,
+) -> Any:
     from leadctl.services.work import queue as qm
     from leadctl.storage.sqlfunc import member_of
 
@@ -99,7 +115,7 @@ def compute(
         lift = [cid for cid, p in cheap.items() if cid not in exact and p.total > nxt]
         if not lift or not count(lambda cid: low(cid) > edge or (cid in cheap and cheap[cid].total > nxt)):
             return False
-        scoring._finish(conn, rules, at, cheap, lift, lazy, exact)
+        scoring._finish(conn, rules, at, cheap, lift, lazy, exact, rk)
         return count(lambda cid: low(cid) > edge)
 
     for si, (stage, kind, paged) in enumerate(SEGMENTS):
@@ -134,5 +150,7 @@ def compute(
                 break
         if finished or enough(si, None):
             break
-    prio = scoring.top_priorities(conn, rules, qm.retry_groups(evals), limit, at, exact=exact, cheap=cheap)
+    prio = scoring.top_priorities(
+        conn, rules, qm.retry_groups(evals), limit, at, exact=exact, cheap=cheap, session=rk
+    )
     return qm.ranked(evals, prio, rules, rep, at, limit, blocked, leases, len(seen), stale)

@@ -27,7 +27,8 @@ The static score is also stored per client (``score_store``) so the queue can bo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -75,6 +76,26 @@ class Facts:
     last_engaged: dict[int, datetime]
     intents: dict[int, list[tuple[str, datetime]]]  # recent intents (outcome, at), any order
     why: dict[int, list[str]] | None = None  # filled by components when explaining
+    ranking: Ranking | None = None  # what components keep between the calls of one ranking
+
+
+@dataclass
+class Ranking:
+    """One ranking at one moment that computes the lazy components several times (the queue:
+    up to three rounds). A component keeps what it built once under its name in ``memo`` (SLA
+    urgency: the business clock and its day table) and registers its clean-up on ``stack``;
+    ``ranking()`` closes them at the end."""
+
+    memo: dict[str, Any] = field(default_factory=dict)
+    stack: ExitStack = field(default_factory=ExitStack)
+
+
+@contextmanager
+def ranking() -> Iterator[Ranking]:
+    """A ``Ranking`` for the calls of one queue computation (``top_priorities``, ``_finish``)."""
+    rk = Ranking()
+    with rk.stack:
+        yield rk
 
 
 ComponentFn = Callable[[Facts], dict[int, float]]
@@ -174,7 +195,16 @@ def _sla_urgency(f: Facts) -> dict[int, float]:
     if not r.points:
         return {}
     out: dict[int, float] = {}
-    for cid, u in sla.urgency(f.conn, f.rules, f.client_ids, f.now).items():
+    if f.ranking is None:
+        got = sla.urgency(f.conn, f.rules, f.client_ids, f.now)
+    else:
+        of = f.ranking.memo.get("sla_urgency")
+        if of is None:
+            of = f.ranking.memo["sla_urgency"] = f.ranking.stack.enter_context(
+                sla.urgencies(f.conn, f.rules, f.now)
+            )
+        got = of(f.client_ids)
+    for cid, u in got.items():
         value = r.points * min(u, r.cap)
         if value:
             out[cid] = value
@@ -237,6 +267,7 @@ def top_priorities(
     *,
     exact: Mapping[int, Priority] | None = None,
     cheap: Mapping[int, Priority] | None = None,
+    session: Ranking | None = None,
 ) -> dict[int, Priority]:
     """Exact priorities of at least the ``k`` best clients of each group (the queue: one group per
     tier and retry flag, ``k`` its limit); the components in ``BOUNDS`` are computed only for
@@ -245,7 +276,8 @@ def top_priorities(
     group's ``k``-th exact total, and ``components["bound"] = 1``: it sorts after the ``k`` best
     and is never among them, so the first ``k`` of each group are exactly what ``priorities``
     would rank first. ``exact`` / ``cheap``: priorities the caller already has (``priorities``,
-    or ``_compute`` without the lazy components), not computed again."""
+    or ``_compute`` without the lazy components), not computed again. The rounds share one
+    ``ranking()`` (``session``: the caller's, when it computes lazy components itself too)."""
     lazy = [n for n in COMPONENTS if n in BOUNDS]
     ids = [i for grp in groups for i in grp]
     if not lazy or k <= 0:
@@ -264,25 +296,26 @@ def top_priorities(
         sorted((i for i in grp if i in done_exact or i in have), key=lambda i: (-upper(i), i))
         for grp in groups
     ]  # by upper bound, best first
-    done = [0] * len(order)  # how many of each group (a prefix of ``order``) are exact
-    open_groups = set(range(len(order)))
-    step = 2 * k  # first round: twice the k best bounds; then the rest of any group still open
-    while open_groups:
-        batch: list[int] = []
-        for gi in sorted(open_groups):
-            batch += [i for i in order[gi][done[gi] : done[gi] + step] if i not in done_exact]
-            done[gi] = min(done[gi] + step, len(order[gi]))
-        if batch:
-            _finish(conn, rules, now, have, batch, lazy, done_exact)
-        for gi in list(open_groups):
-            grp = order[gi]
-            if done[gi] >= len(grp):
-                open_groups.discard(gi)
-                continue
-            totals = sorted((done_exact[i].total for i in grp[: done[gi]]), reverse=True)
-            if len(totals) >= k and upper(grp[done[gi]]) < totals[k - 1]:
-                open_groups.discard(gi)
-        step = max(len(grp) for grp in order)  # at most two rounds: two look-ups of the lazy parts
+    with ranking() if session is None else nullcontext(session) as rk:
+        done = [0] * len(order)  # how many of each group (a prefix of ``order``) are exact
+        open_groups = set(range(len(order)))
+        step = 2 * k  # first round: twice the k best bounds; then the rest of any group still open
+        while open_groups:
+            batch: list[int] = []
+            for gi in sorted(open_groups):
+                batch += [i for i in order[gi][done[gi] : done[gi] + step] if i not in done_exact]
+                done[gi] = min(done[gi] + step, len(order[gi]))
+            if batch:
+                _finish(conn, rules, now, have, batch, lazy, done_exact, rk)
+            for gi in list(open_groups):
+                grp = order[gi]
+                if done[gi] >= len(grp):
+                    open_groups.discard(gi)
+                    continue
+                totals = sorted((done_exact[i].total for i in grp[: done[gi]]), reverse=True)
+                if len(totals) >= k and upper(grp[done[gi]]) < totals[k - 1]:
+                    open_groups.discard(gi)
+            step = max(len(grp) for grp in order)  # at most two rounds: two look-ups of the lazy parts
     out = dict(done_exact)
     for cid, p in have.items():
         if cid not in out:
@@ -298,9 +331,10 @@ def _finish(
     ids: list[int],
     lazy: list[str],
     out: dict[int, Priority],
+    session: Ranking | None = None,
 ) -> None:
     """Add the lazy components to the cheap priorities of ``ids`` (components in registry order)."""
-    facts = Facts(conn, rules, ids, now, {i: cheap[i].static for i in ids}, {}, {}, {})
+    facts = Facts(conn, rules, ids, now, {i: cheap[i].static for i in ids}, {}, {}, {}, None, session)
     values = {name: COMPONENTS[name](facts) for name in lazy}
     for cid in ids:
         p = cheap[cid]
