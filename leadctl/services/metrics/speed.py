@@ -31,7 +31,7 @@ the bin expression, ~3 s CPU).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -55,7 +55,7 @@ from sqlalchemy.sql.expression import ColumnElement
 from leadctl.rules import Rules
 from leadctl.services.metrics.common import Facts
 from leadctl.storage import schema
-from leadctl.storage.sqlfunc import day_of, epoch_seconds, greatest, unindexed, utc_week
+from leadctl.storage.sqlfunc import day_of, epoch_seconds, greatest, member_of, unindexed, utc_week
 
 C = schema.client
 A = schema.assignment
@@ -135,9 +135,24 @@ def group_names(conn: Connection, by: str) -> dict[Any, Any]:
     return names
 
 
+def day_range(conn: Connection, at: datetime) -> tuple[datetime, datetime]:
+    """The span of ``client_facts``' day table: the first capture's day before … ``at``'s day after
+    (moments outside are clamped to its ends)."""
+    first = conn.execute(select(func.min(C.c.created_at))).scalar() or at
+    return min(first, at) - timedelta(days=1), at + timedelta(days=1)
+
+
 @contextmanager
 def client_facts(
-    conn: Connection, rules: Rules, by: str, scope: FactScope, at: datetime, *, ids: bool = False
+    conn: Connection,
+    rules: Rules,
+    by: str,
+    scope: FactScope,
+    at: datetime,
+    *,
+    ids: bool = False,
+    stored: bool = False,
+    client_ids: Sequence[int] | None = None,
 ) -> Iterator[tuple[Any, Any]]:
     """A fenced subquery of every client in scope: group, moments (epochs) and their ``B``.
 
@@ -145,6 +160,9 @@ def client_facts(
     to the business hours' zone). With ``ids``, ``rep`` and ``campaign`` group by the integer
     id (NULL: unassigned) for the caller to name with ``group_names``: sorting and hashing 1M
     integers instead of e-mail strings is the cheaper part of ``metrics speed``'s histograms.
+
+    ``stored`` (``speed_store``'s refresh): each client's ``cid``, ``camp`` (campaign id) and
+    ``mgr`` (manager id) alongside; ``client_ids``: only those live clients, captured at any time.
     """
     from leadctl.services.assign.calendar import clock_from_rules
     from leadctl.services.work.business_sql import business_days
@@ -165,8 +183,12 @@ def client_facts(
         allowed = case(
             *((C.c.bucket_label == k, literal(v * 60)) for k, v in fc.by_bucket.items()), else_=allowed
         )
+    extra: list[Any] = []
+    if stored:
+        extra = [C.c.id.label("cid"), C.c.campaign_id.label("camp"), C.c.manager_id.label("mgr")]
     base = (
         select(
+            *extra,
             key.label("grp"),
             epoch_seconds(C.c.created_at).label("cap_e"),
             epoch_seconds(acts.c.first_call_at).label("call_e"),
@@ -175,8 +197,12 @@ def client_facts(
             allowed.label("allowed"),
         )
         .select_from(source)
-        .where(C.c.merged_into_id.is_(None), unindexed(C.c.created_at) <= at)  # nearly every client
+        .where(C.c.merged_into_id.is_(None))
     )
+    if client_ids is None:
+        base = base.where(unindexed(C.c.created_at) <= at)  # nearly every client
+    else:
+        base = base.where(member_of(C.c.id, client_ids, conn.dialect.name))
     if conn.dialect.name == "sqlite":
         # Read the client table in rowid order, not a covering index in (stage, …) order: the
         # per-client look-ups (facts, active assignment) then walk their tables in key order
@@ -188,8 +214,7 @@ def client_facts(
         base = base.where(C.c.created_at <= scope.until)
     if scope.campaign_id is not None:
         base = base.where(C.c.campaign_id == scope.campaign_id)
-    first = conn.execute(select(func.min(C.c.created_at))).scalar() or at
-    with business_days(conn, clock, min(first, at) - timedelta(days=1), at + timedelta(days=1)) as days:
+    with business_days(conn, clock, *day_range(conn, at)) as days:
         s1 = base.offset(0).subquery("s1")
         dc, onc = days.join(s1.c.cap_e)
         d1, on1 = days.join(func.coalesce(s1.c.call_e, s1.c.cap_e))
@@ -202,6 +227,7 @@ def client_facts(
             grp = (dc.c.k + 3) % 7  # 1970-01-01 was a Thursday; 0 = Monday
         facts = (
             select(
+                *(s1.c[c.name] for c in extra),
                 grp.label("grp"),
                 s1.c.cap_e,
                 s1.c.call_e,
@@ -251,8 +277,26 @@ def speed_rows(
     rules: Rules,
     at: datetime | None = None,
 ) -> list[dict[str, Any]]:
-    """One row per group and measure: clients, reached, open, percentiles, bands."""
+    """One row per group and measure: clients, reached, open, percentiles, bands.
+
+    By campaign or rep over every client: from the stored bins (``speed_store``, brought up to
+    date first) when they answer exactly, else computed."""
     from leadctl.services.metrics.common import client_facts_in_scope
+
+    if by in ID_KEYED and since is None and until is None and campaign is None:
+        from leadctl.services.metrics import speed_store
+        from leadctl.storage.engine import read
+        from leadctl.timeutil import now
+
+        when = at or now()
+        speed_store.refresh(engine, rules)
+        with read(engine) as conn:
+            stored = speed_store.stored_hist(conn, rules, by, when)
+            if stored is not None:
+                names = group_names(conn, by)
+                for r in stored:
+                    r["grp"] = names.get(r["grp"], "(unassigned)")
+                return _speed_table(by, stored)
 
     with client_facts_in_scope(
         engine,
