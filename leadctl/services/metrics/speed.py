@@ -153,6 +153,7 @@ def client_facts(
     ids: bool = False,
     stored: bool = False,
     client_ids: Sequence[int] | None = None,
+    span: tuple[datetime, datetime] | None = None,
 ) -> Iterator[tuple[Any, Any]]:
     """A fenced subquery of every client in scope: group, moments (epochs) and their ``B``.
 
@@ -162,7 +163,8 @@ def client_facts(
     integers instead of e-mail strings is the cheaper part of ``metrics speed``'s histograms.
 
     ``stored`` (``speed_store``'s refresh): each client's ``cid``, ``camp`` (campaign id) and
-    ``mgr`` (manager id) alongside; ``client_ids``: only those live clients, captured at any time.
+    ``mgr`` (manager id) alongside; ``client_ids``: only those live clients, captured at any time;
+    ``span``: ``day_range(conn, at)`` when the caller already has it.
     """
     from leadctl.services.assign.calendar import clock_from_rules
     from leadctl.services.work.business_sql import business_days
@@ -214,7 +216,7 @@ def client_facts(
         base = base.where(C.c.created_at <= scope.until)
     if scope.campaign_id is not None:
         base = base.where(C.c.campaign_id == scope.campaign_id)
-    with business_days(conn, clock, *day_range(conn, at)) as days:
+    with business_days(conn, clock, *(span or day_range(conn, at))) as days:
         s1 = base.offset(0).subquery("s1")
         dc, onc = days.join(s1.c.cap_e)
         d1, on1 = days.join(func.coalesce(s1.c.call_e, s1.c.cap_e))

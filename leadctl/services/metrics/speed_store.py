@@ -87,18 +87,18 @@ def fingerprint(rules: Rules) -> str:
 
 
 @contextmanager
-def _rows(conn: Connection, rules: Rules, ids: Sequence[int] | None, at: datetime) -> Iterator[Any]:
+def _rows(
+    conn: Connection, rules: Rules, ids: Sequence[int] | None, at: datetime, span: tuple[datetime, datetime]
+) -> Iterator[Any]:
     """A SELECT of ``COLUMNS`` for the live clients among ``ids`` (None: all), by the SQL of
     ``speed.client_facts`` and ``speed._bin``, with ``at`` beyond every input moment."""
     from leadctl.services.assign.calendar import clock_from_rules
-    from leadctl.services.metrics.speed import MEASURES, FactScope, _bin, _measure, client_facts, day_range
+    from leadctl.services.metrics.speed import MEASURES, FactScope, _bin, _measure, client_facts
     from leadctl.services.work.business_sql import open_days
 
     scope = FactScope(None, None, None)
-    with (
-        client_facts(conn, rules, "campaign", scope, at, ids=True, stored=True, client_ids=ids) as (facts, _),
-        open_days(conn, clock_from_rules(rules), *day_range(conn, at)) as od,
-    ):
+    built = client_facts(conn, rules, "campaign", scope, at, ids=True, stored=True, client_ids=ids, span=span)
+    with built as (facts, _now_b), open_days(conn, clock_from_rules(rules), *span) as od:
         f = facts.c
         cols: list[Any] = [f.cid, f.camp, f.mgr, f.asg_e, f.cap_e, f.call_e, f.conv_e, f.allowed]
         for i, name in enumerate(MEASURES):
@@ -134,10 +134,13 @@ def _rows(conn: Connection, rules: Rules, ids: Sequence[int] | None, at: datetim
 def _store(conn: Connection, rules: Rules, ids: Sequence[int] | None, at: datetime) -> int:
     """Recompute ``ids`` (None: every client) into ``client_speed`` and ``speed_hist``; the
     latest input moment of the rows written (0 if none)."""
+    from leadctl.services.metrics.speed import day_range
+
+    span = day_range(conn, at)  # one day table span for every chunk (and the same B scale)
     if ids is None:
         conn.execute(delete(H))
         conn.execute(delete(S))
-        with _rows(conn, rules, None, at) as q:
+        with _rows(conn, rules, None, at, span) as q:
             conn.execute(insert(S).from_select(list(COLUMNS), q))
         conn.execute(
             insert(H).from_select(["kind", "grp", "m", "basis", "bin", "n"], _contributions(None, 1))
@@ -150,7 +153,7 @@ def _store(conn: Connection, rules: Rules, ids: Sequence[int] | None, at: dateti
         cond = member_of(S.c.client_id, chunk, conn.dialect.name)
         _count(conn, cond, -1)
         conn.execute(delete(S).where(cond))
-        with _rows(conn, rules, chunk, at) as q:
+        with _rows(conn, rules, chunk, at, span) as q:
             conn.execute(insert(S).from_select(list(COLUMNS), q))
         _count(conn, cond, 1)
         top = max(top, int(conn.execute(select(func.max(S.c.horizon)).where(cond)).scalar() or 0))
