@@ -21,6 +21,7 @@ from sqlalchemy import delete, func, insert, select, update
 
 from leadctl.rules import load_rules
 from leadctl.services.metrics import speed_store
+from leadctl.services.metrics.sla import speed_bands_and_sla_by_rep
 from leadctl.services.metrics.speed import speed_rows
 from leadctl.services.work import activities, facts
 from leadctl.storage import schema
@@ -106,6 +107,15 @@ def _both(engine: Any, at: datetime = NOW, rules: Any = RULES) -> None:
             speed_store.stored_hist = real  # type: ignore[assignment]
         assert stored == computed, by
         assert any(r["reached"] for r in stored)
+    # the report's speed bands (its SLA by rep is computed either way)
+    assert speed_store.stored_bands(engine, rules, at) is not None
+    bands = speed_bands_and_sla_by_rep(engine, rules=rules, at=at)
+    real_bands = speed_store.stored_bands
+    speed_store.stored_bands = lambda *a, **k: None  # type: ignore[assignment]
+    try:
+        assert bands == speed_bands_and_sla_by_rep(engine, rules=rules, at=at)
+    finally:
+        speed_store.stored_bands = real_bands  # type: ignore[assignment]
 
 
 @pytest.mark.parametrize("seed", [1, 2])

@@ -484,6 +484,12 @@ def bands_from_facts(fx: Facts) -> list[dict[str, Any]]:
     counts = {
         None if k is None else int(k): int(n) for k, n in fx.conn.execute(select(b, func.count()).group_by(b))
     }
+    return bands_from_counts(counts)
+
+
+def bands_from_counts(counts: dict[int | None, int]) -> list[dict[str, Any]]:
+    """The bands of ``speed_bands`` from the number of clients per to_attempt clock bin (None:
+    not reached)."""
     total = sum(counts.values())
     out = []
     for label, lo, hi in BANDS:

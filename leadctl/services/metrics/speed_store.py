@@ -242,16 +242,25 @@ def _dirty(conn: Connection) -> bool:
 # -- reading
 
 
+def _answers(conn: Connection, rules: Rules, at: datetime) -> bool:
+    """Whether the stored values are exact for ``at``: filled under these rules, nothing logged
+    since, the facts current and no stored input later than ``at``."""
+    from leadctl.services.work.facts import current
+
+    fp, horizon = _state(conn)
+    if fp != fingerprint(rules) or _dirty(conn) or horizon > int(at.timestamp()):
+        return False
+    return current(conn, at)
+
+
 def stored_hist(conn: Connection, rules: Rules, by: str, at: datetime) -> list[dict[str, Any]] | None:
     """``speed_rows``' histogram summary rows (grp id, m, basis, clients, reached, past, day,
     p50/p90/p95 bins, band counts) from the stored values, or None when they cannot answer
     exactly for ``at`` (rules changed, log not empty, facts not current, inputs after ``at``)."""
     from leadctl.services.metrics.speed import BANDS
-    from leadctl.services.work.facts import current
 
-    fp, horizon = _state(conn)
     at_e = int(at.timestamp())
-    if fp != fingerprint(rules) or _dirty(conn) or horizon > at_e or not current(conn, at):
+    if not _answers(conn, rules, at):
         return None
     kind, col = KINDS[by]
     hist: dict[tuple[int, int, int], dict[int, int]] = {}
@@ -291,3 +300,24 @@ def stored_hist(conn: Connection, rules: Rules, by: str, at: datetime) -> list[d
             row[label] = sum(n for b, n in reached if b >= lo and (hi is None or b < hi))
         out.append(row)
     return out
+
+
+def stored_bands(engine: Engine, rules: Rules, at: datetime) -> list[dict[str, Any]] | None:
+    """``speed.speed_bands`` over every client from the stored counts (to_attempt, clock), brought
+    up to date first; None when they cannot answer exactly for ``at`` (see ``stored_hist``)."""
+    from leadctl.services.metrics.speed import bands_from_counts
+    from leadctl.storage.engine import read
+
+    refresh(engine, rules)
+    with read(engine) as conn:
+        if not _answers(conn, rules, at):
+            return None
+        q = (
+            select(H.c.bin, func.sum(H.c.n))
+            .where(H.c.kind == 0, H.c.m == 0, H.c.basis == 0, H.c.bin != DUE)
+            .group_by(H.c.bin)
+        )
+        counts: dict[int | None, int] = {}
+        for b, n in conn.execute(q):
+            counts[None if b == OPEN else int(b)] = int(n)
+    return bands_from_counts(counts)
