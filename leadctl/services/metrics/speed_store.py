@@ -203,15 +203,27 @@ def _count(conn: Connection, cond: Any, sign: int) -> None:
 
 def refresh(engine: Engine, rules: Rules) -> None:
     """Bring the stored values up to date when the log or the rules say so (a write
-    transaction; nothing to do: one read)."""
-    from leadctl.storage.claims import lock
-    from leadctl.storage.engine import read, write
-    from leadctl.timeutil import now
+    transaction; nothing to do: one read). A database this run cannot write to (read-only, or
+    another writer holding the lock past the busy timeout) is left as it is: the readers then
+    compute, as before the tables existed."""
+    from leadctl.errors import BusyError, ReadOnlyError
+    from leadctl.storage.engine import read
 
     fp = fingerprint(rules)
     with read(engine) as conn:
         if _state(conn)[0] == fp and not _dirty(conn):
             return
+    try:
+        _refresh(engine, rules, fp)
+    except (BusyError, ReadOnlyError):
+        return
+
+
+def _refresh(engine: Engine, rules: Rules, fp: str) -> None:
+    from leadctl.storage.claims import lock
+    from leadctl.storage.engine import write
+    from leadctl.timeutil import now
+
     with write(engine) as conn:
         ((rules_fp, horizon),) = lock(conn, select(ST.c.rules, ST.c.horizon).where(ST.c.id == 1))
         taken = [int(i) for i in conn.execute(delete(D).returning(D.c.client_id)).scalars()]
