@@ -20,6 +20,10 @@ facts (``services/work/facts``: a primary-key look-up per client instead of a GR
 activity); the six bins of a client are computed once (one materialised CTE) and each histogram
 groups plain columns.
 
+By campaign or rep over every client, ``speed_rows`` reads the stored per-client bins and their
+counts per group instead (``speed_store``, migration 0025: same figures, no per-client pass);
+this module's SQL computes them, and answers every other case.
+
 What keeps it lean on SQLite (each measured on the shared 1M-client database, see
 ``benchmarks/metrics.py``): the clients are read in rowid order (a covering index in stage order
 made every fact and assignment look-up a random page: ``sla --by hour`` 8.2 → 3.0 s CPU);
