@@ -161,6 +161,14 @@ def test_every_writer_keeps_the_stored_speed_exact(db_url: str) -> None:
     assert speed_store.fingerprint(other) != speed_store.fingerprint(RULES)
     _both(w.engine, NOW + timedelta(days=3), rules=other)  # other rules: every client recomputed
     _both(w.engine, NOW + timedelta(days=3))
+    for captured in (NOW + timedelta(days=30), T0 + timedelta(hours=1)):  # a capture after the moment
+        with write(w.engine) as conn:
+            conn.execute(update(C).where(C.c.id == a).values(created_at=captured))
+        speed_store.refresh(w.engine, RULES)
+        with read(w.engine) as conn:
+            answered = speed_store.stored_hist(conn, RULES, "rep", NOW + timedelta(days=3))
+        assert (answered is None) == (captured > NOW)
+    _both(w.engine, NOW + timedelta(days=3))  # and once put back, the stored rows answer again
 
 
 def test_concurrent_writers_and_readers_never_deadlock(db_url: str) -> None:

@@ -295,14 +295,15 @@ def speed_rows(
         from leadctl.timeutil import now
 
         when = at or now()
-        speed_store.refresh(engine, rules)
-        with read(engine) as conn:
-            stored = speed_store.stored_hist(conn, rules, by, when)
-            if stored is not None:
-                names = group_names(conn, by)
-                for r in stored:
-                    r["grp"] = names.get(r["grp"], "(unassigned)")
-                return _speed_table(by, stored)
+        for _attempt in range(2):  # a writer may log a change between the refresh and the read
+            speed_store.refresh(engine, rules)
+            with read(engine) as conn:
+                stored = speed_store.stored_hist(conn, rules, by, when)
+                if stored is not None:
+                    names = group_names(conn, by)
+                    for r in stored:
+                        r["grp"] = names.get(r["grp"], "(unassigned)")
+                    return _speed_table(by, stored)
 
     with client_facts_in_scope(
         engine,

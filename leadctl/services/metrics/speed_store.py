@@ -55,6 +55,7 @@ C = schema.client
 KINDS = {"campaign": (0, S.c.campaign_id), "rep": (1, S.c.manager_id)}
 NONE_GRP = -1  # grp of a client with no campaign / rep
 OPEN, DUE = -1, -2  # bins of speed_hist: not reached; not reached with a due moment
+RUNNING = -3  # read only: not reached and due after the evaluation moment
 BASES = ("clock", "business")
 FULL_SHARE = 0.2  # a log naming more than this share of the clients: recompute them all
 FUTURE = timedelta(days=400)  # the day tables reach this far past now (dues, future moments)
@@ -260,8 +261,12 @@ def _answers(conn: Connection, rules: Rules, at: datetime) -> bool:
     from leadctl.services.work.facts import current
 
     fp, horizon = _state(conn)
-    if fp != fingerprint(rules) or _dirty(conn) or horizon > int(at.timestamp()):
+    if fp != fingerprint(rules) or _dirty(conn):
         return False
+    if horizon > int(at.timestamp()):  # the state's is an upper bound (a refresh only raises it)
+        horizon = int(conn.execute(select(func.max(S.c.horizon))).scalar() or 0)
+        if horizon > int(at.timestamp()):
+            return False
     return current(conn, at)
 
 
@@ -275,17 +280,20 @@ def stored_hist(conn: Connection, rules: Rules, by: str, at: datetime) -> list[d
     if not _answers(conn, rules, at):
         return None
     kind, col = KINDS[by]
-    hist: dict[tuple[int, int, int], dict[int, int]] = {}
-    for g, m, basis, b, n in conn.execute(
-        select(H.c.grp, H.c.m, H.c.basis, H.c.bin, H.c.n).where(H.c.kind == kind)
-    ):
-        hist.setdefault((int(g), int(m), int(basis)), {})[int(b)] = int(n)
-    running: dict[tuple[int, int], int] = {}
+    gk = func.coalesce(col, NONE_GRP)
+    # One statement, so the counts and the still-running clients are of one snapshot (a
+    # refresh committing in between cannot mix on PostgreSQL's per-statement snapshots).
+    parts: list[Any] = [select(H.c.grp, H.c.m, H.c.basis, H.c.bin, H.c.n).where(H.c.kind == kind)]
     for i in range(3):
-        due = S.c[f"due{i}"]
-        g = func.coalesce(col, NONE_GRP)
-        for grp, n in conn.execute(select(g, func.count()).where(due > at_e).group_by(g)):
-            running[(int(grp), i)] = int(n)
+        running_i = select(gk, literal(i), literal(0), literal(RUNNING), func.count())
+        parts.append(running_i.where(S.c[f"due{i}"] > at_e).group_by(gk))
+    hist: dict[tuple[int, int, int], dict[int, int]] = {}
+    running: dict[tuple[int, int], int] = {}
+    for grp, m, basis, b, n in conn.execute(union_all(*parts)):
+        if int(b) == RUNNING:
+            running[(int(grp), int(m))] = int(n)
+        else:
+            hist.setdefault((int(grp), int(m), int(basis)), {})[int(b)] = int(n)
     out = []
     for (g, m, basis), bins in sorted(hist.items()):
         reached = sorted((b, n) for b, n in bins.items() if b >= 0)
