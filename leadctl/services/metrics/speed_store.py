@@ -40,7 +40,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import case, delete, func, insert, literal, null, or_, select, true, union_all, update
+from sqlalchemy import String, case, delete, func, insert, literal, null, or_, select, true, union_all, update
 from sqlalchemy.engine import Connection, Engine
 
 from leadctl.rules import Rules
@@ -226,7 +226,15 @@ def _refresh(engine: Engine, rules: Rules, fp: str) -> None:
     from leadctl.timeutil import now
 
     with write(engine) as conn:
-        ((rules_fp, horizon),) = lock(conn, select(ST.c.rules, ST.c.horizon).where(ST.c.id == 1))
+        state = select(ST.c.rules, ST.c.horizon).where(ST.c.id == 1)
+        rows = lock(conn, state)
+        if not rows:  # a writer deleted it (a failed demo wipes every table): never filled
+            from leadctl.storage.upsert import insert_ignore_from_select
+
+            row: Any = select(literal(1), literal(None, String), literal(0)).where(true())
+            insert_ignore_from_select(conn, ST, ["id", "rules", "horizon"], row, ["id"])
+            rows = lock(conn, state)
+        ((rules_fp, horizon),) = rows
         taken = [int(i) for i in conn.execute(delete(D).returning(D.c.client_id)).scalars()]
         at = now() + FUTURE
         if rules_fp != fp:
