@@ -8,6 +8,7 @@ re-exports them, so ``schema.client_fact`` and the rest are where every table is
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     CheckConstraint,
     Column,
     Date,
@@ -97,4 +98,61 @@ client_score = Table(
     # The lead source scored (the origin lead's, else its bucket's): fixes and bucket edits change
     # it without touching the client, so it is compared live too.
     Column("source", String(200)),
+)
+
+# ``metrics speed`` stored (``services/metrics/speed_store.py``, migration 0025): each live
+# client's six histogram bins (to_attempt, to_conversation, rep_response × clock, business;
+# NULL: not reached), the epoch seconds at which its first-contact SLA runs out while not
+# reached (``due``: NULL when reached or, for rep_response, unassigned) and ``horizon``, the
+# latest moment its values depend on (capture, first call, first conversation, assignment).
+# ``speed_hist`` holds their counts per group (kind 0 = campaign, 1 = rep; bin -1 = not reached,
+# -2 = not reached with a due moment; grp -1 = none), so a percentile is a read of a few rows
+# instead of a sort of every client. Values are exact for the business clock and first-contact
+# SLA of the rules fingerprint in ``client_speed_state``. Writers do not compute them: triggers
+# on client, assignment and client_fact append the client's id to ``client_speed_dirty`` (no
+# unique key, so an append never waits for another transaction), and the next ``metrics speed``
+# recomputes those clients first (one writer at a time: the state row is locked first).
+client_speed = Table(
+    "client_speed",
+    metadata,
+    Column("client_id", Integer, primary_key=True, autoincrement=False),
+    Column("campaign_id", Integer),
+    Column("manager_id", Integer),
+    Column("assigned", SmallInteger, nullable=False),
+    Column("c0", Integer),
+    Column("b0", Integer),
+    Column("c1", Integer),
+    Column("b1", Integer),
+    Column("c2", Integer),
+    Column("b2", Integer),
+    Column("due0", BigInteger),
+    Column("due1", BigInteger),
+    Column("due2", BigInteger),
+    Column("horizon", BigInteger, nullable=False),
+    Index("ix_client_speed_due0", "due0", "campaign_id", "manager_id"),
+    Index("ix_client_speed_due1", "due1", "campaign_id", "manager_id"),
+    Index("ix_client_speed_due2", "due2", "campaign_id", "manager_id"),
+)
+speed_hist = Table(
+    "speed_hist",
+    metadata,
+    Column("kind", SmallInteger, primary_key=True, autoincrement=False),
+    Column("grp", Integer, primary_key=True, autoincrement=False),
+    Column("m", SmallInteger, primary_key=True, autoincrement=False),
+    Column("basis", SmallInteger, primary_key=True, autoincrement=False),
+    Column("bin", Integer, primary_key=True, autoincrement=False),
+    Column("n", BigInteger, nullable=False),
+)
+client_speed_dirty = Table(
+    "client_speed_dirty",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("client_id", Integer, nullable=False),
+)
+client_speed_state = Table(
+    "client_speed_state",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("rules", String(16)),  # NULL: never filled (every row is recomputed on the next read)
+    Column("horizon", BigInteger, nullable=False),
 )

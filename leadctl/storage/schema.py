@@ -30,7 +30,11 @@ from sqlalchemy import (
 # per-rep/day activity rollup) are declared in derived_tables.py on the same ``metadata``.
 from leadctl.storage.derived_tables import client_fact as client_fact
 from leadctl.storage.derived_tables import client_score as client_score
+from leadctl.storage.derived_tables import client_speed as client_speed
+from leadctl.storage.derived_tables import client_speed_dirty as client_speed_dirty
+from leadctl.storage.derived_tables import client_speed_state as client_speed_state
 from leadctl.storage.derived_tables import rep_activity_day as rep_activity_day
+from leadctl.storage.derived_tables import speed_hist as speed_hist
 from leadctl.storage.metadata import NAMING as NAMING
 from leadctl.storage.metadata import metadata as metadata
 from leadctl.storage.types import JSONType, UTCDateTime

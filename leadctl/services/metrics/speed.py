@@ -20,6 +20,10 @@ facts (``services/work/facts``: a primary-key look-up per client instead of a GR
 activity); the six bins of a client are computed once (one materialised CTE) and each histogram
 groups plain columns.
 
+By campaign or rep over every client, ``speed_rows`` reads the stored per-client bins and their
+counts per group instead (``speed_store``, migration 0025: same figures, no per-client pass);
+this module's SQL computes them, and answers every other case.
+
 What keeps it lean on SQLite (each measured on the shared 1M-client database, see
 ``benchmarks/metrics.py``): the clients are read in rowid order (a covering index in stage order
 made every fact and assignment look-up a random page: ``sla --by hour`` 8.2 → 3.0 s CPU);
@@ -31,7 +35,7 @@ the bin expression, ~3 s CPU).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -55,7 +59,7 @@ from sqlalchemy.sql.expression import ColumnElement
 from leadctl.rules import Rules
 from leadctl.services.metrics.common import Facts
 from leadctl.storage import schema
-from leadctl.storage.sqlfunc import day_of, epoch_seconds, greatest, unindexed, utc_week
+from leadctl.storage.sqlfunc import day_of, epoch_seconds, greatest, member_of, unindexed, utc_week
 
 C = schema.client
 A = schema.assignment
@@ -135,9 +139,25 @@ def group_names(conn: Connection, by: str) -> dict[Any, Any]:
     return names
 
 
+def day_range(conn: Connection, at: datetime) -> tuple[datetime, datetime]:
+    """The span of ``client_facts``' day table: the first capture's day before … ``at``'s day after
+    (moments outside are clamped to its ends)."""
+    first = conn.execute(select(func.min(C.c.created_at))).scalar() or at
+    return min(first, at) - timedelta(days=1), at + timedelta(days=1)
+
+
 @contextmanager
 def client_facts(
-    conn: Connection, rules: Rules, by: str, scope: FactScope, at: datetime, *, ids: bool = False
+    conn: Connection,
+    rules: Rules,
+    by: str,
+    scope: FactScope,
+    at: datetime,
+    *,
+    ids: bool = False,
+    stored: bool = False,
+    client_ids: Sequence[int] | None = None,
+    span: tuple[datetime, datetime] | None = None,
 ) -> Iterator[tuple[Any, Any]]:
     """A fenced subquery of every client in scope: group, moments (epochs) and their ``B``.
 
@@ -145,6 +165,10 @@ def client_facts(
     to the business hours' zone). With ``ids``, ``rep`` and ``campaign`` group by the integer
     id (NULL: unassigned) for the caller to name with ``group_names``: sorting and hashing 1M
     integers instead of e-mail strings is the cheaper part of ``metrics speed``'s histograms.
+
+    ``stored`` (``speed_store``'s refresh): each client's ``cid``, ``camp`` (campaign id) and
+    ``mgr`` (manager id) alongside; ``client_ids``: only those live clients, captured at any time;
+    ``span``: ``day_range(conn, at)`` when the caller already has it.
     """
     from leadctl.services.assign.calendar import clock_from_rules
     from leadctl.services.work.business_sql import business_days
@@ -165,8 +189,12 @@ def client_facts(
         allowed = case(
             *((C.c.bucket_label == k, literal(v * 60)) for k, v in fc.by_bucket.items()), else_=allowed
         )
+    extra: list[Any] = []
+    if stored:
+        extra = [C.c.id.label("cid"), C.c.campaign_id.label("camp"), C.c.manager_id.label("mgr")]
     base = (
         select(
+            *extra,
             key.label("grp"),
             epoch_seconds(C.c.created_at).label("cap_e"),
             epoch_seconds(acts.c.first_call_at).label("call_e"),
@@ -175,8 +203,12 @@ def client_facts(
             allowed.label("allowed"),
         )
         .select_from(source)
-        .where(C.c.merged_into_id.is_(None), unindexed(C.c.created_at) <= at)  # nearly every client
+        .where(C.c.merged_into_id.is_(None))
     )
+    if client_ids is None:
+        base = base.where(unindexed(C.c.created_at) <= at)  # nearly every client
+    else:
+        base = base.where(member_of(C.c.id, client_ids, conn.dialect.name))
     if conn.dialect.name == "sqlite":
         # Read the client table in rowid order, not a covering index in (stage, …) order: the
         # per-client look-ups (facts, active assignment) then walk their tables in key order
@@ -188,8 +220,7 @@ def client_facts(
         base = base.where(C.c.created_at <= scope.until)
     if scope.campaign_id is not None:
         base = base.where(C.c.campaign_id == scope.campaign_id)
-    first = conn.execute(select(func.min(C.c.created_at))).scalar() or at
-    with business_days(conn, clock, min(first, at) - timedelta(days=1), at + timedelta(days=1)) as days:
+    with business_days(conn, clock, *(span or day_range(conn, at))) as days:
         s1 = base.offset(0).subquery("s1")
         dc, onc = days.join(s1.c.cap_e)
         d1, on1 = days.join(func.coalesce(s1.c.call_e, s1.c.cap_e))
@@ -202,6 +233,7 @@ def client_facts(
             grp = (dc.c.k + 3) % 7  # 1970-01-01 was a Thursday; 0 = Monday
         facts = (
             select(
+                *(s1.c[c.name] for c in extra),
                 grp.label("grp"),
                 s1.c.cap_e,
                 s1.c.call_e,
@@ -251,8 +283,27 @@ def speed_rows(
     rules: Rules,
     at: datetime | None = None,
 ) -> list[dict[str, Any]]:
-    """One row per group and measure: clients, reached, open, percentiles, bands."""
+    """One row per group and measure: clients, reached, open, percentiles, bands.
+
+    By campaign or rep over every client: from the stored bins (``speed_store``, brought up to
+    date first) when they answer exactly, else computed."""
     from leadctl.services.metrics.common import client_facts_in_scope
+
+    if by in ID_KEYED and since is None and until is None and campaign is None:
+        from leadctl.services.metrics import speed_store
+        from leadctl.storage.engine import read
+        from leadctl.timeutil import now
+
+        when = at or now()
+        for _attempt in range(2):  # a writer may log a change between the refresh and the read
+            speed_store.refresh(engine, rules)
+            with read(engine) as conn:
+                stored = speed_store.stored_hist(conn, rules, by, when)
+                if stored is not None:
+                    names = group_names(conn, by)
+                    for r in stored:
+                        r["grp"] = names.get(r["grp"], "(unassigned)")
+                    return _speed_table(by, stored)
 
     with client_facts_in_scope(
         engine,
@@ -438,6 +489,12 @@ def bands_from_facts(fx: Facts) -> list[dict[str, Any]]:
     counts = {
         None if k is None else int(k): int(n) for k, n in fx.conn.execute(select(b, func.count()).group_by(b))
     }
+    return bands_from_counts(counts)
+
+
+def bands_from_counts(counts: dict[int | None, int]) -> list[dict[str, Any]]:
+    """The bands of ``speed_bands`` from the number of clients per to_attempt clock bin (None:
+    not reached)."""
     total = sum(counts.values())
     out = []
     for label, lo, hi in BANDS:
