@@ -186,6 +186,32 @@ drawn only when the HTML is written). What is left in reps: the touch pass (the 
 ix_activity_rep_id_client_id_at (both the lag and the distinct count read it in order, so it
 stays). Only a per-touch gap kept at write time would take reps under 2 s.
 
+``metrics sla`` / ``metrics queue`` (sla-queue-metrics, no migration), measured 2026-12-03 on
+copies of the shared 1M/5M data set (SQLite file copy; PostgreSQL ``CREATE DATABASE …
+TEMPLATE``), before = main 241f2d0, after = sla-queue-metrics, back to back. JSON of
+``sla_rows`` (by rep, hour, weekday, source, campaign, day) and ``queue_depth`` (by rep, stage,
+campaign) at a fixed moment byte-identical before/after on each backend. SQLite: CPU
+(user+sys) of the real console script, four pairs (load 6, 6, 5-8, 5-8; CPU time is inflated
+under load: in the last round before and after alike ran ~50% slower); PostgreSQL: the server
+backend's CPU from ``/proc`` in process (no parallel workers in these plans), one pair, load 7-9:
+
+    command                sqlite CPU before → after (4 pairs)           postgresql server CPU
+    metrics sla (by rep)   3.03 / 2.70 / 3.17 / 4.66 → 1.77 / 1.76 / 2.17 / 3.16 s   2.69 → 1.52 s
+    metrics sla --by hour  2.75 / 2.68 / 3.28 / 4.58 → 1.88 / 1.75 / 1.98 / 3.34 s   2.19 → 1.53 s
+    metrics queue          2.33 / 2.51 / 3.15 / 4.38 → 1.79 / 1.67 / 2.21 / 2.27 s   0.39 → 0.41 s
+
+What made them: ``metrics sla`` builds its own lean per-client facts
+(``sla.first_contact_facts``: the capture and the first call, their ``B``, the allowance)
+instead of speed's (no active-assignment look-up, two day-table joins instead of four),
+grouped by rep / campaign id and named afterwards; ``metrics queue --by rep`` reads the
+clients by rowid (``sqlfunc.in_rowid_order``), not the covering (stage, …) index, so the
+active-assignment look-ups walk ix_assignment_client_id_started_at in key order (the query
+1.7 → 0.9 s); on PostgreSQL ``epoch_seconds`` is ``date_part`` (a double) instead of
+``extract`` (a numeric), exact to the second. In process the SLA query is now ~1.2 s CPU on
+SQLite (client scan + client_fact look-up 0.5 s, the two ``B`` 0.3 s, the 1M-row GROUP BY
+sort and sums 0.4 s) and start-up ~0.6 s, so the command sits at the 2 s target and above it
+under load; the sort is the next cut (SQLite has no hash aggregate).
+
 The practical limit on SQLite is itself above the
 2 s target: one GROUP BY of the activity table by client costs ~0.3 s CPU per 100k clients
 (~3 s at 1M on an idle core), so a metric that re-reads the activities per run cannot reach

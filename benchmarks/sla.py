@@ -89,6 +89,24 @@ of the first run (cProfile, 98 s profiled): the 1.9M ``escalated`` events writte
 ``services/events`` ~48 s, the ``INSERT … SELECT`` with its state query ~15 s, reading this
 run's rows back ~12 s and re-storing their shares rounded by Python ~8 s.
 
+Measured 2026-12-03 (sla-queue-metrics, no migration), copies of the shared 1M SQLite file /
+a TEMPLATE copy of the PostgreSQL database, before = main 241f2d0, after = sla-queue-metrics,
+each pair back to back, CPU = user+sys of the leadctl process (load average 5-10):
+
+    command                           backend  before CPU         after CPU        target
+    sla check (table, 50 listed)      SQLite   6.6 / 6.1 / 8.6 / 7.8 s  2.8 / 2.7 / 3.9 / 2.7 s  ≤ 3 s
+    check(limit=50), in process       SQLite   5.8 s              3.0 s (load 10)
+    check(limit=50), server backend   PG       3.9 s              3.5 s (load 15)
+
+Same result: ``check`` at a fixed moment with limit 50 and limit 0 (643,759 rows), sha256 of
+rows, counts and ``more`` identical before/after on both backends. What made it: the state
+query read ix_client_stage_merged_into_id_created_at (a covering index in stage order), so
+every client's client_fact and assignment look-up was a random page (2-3 s of system time
+reading pages); it now reads the clients by rowid (``sqlfunc.in_rowid_order``) and outer-joins
+the day table, so SQLite streams ``s2`` instead of materialising 700k rows. Left on
+PostgreSQL (3.5 s server CPU): the hash joins spill at the default work_mem and the
+``sum() OVER ()`` tallies keep 643k rows in a tuplestore (~1.8 s of an EXPLAIN ANALYZE).
+
 The whole-database evaluation of `sla check` is close to the one aggregate of the activities
 it needs (SQLite 3.7 s vs 3.5 s; PostgreSQL 2.5 s, within the 3 s target); listing 230k breached
 clients adds Python row building and output. The metrics miss the 2 s target: speed scans its

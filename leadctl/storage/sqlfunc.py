@@ -6,7 +6,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import BigInteger, String, bindparam, func, literal_column, select
+from sqlalchemy import BigInteger, Select, String, bindparam, func, literal_column, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement
@@ -110,7 +110,10 @@ def _epoch_sqlite(element: epoch_seconds, compiler: Any, **kw: Any) -> str:
 
 @compiles(epoch_seconds, "postgresql")
 def _epoch_pg(element: epoch_seconds, compiler: Any, **kw: Any) -> str:
-    return f"CAST(floor(extract(epoch FROM {compiler.process(element.clauses, **kw)})) AS BIGINT)"
+    # ``date_part`` is a double, ``extract`` a numeric (PostgreSQL 14+): ~0.15 s less per million
+    # values. Exact: a timestamp's microseconds since 1970 stay below 2**53 until the year 2255,
+    # so the double holds the fraction to well under a microsecond and its floor never rounds up.
+    return f"CAST(floor(date_part('epoch', {compiler.process(element.clauses, **kw)})) AS BIGINT)"
 
 
 class stored_utc(FunctionElement[Any]):  # noqa: N801
@@ -205,6 +208,17 @@ def _json_text_sqlite(element: json_text, compiler: Any, **kw: Any) -> str:
 @compiles(json_text, "postgresql")
 def _json_text_pg(element: json_text, compiler: Any, **kw: Any) -> str:
     return f"({compiler.process(element.clauses, **kw)} ->> '{element.key}')"
+
+
+def in_rowid_order(query: Select[Any], key: ColumnElement[Any], dialect: str) -> Select[Any]:
+    """``query`` (one row per row of a big table, to be used as a subquery) made to read that
+    table in its integer key's order on SQLite: ordered by ``key`` behind an ``OFFSET 0`` fence
+    (SQLite drops a subquery's ORDER BY without one), so the planner scans the table by rowid
+    and each per-row look-up keyed by that id (facts, active assignment) walks its index in
+    key order, instead of scanning a covering index in another order and jumping at random
+    for each look-up. PostgreSQL hash-joins those look-ups: unchanged there (a sort would only
+    cost)."""
+    return query.order_by(key).offset(0) if dialect == "sqlite" else query
 
 
 class unindexed(FunctionElement[Any]):  # noqa: N801

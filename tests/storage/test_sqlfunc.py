@@ -21,6 +21,8 @@ MOMENTS = [
     datetime(1970, 1, 1, tzinfo=UTC),
     datetime(1969, 12, 31, 23, 59, 58, tzinfo=UTC),  # before the epoch: negative
     datetime(2038, 1, 19, 3, 14, 8, tzinfo=UTC),  # past 32-bit seconds
+    datetime(2099, 12, 31, 23, 59, 59, 999999, tzinfo=UTC),  # PostgreSQL's double keeps the fraction
+    datetime(1900, 1, 1, 0, 0, 0, 1, tzinfo=UTC),  # long before the epoch, a microsecond past
 ]
 
 

@@ -111,11 +111,14 @@ def client_facts_in_scope(
     campaign: str | None = None,
     at: datetime | None = None,
     ids: bool = False,
+    first_contact: bool = False,
 ) -> Iterator[Facts]:
     """The scope set-up ``metrics speed`` and ``metrics sla`` share: check ``by``, evaluate at
     ``at`` (default now), open one read transaction, resolve the campaign in it and build the
     per-client facts of the clients captured in the period (``ids``: group rep and campaign by
-    id, see ``speed.client_facts``)."""
+    id, see ``speed.client_facts``; ``first_contact``: only the capture and first call, see
+    ``sla.first_contact_facts``)."""
+    from leadctl.services.metrics.sla import first_contact_facts
     from leadctl.services.metrics.speed import FactScope, client_facts
     from leadctl.storage.engine import read
     from leadctl.timeutil import now
@@ -125,7 +128,8 @@ def client_facts_in_scope(
     when = at or now()
     with read(engine) as conn:
         cid = int(find_campaign(conn, campaign)["id"]) if campaign else None
-        with client_facts(conn, rules, by, FactScope(since, until, cid), when, ids=ids) as (
+        build = first_contact_facts if first_contact else client_facts
+        with build(conn, rules, by, FactScope(since, until, cid), when, ids=ids) as (
             facts,
             now_b,
         ):

@@ -34,7 +34,7 @@ from leadctl.rules.sections import CooldownRules, MetricsRules
 from leadctl.services.metrics.common import UNASSIGNED, Scope, check_by
 from leadctl.storage import schema
 from leadctl.storage.engine import read
-from leadctl.storage.sqlfunc import json_text
+from leadctl.storage.sqlfunc import in_rowid_order, json_text
 from leadctl.storage.types import utcnow
 from leadctl.vocab import ActivityType, EventKind, Stage
 
@@ -113,7 +113,7 @@ def queue_depth(
         where: Any = and_(C.c.merged_into_id.is_(None), C.c.created_at <= at)
         if campaign_id is not None:
             where = and_(where, C.c.campaign_id == campaign_id)
-        base = (
+        rows_q = (
             select(
                 C.c.id.label("client_id"),
                 C.c.campaign_id,
@@ -127,8 +127,13 @@ def queue_depth(
                 C.outerjoin(assigned, and_(assigned.c.client_id == C.c.id, active)) if by == "rep" else C
             )
             .where(where)
-            .subquery("base")
         )
+        if by == "rep":
+            # Every client's active assignment: read the clients in id order, so the look-ups
+            # walk the assignment index in key order (the covering (stage, …) index has no
+            # rep, and scanning it made each look-up a random page: 1.7 → 0.9 s at 1M, SQLite).
+            rows_q = in_rowid_order(rows_q, C.c.id, conn.dialect.name)
+        base = rows_q.subquery("base")
         if by == "rep":  # grouped by the rep's id (an integer sort); named from the rep list below
             key: Any = base.c.rep_id
             source: Any = base

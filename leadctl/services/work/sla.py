@@ -62,7 +62,15 @@ from leadctl.services.assign.calendar import clock_from_rules
 from leadctl.services.work.business_sql import DayTable, OpenDays, business_days, day_length, open_days
 from leadctl.services.work.facts import facts_for
 from leadctl.storage import schema
-from leadctl.storage.sqlfunc import epoch_seconds, greatest, in_chunks, least, member_of, unindexed
+from leadctl.storage.sqlfunc import (
+    epoch_seconds,
+    greatest,
+    in_chunks,
+    in_rowid_order,
+    least,
+    member_of,
+    unindexed,
+)
 from leadctl.vocab import (
     TERMINAL_STAGES,
     SlaKind,
@@ -188,7 +196,9 @@ def _state_query(
         base = base.where(C.c.campaign_id == campaign_id)
     if rep_id is not None:
         base = base.where(A.c.rep_id == rep_id)
-    s1 = base.offset(0).subquery("s1")
+    # Clients in id order (SQLite): the client_fact and assignment look-ups then walk their
+    # keys in order instead of a random page each (the (stage, …) covering index's order).
+    s1 = in_rowid_order(base, C.c.id, dialect).offset(0).subquery("s1")
     s2 = (
         select(s1, epoch_seconds(s1.c.started).label("start_e"))
         .where(s1.c.sla.is_not(None))
@@ -198,7 +208,9 @@ def _state_query(
     d, on = days.join(s2.c.start_e)
     s3: Any = (
         select(s2, days.b(d, s2.c.start_e).label("start_b"))
-        .select_from(s2.join(d, on))
+        # An outer join (every clamped key has its day row, so none goes unmatched): SQLite
+        # streams ``s2`` as a co-routine instead of materialising it first.
+        .select_from(s2.outerjoin(d, on))
         .offset(0)
         .subquery("s3")
     )
