@@ -30,7 +30,9 @@ from sqlalchemy import (
 # per-rep/day activity rollup) are declared in derived_tables.py on the same ``metadata``.
 from leadctl.storage.derived_tables import client_fact as client_fact
 from leadctl.storage.derived_tables import client_score as client_score
+from leadctl.storage.derived_tables import meeting_booking as meeting_booking
 from leadctl.storage.derived_tables import rep_activity_day as rep_activity_day
+from leadctl.storage.derived_tables import touch_gap as touch_gap
 from leadctl.storage.metadata import NAMING as NAMING
 from leadctl.storage.metadata import metadata as metadata
 from leadctl.storage.types import JSONType, UTCDateTime
