@@ -52,7 +52,8 @@ timed inside the import (CPU of ``touches.fold`` + ``bookings.fold`` over the 10
 runs): 0.97-1.21 s + 0.69-0.78 s, i.e. ~1.8 s on top of ~9-11 s (~15-20% fewer rows/s CPU on
 SQLite). Whole runs, SQLite CPU: before 8.86 / 10.87 s (11,300 / 9,200 rows/s CPU), after
 10.24-11.81 s (8,500-9,800 rows/s; one outlier at load 8: 17.3 s). PostgreSQL leadctl CPU
-(the server's share not in it): before 5.87 / 6.70 s, after 4.80-6.27 s. The cost per touch is
+(the server's share not in it): before 5.87 / 6.70 s, after 4.80-6.27 s. One quieter SQLite
+pair back to back (load 4-5): 8.51 -> 9.71 s CPU (11,760 -> 10,300 rows/s CPU, +14%). The cost per touch is
 four index probes (previous and next touch, in any campaign and in the same one; the
 same-campaign probes are skipped when the first finds none) and a bulk insert.
 """
