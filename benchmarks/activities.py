@@ -44,6 +44,18 @@ new ids read as a primary-key range on SQLite:
   target needs ~5 s, so the remaining cost is outside this module (compliance, stages).
 * PostgreSQL: 5.19 s -> 5.19 s leadctl CPU (19,300 rows/s CPU either way: the trigger was a
   set-based statement trigger, its work on the server); wall 102 -> 85 s (load 14-19).
+
+Measured 2026-12-03 (reps-stored, migration 0026: ``facts.fold`` also keeps ``touch_gap`` and
+``meeting_booking`` for ``metrics reps``), ``--n 100000 --clients 20000``, load average 5-12
+(a full test suite and other helpers running), so single runs scatter by ±20%. The added work,
+timed inside the import (CPU of ``touches.fold`` + ``bookings.fold`` over the 100k rows, three
+runs): 0.97-1.21 s + 0.69-0.78 s, i.e. ~1.8 s on top of ~9-11 s (~15-20% fewer rows/s CPU on
+SQLite). Whole runs, SQLite CPU: before 8.86 / 10.87 s (11,300 / 9,200 rows/s CPU), after
+10.24-11.81 s (8,500-9,800 rows/s; one outlier at load 8: 17.3 s). PostgreSQL leadctl CPU
+(the server's share not in it): before 5.87 / 6.70 s, after 4.80-6.27 s. One quieter SQLite
+pair back to back (load 4-5): 8.51 -> 9.71 s CPU (11,760 -> 10,300 rows/s CPU, +14%). The cost per touch is
+four index probes (previous and next touch, in any campaign and in the same one; the
+same-campaign probes are skipped when the first finds none) and a bulk insert.
 """
 
 from __future__ import annotations

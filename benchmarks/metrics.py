@@ -217,6 +217,29 @@ The practical limit on SQLite is itself above the
 (~3 s at 1M on an idle core), so a metric that re-reads the activities per run cannot reach
 2 s on SQLite; per-client first-call / first-conversation moments kept on the client (or a
 summary table maintained by ``insert_activities``) would be the next step.
+
+``metrics reps`` from stored gaps and bookings (reps-stored, migration 0026: ``touch_gap``, the
+gap before each touch, and ``meeting_booking``, each booking's due moment and held flag, both
+kept by every activity writer through ``facts.fold``/``rebuild``), measured 2026-12-03 on copies
+of the shared 1M/5M data set (SQLite file copy; PostgreSQL ``CREATE DATABASE … TEMPLATE``),
+before = main 241f2d0 at 0024, after = reps-stored at 0026, minutes apart (not strictly back to
+back), load average 6-13. SQLite: CPU of the process; PostgreSQL: CPU of the server backends
+(sampled from /proc as ``benchmarks/assign.py`` does), client CPU apart, wall in brackets. The
+JSON of ``metrics reps`` is field-for-field identical before/after on both backends:
+
+    command          backend     before                               after                               target
+    metrics reps     sqlite      13.2 s / 10.5 s CPU (29.0 / 24.5 s)   1.25 s / 1.16 s CPU (4.0 / 2.6 s)   ≤ 2 s
+    metrics reps     postgresql  server 5.6 / 5.1 s (18.0 / 15.7 s)    server 1.1 s (4.4 s), client 0.8 s  ≤ 2 s
+    report --html    sqlite      11.8 s CPU (33.7 s, load 13)          9.2 s CPU (43.9 s, load 6)          ≤ 10 s
+    report --html    postgresql  50.7 s wall, client 3.2 s             28.1 s wall, client 2.1 s           ≤ 10 s
+    db upgrade 0024 → 0026       sqlite 142 s wall / 48 s CPU (117 s the migration); postgresql 81 s wall
+
+Where the after's SQLite 1.2 s goes: start-up ~0.4 s, distinct clients called (``count(DISTINCT)``
+over ix_activity_rep_id_client_id_at) 0.3 s, the median 0.3 s (a grouped count over
+ix_touch_gap_rep_id_gap_s, then 200 offset reads), the hold rate 0.1 s. Before, the touch pass
+(``lag`` ~5 s + the median's sort ~4 s) and the held-meeting join (2.4 s) were the cost. On
+PostgreSQL the median's offset reads are index-only once the table is vacuumed (autovacuum
+does it after the inserts; the figure above is after ``VACUUM``).
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Column,
     Date,
@@ -74,6 +75,43 @@ rep_activity_day = Table(
     Column("held_qualified", Integer, nullable=False),
     Column("last_at", UTCDateTime, nullable=False),  # the newest activity.at of these rows
     Index("ix_rep_activity_day_rep_id_day", "rep_id", "day"),
+)
+
+# The gap before each touch (call or e-mail with a rep): since the same rep's previous touch of
+# the same client (``kind`` 0 or 1), and since the previous one of the same client in the same
+# campaign (``kind`` 0 or 2) — one row (kind 0) when both are the same, as they are whenever a
+# client's activities all carry its campaign. Kept by ``services/work/touches`` from
+# ``facts.fold``/``facts.rebuild`` (every activity writer) for ``metrics reps``' median touch
+# gap, so the read needs no window over every touch; the index gives each rep's gaps in order
+# (the median is an offset into it, no sort), covering the period, campaign and kind tests.
+touch_gap = Table(
+    "touch_gap",
+    metadata,
+    Column("activity_id", Integer, ForeignKey("activity.id"), primary_key=True),
+    Column("kind", SmallInteger, primary_key=True),  # 0 both chains, 1 any campaign, 2 same campaign
+    Column("rep_id", Integer, nullable=False),
+    Column("campaign_id", Integer, nullable=False),
+    Column("at", UTCDateTime, nullable=False),  # the touch's activity.at
+    Column("prev_at", UTCDateTime, nullable=False),  # the previous touch's
+    Column("gap_s", BigInteger, nullable=False),  # epoch_seconds(at) - epoch_seconds(prev_at)
+    CheckConstraint("kind IN (0, 1, 2)", name="kind"),
+    Index("ix_touch_gap_rep_id_gap_s", "rep_id", "gap_s", "at", "prev_at", "campaign_id", "kind"),
+)
+
+# Each meeting booked by a rep (``metrics reps``' hold rate): when it is due (``meeting_at``,
+# else ``at``) and whether a held meeting (either outcome) was logged at or after the booking on
+# that client — false until one is, then true for good (activities are append-only). Kept by
+# ``services/work/bookings`` from ``facts.fold``/``facts.rebuild`` (every activity writer).
+meeting_booking = Table(
+    "meeting_booking",
+    metadata,
+    Column("activity_id", Integer, ForeignKey("activity.id"), primary_key=True),
+    Column("rep_id", Integer, nullable=False),
+    Column("campaign_id", Integer, nullable=False),
+    Column("at", UTCDateTime, nullable=False),  # the booking's activity.at
+    Column("due_at", UTCDateTime, nullable=False),  # coalesce(meeting_at, at)
+    Column("held", Boolean, nullable=False),
+    Index("ix_meeting_booking_rep_id_at", "rep_id", "at", "due_at", "campaign_id", "held"),
 )
 
 # The stored part of each client's queue priority (``services/work/score_store.py``): the static

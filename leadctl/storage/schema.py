@@ -33,8 +33,10 @@ from leadctl.storage.derived_tables import client_score as client_score
 from leadctl.storage.derived_tables import client_speed as client_speed
 from leadctl.storage.derived_tables import client_speed_dirty as client_speed_dirty
 from leadctl.storage.derived_tables import client_speed_state as client_speed_state
+from leadctl.storage.derived_tables import meeting_booking as meeting_booking
 from leadctl.storage.derived_tables import rep_activity_day as rep_activity_day
 from leadctl.storage.derived_tables import speed_hist as speed_hist
+from leadctl.storage.derived_tables import touch_gap as touch_gap
 from leadctl.storage.metadata import NAMING as NAMING
 from leadctl.storage.metadata import metadata as metadata
 from leadctl.storage.types import JSONType, UTCDateTime

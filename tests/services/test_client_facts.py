@@ -19,7 +19,7 @@ from sqlalchemy import insert, select, update
 from leadctl.rules import load_rules
 from leadctl.services.metrics.sla import sla_rows
 from leadctl.services.metrics.speed import speed_rows
-from leadctl.services.work import activities, facts
+from leadctl.services.work import activities, bookings, facts, touches
 from leadctl.services.work import sla as work_sla
 from leadctl.storage import schema
 from leadctl.storage.engine import open_engine, read, write
@@ -72,6 +72,8 @@ def _row(
 def _assert_current(engine: Any) -> None:
     with read(engine) as conn:
         assert facts.current(conn, NOW + timedelta(days=1))
+        assert touches.stored(conn) == touches.from_scratch(conn)  # each touch's gap (metrics reps)
+        assert bookings.stored(conn) == bookings.from_scratch(conn)  # each booking, held or not
     assert _stored(engine) == _from_scratch(engine)
 
 

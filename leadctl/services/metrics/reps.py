@@ -20,19 +20,25 @@ Where the numbers come from (nothing is loaded row by row):
   per-rep/campaign/UTC-day rollup, ``services/assign/rollup.py``, kept by every activity
   writer) for the UTC days wholly inside the period; the activities themselves only for the
   partial days at the period's edges (same ``rollup.grouped`` definition);
-- hold rate: the booked meetings of the period only (their time, and a held meeting later);
+- hold rate: ``meeting_booking`` (``services/work/bookings``, migration 0026): per booking its
+  due moment and whether a held meeting followed it, one pass over its covering index;
 - distinct clients called: ``count(DISTINCT client_id)`` of the period's calls, read in
   (rep, client) order from the covering ``ix_activity_rep_id_client_id_at`` (0023);
-- the median touch gap: one ``lag`` over the period's touches in (rep, client, time) order from
-  the same index (no sort), then ``percentile_cont(0.5)`` on PostgreSQL, the middle rows' mean
-  on SQLite (the same number);
+- the median touch gap: ``touch_gap`` (``services/work/touches``, 0026), the gap before each
+  touch kept at write time: one grouped count per rep over ``ix_touch_gap_rep_id_gap_s``, then
+  the middle gap(s) at that offset of the rep's gaps in index order (exact: no histogram);
 - clients held: active assignments.
 
-At 1M clients / 5M activities the touch pass is what is left (~10 s CPU on SQLite of 12.8 s,
-PostgreSQL ~5 s of server CPU): the gaps depend on the period's both ends, so no per-day sum
-gives them exactly. The lag alone is ~5.6 s CPU on SQLite; a per-touch gap kept by the
-activity writers (``rollup.add``) would remove it. The report's leaderboard shows neither
-this nor attempts per client and skips the pass (``touches=False``).
+Both stored tables are kept by ``facts.fold``/``facts.rebuild``; when ``facts.folded`` says a
+writer bypassed them (raw SQL, a fixture) the hold rate and the median come from the
+activities as before (``_held``; ``_touch_gaps``: a ``lag`` over the period's touches, then
+``percentile_cont(0.5)`` on PostgreSQL, the middle rows' mean on SQLite — the same numbers).
+
+At 1M clients / 5M activities (2026-12-03, SQLite CPU of the process): 10.5-13.2 s before
+0026 (the ``lag`` ~5 s, the median's sort ~4 s, the held-meeting join ~2.4 s), 1.2 s after
+(start-up ~0.4 s, distinct clients called 0.3 s, median 0.3 s); PostgreSQL server CPU
+5.1-5.6 s -> ~1.1 s. The report's leaderboard shows neither attempts per client nor the median
+and skips both (``touches=False``).
 """
 
 from __future__ import annotations
@@ -47,6 +53,9 @@ from leadctl.rules.sections import CalendarRules
 from leadctl.services.assign import rollup
 from leadctl.services.assign.calendar import from_rules
 from leadctl.services.metrics.common import Scope, check_by, ratio
+from leadctl.services.work import bookings as booking_store
+from leadctl.services.work import facts
+from leadctl.services.work import touches as touch_store
 from leadctl.storage import schema
 from leadctl.storage.engine import read
 from leadctl.storage.sqlfunc import epoch_seconds
@@ -100,12 +109,23 @@ def rep_metrics(
             where = and_(where, ACT.c.campaign_id == campaign_id)
         counts = _counts(conn, scope, campaign_id)
         last = _last_active(conn, scope, campaign_id)
-        meetings_past = {r.rep_id: r for r in conn.execute(_held(where, now))}
+        stored = facts.folded(conn)  # the derived tables describe every activity
+        if stored:  # the bookings' stored due moments and held flags (services/work/bookings)
+            meetings_past = {
+                r.rep_id: r for r in booking_store.held_counts(conn, now, *_booked_in(scope, campaign_id))
+            }
+        else:  # a writer bypassed fold (raw SQL, a fixture): from the activities
+            meetings_past = {r.rep_id: r for r in conn.execute(_held(where, now))}
         called: dict[int, int] = {}
         gaps: dict[int, Any] = {}
         if touches:
             called = dict(conn.execute(_called(where)).all())
-            gaps = dict(conn.execute(_touch_gaps(where, conn.dialect.name)).all())
+            if stored:  # every touch's gap is stored (services/work/touches)
+                gaps = touch_store.median_gaps(
+                    conn, *_stored_period(scope, campaign_id), campaign=campaign_id is not None
+                )
+            else:  # a writer bypassed fold (raw SQL, a fixture): the gaps from the activities
+                gaps = dict(conn.execute(_touch_gaps(where, conn.dialect.name)).all())
         held_where: Any = A.c.ended_at.is_(None)
         if campaign_id is not None:
             held_where = and_(held_where, A.c.campaign_id == campaign_id)
@@ -273,6 +293,29 @@ def _called(where: Any) -> Any:
     ``ix_activity_rep_id_client_id_at`` (rep, client order: no sort, no window)."""
     q = select(ACT.c.rep_id, func.count(ACT.c.client_id.distinct()).label("called"))
     return q.where(where, ACT.c.type == ActivityType.CALL).group_by(ACT.c.rep_id)
+
+
+def _booked_in(scope: Scope, campaign_id: int | None) -> list[Any]:
+    """The stored bookings (``meeting_booking``) of the period and campaign."""
+    B = booking_store.B
+    where: list[Any] = [scope.period(B.c.at)]
+    if campaign_id is not None:
+        where.append(B.c.campaign_id == campaign_id)
+    return where
+
+
+def _stored_period(scope: Scope, campaign_id: int | None) -> list[Any]:
+    """The stored gaps (``touch_gap``) of the period: the touch in it and its previous touch
+    too (``at`` at most ``--until``, the previous one at or after ``--since``), of the campaign."""
+    T = touch_store.T
+    where: list[Any] = []
+    if scope.since is not None:
+        where.append(T.c.prev_at >= scope.since)
+    if scope.until is not None:
+        where.append(T.c.at <= scope.until)
+    if campaign_id is not None:
+        where.append(T.c.campaign_id == campaign_id)
+    return where
 
 
 def _touch_gaps(where: Any, dialect: str) -> Any:

@@ -41,6 +41,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.expression import ColumnElement
 
 from leadctl.services.metrics.rollup import level_of
+from leadctl.services.work import bookings, touches
 from leadctl.storage import schema
 from leadctl.storage.sqlfunc import CHUNK, in_chunks, member_of
 from leadctl.storage.types import UTCDateTime
@@ -112,8 +113,11 @@ def _merge(excluded: Any) -> dict[str, Any]:
 def fold(conn: Connection, activity_ids: Iterable[int]) -> None:
     """Merge activities just inserted (each id once: a re-folded id would count its call twice)
     into their clients' facts. Set-based: one statement per 5,000 ids."""
-    for cond in in_chunks(conn, ACT.c.id, activity_ids):
+    ids = list(activity_ids)
+    for cond in in_chunks(conn, ACT.c.id, ids):
         upsert_from_select(conn, F, COLUMNS, aggregate(cond), ("client_id",), _merge)
+    touches.fold(conn, ids)  # each touch's gap (metrics reps), the clients' rows held now
+    bookings.fold(conn, ids)  # each booked meeting and whether one was held after it (metrics reps)
 
 
 def rebuild(conn: Connection, client_ids: Iterable[int] | None = None) -> None:
@@ -122,6 +126,8 @@ def rebuild(conn: Connection, client_ids: Iterable[int] | None = None) -> None:
     if client_ids is None:
         conn.execute(delete(F))
         conn.execute(F.insert().from_select(list(COLUMNS), aggregate()))
+        touches.rebuild(conn)  # and each touch's gap (services/work/touches)
+        bookings.rebuild(conn)  # and each booked meeting (services/work/bookings)
         return
     ids = sorted(set(client_ids))
     dialect = conn.dialect.name
@@ -131,6 +137,8 @@ def rebuild(conn: Connection, client_ids: Iterable[int] | None = None) -> None:
         conn.execute(
             F.insert().from_select(list(COLUMNS), aggregate(member_of(ACT.c.client_id, chunk, dialect)))
         )
+    touches.rebuild(conn, ids)  # and each touch's gap (services/work/touches)
+    bookings.rebuild(conn, ids)  # and each booked meeting (services/work/bookings)
 
 
 def current(conn: Connection, at: datetime) -> bool:
