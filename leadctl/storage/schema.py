@@ -215,6 +215,18 @@ client = Table(
     # The rep's queue reads its clients (and the pool: manager_id IS NULL) stage by stage in
     # capture order, a page at a time: this index serves it without a sort.
     Index("ix_client_manager_id_stage_created_at", "manager_id", "stage", "created_at"),
+    # The shared pool's candidates per segment, oldest first (0027): only unassigned clients are
+    # in it, so a stage with no pool client is an empty range. Without it PostgreSQL read the
+    # pool in primary-key order and, for such a stage, walked every client (~200 ms at 1M).
+    Index(
+        "ix_client_pool_stage_created_at",
+        "stage",
+        "created_at",
+        "id",
+        sqlite_where=text(
+            "manager_id IS NULL AND merged_into_id IS NULL"
+        ),  # postgresql_where: use_postgresql()
+    ),
     # `metrics queue` groups the working stages' clients (not merged away) by age and campaign:
     # read from this index alone, not the wide client rows (0019).
     Index(

@@ -105,7 +105,7 @@ def segment(rules: Rules, rep_id: int, campaign_id: int | None, stage: Stage, ki
     pool = (
         select(C.c.id, C.c.created_at, C.c.updated_at, C.c.origin_lead_id)
         .where(C.c.manager_id.is_(None), C.c.merged_into_id.is_(None), C.c.campaign_id.in_(approved), *cond)
-        .order_by(C.c.id)
+        .order_by(C.c.created_at, C.c.id)  # oldest first: ix_client_pool_stage_created_at
         .limit(n)
     )
     return union_all(own, select(pool.subquery())).subquery("cand")
