@@ -22,7 +22,7 @@ from sqlalchemy.sql.expression import ColumnElement
 from leadctl.rules import Rules
 from leadctl.services.metrics.common import Facts
 from leadctl.services.metrics.speed import GROUPINGS as SPEED_GROUPINGS
-from leadctl.services.metrics.speed import ID_KEYED, FactScope, group_names
+from leadctl.services.metrics.speed import ID_KEYED, FactScope, capture_group, group_names
 from leadctl.storage import schema
 from leadctl.storage.sqlfunc import epoch_seconds, in_rowid_order, unindexed
 
@@ -42,22 +42,29 @@ def sla_rows(
     at: datetime | None = None,
 ) -> list[dict[str, Any]]:
     """One row per group: clients, met, breached, running, compliance (None when nothing decided)."""
+    with _lean_facts(engine, rules, by, since, until, campaign, at) as fx:
+        rows = _named(fx.conn, by, _compliance(fx))
+    return _sla_table(by, rows)
+
+
+@contextmanager
+def _lean_facts(
+    engine: Engine,
+    rules: Rules,
+    by: str,
+    since: datetime | None,
+    until: datetime | None,
+    campaign: str | None,
+    at: datetime | None,
+) -> Iterator[Facts]:
+    """The first-contact facts in scope (``first_contact_facts``), grouped by id."""
     from leadctl.services.metrics.common import client_facts_in_scope
 
     with client_facts_in_scope(
-        engine,
-        rules,
-        by=by,
-        groupings=GROUPINGS,
-        since=since,
-        until=until,
-        campaign=campaign,
-        at=at,
-        ids=True,
-        first_contact=True,
-    ) as fx:
-        rows = _named(fx.conn, by, _compliance(fx))
-    return _sla_table(by, rows)
+        engine, rules, by=by, groupings=GROUPINGS, since=since, until=until, campaign=campaign, at=at,
+        ids=True, first_contact=True,
+    ) as fx:  # fmt: skip
+        yield fx
 
 
 def _named(conn: Connection, by: str, rows: list[Any]) -> list[Any]:
@@ -123,11 +130,7 @@ def first_contact_facts(
         s1 = in_rowid_order(base, C.c.id, conn.dialect.name).offset(0).subquery("s1")
         dc, onc = days.join(s1.c.cap_e)
         d1, on1 = days.join(func.coalesce(s1.c.call_e, s1.c.cap_e))
-        grp: Any = s1.c.grp
-        if by == "hour":
-            grp = (s1.c.cap_e - dc.c.s) // 3600
-        elif by == "weekday":
-            grp = (dc.c.k + 3) % 7  # 1970-01-01 was a Thursday; 0 = Monday
+        grp = capture_group(by, s1, dc)
         facts = (
             select(
                 grp.label("grp"),
@@ -177,7 +180,6 @@ def speed_bands_and_sla_by_rep(
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """What the report's speed and SLA sections show, from one build of the per-client facts
     (one scan of the activities instead of two): the speed-to-lead bands and ``sla`` by rep."""
-    from leadctl.services.metrics.common import client_facts_in_scope
     from leadctl.services.metrics.speed import bands_from_facts
 
     stored = None
@@ -187,18 +189,7 @@ def speed_bands_and_sla_by_rep(
 
         at = at or now()
         stored = stored_bands(engine, rules, at)
-    with client_facts_in_scope(
-        engine,
-        rules,
-        by="rep",
-        groupings=GROUPINGS,
-        since=since,
-        until=until,
-        campaign=campaign,
-        at=at,
-        ids=True,
-        first_contact=True,
-    ) as fx:
+    with _lean_facts(engine, rules, "rep", since, until, campaign, at) as fx:
         bands = stored if stored is not None else bands_from_facts(fx)
         rows = _named(fx.conn, "rep", _compliance(fx))
     return bands, _sla_table("rep", rows)

@@ -126,6 +126,16 @@ def _group_key(by: str, d: Any = None) -> tuple[ColumnElement[Any], list[tuple[A
     return literal("all"), []
 
 
+def capture_group(by: str, s1: Any, dc: Any) -> Any:
+    """The group of a facts row: the hour or weekday of its capture (local, from its joined day
+    row ``dc``), else the ``grp`` column the scope selected."""
+    if by == "hour":
+        return (s1.c.cap_e - dc.c.s) // 3600
+    if by == "weekday":
+        return (dc.c.k + 3) % 7  # 1970-01-01 was a Thursday; 0 = Monday
+    return s1.c.grp
+
+
 ID_KEYED = {"rep": C.c.manager_id, "campaign": C.c.campaign_id}
 
 
@@ -226,11 +236,7 @@ def client_facts(
         d1, on1 = days.join(func.coalesce(s1.c.call_e, s1.c.cap_e))
         d2, on2 = days.join(func.coalesce(s1.c.conv_e, s1.c.cap_e))
         d3, on3 = days.join(func.coalesce(s1.c.asg_e, s1.c.cap_e))
-        grp: Any = s1.c.grp
-        if by == "hour":
-            grp = (s1.c.cap_e - dc.c.s) // 3600
-        elif by == "weekday":
-            grp = (dc.c.k + 3) % 7  # 1970-01-01 was a Thursday; 0 = Monday
+        grp = capture_group(by, s1, dc)
         facts = (
             select(
                 *(s1.c[c.name] for c in extra),
