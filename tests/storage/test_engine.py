@@ -62,7 +62,8 @@ def test_times_come_back_utc_aware(db_url: str) -> None:
 
 
 def test_partial_indexes_keep_their_where_on_postgresql(db_url: str) -> None:
-    """The one-active-assignment and active-suppression indexes are partial on both backends:
+    """The one-active-assignment, active-suppression, max-attempts and shared-pool indexes are
+    partial on both backends:
     the PostgreSQL WHERE is given when a PostgreSQL engine is made (not declared in the tables,
     so SQLite commands never import the PostgreSQL dialect)."""
     from sqlalchemy.schema import CreateIndex
@@ -81,7 +82,11 @@ def test_partial_indexes_keep_their_where_on_postgresql(db_url: str) -> None:
         "ux_assignment_active_client",
         "ux_suppression_active_kind_value",
         "ix_assignment_max_attempts",
+        "ix_client_pool_stage_created_at",
     }
     assert partial["ix_assignment_max_attempts"].endswith("WHERE ended_reason = 'max_attempts'")
     assert partial["ux_assignment_active_client"].endswith("WHERE ended_at IS NULL")
     assert partial["ux_suppression_active_kind_value"].endswith("WHERE removed_at IS NULL")
+    assert partial["ix_client_pool_stage_created_at"].endswith(
+        "WHERE manager_id IS NULL AND merged_into_id IS NULL"
+    )
