@@ -9,6 +9,7 @@ import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from select import select as select_readable
 
 from sqlalchemy import func, select
 
@@ -62,3 +63,57 @@ def test_concurrent_escalation_runs_fire_each_level_once(db_url: str) -> None:
     assert escalated == 900
     assert len(moved) == 300 and {n for _c, n in moved} == {1}
     assert doubles == []
+
+
+def test_escalation_commits_before_its_listing_is_read(db_url: str) -> None:
+    """`sla check --escalate | less`: while the reader is slow (here: a pipe nobody reads), the
+    run's escalations are already committed and other writers go on; none waits for the pager."""
+    w = World(open_engine(db_url))
+    w.add_campaign("C")
+    for key in ("r1", "r2"):
+        w.add_rep(key, campaigns=["C"])
+    ids = w.add_clients("C", 600)  # ~600 listed rows: far more than a pipe's 64 KiB buffer
+    captured_by(w, ids, "r1", datetime.now(UTC) - timedelta(days=20))
+    env = {**os.environ, "LEADCTL_ACTOR": "cron", "LEADCTL_BUSY_TIMEOUT_MS": "2000"}
+    sla = subprocess.Popen(
+        [LEADCTL, "--db", db_url, "sla", "check", "--escalate", "--format", "jsonl"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    try:
+        assert sla.stdout is not None
+        # the listing has started (nothing read: the pipe fills and the writer blocks)
+        assert select_readable([sla.stdout], [], [], 300)[0], "sla check printed nothing"
+        with w.engine.connect() as conn:
+            fired = conn.execute(select(func.count()).select_from(schema.sla_escalation)).scalar()
+        assert fired == 1800  # committed while its output is still unread
+        log = subprocess.run(
+            [
+                LEADCTL,
+                "--db",
+                db_url,
+                "activity",
+                "log",
+                "--client",
+                str(ids[0]),
+                "--rep",
+                "r2@example.com",
+                "--type",
+                "call",
+                "--outcome",
+                "no_answer",
+            ],  # fmt: skip
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=120,
+        )
+        assert log.returncode == 0, log.stderr
+        assert sla.poll() is None  # still blocked on its unread output: the test held it there
+        out, err = sla.communicate(timeout=300)
+    finally:
+        if sla.poll() is None:
+            sla.kill()
+    assert sla.returncode == 0, err
+    assert len(out.splitlines()) >= 1

@@ -389,8 +389,9 @@ def checking(
 
     when = at or now()
     clock = clock_from_rules(rules)
-    opener = write if escalate else read
-    with opener(engine) as conn:
+
+    @contextmanager
+    def scope(conn: Connection) -> Iterator[tuple[int | None, int | None, DayTable, OpenDays]]:
         campaign_id = int(find_campaign(conn, campaign)["id"]) if campaign else None
         rep_id = int(find_rep(conn, rep)["id"]) if rep else None
         first = min(_earliest(conn) or when, when)
@@ -399,13 +400,19 @@ def checking(
             business_days(conn, clock, first, when + HORIZON) as days,
             open_days(conn, clock, first, reach + timedelta(days=1)) as opens,
         ):
-            fired: dict[int, list[str]] = {}
-            moved: dict[int, int] = {}
-            if escalate and rules.sla.levels:
-                fired, moved = fire(conn, rules, days, opens, when, actor, campaign_id, rep_id)
-            run = Check(iter(()), sum(len(v) for v in fired.values()), len(moved))
-            run.rows = _listing(conn, rules, days, opens, when, run, campaign_id, rep_id, fired, moved, limit)
-            yield run
+            yield campaign_id, rep_id, days, opens
+
+    fired: dict[int, list[str]] = {}
+    moved: dict[int, int] = {}
+    if escalate and rules.sla.levels:
+        # Fire and commit before a single row is printed: the listing streams to a pipe or a
+        # pager that may read slowly, and must never hold the write lock while it does.
+        with write(engine) as conn, scope(conn) as (campaign_id, rep_id, days, opens):
+            fired, moved = fire(conn, rules, days, opens, when, actor, campaign_id, rep_id)
+    with read(engine) as conn, scope(conn) as (campaign_id, rep_id, days, opens):
+        run = Check(iter(()), sum(len(v) for v in fired.values()), len(moved))
+        run.rows = _listing(conn, rules, days, opens, when, run, campaign_id, rep_id, fired, moved, limit)
+        yield run
 
 
 def _listing(
