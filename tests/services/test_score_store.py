@@ -93,6 +93,32 @@ def test_the_bounded_queue_ranks_exactly_as_scoring_every_client(db_url: str, st
         assert queue.queue(w.engine, rules, "ana", limit=1, at=NOW).considered < 80
 
 
+def test_paired_segments_keep_the_pool_limit_of_each_segment(db_url: str, tmp_path: Path) -> None:
+    """The two segments of a stage are read in one statement (``queue_read.segment_pair``); the
+    shared pool still gives each its own oldest ``pool_candidates``, so the rows are those of
+    reading the segments apart (the unpruned path) — here the new pool clients would be crowded
+    out by the older worked-on ones if the limit covered the stage."""
+    rules_file = tmp_path / "rules.yaml"
+    rules_file.write_text("queue:\n  pool_candidates: 2\n", encoding="utf-8")
+    rules = load_rules(rules_file)
+    w = world(open_engine(db_url))
+    _book(w, 20, seed=5)
+    for i in range(4):  # the pool: untouched worked on (older) and new; engaged with and without a callback
+        worked = w.client(None, created=NOW - timedelta(days=20 - i))
+        w.act(worked, "email", "sent", NOW - timedelta(days=2), rep=None)
+        w.client(None, created=NOW - timedelta(days=10 - i))
+        cb = w.client(None, stage="engaged", created=NOW - timedelta(days=15 - i))
+        w.act(cb, "disposition", "callback", NOW - timedelta(hours=3), callback_at=NOW - timedelta(hours=1))
+        w.client(None, stage="engaged", created=NOW - timedelta(days=5 - i))
+    assert score_store.refresh_all(w.engine, rules) == 36
+    for limit in (5, 40):
+        got = queue.queue(w.engine, rules, "ana", limit=limit, at=NOW)
+        assert [(r["client_id"], r["priority"], r["components"]) for r in got.rows] == _reference(
+            w, rules, limit
+        )
+    assert len(queue.queue(w.engine, rules, "ana", limit=40, at=NOW).rows) == 20 + 4 * 2
+
+
 def test_the_engaged_tier_spanning_two_segments_is_ranked_by_priority(db_url: str) -> None:
     """An engaged client whose callback is done is read with the callback segment but ranks as
     engaged: a hotter engaged client without a callback still comes before it (the queue used to

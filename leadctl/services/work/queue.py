@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.engine import Connection, Engine
 
 from leadctl.reporting import Reporter
@@ -457,18 +457,39 @@ def _evaluate_page(
 ) -> None:
     """Read one page of clients with their activity facts and leases; sort them into ``evals``
     (listed) and ``blocked`` (not now, with why and when)."""
-    rows = [
-        dict(r)
-        for r in conn.execute(select(*CLIENT_COLUMNS).where(member_of(C.c.id, ids, dialect))).mappings()
-    ]
-    facts: dict[int, Mapping[str, Any]] = {
-        r["client_id"]: dict(r)
-        for r in conn.execute(facts_query(member_of(ACT.c.client_id, ids, dialect), at)).mappings()
-    }
-    lease_q = select(LE.c.client_id, LE.c.rep_id, LE.c.lease_until).where(
-        LE.c.lease_until > at, member_of(LE.c.client_id, ids, dialect)
+    # One statement: the clients, their activity facts up to ``at`` and their live leases.
+    fq = facts_query(member_of(ACT.c.client_id, ids, dialect), at).subquery("f")
+    fcols = [c for c in fq.c if c.key != "client_id"]
+    q = (
+        select(
+            *CLIENT_COLUMNS,
+            fq.c.client_id.label("f_client_id"),
+            *fcols,
+            LE.c.rep_id.label("lease_rep_id"),
+            LE.c.lease_until,
+        )  # fmt: skip
+        .select_from(
+            C.outerjoin(fq, fq.c.client_id == C.c.id).outerjoin(
+                LE, and_(LE.c.client_id == C.c.id, LE.c.lease_until > at)
+            )
+        )
+        .where(member_of(C.c.id, ids, dialect))
     )
-    leases.update({cid: (rid, until) for cid, rid, until in conn.execute(lease_q)})
+    n_client = len(CLIENT_COLUMNS)
+    rows: list[dict[str, Any]] = []
+    facts: dict[int, Mapping[str, Any]] = {}
+    for rec in conn.execute(q):
+        row = dict(zip((c.key for c in CLIENT_COLUMNS), rec[:n_client], strict=True))
+        rows.append(row)
+        if rec[n_client] is not None:
+            facts[row["id"]] = {
+                "client_id": rec[n_client],
+                **dict(zip((c.key for c in fcols), rec[n_client + 1 : -2], strict=True)),
+            }
+        if rec[-1] is not None:
+            leases[row["id"]] = (rec[-2], rec[-1])
+    order = {cid: i for i, cid in enumerate(ids)}
+    rows.sort(key=lambda r: order[r["id"]])  # the page's order (the blocked rows keep it)
     capped = [r["id"] for r in rows if (facts.get(r["id"]) or {}).get("calls_24h")]
     recent = recent_calls(conn, capped, at) if capped else {}
     for r in rows:

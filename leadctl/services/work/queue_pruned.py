@@ -3,7 +3,8 @@
 ``queue.compute`` with the default ordering (tier, then ``scoring`` priority) and a limit comes
 here when the stored scores bound the priority (``score_store.usable``). Each segment of the
 rep's book (``queue_read.SEGMENTS``, in tier order) is fetched as (id, bound) pairs in one
-statement, highest bound first (``score_store.bound_key``: static·keep + recency + intent from
+statement, highest bound first (the two segments of one stage, ``queue_read.PAIRS``, in one
+statement together) (``score_store.bound_key``: static·keep + recency + intent from
 ``client_score``; a client without a current row is unbounded and comes first), then evaluated a
 page at a time exactly as ``queue.compute`` does (``queue._evaluate_page``: tier, calling verdict,
 recycling, leases). Reading stops as soon as the rows that will be shown are certain:
@@ -31,7 +32,7 @@ from sqlalchemy.engine import Connection
 
 from leadctl.rules import Rules
 from leadctl.services.work import calling, score_store, scoring
-from leadctl.services.work.queue_read import SEGMENT_MIN_TIER, SEGMENTS, segment
+from leadctl.services.work.queue_read import PAIRS, SEGMENT_MIN_TIER, SEGMENTS, segment, segment_pair
 
 
 def compute(
@@ -118,15 +119,27 @@ def _compute(
         scoring._finish(conn, rules, at, cheap, lift, lazy, exact, rk)
         return count(lambda cid: low(cid) > edge)
 
-    for si, (stage, kind, paged) in enumerate(SEGMENTS):
-        seg = segment(rules, rep["id"], campaign_id, stage, kind, at)
+    def bounded(seg: Any, *extra: Any) -> Any:
+        """The segment's (id, bound, *extra), highest bound first."""
         key = score_store.bound_key(rules, at, seg.c.created_at, seg.c.updated_at, seg.c.origin_lead_id)
-        q = (
-            select(seg.c.id, key)
+        return (
+            select(seg.c.id, key, *extra)
             .select_from(seg.outerjoin(score_store.S, score_store.S.c.client_id == seg.c.id))
             .order_by(key.desc(), seg.c.created_at, seg.c.id)
         )
-        rows = [(cid, float(k)) for cid, k in conn.execute(q) if cid not in seen]
+
+    later: dict[int, list[Any]] = {}  # the second segment of a pair, read with the first
+    for si, (stage, kind, paged) in enumerate(SEGMENTS):
+        if si in later:
+            got: list[Any] = later.pop(si)
+        elif si in PAIRS:
+            pair = segment_pair(rules, rep["id"], campaign_id, stage, kind, at)
+            both = conn.execute(bounded(pair, pair.c.part)).all()
+            got = [(cid, k) for cid, k, part in both if part == 0]
+            later[PAIRS[si]] = [(cid, k) for cid, k, part in both if part != 0]
+        else:
+            got = list(conn.execute(bounded(segment(rules, rep["id"], campaign_id, stage, kind, at))))
+        rows = [(cid, float(k)) for cid, k in got if cid not in seen]
         stale += [cid for cid, k in rows if k >= score_store.UNBOUNDED]
         # The callback segment is read whole: its clients whose callback is done rank as engaged,
         # below every unread callback, so none of them is certain before the segment ends.

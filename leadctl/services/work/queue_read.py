@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, select, union_all
+from sqlalchemy import and_, case, func, literal, select, union_all
 from sqlalchemy.engine import Connection
 
 from leadctl.errors import InputError
@@ -63,11 +63,14 @@ _FIRST_TIERS = (Q.APPOINTMENT_CALL, Q.CALLBACK_DUE, Q.ENGAGED, Q.ATTEMPTED, Q.RE
 SEGMENT_MIN_TIER: tuple[int, ...] = tuple(tuple(Q).index(t) for t in _FIRST_TIERS)
 
 
-def segment(rules: Rules, rep_id: int, campaign_id: int | None, stage: Stage, kind: str, at: datetime) -> Any:
-    """Ids of the rep's own clients (``client.manager_id`` mirrors the active assignment) and of
-    the shared pool (unassigned clients of the rep's approved campaigns, oldest first, at most
-    ``queue.pool_candidates``) in one segment, with their capture time and ``updated_at`` (a stored
-    score is current only while it matches), as one subquery."""
+# Segments of one stage split by one condition and its negation (callback due or not; worked on
+# or not): ``segment_pair`` reads both in one statement, evaluating the condition once per client.
+PAIRS: dict[int, int] = {1: 2, 4: 5}
+_COMPLEMENT = {"callback_soon": "no_callback_soon", "researched": "new"}
+
+
+def _kinds(at: datetime) -> dict[str, Any]:
+    """Each segment kind's condition on a client row (``C``)."""
     mine = and_(ACT.c.client_id == C.c.id, ACT.c.at <= at)
     has_act = select(ACT.c.id).where(mine).exists()
     meeting = select(ACT.c.id).where(
@@ -83,32 +86,64 @@ def segment(rules: Rules, rep_id: int, campaign_id: int | None, stage: Stage, ki
         ACT.c.outcome == O.CALLBACK.value,
         ACT.c.callback_at <= at + timedelta(days=1),
     )
-    extra = {
+    return {
         "meeting_soon": meeting.exists(),
         "callback_soon": callback.exists(),
         "no_callback_soon": ~callback.exists(),
         "researched": has_act,
         "new": ~has_act,
     }
-    cond: list[Any] = [C.c.stage == stage.value]
-    if kind:
-        cond.append(extra[kind])
+
+
+def _parts(rules: Rules, rep_id: int, campaign_id: int | None, stage: Stage, *where: Any) -> tuple[Any, Any]:
+    """(the rep's own clients, the shared pool's oldest ``queue.pool_candidates``) of a stage
+    matching ``where``, as selects of the segment columns."""
+    cond: list[Any] = [C.c.stage == stage.value, *where]
     if campaign_id is not None:
         cond.append(C.c.campaign_id == campaign_id)
-    own = select(C.c.id, C.c.created_at, C.c.updated_at, C.c.origin_lead_id).where(
-        C.c.manager_id == rep_id, *cond
-    )
-    n = rules.queue.pool_candidates
-    if n <= 0:
-        return own.subquery("cand")
+    cols = (C.c.id, C.c.created_at, C.c.updated_at, C.c.origin_lead_id)
+    own = select(*cols).where(C.c.manager_id == rep_id, *cond)
     approved = select(CR.c.campaign_id).where(CR.c.rep_id == rep_id, CR.c.revoked_at.is_(None))
     pool = (
-        select(C.c.id, C.c.created_at, C.c.updated_at, C.c.origin_lead_id)
+        select(*cols)
         .where(C.c.manager_id.is_(None), C.c.merged_into_id.is_(None), C.c.campaign_id.in_(approved), *cond)
         .order_by(C.c.created_at, C.c.id)  # oldest first: ix_client_pool_stage_created_at
-        .limit(n)
+        .limit(rules.queue.pool_candidates)
     )
+    return own, pool
+
+
+def segment(rules: Rules, rep_id: int, campaign_id: int | None, stage: Stage, kind: str, at: datetime) -> Any:
+    """Ids of the rep's own clients (``client.manager_id`` mirrors the active assignment) and of
+    the shared pool (unassigned clients of the rep's approved campaigns, oldest first, at most
+    ``queue.pool_candidates``) in one segment, with their capture time and ``updated_at`` (a stored
+    score is current only while it matches), as one subquery."""
+    own, pool = _parts(rules, rep_id, campaign_id, stage, *([_kinds(at)[kind]] if kind else []))
+    if rules.queue.pool_candidates <= 0:
+        return own.subquery("cand")
     return union_all(own, select(pool.subquery())).subquery("cand")
+
+
+def segment_pair(
+    rules: Rules, rep_id: int, campaign_id: int | None, stage: Stage, kind: str, at: datetime
+) -> Any:
+    """``segment`` of ``kind`` and of its complement (``PAIRS``) in one subquery with a column
+    ``part``: 0 for ``kind``'s rows, 1 for the complement's. The rep's own clients of the stage
+    are read once, the condition evaluated once per client; the pool keeps its oldest
+    ``pool_candidates`` per segment, so each part holds exactly the rows ``segment`` gives."""
+    kinds = _kinds(at)
+    first = kinds[kind]
+    own, _pool = _parts(rules, rep_id, campaign_id, stage)
+    own = own.add_columns(case((first, 0), else_=1).label("part"))
+    if rules.queue.pool_candidates <= 0:
+        return own.subquery("cand")
+    _own, p0 = _parts(rules, rep_id, campaign_id, stage, first)
+    _own, p1 = _parts(rules, rep_id, campaign_id, stage, kinds[_COMPLEMENT[kind]])
+    return union_all(
+        own,
+        select(p0.subquery(), literal(0).label("part")),
+        select(p1.subquery(), literal(1).label("part")),
+    ).subquery("cand")
 
 
 CLIENT_COLUMNS = (
