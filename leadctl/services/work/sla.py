@@ -252,7 +252,11 @@ def _state_query(
 def share_of(st: Any) -> ColumnElement[Any]:
     """``SlaRow.share`` in SQL over a ``_state_query`` subquery: the same IEEE division of the
     same integers, so SQL and Python agree to the last bit (order, status, levels crossed)."""
-    return case((st.c.allowed == 0, literal(0.0)), else_=cast(st.c.elapsed, Float) / st.c.allowed)
+    # Both sides cast to a double: an integer over a float divided by SQLAlchemy's default
+    # CAST(… AS NUMERIC) made PostgreSQL convert each allowance integer → numeric → double.
+    return case(
+        (st.c.allowed == 0, literal(0.0)), else_=cast(st.c.elapsed, Float) / cast(st.c.allowed, Float)
+    )
 
 
 def max_allowed(rules: Rules, day: int) -> int:
