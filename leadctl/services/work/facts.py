@@ -148,20 +148,29 @@ def current(conn: Connection, at: datetime) -> bool:
     newest_per_campaign = (
         select(func.max(ACT.c.at)).where(ACT.c.campaign_id == CAMP.c.id).correlate(CAMP).scalar_subquery()
     )
-    latest = conn.execute(
-        select(type_coerce(func.max(newest_per_campaign), UTCDateTime)).select_from(CAMP)
-    ).scalar()
+    latest_q = select(type_coerce(func.max(newest_per_campaign), UTCDateTime)).select_from(CAMP)
+    # One statement (one round trip): the newest activity's time and the fold check's two ids.
+    latest, newest, done = conn.execute(select(latest_q.scalar_subquery(), *_fold_ids())).one()
     if latest is not None and latest > at:
         return False
-    return folded(conn)
+    return _is_folded(newest, done)
+
+
+def _fold_ids() -> tuple[Any, Any]:
+    """The newest activity id and the newest one folded in, as scalar subqueries."""
+    return select(func.max(ACT.c.id)).scalar_subquery(), select(
+        func.max(F.c.last_activity_id)
+    ).scalar_subquery()
+
+
+def _is_folded(newest: int | None, done: int | None) -> bool:
+    return newest is None or (done is not None and done >= newest)
 
 
 def folded(conn: Connection) -> bool:
     """Whether the newest activity is folded into the stored facts (two primary-key/index
     look-ups): false only after a writer bypassed ``fold``/``rebuild`` (raw SQL, a fixture)."""
-    newest = conn.execute(select(func.max(ACT.c.id))).scalar()
-    done = conn.execute(select(func.max(F.c.last_activity_id))).scalar()
-    return newest is None or (done is not None and done >= newest)
+    return _is_folded(*conn.execute(select(*_fold_ids())).one())
 
 
 def facts_for(

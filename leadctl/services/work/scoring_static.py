@@ -17,7 +17,7 @@ from sqlalchemy import and_, case, func, select, type_coerce
 from sqlalchemy.engine import Connection
 
 from leadctl.storage import schema
-from leadctl.storage.sqlfunc import in_chunks
+from leadctl.storage.sqlfunc import CHUNK, member_of
 from leadctl.storage.types import UTCDateTime
 from leadctl.vocab import ActivityOutcome as O  # noqa: N817
 from leadctl.vocab import ActivityType as T  # noqa: N817
@@ -169,25 +169,40 @@ def gather(conn: Connection, rules: Rules, ids: Sequence[int], now: datetime) ->
     window = now - timedelta(days=rules.scoring.intent.window_days)
     engaged = type_coerce(func.max(case((_match(ENGAGEMENT), ACT.c.at))), UTCDateTime)
     sums = [func.sum(case((_match([COUNT_FIELDS[n]]), 1), else_=0)) for n in counts]
-    for cond in in_chunks(conn, C.c.id, ids):
-        q = select(*cols).where(cond)
+    ordered = sorted(set(ids))
+    dialect = conn.dialect.name
+    for i in range(0, len(ordered), CHUNK):
+        part = ordered[i : i + CHUNK]
+        acond = member_of(ACT.c.client_id, part, dialect)
+        # One statement per chunk: the client fields with their activity aggregates joined.
+        ag = (
+            select(
+                ACT.c.client_id.label("agg_client_id"),
+                engaged.label("agg_engaged"),
+                *(x.label(f"agg_{n}") for n, x in zip(counts, sums, strict=True)),
+            )  # fmt: skip
+            .where(acond, ACT.c.at <= now)
+            .group_by(ACT.c.client_id)
+            .subquery("agg")
+        )
+        base: Any = C
         if "source" in needs:
-            q = q.select_from(
-                C.outerjoin(L, L.c.id == C.c.origin_lead_id).outerjoin(B, B.c.id == L.c.bucket_id)
-            )
-        got = conn.execute(q).all()
+            base = C.outerjoin(L, L.c.id == C.c.origin_lead_id).outerjoin(B, B.c.id == L.c.bucket_id)
+        q = (
+            select(*cols, *list(ag.c)[1:])
+            .select_from(base.outerjoin(ag, ag.c.agg_client_id == C.c.id))
+            .where(member_of(C.c.id, part, dialect))
+        )
+        got = sorted(conn.execute(q).all(), key=lambda r: r[0])  # id order, as the look-up by id gave
         if not got:
             continue
         here = [r[0] for r in got]
-        (acond,) = in_chunks(conn, ACT.c.client_id, here, size=len(here))
-        aq = select(ACT.c.client_id, engaged, *sums).where(acond, ACT.c.at <= now).group_by(ACT.c.client_id)
-        aggs = {r[0]: r[1:] for r in conn.execute(aq)}
-        none = (None, *(0 for _ in counts))
         out.ids += here
         for k, name in enumerate(names[1:], 1):
             out.cols[name] += [r[k] for r in got]
+        n = len(cols)
         for k, name in enumerate(("last_engaged", *counts)):
-            out.cols[name] += [aggs.get(cid, none)[k] or (0 if k else None) for cid in here]
+            out.cols[name] += [r[n + k] or (0 if k else None) for r in got]
         iq = (
             select(ACT.c.client_id, ACT.c.outcome, type_coerce(func.max(ACT.c.at), UTCDateTime))
             .where(acond, ACT.c.type == T.INTENT, ACT.c.at <= now, ACT.c.at >= window)

@@ -34,7 +34,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import cached_property
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import (
     BigInteger,
@@ -127,9 +127,11 @@ def _state_query(
     rep_id: int | None = None,
     min_share: float | None = None,
     stored_facts: bool | None = None,
+    away_table: Table | None | Literal["read"] = "read",
 ) -> Select[Any]:
     """Every open SLA (optionally of some clients / campaign / rep, at or past ``min_share``;
-    ``stored_facts``: ``facts.facts_for``'s).
+    ``stored_facts``: ``facts.facts_for``'s; ``away_table``: ``_away_table``'s, when the caller
+    built it already for this moment).
 
     Three nested selects, each fenced with ``OFFSET 0`` so the database evaluates it once per
     row instead of copying its expressions into the next (SQLite runs them as co-routines):
@@ -214,7 +216,7 @@ def _state_query(
         .offset(0)
         .subquery("s3")
     )
-    aw = _away_table(conn, days, at)
+    aw = _away_table(conn, days, at) if away_table == "read" else away_table
     away: ColumnElement[Any]
     if aw is not None:  # fenced too: elapsed and the deadline both read it
         away = func.coalesce(
@@ -529,6 +531,7 @@ def urgencies(
     clock = clock_from_rules(rules)
     stored = current(conn, now)
     done: dict[int, float | None] = {}
+    away: list[Table | None] = []
     with ExitStack() as stack:
         days: DayTable | None = None
 
@@ -544,13 +547,15 @@ def urgencies(
                 start, end = min(first, now) - timedelta(days=1), now + timedelta(days=1)
                 if days is None:
                     days = stack.enter_context(business_days(conn, clock, start, end, "tmp_sla_urgency_day"))
+                    away.append(_away_table(conn, days, now))  # the reps' time away: read once
                 else:
                     days.cover(conn, start, end)
                 done.update(dict.fromkeys(ids))
                 for i in range(0, len(ids), 5000):
                     for r in _state(
-                        conn, rules, days, now, client_ids=ids[i : i + 5000], stored_facts=stored
-                    ):
+                        conn, rules, days, now, client_ids=ids[i : i + 5000], stored_facts=stored,
+                        away_table=away[0],
+                    ):  # fmt: skip
                         done[r.client_id] = round(r.share, 4)
             return {cid: u for cid in client_ids if (u := done.get(cid)) is not None}
 
