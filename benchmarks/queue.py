@@ -42,6 +42,16 @@ after, is the server's). Per-client Python in ``queue._evaluate`` is ~5 ms for 6
 what is left beyond start-up is mostly SQL (reading the segments' bounds, the page facts) and
 compiling each statement once per process.
 
+Since cut (2026-12-03, ``queue-pg``): round trips. ``queue`` 34 → 22 statements and ``next`` 36 →
+25 on PostgreSQL (the two segments of a stage in one statement, a page's clients + facts +
+leases in one, a chunk's scoring fields + aggregates in one, the facts' currency check in one,
+the reps' time away once per urgency session). Back to back (``bc592b1`` → after), median of 15
+warm calls, load 3.5–4.5, PostgreSQL on this module's data at 200,000 clients (the rep of 10,000,
+1,249 read): ``queue`` 224–278 ms wall (98–104 client CPU) → 215–220 (87–97), ``next`` 187–226
+(93–100) → 195–245 (85–95), backend CPU 30–40 ms either way; SQLite on the shared 1M copy with
+10,000 clients moved to one rep: client CPU unchanged (queue 68–79 → 66–78 ms). At this load the
+wall time beyond the two CPUs is each round trip waiting for a core.
+
 ``LEADCTL_BENCH_CACHE=DIR`` keeps each populated input for reuse (per schema head);
 ``LEADCTL_BENCH_BACKENDS=sqlite`` runs one backend.
 

@@ -107,6 +107,14 @@ the day table, so SQLite streams ``s2`` instead of materialising 700k rows. Left
 PostgreSQL (3.5 s server CPU): the hash joins spill at the default work_mem and the
 ``sum() OVER ()`` tallies keep 643k rows in a tuplestore (~1.8 s of an EXPLAIN ANALYZE).
 
+Measured 2026-12-03 (queue-pg): ``share_of`` divides a double by a double. SQLAlchemy renders
+``Float / Integer`` with ``CAST(divisor AS NUMERIC)``, so PostgreSQL converted each row's
+allowance integer → numeric → double, for the filter, the order and the output: the server CPU
+of ``check(limit=50)`` on PostgreSQL at 200,000 clients 0.73-0.77 → 0.47-0.50 s (back to back,
+load 4), the same quotient bit for bit (sha256 of rows, counts and ``more`` equal, limit 50 and
+0, both backends); SQLite unchanged (1M copy: 2.06-2.15 → 2.10-2.21 s CPU in process; the
+console script 2.8 s CPU at load 7.6).
+
 The whole-database evaluation of `sla check` is close to the one aggregate of the activities
 it needs (SQLite 3.7 s vs 3.5 s; PostgreSQL 2.5 s, within the 3 s target); listing 230k breached
 clients adds Python row building and output. The metrics miss the 2 s target: speed scans its
