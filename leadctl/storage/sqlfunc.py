@@ -71,14 +71,41 @@ def in_chunks(
         yield member_of(column, ordered[i : i + size], conn.dialect.name)
 
 
-def refresh_statistics(conn: Connection, *tables: str) -> None:
-    """Tell the planner about tables that grew a lot within a run (PostgreSQL ``ANALYZE``).
+def refresh_statistics(conn: Connection, *tables: str, wait: bool = True) -> bool:
+    """Tell the planner about tables that grew a lot within a run (PostgreSQL ``ANALYZE``,
+    which counts the rows this transaction inserted); whether it ran.
 
     Without it a table that was empty when the run began keeps being planned as empty
     (sequential scans on every look-up). SQLite plans by its indexes and needs nothing.
+
+    ANALYZE holds each table's SHARE UPDATE EXCLUSIVE lock until the transaction ends. A
+    writer that may wait for another one's rows (an ``ON CONFLICT`` on the same key) passes
+    ``wait=False``: when another transaction holds that lock (a concurrent import that
+    analysed first, autovacuum) it is skipped at once instead of waited for, in a savepoint, so
+    two writers never wait for each other (the planner keeps its older figures).
     """
-    if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql(f"ANALYZE {', '.join(tables)}")
+    if conn.dialect.name != "postgresql":
+        return False
+    sql = f"ANALYZE {', '.join(tables)}"
+    if wait:
+        conn.exec_driver_sql(sql)
+        return True
+    from sqlalchemy import text
+
+    previous = conn.exec_driver_sql("SELECT current_setting('lock_timeout')").scalar_one()
+    try:
+        with conn.begin_nested():
+            conn.exec_driver_sql("SELECT set_config('lock_timeout', '10ms', true)")
+            conn.exec_driver_sql(sql)
+            conn.execute(text("SELECT set_config('lock_timeout', :v, true)"), {"v": previous})
+    except Exception as exc:  # the engine's error hook may have typed it (BusyError) already
+        cause: BaseException | None = exc
+        while cause is not None and getattr(getattr(cause, "orig", cause), "sqlstate", None) != "55P03":
+            cause = cause.__cause__  # 55P03: lock_not_available
+        if cause is None:
+            raise
+        return False  # the savepoint's rollback restored lock_timeout too
+    return True
 
 
 # ------------------------------------------------------------------ business time (SLA, metrics)

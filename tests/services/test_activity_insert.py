@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -104,3 +105,50 @@ def test_the_hooks_use_the_rules_they_are_given(db_url: str, tmp_path: Path) -> 
         )
     assert stage == Stage.ENGAGED
     assert EventKind.CALL_VIOLATION in kinds
+
+
+def test_an_import_grows_the_planner_statistics_without_waiting_for_another_analyze(
+    db_url: str, tmp_path: Path
+) -> None:
+    """PostgreSQL: a multi-chunk import into a table the planner last saw empty analyses it as it
+    grows (inside its transaction: the rows it counts are the import's own), and while another
+    transaction holds the ANALYZE lock the import skips that step at once instead of waiting
+    (which two importers waiting for each other's rows could turn into a deadlock)."""
+    import pytest
+
+    w = World(open_engine(db_url))
+    if w.engine.dialect.name != "postgresql":
+        pytest.skip("ANALYZE is PostgreSQL's")
+    w.add_campaign("Outbound")
+    w.add_rep("ana", campaigns=["Outbound"])
+    clients = w.add_clients("Outbound", 3)
+    with write(w.engine) as conn:
+        conn.exec_driver_sql("ANALYZE activity")  # the planner's figure: empty
+    lines = ["activity_id,at,rep,client_id,type,outcome"]
+    lines += [
+        f"a{i},{(T0 + timedelta(minutes=i)).isoformat()},ana@example.com,{clients[i % 3]},call,conversation"
+        for i in range(6)
+    ]
+    csv = tmp_path / "calls.csv"
+    csv.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    tuples = "SELECT reltuples FROM pg_class WHERE oid = 'activity'::regclass"
+    with open_engine(db_url).connect() as other:
+        holding = other.begin()
+        other.exec_driver_sql("ANALYZE rep_activity_day")  # its lock is held until this ends
+        started = time.monotonic()
+        summary = activities.import_file(w.engine, RULES, str(csv), chunk_rows=2)
+        waited = time.monotonic() - started
+        holding.rollback()
+        assert summary.imported == 6, summary.rejections
+        assert waited < 20  # never waited for the lock (the engine's lock_timeout is 60 s)
+    summary = activities.import_file(w.engine, RULES, str(csv), chunk_rows=2)
+    assert summary.already_imported == 6
+    lines = ["activity_id,at,rep,client_id,type,outcome"]
+    lines += [
+        f"b{i},{(T0 + timedelta(hours=i)).isoformat()},ana@example.com,{clients[i % 3]},email,sent"
+        for i in range(6)
+    ]
+    csv.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert activities.import_file(w.engine, RULES, str(csv), chunk_rows=2).imported == 6
+    with w.engine.connect() as conn:
+        assert conn.exec_driver_sql(tuples).scalar_one() >= 8  # analysed while it grew: its own rows too

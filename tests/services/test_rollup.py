@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from freezegun import freeze_time
 from sqlalchemy import func, select
 
@@ -70,9 +71,13 @@ def _world(db_url: str) -> tuple[World, list[int]]:
     return w, w.add_clients("C", 4)
 
 
-def test_log_and_import_keep_the_rollup_equal_to_the_activities(db_url: str, tmp_path: Path) -> None:
+@pytest.mark.parametrize("chunk_rows", [20_000, 3])
+def test_log_and_import_keep_the_rollup_equal_to_the_activities(
+    db_url: str, tmp_path: Path, chunk_rows: int
+) -> None:
     """Logged calls (the max-th unanswered: its recycle disposition is rolled up too), an import
-    (with a recycle of its own) spanning two UTC days and two campaigns, and its re-import (adds nothing)."""
+    (with a recycle of its own) spanning two UTC days and two campaigns, and its re-import (adds
+    nothing); in one chunk and in many (an import rolls up all its chunks' rows at its end)."""
     rules_file = tmp_path / "rules.yaml"
     rules_file.write_text("queue:\n  max_attempts: 2\n  after_max_attempts: nurture\n", encoding="utf-8")
     rules = load_rules(rules_file)
@@ -93,8 +98,8 @@ def test_log_and_import_keep_the_rollup_equal_to_the_activities(db_url: str, tmp
             )
         lines.append(f"m1,{NOW.isoformat()},ana@example.com,{cl[3]},meeting,booked,")
         csv.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        first = activities.import_file(w.engine, rules, str(csv))
-        again = activities.import_file(w.engine, rules, str(csv))
+        first = activities.import_file(w.engine, rules, str(csv), chunk_rows=chunk_rows)
+        again = activities.import_file(w.engine, rules, str(csv), chunk_rows=chunk_rows)
     assert (first.imported, first.rejected, again.imported) == (13, 0, 0), first.rejections
     with read(w.engine) as conn:
         truth = _truth(conn)

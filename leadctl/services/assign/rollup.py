@@ -97,17 +97,17 @@ def add(conn: Connection, activity_ids: Iterable[int]) -> None:
         compact(conn, new_rows)
 
 
-def add_new(conn: Connection, activity_ids: Sequence[int], created_at: datetime) -> None:
-    """``add`` for ``insert_activities``: its rows ``activity_ids`` plus the recycle
+def with_recycled(conn: Connection, activity_ids: Sequence[int], created_at: datetime) -> list[int]:
+    """The ids ``insert_activities`` rolls up: its rows ``activity_ids`` plus the recycle
     dispositions it wrote after them (keys ``recycle:…``, same ``created_at``, higher ids)."""
     if not activity_ids:
-        return
+        return []
     q = select(ACT.c.id).where(
         ACT.c.created_at == created_at,
         ACT.c.id > max(activity_ids),
         ACT.c.activity_key.like("recycle:%"),
     )
-    add(conn, [*activity_ids, *conn.execute(q).scalars()])
+    return [*activity_ids, *conn.execute(q).scalars()]
 
 
 def compact(conn: Connection, rollup_ids: Sequence[int]) -> None:
