@@ -240,6 +240,30 @@ ix_touch_gap_rep_id_gap_s, then 200 offset reads), the hold rate 0.1 s. Before, 
 (``lag`` ~5 s + the median's sort ~4 s) and the held-meeting join (2.4 s) were the cost. On
 PostgreSQL the median's offset reads are index-only once the table is vacuumed (autovacuum
 does it after the inserts; the figure above is after ``VACUUM``).
+
+``metrics sla`` and the report's SLA by rep stored (report-fast, migration 0028: ``client_speed``
+gains ``fc_d``/``fc_met``/``fc_due``, ``speed_hist`` measure 3, ``client_speed_state.span_lo``),
+measured 2026-12-03 on a copy of the shared 1M SQLite file (before = main bc592b1 at 0027, after =
+report-fast at 0028, both filled once by a ``metrics speed`` first: 23.6 → 28.9 s CPU, the fill
+now also groups the SLA terms), pairs back to back, load average 4-13; CPU = user+sys of the
+console script, median of 3 (wall in brackets). The PostgreSQL 1M copy was still being built, so
+PostgreSQL is a 100k-client / 500k-activity database built by ``populate`` (``rf_before`` at 0027,
+a TEMPLATE copy upgraded to 0028, vacuumed), server CPU from ``/proc`` of the database's
+backends, load 2.7. Stored and computed rows equal at one moment on both (``sla_rows`` by rep and
+campaign, ``speed_bands_and_sla_by_rep``):
+
+    command          sqlite 1M CPU before → after        postgresql 100k before → after
+    report --html    5.98 → 4.22 s (13.5-14.5 → 8.8-11.7)  server 0.56 → 0.46 s, client 1.59 → 1.53 s
+    metrics sla      2.23 → 0.47 s (5.0-6.3 → 0.9-1.4)     server 0.12 → 0.00 s, wall 1.00 → 0.73 s
+    metrics queue    2.00 → 1.98 s (3.9-4.9 → 4.8-4.9)     server 0.06 → 0.07 s, wall 0.68 → 0.81 s
+
+The report's parts in process (``--sections``, SQLite 1M CPU before → after): speed and SLA
+1.94 → 0.07 s (the stored bands and SLA counts of one read transaction), the rest unchanged:
+leads 0.7 + its chart (the matplotlib import) 0.7, duplicates 0.6, funnel 0.6, reps 0.2-0.3,
+queue 0.7, the HTML with every chart 0.7. ``metrics queue --by rep`` filters the working stages
+inside the rowid-ordered client scan (only those get the assignment and cooldown look-ups: the
+query alone 1.33 → 1.15 s CPU in isolation, within the noise end to end); what is left there is
+the assignment look-up per working client (~0.7 s) and the 700k-row GROUP BY sort (~0.3 s).
 """
 
 from __future__ import annotations

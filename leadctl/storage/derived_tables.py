@@ -150,6 +150,10 @@ client_score = Table(
 # on client, assignment and client_fact append the client's id to ``client_speed_dirty`` (no
 # unique key, so an append never waits for another transaction), and the next ``metrics speed``
 # recomputes those clients first (one writer at a time: the state row is locked first).
+# Migration 0028 adds the first-contact SLA of ``metrics sla``: ``fc_d`` (business seconds from
+# capture to the first call, NULL: not called), ``fc_due`` (``B`` at which the SLA of a client not
+# called runs out) and, in ``speed_hist``, measure 3 (bins 0 met, 1 breached after the call, 2
+# not called, 3 the sum of ``fc_d``).
 client_speed = Table(
     "client_speed",
     metadata,
@@ -166,10 +170,14 @@ client_speed = Table(
     Column("due0", BigInteger),
     Column("due1", BigInteger),
     Column("due2", BigInteger),
+    Column("fc_d", BigInteger),  # first-contact SLA: B(first call) - B(capture); NULL: not called
+    Column("fc_met", SmallInteger),  # 1: called within the allowance, 0: after it, NULL: not called
+    Column("fc_due", BigInteger),  # B(capture) + allowance while not called (NULL: called)
     Column("horizon", BigInteger, nullable=False),
     Index("ix_client_speed_due0", "due0", "campaign_id", "manager_id"),
     Index("ix_client_speed_due1", "due1", "campaign_id", "manager_id"),
     Index("ix_client_speed_due2", "due2", "campaign_id", "manager_id"),
+    Index("ix_client_speed_fc_due", "fc_due", "campaign_id", "manager_id"),
 )
 speed_hist = Table(
     "speed_hist",
@@ -193,4 +201,5 @@ client_speed_state = Table(
     Column("id", Integer, primary_key=True, autoincrement=False),
     Column("rules", String(16)),  # NULL: never filled (every row is recomputed on the next read)
     Column("horizon", BigInteger, nullable=False),
+    Column("span_lo", BigInteger),  # epoch of the day table's first day the values were computed on
 )

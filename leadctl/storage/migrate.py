@@ -24,7 +24,7 @@ from leadctl.errors import SchemaError
 if TYPE_CHECKING:
     from alembic.config import Config
 
-HEAD = "0027"
+HEAD = "0028"
 
 
 def migrations_dir() -> Path:

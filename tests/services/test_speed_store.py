@@ -12,6 +12,8 @@ from __future__ import annotations
 import dataclasses
 import random
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -21,7 +23,7 @@ from sqlalchemy import delete, func, insert, select, update
 
 from leadctl.rules import load_rules
 from leadctl.services.metrics import speed_store
-from leadctl.services.metrics.sla import speed_bands_and_sla_by_rep
+from leadctl.services.metrics.sla import sla_rows, speed_bands_and_sla_by_rep
 from leadctl.services.metrics.speed import speed_rows
 from leadctl.services.work import activities, facts
 from leadctl.storage import schema
@@ -107,15 +109,31 @@ def _both(engine: Any, at: datetime = NOW, rules: Any = RULES) -> None:
             speed_store.stored_hist = real  # type: ignore[assignment]
         assert stored == computed, by
         assert any(r["reached"] for r in stored)
-    # the report's speed bands (its SLA by rep is computed either way)
+    # ``metrics sla`` by campaign and rep (migration 0028): stored counts and running SLAs
+    for by in ("campaign", "rep"):
+        with read(engine) as conn:
+            assert speed_store.stored_sla(conn, rules, by, at) is not None, by
+        stored = sla_rows(engine, by=by, rules=rules, at=at)
+        with _computed("stored_sla"):
+            assert stored == sla_rows(engine, by=by, rules=rules, at=at), by
+    # the report's speed bands and SLA by rep, stored and computed
     assert speed_store.stored_bands(engine, rules, at) is not None
-    bands = speed_bands_and_sla_by_rep(engine, rules=rules, at=at)
-    real_bands = speed_store.stored_bands
-    speed_store.stored_bands = lambda *a, **k: None  # type: ignore[assignment]
+    both = speed_bands_and_sla_by_rep(engine, rules=rules, at=at)
+    with _computed("stored_bands", "bands_in", "stored_sla"):
+        assert both == speed_bands_and_sla_by_rep(engine, rules=rules, at=at)
+
+
+@contextmanager
+def _computed(*names: str) -> Iterator[None]:
+    """``speed_store``'s readers ``names`` answering None: the callers' own computation."""
+    real = {n: getattr(speed_store, n) for n in names}
+    for n in names:
+        setattr(speed_store, n, lambda *a, **k: None)
     try:
-        assert bands == speed_bands_and_sla_by_rep(engine, rules=rules, at=at)
+        yield
     finally:
-        speed_store.stored_bands = real_bands  # type: ignore[assignment]
+        for n, f in real.items():
+            setattr(speed_store, n, f)
 
 
 @pytest.mark.parametrize("seed", [1, 2])
@@ -172,6 +190,28 @@ def test_every_writer_keeps_the_stored_speed_exact(db_url: str) -> None:
     with write(w.engine) as conn:  # a failed demo wipes every table, the state row included
         conn.execute(delete(schema.client_speed_state))
     _both(w.engine, NOW + timedelta(days=3))
+
+
+def test_an_earlier_capture_moves_the_day_table_and_every_client_follows(db_url: str) -> None:
+    """``B`` counts from the day table's first day (the first capture's day before) and a moment
+    before it is clamped to it: a call logged days before any capture, then a capture earlier
+    still (the table starts earlier, the call is no longer clamped, the origin moves). Stored
+    speed and SLA follow (every client recomputed), equal to the computation."""
+    w, rnd = _book(db_url, 5, n=30)
+    x, y = w.clients[:2]
+    with read(w.engine) as conn:
+        camp = conn.execute(select(C.c.campaign_id).where(C.c.id == x)).scalar_one()
+    with write(w.engine) as conn:
+        early = _act("early", x, w.rep["ana"], camp, "call", "no_answer", T0 - timedelta(days=4))
+        activities.insert_activities(conn, [early], at=NOW, actor="t", rules=RULES)
+    _both(w.engine)
+    with read(w.engine) as conn:
+        lo = conn.execute(select(schema.client_speed_state.c.span_lo)).scalar_one()
+    with write(w.engine) as conn:
+        conn.execute(update(C).where(C.c.id == y).values(created_at=T0 - timedelta(days=9)))
+    _both(w.engine)
+    with read(w.engine) as conn:
+        assert conn.execute(select(schema.client_speed_state.c.span_lo)).scalar_one() < lo
 
 
 def test_concurrent_writers_and_readers_never_deadlock(db_url: str) -> None:

@@ -34,7 +34,7 @@ from leadctl.rules.sections import CooldownRules, MetricsRules
 from leadctl.services.metrics.common import UNASSIGNED, Scope, check_by
 from leadctl.storage import schema
 from leadctl.storage.engine import read
-from leadctl.storage.sqlfunc import in_rowid_order, json_text
+from leadctl.storage.sqlfunc import in_rowid_order, json_text, unindexed
 from leadctl.storage.types import utcnow
 from leadctl.vocab import ActivityType, EventKind, Stage
 
@@ -111,6 +111,11 @@ def queue_depth(
             ACT.c.at <= at,
         )
         where: Any = and_(C.c.merged_into_id.is_(None), C.c.created_at <= at)
+        if as_of is None and by == "rep":
+            # Only working clients get the assignment and cooldown look-ups (the filter below
+            # cannot reach inside the rowid-ordered subquery): 1M clients, 1.33 → 1.15 s on
+            # SQLite. Unindexed, so the planner keeps the rowid scan.
+            where = and_(where, unindexed(C.c.stage).in_(WORKING))
         if campaign_id is not None:
             where = and_(where, C.c.campaign_id == campaign_id)
         rows_q = (

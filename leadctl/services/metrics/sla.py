@@ -41,10 +41,38 @@ def sla_rows(
     rules: Rules,
     at: datetime | None = None,
 ) -> list[dict[str, Any]]:
-    """One row per group: clients, met, breached, running, compliance (None when nothing decided)."""
+    """One row per group: clients, met, breached, running, compliance (None when nothing decided).
+
+    By rep or campaign over every client: from the stored per-client terms and their counts
+    (``speed_store.stored_sla``, brought up to date first) when they answer exactly, else
+    computed."""
+    if by in ID_KEYED and since is None and until is None and campaign is None:
+        stored = _stored(engine, rules, by, at, bands=False)
+        if stored is not None:
+            return _sla_table(by, stored[1])
     with _lean_facts(engine, rules, by, since, until, campaign, at) as fx:
         rows = _named(fx.conn, by, _compliance(fx))
     return _sla_table(by, rows)
+
+
+def _stored(
+    engine: Engine, rules: Rules, by: str, at: datetime | None, *, bands: bool
+) -> tuple[list[dict[str, Any]] | None, list[Any]] | None:
+    """The stored speed bands (with ``bands``) and ``_compliance``'s rows named, of one read
+    transaction, or None when the stored values cannot answer for ``at`` (default now)."""
+    from leadctl.services.metrics import speed_store
+    from leadctl.storage.engine import read
+    from leadctl.timeutil import now
+
+    when = at or now()
+    for _attempt in range(2):  # a writer may log a change between the refresh and the read
+        speed_store.refresh(engine, rules)
+        with read(engine) as conn:
+            rows = speed_store.stored_sla(conn, rules, by, when)
+            counts = speed_store.bands_in(conn, rules, when) if bands else None
+            if rows is not None and (counts is not None or not bands):
+                return counts, _named(conn, by, rows)
+    return None
 
 
 @contextmanager
@@ -184,10 +212,14 @@ def speed_bands_and_sla_by_rep(
 
     stored = None
     if since is None and until is None and campaign is None:  # every client: the stored counts
-        from leadctl.services.metrics.speed_store import stored_bands
         from leadctl.timeutil import now
 
         at = at or now()
+        both = _stored(engine, rules, "rep", at, bands=True)
+        if both is not None and both[0] is not None:
+            return both[0], _sla_table("rep", both[1])
+        from leadctl.services.metrics.speed_store import stored_bands
+
         stored = stored_bands(engine, rules, at)
     with _lean_facts(engine, rules, "rep", since, until, campaign, at) as fx:
         bands = stored if stored is not None else bands_from_facts(fx)

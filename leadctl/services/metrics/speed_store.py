@@ -37,10 +37,25 @@ import hashlib
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import String, case, delete, func, insert, literal, null, or_, select, true, union_all, update
+from sqlalchemy import (
+    SmallInteger,
+    String,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+    true,
+    union_all,
+    update,
+)
 from sqlalchemy.engine import Connection, Engine
 
 from leadctl.rules import Rules
@@ -73,8 +88,13 @@ COLUMNS = (
     "due0",
     "due1",
     "due2",
+    "fc_d",
+    "fc_met",
+    "fc_due",
     "horizon",
 )
+SLA_M = 3  # speed_hist's measure of the first-contact SLA (basis 0):
+MET, LATE, UNCALLED, SUM_D = 0, 1, 2, 3  # its bins: met, breached after the call, not called, Σ fc_d
 
 
 def fingerprint(rules: Rules) -> str:
@@ -102,6 +122,14 @@ def _rows(
     with built as (facts, _now_b), open_days(conn, clock_from_rules(rules), *span) as od:
         f = facts.c
         cols: list[Any] = [f.cid, f.camp, f.mgr, f.asg_e, f.cap_e, f.call_e, f.conv_e, f.allowed]
+        # ``metrics sla``'s per-client terms (``sla._compliance``): the business seconds to the
+        # first call and, while not called, the ``B`` at which the allowance runs out.
+        fc_d = f.call_b - f.cap_b
+        cols += [
+            case((f.call_e.is_(None), null()), else_=fc_d).label("fc_d"),
+            case((f.call_e.is_(None), null()), (fc_d <= f.allowed, 1), else_=0).label("fc_met"),
+            case((f.call_e.is_(None), f.cap_b + f.allowed), else_=null()).label("fc_due"),
+        ]
         for i, name in enumerate(MEASURES):
             clock_s, business_s, start_b = _measure(facts, name)
             cols += [clock_s.label(f"c{i}"), business_s.label(f"b{i}"), start_b.label(f"s{i}")]
@@ -123,6 +151,9 @@ def _rows(
             case((d.c.asg_e.is_(None), 0), else_=1),
             *(binned(d.c[f"{b}{i}"]) for i in range(3) for b in "cb"),
             *(due(i) for i in range(3)),
+            d.c.fc_d,
+            d.c.fc_met,
+            d.c.fc_due,
             greatest(
                 cap,
                 func.coalesce(d.c.call_e, cap),
@@ -132,12 +163,12 @@ def _rows(
         )
 
 
-def _store(conn: Connection, rules: Rules, ids: Sequence[int] | None, at: datetime) -> int:
-    """Recompute ``ids`` (None: every client) into ``client_speed`` and ``speed_hist``; the
-    latest input moment of the rows written (0 if none)."""
-    from leadctl.services.metrics.speed import day_range
-
-    span = day_range(conn, at)  # one day table span for every chunk (and the same B scale)
+def _store(
+    conn: Connection, rules: Rules, ids: Sequence[int] | None, at: datetime, span: tuple[datetime, datetime]
+) -> int:
+    """Recompute ``ids`` (None: every client) into ``client_speed`` and ``speed_hist`` on the
+    day table ``span`` (``speed.day_range``); the latest input moment of the rows written (0 if
+    none)."""
     if ids is None:
         conn.execute(delete(H))
         conn.execute(delete(S))
@@ -184,6 +215,23 @@ def _contributions(cond: Any, sign: int) -> Any:
                 .where(*where, S.c[f"c{i}"].is_(None), S.c[f"due{i}"].is_not(None))
                 .group_by(g)
             )
+        g = func.coalesce(col, NONE_GRP)
+        where = [cond] if cond is not None else []
+
+        def n(v: int) -> Any:  # constants inline: GROUP BY must see the same expression as SELECT
+            return literal_column(str(v), SmallInteger)
+
+        outcome = case((S.c.fc_met == n(1), n(MET)), (S.c.fc_met == n(0), n(LATE)), else_=n(UNCALLED))
+        parts.append(
+            select(literal(kind), g, literal(SLA_M), literal(0), outcome, func.count() * sign)
+            .where(*where)
+            .group_by(g, outcome)
+        )
+        parts.append(
+            select(literal(kind), g, literal(SLA_M), literal(0), literal(SUM_D), func.sum(S.c.fc_d) * sign)
+            .where(*where, S.c.fc_d.is_not(None))
+            .group_by(g)
+        )
     u = union_all(*parts).subquery("contrib")
     cols = list(u.c)
     return select(*cols).where(true())
@@ -221,12 +269,13 @@ def refresh(engine: Engine, rules: Rules) -> None:
 
 
 def _refresh(engine: Engine, rules: Rules, fp: str) -> None:
+    from leadctl.services.metrics.speed import day_range
     from leadctl.storage.claims import lock
     from leadctl.storage.engine import write
     from leadctl.timeutil import now
 
     with write(engine) as conn:
-        state = select(ST.c.rules, ST.c.horizon).where(ST.c.id == 1)
+        state = select(ST.c.rules, ST.c.horizon, ST.c.span_lo).where(ST.c.id == 1)
         rows = lock(conn, state)
         if not rows:  # a writer deleted it (a failed demo wipes every table): never filled
             from leadctl.storage.upsert import insert_ignore_from_select
@@ -234,21 +283,26 @@ def _refresh(engine: Engine, rules: Rules, fp: str) -> None:
             row: Any = select(literal(1), literal(None, String), literal(0)).where(true())
             insert_ignore_from_select(conn, ST, ["id", "rules", "horizon"], row, ["id"])
             rows = lock(conn, state)
-        ((rules_fp, horizon),) = rows
+        ((rules_fp, horizon, span_lo),) = rows
         taken = [int(i) for i in conn.execute(delete(D).returning(D.c.client_id)).scalars()]
         at = now() + FUTURE
-        if rules_fp != fp:
-            top = _store(conn, rules, None, at)
+        # One day table span for every chunk: a moment before its start is clamped to it (as the
+        # computation clamps it), so a span starting elsewhere (an earlier capture, the first
+        # one gone) recomputes every client.
+        span = day_range(conn, at)
+        lo = int(span[0].timestamp())
+        if rules_fp != fp or span_lo is None or int(span_lo) != lo:
+            top = _store(conn, rules, None, at, span)
         else:
             ids = sorted(set(taken))
             if not ids:
                 return
             live = conn.execute(select(func.count()).select_from(S)).scalar() or 0
             if len(ids) > FULL_SHARE * max(live, 1) and len(ids) > 10 * CHUNK:
-                top = _store(conn, rules, None, at)
+                top = _store(conn, rules, None, at, span)
             else:
-                top = max(int(horizon), _store(conn, rules, ids, at))
-        conn.execute(update(ST).where(ST.c.id == 1).values(rules=fp, horizon=top))
+                top = max(int(horizon), _store(conn, rules, ids, at, span))
+        conn.execute(update(ST).where(ST.c.id == 1).values(rules=fp, horizon=top, span_lo=lo))
 
 
 def _state(conn: Connection) -> tuple[str | None, int]:
@@ -291,7 +345,9 @@ def stored_hist(conn: Connection, rules: Rules, by: str, at: datetime) -> list[d
     gk = func.coalesce(col, NONE_GRP)
     # One statement, so the counts and the still-running clients are of one snapshot (a
     # refresh committing in between cannot mix on PostgreSQL's per-statement snapshots).
-    parts: list[Any] = [select(H.c.grp, H.c.m, H.c.basis, H.c.bin, H.c.n).where(H.c.kind == kind)]
+    parts: list[Any] = [
+        select(H.c.grp, H.c.m, H.c.basis, H.c.bin, H.c.n).where(H.c.kind == kind, H.c.m < SLA_M)
+    ]
     for i in range(3):
         running_i = select(gk, literal(i), literal(0), literal(RUNNING), func.count())
         parts.append(running_i.where(S.c[f"due{i}"] > at_e).group_by(gk))
@@ -333,19 +389,64 @@ def stored_hist(conn: Connection, rules: Rules, by: str, at: datetime) -> list[d
 def stored_bands(engine: Engine, rules: Rules, at: datetime) -> list[dict[str, Any]] | None:
     """``speed.speed_bands`` over every client from the stored counts (to_attempt, clock), brought
     up to date first; None when they cannot answer exactly for ``at`` (see ``stored_hist``)."""
-    from leadctl.services.metrics.speed import bands_from_counts
     from leadctl.storage.engine import read
 
     refresh(engine, rules)
     with read(engine) as conn:
-        if not _answers(conn, rules, at):
-            return None
-        q = (
-            select(H.c.bin, func.sum(H.c.n))
-            .where(H.c.kind == 0, H.c.m == 0, H.c.basis == 0, H.c.bin != DUE)
-            .group_by(H.c.bin)
-        )
-        counts: dict[int | None, int] = {}
-        for b, n in conn.execute(q):
-            counts[None if b == OPEN else int(b)] = int(n)
+        return bands_in(conn, rules, at)
+
+
+def bands_in(conn: Connection, rules: Rules, at: datetime) -> list[dict[str, Any]] | None:
+    """``stored_bands`` in an open read transaction (no refresh)."""
+    from leadctl.services.metrics.speed import bands_from_counts
+
+    if not _answers(conn, rules, at):
+        return None
+    q = (
+        select(H.c.bin, func.sum(H.c.n))
+        .where(H.c.kind == 0, H.c.m == 0, H.c.basis == 0, H.c.bin != DUE)
+        .group_by(H.c.bin)
+    )
+    counts: dict[int | None, int] = {}
+    for b, n in conn.execute(q):
+        counts[None if b == OPEN else int(b)] = int(n)
     return bands_from_counts(counts)
+
+
+def stored_sla(conn: Connection, rules: Rules, by: str, at: datetime) -> list[tuple[Any, ...]] | None:
+    """``sla._compliance``'s rows (grp id, clients, met, breached, average business seconds to
+    the first call) over every client from the stored counts, or None when they cannot answer
+    exactly for ``at`` (see ``stored_hist``). A client not called is breached once ``B(at)``
+    passes its ``fc_due``: the counts say how many were not called, an index range of
+    ``ix_client_speed_fc_due`` how many of them are still running."""
+    from leadctl.services.assign.calendar import clock_from_rules
+
+    if not _answers(conn, rules, at):
+        return None
+    span_lo = conn.execute(select(ST.c.span_lo).where(ST.c.id == 1)).scalar()
+    if span_lo is None:
+        return None
+    # ``B`` counts from the first day a clock was built for: the stored ``fc_due`` from the
+    # refresh's span start, so ``B(at)`` on a clock built from the same day.
+    clock = clock_from_rules(rules)
+    lo = datetime.fromtimestamp(int(span_lo), UTC)
+    clock.day_rows(lo, lo)
+    now_b = clock.b(at)
+    kind, col = KINDS[by]
+    gk = func.coalesce(col, NONE_GRP)
+    # One statement: the counts and the running clients of one snapshot (see ``stored_hist``).
+    counts = select(H.c.grp, H.c.bin, H.c.n).where(H.c.kind == kind, H.c.m == SLA_M)
+    running = select(gk, literal(RUNNING), func.count()).where(S.c.fc_due >= now_b).group_by(gk)
+    groups: dict[int, dict[int, int]] = {}
+    for grp, b, n in conn.execute(union_all(counts, running)):
+        groups.setdefault(int(grp), {})[int(b)] = int(n)
+    out = []
+    for g, bins in sorted(groups.items()):
+        met, late, uncalled = bins.get(MET, 0), bins.get(LATE, 0), bins.get(UNCALLED, 0)
+        clients = met + late + uncalled
+        if not clients:
+            continue
+        called = met + late
+        avg = bins.get(SUM_D, 0) / called if called else None
+        out.append((None if g == NONE_GRP else g, clients, met, late + uncalled - bins.get(RUNNING, 0), avg))
+    return out
