@@ -461,6 +461,11 @@ def test_fused_check_equals_validate_of_normalise(tmp_path: Path, rules_yaml: st
     odd[headers.index("Created Date")] = "2024-11-05"  # in the future
     odd[headers.index("E-mail")] = " "
     rows.append(odd)
+    # Just over the shortest limit (64), and an e-mail that lower-casing lengthens ("İ" → "i̇").
+    for field, value in (("Employees", "9" * 65), ("E-mail", "İ" * 30 + "@acme.com")):
+        row = list(rows[1])
+        row[headers.index(field)] = value
+        rows.append(row)
     mapping = intake_mapping.build_mapping(headers, rules)
     build = intake_rows.RowBuilder(mapping, rules.phones.default_region, headers)
     now = datetime(2024, 11, 1, 12, tzinfo=UTC)
@@ -475,3 +480,4 @@ def test_fused_check_equals_validate_of_normalise(tmp_path: Path, rules_yaml: st
         assert reasons == validator(want_rec, now)
         seen_reasons.update(reasons)
     assert len(seen_reasons) >= 4
+    assert "headcount: longer than 64 characters" in seen_reasons

@@ -196,7 +196,7 @@ def prepared_chunks(
     date_flag = validate.date_flag if validate.date_action == "warn" else None
     flags = stats.date_flags
     build = RowBuilder(mapping, rules.phones.default_region, parsed.headers, zone)
-    build_row = build.__call__
+    build_row = build.checked
     bucket_id, campaign_id = bucket.id, bucket.campaign_id
     record_columns = RECORD_COLUMNS
     b_source, b_affiliate = bucket.source, bucket.affiliate_id
@@ -208,8 +208,7 @@ def prepared_chunks(
     raw_json = _RawJSON(parsed.headers)
     for n, (line_no, raw, problem) in enumerate(rows, 1):
         if problem is None:
-            rec, custom, h = build_row(raw)  # = build.checked, one call less per row
-            reasons = validate(rec, now)
+            rec, custom, h, reasons = build_row(raw, validate, now)
         else:
             rec, custom, h = build(raw)
             reasons = [problem]

@@ -17,6 +17,7 @@ from leadctl.services.intake.validate import Validator
 
 _HASH_ENCODE = json.JSONEncoder(sort_keys=True, ensure_ascii=False, default=str).encode
 _SEP, _GROUP = "\x1f", "\x1d"
+_E164_MAX = 21  # "+", a country code (≤ 3 digits), a national number (≤ 17, phonenumbers)
 
 
 def _digest(content: Mapping[str, Any], custom: Mapping[str, Any]) -> str:
@@ -81,6 +82,13 @@ class RowBuilder:
 
     def __call__(self, raw: RawRow) -> tuple[dict[str, Any], dict[str, Any], str]:
         """(normalised record, custom fields, row hash)."""
+        rec, custom, digest, _ = self._build(raw)
+        return rec, custom, digest
+
+    def _build(self, raw: RawRow) -> tuple[dict[str, Any], dict[str, Any], str, int | None]:
+        """``__call__``'s result and, for a row read as text, a bound on the length of every
+        text field after normalising (else None): see ``Validator``'s ``text_max``."""
+        text = True
         if type(raw) is list:
             if not self.lists_ok:
                 raise ValueError("RowBuilder needs the headers for rows given as value lists")
@@ -94,12 +102,21 @@ class RowBuilder:
                 custom = {h: v for h in self.custom if (v := raw[h].strip())}  # type: ignore[call-overload]
             except (KeyError, AttributeError):  # missing keys or JSON values
                 rec, custom = self._slow(raw)  # type: ignore[arg-type]
+                text = False
             for key in (EXTRA_KEY, LINE_KEY):  # kept whole, and part of the row hash
                 if key in raw:
                     custom[key] = raw[key]  # type: ignore[call-overload]
                     custom = dict(sorted(custom.items()))
         digest = _digest(rec, custom)
-        return _normalise_trimmed(rec, self.region, self.zone), custom, digest
+        # Every value is text here. Normalising keeps text fields or shortens them (a full name
+        # split in two), except two: a phone written in E.164 (at most ``_E164_MAX``) and the
+        # e-mail lower-cased, which can grow ("İ" → "i̇"), measured again after.
+        longest = max(map(len, rec.values()), default=0) if text else None
+        rec = _normalise_trimmed(rec, self.region, self.zone)
+        if longest is not None:
+            email = rec.get("email")
+            longest = max(longest, _E164_MAX, len(email) if email is not None else 0)
+        return rec, custom, digest, longest
 
     def checked(
         self, raw: RawRow, validate: Validator, now: datetime
@@ -109,8 +126,8 @@ class RowBuilder:
         There is one definition of each rule (``Validator``) and of the phone reading
         (``phones.analyse_in``); ``validate`` reuses the phone analyses ``normalise`` made.
         """
-        rec, custom, digest = self(raw)
-        return rec, custom, digest, validate(rec, now)
+        rec, custom, digest, text_max = self._build(raw)
+        return rec, custom, digest, validate(rec, now, text_max)
 
     def _slow(self, raw: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         get = raw.get
