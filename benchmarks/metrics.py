@@ -264,6 +264,46 @@ queue 0.7, the HTML with every chart 0.7. ``metrics queue --by rep`` filters the
 inside the rowid-ordered client scan (only those get the assignment and cooldown look-ups: the
 query alone 1.33 → 1.15 s CPU in isolation, within the noise end to end); what is left there is
 the assignment look-up per working client (~0.7 s) and the 700k-row GROUP BY sort (~0.3 s).
+PostgreSQL at 1M (pg-1m, 2026-12-04). ``populate`` never finished on PostgreSQL at 1M before:
+``facts.rebuild`` → ``bookings.rebuild`` ran its "held meeting at or after the booking" probe per
+booking on ix_activity_type_at_client_id (tables never analysed in the load's transaction:
+every later meeting, per booking). Whole-table rebuild, PostgreSQL server CPU, in the load's
+transaction (``main`` a6660fc → pg-1m, back to back at 100k, load 2-3):
+
+    step                       100k before → after       200k before → after     1M after (wall, load 5)
+    bookings.rebuild(conn)     128.3 s → 0.55 s          402.1 s → 0.93 s        ~25 s (before: > 86 min)
+    touches.rebuild(conn)        5.8 s → 3.9 s            10.3 s → 8.4 s         ~2 min
+    populate (whole data set)         —                         —                592 s wall
+    SQLite, 100k, process CPU: touches 8.0-10.2 s → 4.6-5.1 s, bookings 0.54-0.65 → 0.47-0.58 s
+
+Then every metric on the 1M / 5M database, quiet machine (load 0.1-0.8; SQLite 0.0-1.4), the
+stored speed bins filled once (PostgreSQL 56 s wall / 33 s server, SQLite 44 s), console
+script wall / its CPU / PostgreSQL backends' CPU (``benchmarks.assign._ServerCPU``):
+
+    command                    postgresql wall / cpu / server    sqlite wall / cpu     target
+    (start-up: rep show R)      0.74 / 0.72 / 0.01                0.56 / 0.56
+    metrics funnel              2.01 / 0.58 / 1.31                1.21 / 1.18          ≤ 2 s
+    metrics funnel --by bucket  2.27 / 0.67 / 1.59                1.51 / 1.50          ≤ 2 s
+    metrics reps                3.30 / 0.85 / 2.61                2.63 / 2.36          ≤ 2 s
+    metrics queue               1.61 / 0.73 / 1.51                2.60 / 2.55          ≤ 2 s
+    metrics speed               0.76 / 0.73 / 0.01                0.84 / 0.84          ≤ 2 s
+    metrics speed --by rep      1.42 / 1.34 / 0.09                1.42 / 1.42          ≤ 2 s
+    metrics sla --by rep        0.73 / 0.69 / 0.01                0.53 / 0.53          ≤ 2 s
+    metrics sla --by hour       2.57 / 0.76 / 1.83                3.22 / 3.16          ≤ 2 s
+    metrics compliance          0.79 / 0.74 / 0.03                0.87 / 0.79          ≤ 2 s
+    metrics duplicates          1.26 / 0.59 / 1.11                1.58 / 1.52          ≤ 2 s
+    metrics assignment          0.97 / 0.75 / 0.33                1.26 / 1.17          ≤ 2 s
+    report --html               6.99 / 3.12 / 4.69                7.03 / 6.69          ≤ 10 s
+    sla check --format jsonl   23.85 / 14.70 / 7.89              15.42 / 14.42         ≤ 3 s
+      (642k rows listed)
+    sla check (table, 50)       3.68 wall / 0.76 cpu              —                    ≤ 3 s
+
+Left on PostgreSQL: reps — the distinct clients called (index-only scan of 2.7M calls, 0.9 s)
+and the grouped count of touch_gap (a parallel seq scan, ~1.2 s CPU over three processes);
+sla --by hour — a 1M-row client ⋈ client_fact hash join (spilling at work_mem 4 MB) plus two
+day-table joins, computed per run (by rep is stored); the sla check table — the same join
+for 800k open clients and a ``sum() OVER ()`` over 642k rows (a tuplestore spilling to disk).
+With shared_buffers 128 MB every run reads client/client_fact from the OS cache again.
 """
 
 from __future__ import annotations

@@ -52,6 +52,12 @@ warm calls, load 3.5–4.5, PostgreSQL on this module's data at 200,000 clients 
 10,000 clients moved to one rep: client CPU unchanged (queue 68–79 → 66–78 ms). At this load the
 wall time beyond the two CPUs is each round trip waiting for a core.
 
+PostgreSQL at 1,000,000 clients / 5,000,000 activities (pg-1m, 2026-12-04, load 0.2-0.6, after
+``score --refresh`` 99 s; the input built in 902 s): warm in process ``queue --limit 50`` 240-339 ms
+wall (155-247 client CPU, ~130-150 server), ``next`` 274-302 ms (198-211 client, ~70 server);
+console script median of 5: start-up 965 ms (947 CPU), ``queue`` 1,305 (1,160), ``next`` 1,307
+(1,169): ~340 ms beyond start-up each — over the 150 ms target on PostgreSQL at 1M.
+
 ``LEADCTL_BENCH_CACHE=DIR`` keeps each populated input for reuse (per schema head);
 ``LEADCTL_BENCH_BACKENDS=sqlite`` runs one backend.
 

@@ -103,9 +103,11 @@ def test_folded_gaps_equal_the_window_whatever_order_batches_arrive_in(
     assert kinds == {0, 1, 2}  # both chains and the one-row case all occur
     with write(w.engine) as conn:  # a rebuild of some clients, then of all, changes nothing
         touches.rebuild(conn, clients[:3])
+        bookings.rebuild(conn, clients[:3])
     _check(w.engine)
     with write(w.engine) as conn:
         touches.rebuild(conn)
+        bookings.rebuild(conn)  # the whole table by the join to each client's latest held meeting
     _check(w.engine)
 
     # The median from the stored gaps equals the window's, for every period and campaign.
@@ -171,3 +173,48 @@ def test_two_writers_of_one_client_at_once_leave_the_chain_exact(pg_url: str) ->
     _check(w.engine)
     with read(w.engine) as conn:
         assert sorted(r[-1] for r in touches.stored(conn)) == [25 * 60, 25 * 60]
+
+
+def _plans_of(conn: Any, table: str, run: Any) -> list[Any]:
+    """The PostgreSQL plans (EXPLAIN, JSON) of the ``INSERT INTO table`` statements ``run(conn)``
+    executes, planned afterwards in the same transaction (the same statistics)."""
+    from sqlalchemy import event
+
+    seen: list[tuple[str, Any]] = []
+
+    def capture(_c: Any, _cursor: Any, statement: str, parameters: Any, _ctx: Any, _many: bool) -> None:
+        if statement.lstrip().upper().startswith(f"INSERT INTO {table.upper()}"):
+            seen.append((statement, parameters))
+
+    event.listen(conn, "before_cursor_execute", capture)
+    try:
+        run(conn)
+    finally:
+        event.remove(conn, "before_cursor_execute", capture)
+    assert seen, table
+    return [conn.exec_driver_sql(f"EXPLAIN (FORMAT JSON) {s}", p).scalar_one()[0]["Plan"] for s, p in seen]
+
+
+def _nodes(plan: dict[str, Any]) -> list[dict[str, Any]]:
+    return [plan, *(n for child in plan.get("Plans", ()) for n in _nodes(child))]
+
+
+def test_whole_table_rebuilds_are_planned_well_before_any_analyze(pg_url: str) -> None:
+    """The demo's and the benchmarks' bulk loads rebuild the whole tables in the load's own
+    transaction, before PostgreSQL has statistics of the activities. The bookings then were a
+    probe per booking that the planner ran on ``ix_activity_type_at_client_id`` (every later
+    meeting, per booking: quadratic, over 86 minutes at 1M clients), and the touches read
+    every touch — both windows' sorts — once per kind. Now: no per-row subplan, one read."""
+    w, clients, reps_ = _world(pg_url)
+    rows = _rows(w, clients, reps_, 3000, 5)
+    with write(w.engine) as conn:
+        conn.execute(insert(ACT), rows)  # bulk, as the loads do: never analysed
+        booking_plans = _plans_of(conn, "meeting_booking", bookings.rebuild)
+        touch_plans = _plans_of(conn, "touch_gap", touches.rebuild)
+        assert touches.stored(conn) == touches.from_scratch(conn)
+        assert bookings.stored(conn) == bookings.from_scratch(conn)
+        assert any(r[-1] for r in bookings.stored(conn)) and not all(r[-1] for r in bookings.stored(conn))
+    for plan in booking_plans:
+        assert [n["Node Type"] for n in _nodes(plan) if n.get("Parent Relationship") == "SubPlan"] == []
+    for plan in touch_plans:
+        assert sum(n.get("Relation Name") == "activity" for n in _nodes(plan)) == 1

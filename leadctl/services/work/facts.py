@@ -43,7 +43,7 @@ from sqlalchemy.sql.expression import ColumnElement
 from leadctl.services.metrics.rollup import level_of
 from leadctl.services.work import bookings, touches
 from leadctl.storage import schema
-from leadctl.storage.sqlfunc import CHUNK, in_chunks, member_of
+from leadctl.storage.sqlfunc import CHUNK, in_chunks, member_of, refresh_statistics
 from leadctl.storage.types import UTCDateTime
 from leadctl.storage.upsert import upsert_from_select
 from leadctl.vocab import ActivityOutcome, ActivityType
@@ -122,12 +122,20 @@ def fold(conn: Connection, activity_ids: Iterable[int]) -> None:
 
 def rebuild(conn: Connection, client_ids: Iterable[int] | None = None) -> None:
     """Recompute the facts of ``client_ids`` (None: every client) from their activities — for
-    writers that insert activities in bulk without ids at hand (the demo, the benchmarks)."""
+    writers that insert activities in bulk without ids at hand (the demo, the benchmarks).
+
+    The whole table follows a bulk load, usually in the load's own transaction, so PostgreSQL's
+    planner has never seen the activities (``ANALYZE`` counts this transaction's rows): they are
+    analysed first, and the three rebuilt tables after, for what the transaction does next.
+    ``wait=False``: a concurrent ``ANALYZE`` (autovacuum) is not waited for — the statements
+    here do not depend on the figures (see ``bookings._all_rows``), they only help."""
     if client_ids is None:
+        refresh_statistics(conn, ACT.name, wait=False)
         conn.execute(delete(F))
         conn.execute(F.insert().from_select(list(COLUMNS), aggregate()))
         touches.rebuild(conn)  # and each touch's gap (services/work/touches)
         bookings.rebuild(conn)  # and each booked meeting (services/work/bookings)
+        refresh_statistics(conn, F.name, touches.T.name, bookings.B.name, wait=False)
         return
     ids = sorted(set(client_ids))
     dialect = conn.dialect.name
