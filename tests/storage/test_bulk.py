@@ -175,3 +175,28 @@ def test_gc_paused_restores_the_collector_as_it_was() -> None:
     except ValueError:
         pass
     assert gc.isenabled()
+
+
+def test_insert_new_inserts_rows_and_stores_values_as_insert_ignore_does(db_url: str) -> None:
+    engine = engine_mod.open_engine(db_url)
+    rows = [_rep("a@x.io", {"langs": ["de"], "ü": "é"}), _rep("b@x.io", bulk.JSONText('["x"]'))]
+    with engine_mod.write(engine) as conn:
+        assert bulk.insert_new(conn, schema.rep, REP_COLUMNS, rows, ("email",)) == 2
+        assert bulk.insert_new(conn, schema.rep, REP_COLUMNS, [], ("email",)) == 0
+    a, b = _reps(engine)
+    assert (a["skills"], b["skills"], a["created_at"]) == ({"langs": ["de"], "ü": "é"}, ["x"], T0)
+
+
+def test_insert_new_skips_existing_keys_and_keeps_the_transactions_earlier_writes(db_url: str) -> None:
+    """A key already stored (a re-import) or repeated in the rows: only the new rows go in, the
+    first of a repeated key wins, and what the transaction wrote before stays written."""
+    engine = engine_mod.open_engine(db_url)
+    with engine_mod.write(engine) as conn:
+        bulk.insert_ignore(conn, schema.rep, REP_COLUMNS, [[_rep("a@x.io", ["old"])]], ("email",))
+    with engine_mod.write(engine) as conn:
+        assert bulk.insert_new(conn, schema.rep, REP_COLUMNS, [_rep("b@x.io")], ("email",)) == 1
+        rows = [_rep("c@x.io", ["first"]), _rep("a@x.io", ["new"]), _rep("c@x.io", ["second"])]
+        assert bulk.insert_new(conn, schema.rep, REP_COLUMNS, rows, ("email",)) == 1
+        assert bulk.insert_new(conn, schema.rep, REP_COLUMNS, [_rep("d@x.io")], ("email",)) == 1
+    stored = [(r["email"], r["skills"]) for r in _reps(engine)]
+    assert stored == [("a@x.io", ["old"]), ("b@x.io", []), ("c@x.io", ["first"]), ("d@x.io", [])]
