@@ -12,19 +12,22 @@ from __future__ import annotations
 import random
 import threading
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import and_, insert
 
+from leadctl.rules import load_rules
 from leadctl.services.metrics import reps
 from leadctl.services.metrics.common import Scope
-from leadctl.services.work import bookings, facts, touches
+from leadctl.services.work import activities, bookings, facts, touches
 from leadctl.storage import schema
 from leadctl.storage.engine import open_engine, read, write
 from tests.services.assign_factory import World
 
 ACT = schema.activity
+RULES = load_rules(None)
 NOW = datetime(2026, 3, 12, 15, 0, tzinfo=UTC)
 KINDS = [
     ("call", "no_answer"),
@@ -135,6 +138,38 @@ def test_folded_gaps_equal_the_window_whatever_order_batches_arrive_in(
                 assert {tuple(r) for r in stored} == held, (since, until, camp)
                 answered += len(want)
     assert answered > 30  # not vacuous: most (period, campaign, rep) have a median
+
+
+def test_an_import_of_many_chunks_leaves_the_gaps_and_bookings_exact(db_url: str, tmp_path: Path) -> None:
+    """``activity import`` folds all its chunks at once after the last one (``activities.Later``):
+    touches landing before, between and after stored ones, in chunks each holding late rows of
+    the clients earlier chunks touched, and a re-import, leave every gap and booking as the
+    activities give them."""
+    w, clients, reps_ = _world(db_url)
+    rows = _rows(w, clients, reps_, 400, 6)
+    random.Random(6).shuffle(rows)
+    _fold_in(w.engine, [r for r in rows[:120] if r["campaign_id"] == w.campaign["C"]])  # stored before
+    emails = {w.rep[k]: f"{k}@example.com" for k in ("ana", "ben", "cat")}
+    lines = ["activity_id,at,rep,client_id,type,outcome,meeting_at"]
+    for r in rows[120:]:
+        meeting = r["meeting_at"].isoformat() if r["meeting_at"] else ""
+        rep = emails.get(r["rep_id"], "")
+        lines.append(
+            f"{r['activity_key']},{r['at'].isoformat()},{rep},{r['client_id']},{r['type']},{r['outcome']},{meeting}"
+        )
+    csv = tmp_path / "acts.csv"
+    csv.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    first = activities.import_file(w.engine, RULES, str(csv), chunk_rows=23)
+    assert (first.imported, first.rejected) == (280, 0)
+    _check(w.engine)
+    with read(w.engine) as conn:
+        assert len(touches.stored(conn)) > 50 and any(r[-1] for r in bookings.stored(conn))
+        before = (touches.stored(conn), bookings.stored(conn))
+    again = activities.import_file(w.engine, RULES, str(csv), chunk_rows=23)
+    assert (again.imported, again.already_imported) == (0, 280)
+    _check(w.engine)
+    with read(w.engine) as conn:
+        assert (touches.stored(conn), bookings.stored(conn)) == before
 
 
 def test_two_writers_of_one_client_at_once_leave_the_chain_exact(pg_url: str) -> None:

@@ -18,8 +18,9 @@ chunks of ``CHUNK_ROWS``:
    of the new activities are known) the calls among them are judged set-based
    (``compliance.record_violations``: one join to each call's earlier calls within 24 h or the
    cooldown, the calling contexts cached per client for the whole import) and recycled at the
-   attempt maximum; the touched clients' stages are folded once, after the last chunk, and so
-   is ranking's rollup (each rep, campaign and day written once per import). On PostgreSQL the
+   attempt maximum; the rest of the upkeep is done once, after the last chunk (``Later``):
+   the per-client facts, touch gaps and bookings, ranking's rollup (each rep, campaign and
+   day written once per import), the touched clients' stages and the queue's scores. On PostgreSQL the
    grown tables are analysed whenever the import has doubled what the planner knows of them
    (``_Statistics``), so a first big import is not planned as into empty tables throughout;
 5. a disposition ``disqualified`` / ``do_not_contact`` moves the client to that terminal
@@ -55,7 +56,7 @@ from leadctl.services.work import facts, score_store, stages
 from leadctl.services.work.activity_files import Parsed, open_source, parse_row, records
 from leadctl.storage import bulk, schema
 from leadctl.storage.engine import write
-from leadctl.storage.sqlfunc import in_chunks, refresh_statistics
+from leadctl.storage.sqlfunc import in_chunks, refresh_statistics, unindexed
 from leadctl.timeutil import now
 from leadctl.vocab import ActivityOutcome, ActivityType, AssignmentEnd, EventKind, Stage
 
@@ -152,7 +153,6 @@ class _Resolver:
         self.clients: dict[int, tuple[int, int] | None] = {}  # id -> (unmerged id, campaign)
         self.leads: dict[int, int | None] = {}  # lead id -> client id (None: not a client yet)
         self.emails: dict[str, list[tuple[int, int]]] = {}
-        self.contexts: dict[int, Any] = {}  # client id -> calling context (compliance)
 
     def _load_clients(self, ids: Iterable[int]) -> None:
         todo = {i for i in ids if i not in self.clients}
@@ -298,6 +298,33 @@ def move_to_terminal(
 # ------------------------------------------------------------------ the one insertion point
 
 
+@dataclass
+class Later:
+    """What an import of many chunks does once, after its last chunk (``finish``), instead of
+    once per chunk: each piece is set-based over all the import's rows, and none of it is read
+    by what the chunks do meanwhile (the compliance check and recycling read activities and
+    the clients' calling contexts, never the derived tables or stages).
+
+    - ``ids``: the activities inserted, recycling's dispositions included: folded into the
+      per-client facts, touch gaps and bookings (``facts.fold``; a touch chain read once per
+      client for the whole import, not once per chunk) and ranking's rollup (``rollup.add``:
+      each (rep, campaign, day) written once);
+    - ``clients``: the clients touched: their stages re-folded (``stages.restage``) and the
+      queue's stored scores following (``score_store.activities_added``);
+    - ``contexts``: the clients' calling contexts the compliance check caches (client rows do
+      not change until ``finish``)."""
+
+    ids: list[int] = field(default_factory=list)
+    clients: set[int] = field(default_factory=set)
+    contexts: dict[int, Any] = field(default_factory=dict)
+
+    def finish(self, conn: Connection, *, actor: str, rules: Rules, at: datetime) -> None:
+        facts.fold(conn, self.ids)
+        activity_rollup.add(conn, self.ids)
+        stages.restage(conn, self.clients, actor=actor, rules=rules, now=at, terminal=False)
+        score_store.activities_added(conn, rules, self.clients)
+
+
 def insert_activities(
     conn: Connection,
     rows: list[tuple[Any, ...]],
@@ -305,23 +332,17 @@ def insert_activities(
     at: datetime,
     actor: str,
     rules: Rules,
-    stage_later: set[int] | None = None,
-    contexts: dict[int, Any] | None = None,
-    rollup_later: list[int] | None = None,
+    later: Later | None = None,
 ) -> list[int]:
     """Insert activity rows (values in ``COLUMNS`` order, ``created_at`` = ``at``), skipping
     those whose ``activity_key`` is already stored; return the ids of the rows inserted.
 
     Every activity enters the database here (``activity log`` and ``activity import``), so
     what follows from new activities hooks in here once, with the ids, the ``actor`` and the
-    command's ``rules``; with ``stage_later`` the touched clients are added to it and the
-    caller folds their stages once (``stages.restage``) when all its rows are in (an import
-    of many chunks re-folds each client once, not once per chunk), and ``contexts`` (a dict
-    kept across its chunks) caches the clients' calling contexts for the compliance check;
-    with ``rollup_later`` the ids ranking's rollup adds are appended to it and the caller adds
-    them once after its last chunk (``rollup.add``: one grouped statement per 50,000 ids, each
-    (rep, campaign, day) written once per import instead of once per chunk; nothing in the
-    import reads the rollup).
+    command's ``rules``: the compliance check and recycling at once; the per-client facts (touch
+    gaps and bookings with them), ranking's rollup, the stage machine and the queue's scores at
+    once too, or — with ``later``, an import of many chunks — noted there and done by
+    ``later.finish`` after the last chunk (see ``Later``).
     The ``actor`` and the command's ``rules`` are passed down, never looked up (the stage
     machine's thresholds and the calling rules the compliance check judges by). The
     ids are those of this call's keys created at ``at`` (an older row with the same key was
@@ -332,7 +353,7 @@ def insert_activities(
     if not rows:
         return []
     before = conn.execute(select(func.max(ACT.c.id))).scalar() or 0  # a key an earlier chunk added is older
-    if not bulk.insert_ignore(conn, ACT, COLUMNS, [rows], ("activity_key",)):
+    if not bulk.insert_new(conn, ACT, COLUMNS, rows, ("activity_key",)):
         return []
     ids: list[int] = []
     touched: set[int] = set()
@@ -361,19 +382,18 @@ def insert_activities(
     # ---- after the insert: ``ids`` are exactly the activities this batch inserted (``calls``
     # the calls among them). Set-based maintainers of data derived from activities take
     # (conn, ids, ...) here, one line each, in this transaction.
-    facts.fold(conn, ids)  # the per-client facts metrics and SLAs read (services/work/facts)
-    if stage_later is not None:  # an import folds every touched client once, after its last chunk
-        stage_later |= touched
-    else:  # the stage machine folds the new activities in
-        stages.restage(conn, touched, actor=actor, rules=rules, terminal=False)
+    contexts = later.contexts if later is not None else None
     compliance.record_violations(conn, calls, at, actor=actor, rules=rules, clients=contexts)  # broke a rule
     if calls:
         recycle(conn, calls, at=at, actor=actor, rules=rules)
-    rolled = activity_rollup.with_recycled(conn, ids, at)  # ranking's rollup (services/assign/rollup.py)
-    if rollup_later is not None:  # an import rolls up all its rows once, after its last chunk
-        rollup_later += rolled
-    else:
-        activity_rollup.add(conn, rolled)
+    new = activity_rollup.with_recycled(conn, ids, at)  # and recycling's dispositions
+    if later is not None:
+        later.ids += new
+        later.clients |= touched
+        return ids
+    facts.fold(conn, new)  # the per-client facts metrics and SLAs read (services/work/facts)
+    stages.restage(conn, touched, actor=actor, rules=rules, terminal=False)  # the stage machine
+    activity_rollup.add(conn, new)  # ranking's rollup (services/assign/rollup.py)
     score_store.activities_added(conn, rules, touched)  # the queue's stored scores follow
     return ids
 
@@ -397,8 +417,8 @@ def recycle(conn: Connection, new_ids: list[int], *, at: datetime, actor: str, r
     q = rules.queue
     new: Counter[int] = Counter()
     for cond in in_chunks(conn, ACT.c.id, new_ids):
-        sel = select(ACT.c.client_id).where(
-            cond, ACT.c.type == ActivityType.CALL, ACT.c.outcome.in_(_UNANSWERED)
+        sel = select(ACT.c.client_id).where(  # by id: the type is no index for SQLite to drive from
+            cond, unindexed(ACT.c.type) == ActivityType.CALL, ACT.c.outcome.in_(_UNANSWERED)
         )
         new.update(conn.execute(sel).scalars())
     if not new:
@@ -443,8 +463,7 @@ def recycle(conn: Connection, new_ids: list[int], *, at: datetime, actor: str, r
         key = f"recycle:{cid}:{n}:{when.isoformat()}"
         rows.append((key, cid, rep_id, camp, ActivityType.DISPOSITION.value, ActivityOutcome.NURTURE.value, when,
                      False, None, None, None, f"{n} unanswered calls (max {q.max_attempts})", "rule", actor, at))  # fmt: skip
-    bulk.insert_ignore(conn, ACT, COLUMNS, [rows], ("activity_key",))
-    facts.rebuild(conn, ids)  # the dispositions are activities too (facts' newest activity)
+    bulk.insert_ignore(conn, ACT, COLUMNS, [rows], ("activity_key",))  # its caller folds them in
     return len(rows)
 
 
@@ -484,8 +503,7 @@ def _write_chunk(
     who: str,
     ts: datetime,
     rules: Rules,
-    touched: set[int],
-    rolled: list[int],
+    later: Later,
 ) -> None:
     rows: list[tuple[Any, ...]] = []
     append = rows.append
@@ -506,18 +524,7 @@ def _write_chunk(
             prev = terminal.get(cid)
             if prev is None or prev[0] != Stage.DO_NOT_CONTACT:
                 terminal[cid] = (stage, f"activity:{key}")
-    inserted = len(
-        insert_activities(
-            conn,
-            rows,
-            at=ts,
-            actor=who,
-            rules=rules,
-            stage_later=touched,
-            contexts=resolver.contexts,
-            rollup_later=rolled,
-        )
-    )
+    inserted = len(insert_activities(conn, rows, at=ts, actor=who, rules=rules, later=later))
     summary.imported += inserted
     summary.already_imported += len(rows) - inserted
     if rejected:
@@ -539,7 +546,7 @@ class _Statistics:
     none for an import that adds little to a big table. Measured in ``benchmarks/activities.py``.
     """
 
-    TABLES = ("activity", "client_fact", "touch_gap", "meeting_booking", "rep_activity_day")
+    TABLES = ("activity",)  # the derived tables grow in ``Later.finish``, after the chunks
 
     def __init__(self, conn: Connection, chunk_rows: int) -> None:
         self.conn = conn
@@ -573,8 +580,7 @@ def import_file(engine: Engine, rules: Rules, path: str, *, chunk_rows: int = CH
         resolver = _Resolver(conn)
         stats = _Statistics(conn, chunk_rows)
         terminal: dict[int, tuple[Stage, str]] = {}
-        touched: set[int] = set()
-        rolled: list[int] = []  # ranking's rollup: added once, after the last chunk
+        later = Later()  # the upkeep done once, after the last chunk
         rejected: list[tuple[Any, ...]] = []
         chunk: list[Parsed] = []
         for line, values, raw in records(name, stream, summary):
@@ -596,16 +602,12 @@ def import_file(engine: Engine, rules: Rules, path: str, *, chunk_rows: int = CH
                     who,
                     ts,
                     rules,
-                    touched,
-                    rolled,
+                    later,
                 )
                 stats.grown(summary.imported)
                 chunk = []
-        _write_chunk(
-            conn, resolver, chunk, summary, rejected, terminal, source, who, ts, rules, touched, rolled
-        )
-        activity_rollup.add(conn, rolled)
-        stages.restage(conn, touched, actor=who, rules=rules, now=ts, terminal=False)
+        _write_chunk(conn, resolver, chunk, summary, rejected, terminal, source, who, ts, rules, later)
+        later.finish(conn, actor=who, rules=rules, at=ts)
         if terminal:
             moved, ended = move_to_terminal(conn, terminal, actor=who, at=ts)
             summary.stages_changed, summary.assignments_ended = len(moved), ended

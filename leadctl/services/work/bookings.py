@@ -38,7 +38,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.expression import ColumnElement
 
 from leadctl.storage import schema
-from leadctl.storage.sqlfunc import CHUNK, member_of
+from leadctl.storage.sqlfunc import CHUNK, member_of, unindexed
 from leadctl.vocab import ActivityOutcome, ActivityType
 
 ACT, B = schema.activity, schema.meeting_booking
@@ -46,20 +46,28 @@ HELD = (ActivityOutcome.HELD_QUALIFIED, ActivityOutcome.HELD_UNQUALIFIED)
 COLUMNS = ("activity_id", "rep_id", "campaign_id", "at", "due_at", "held")
 
 
-def _is_booking(a: Any = ACT) -> ColumnElement[bool]:
-    return and_(
-        a.c.rep_id.is_not(None), a.c.type == ActivityType.MEETING, a.c.outcome == ActivityOutcome.BOOKED
-    )
+def _is_booking(a: Any = ACT, *, by_type: bool = True) -> ColumnElement[bool]:
+    """``by_type=False``: the type is not offered to SQLite's planner (see ``_rows``)."""
+    typ = a.c.type if by_type else unindexed(a.c.type)
+    return and_(a.c.rep_id.is_not(None), typ == ActivityType.MEETING, a.c.outcome == ActivityOutcome.BOOKED)
 
 
-def _is_held(a: Any) -> ColumnElement[bool]:
-    return and_(a.c.type == ActivityType.MEETING, a.c.outcome.in_(HELD))
+def _is_held(a: Any, *, by_type: bool = True) -> ColumnElement[bool]:
+    typ = a.c.type if by_type else unindexed(a.c.type)
+    return and_(typ == ActivityType.MEETING, a.c.outcome.in_(HELD))
 
 
 def _rows(*where: ColumnElement[bool]) -> Any:
-    """The rows (``COLUMNS``) of the bookings matching ``where``."""
+    """The rows (``COLUMNS``) of the bookings matching ``where`` (ids or clients).
+
+    The activity types are hidden from SQLite's planner (``unindexed``): offered them, it
+    drove both the bookings and the held-meeting probe from ``ix_activity_type_at_client_id``
+    — every stored meeting per statement, each chunk of an import costing in proportion to
+    the whole table — where ``where`` and ``ix_activity_client_id_at_type_outcome`` (the
+    client's meetings at or after the booking) are what bound the work."""
     h = ACT.alias("h")
-    followed = exists().where(h.c.client_id == ACT.c.client_id, h.c.at >= ACT.c.at, _is_held(h))
+    held = _is_held(h, by_type=False)
+    followed = exists().where(h.c.client_id == ACT.c.client_id, h.c.at >= ACT.c.at, held)
     return select(
         ACT.c.id,
         ACT.c.rep_id,
@@ -67,7 +75,7 @@ def _rows(*where: ColumnElement[bool]) -> Any:
         ACT.c.at,
         func.coalesce(ACT.c.meeting_at, ACT.c.at),
         case((followed, true()), else_=false()),
-    ).where(_is_booking(), *where)
+    ).where(_is_booking(by_type=False), *where)
 
 
 def _all_rows() -> Any:
@@ -112,7 +120,12 @@ def fold(conn: Connection, activity_ids: Iterable[int]) -> None:
                     B, B.c.activity_id == ACT.c.id
                 )
             )
-            .where(member_of(h.c.id, chunk, dialect), _is_held(h), _is_booking(), B.c.held.is_(False))
+            .where(  # driven by the new ids, then their clients' index range (see ``_rows``)
+                member_of(h.c.id, chunk, dialect),
+                _is_held(h, by_type=False),
+                _is_booking(by_type=False),
+                B.c.held.is_(False),
+            )
         )
         marked = sorted(set(conn.execute(followed).scalars()))
         for j in range(0, len(marked), CHUNK):  # by primary key: no pass over the table

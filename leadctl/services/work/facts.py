@@ -18,8 +18,9 @@ command updates or deletes one; merges and their undo leave each activity on its
 - ``fold(conn, activity_ids)`` merges just-inserted activities in: one set-based
   ``INSERT … SELECT … GROUP BY … ON CONFLICT DO UPDATE`` per 5,000 ids (min/max/sum merge, so
   it is exact whatever order batches arrive in, and safe under concurrent writers on
-  PostgreSQL). ``insert_activities`` (``activity log``, ``activity import``, recycling) calls
-  it with the ids it inserted;
+  PostgreSQL). ``insert_activities`` calls it with the ids it inserted, recycling's
+  dispositions included (``activity log``; ``activity import`` once, after its last chunk,
+  with all its ids: ``activities.Later``);
 - ``rebuild(conn, client_ids)`` recomputes clients from their activities (the demo's and the
   benchmarks' bulk loads, which write activities directly).
 

@@ -17,7 +17,7 @@ from sqlalchemy import and_, case, func, select, type_coerce
 from sqlalchemy.engine import Connection
 
 from leadctl.storage import schema
-from leadctl.storage.sqlfunc import CHUNK, member_of
+from leadctl.storage.sqlfunc import CHUNK, member_of, unindexed
 from leadctl.storage.types import UTCDateTime
 from leadctl.vocab import ActivityOutcome as O  # noqa: N817
 from leadctl.vocab import ActivityType as T  # noqa: N817
@@ -205,7 +205,7 @@ def gather(conn: Connection, rules: Rules, ids: Sequence[int], now: datetime) ->
             out.cols[name] += [r[n + k] or (0 if k else None) for r in got]
         iq = (
             select(ACT.c.client_id, ACT.c.outcome, type_coerce(func.max(ACT.c.at), UTCDateTime))
-            .where(acond, ACT.c.type == T.INTENT, ACT.c.at <= now, ACT.c.at >= window)
+            .where(acond, unindexed(ACT.c.type) == T.INTENT, ACT.c.at <= now, ACT.c.at >= window)  # by client
             .group_by(ACT.c.client_id, ACT.c.outcome)
         )
         for cid, outcome, at in conn.execute(iq):

@@ -14,11 +14,11 @@ Kept exact by the two functions ``services/work/facts`` calls (so every writer t
 per-client facts keeps these too, and ``facts.folded`` says whether both are current):
 
 - ``fold(conn, activity_ids)``: activities just inserted. Each new touch gets its rows (its
-  previous touch's ``at``: a probe of ``ix_activity_rep_id_client_id_at`` per chain), and the
-  touch that follows it (usually none: imports and logs append recent touches) has its rows
-  recomputed, since its previous touch may now be the new one — a few set-based statements
-  per chunk. Called after the facts' upsert, which holds the clients' ``client_fact`` rows: a
-  concurrent writer of the same client waits there, then sees this one's rows (PostgreSQL,
+  previous touch's ``at`` in both chains), and the touch that follows it (usually none:
+  imports and logs append recent touches) has its rows recomputed, since its previous touch
+  may now be the new one — the chains of the new touches' clients read once, in a select per
+  5,000 clients, and walked in Python. Called after the facts' upsert, which holds the
+  clients' ``client_fact`` rows: a concurrent writer of the same client waits there, then sees this one's rows (PostgreSQL,
   READ COMMITTED), so two writers never build a chain from each other's stale view, and the
   rows deleted here belong to clients this transaction already holds (no new lock order);
 - ``rebuild(conn, client_ids)``: every touch of those clients (None: all) recomputed with
@@ -42,7 +42,6 @@ from sqlalchemy import (
     func,
     insert,
     literal_column,
-    null,
     or_,
     select,
     type_coerce,
@@ -53,7 +52,7 @@ from sqlalchemy.sql.expression import ColumnElement
 
 from leadctl.storage import bulk, schema
 from leadctl.storage.bulk import Row
-from leadctl.storage.sqlfunc import CHUNK, epoch_seconds, in_chunks, member_of
+from leadctl.storage.sqlfunc import CHUNK, epoch_seconds, in_chunks, member_of, unindexed
 from leadctl.storage.types import UTCDateTime
 from leadctl.vocab import ActivityType
 
@@ -111,29 +110,6 @@ def windowed(*where: ColumnElement[bool]) -> Any:
     return _rows(w.subquery("w"))
 
 
-def _chain(p: Any, campaign: bool) -> list[ColumnElement[bool]]:
-    same = [p.c.rep_id == ACT.c.rep_id, p.c.client_id == ACT.c.client_id, p.c.type.in_(TOUCH)]
-    return [*same, p.c.campaign_id == ACT.c.campaign_id] if campaign else same
-
-
-def _prev(campaign: bool) -> Any:
-    """The ``at`` of the touch before each ``activity`` row in its chain (one index probe)."""
-    p = ACT.alias("p")
-    earlier = or_(p.c.at < ACT.c.at, and_(p.c.at == ACT.c.at, p.c.id < ACT.c.id))
-    return type_coerce(
-        select(func.max(p.c.at)).where(*_chain(p, campaign), earlier).scalar_subquery(), UTCDateTime
-    )
-
-
-def _next(campaign: bool) -> Any:
-    """The id of the touch after each ``activity`` row in its chain."""
-    n = ACT.alias("n")
-    later = or_(n.c.at > ACT.c.at, and_(n.c.at == ACT.c.at, n.c.id > ACT.c.id))
-    return (
-        select(n.c.id).where(*_chain(n, campaign), later).order_by(n.c.at, n.c.id).limit(1).scalar_subquery()
-    )
-
-
 def _epoch(at: datetime) -> int:
     """``epoch_seconds`` in Python: whole seconds, floored."""
     return int(at.replace(microsecond=0).timestamp())
@@ -155,36 +131,51 @@ def _gap_rows(
 
 def fold(conn: Connection, activity_ids: Iterable[int]) -> None:
     """Add the gaps of activities just inserted (each id once), and recompute the touches that
-    follow new ones (their previous touch may now be a new one). Per chunk of ids one select
-    probes each new touch's previous and next touch in both chains; the rows are built here and
-    written in bulk (``bulk.insert_rows``)."""
+    follow new ones (their previous touch may now be a new one).
+
+    The chains are read whole, once: per 5,000 clients of the new touches one select of
+    their touches (``ix_activity_client_id_at_type_outcome``), each (rep, client) chain of a
+    new touch walked in (``at``, ``id``) order here — a new touch's previous touch in any
+    campaign and in its own, and the older touches right after a new one, whose rows are
+    redone. An import folds all its rows at once after its last chunk (``activities.Later``),
+    so a client's history is read once per import, not once per chunk; per touch this
+    replaced four correlated index probes (previous and next, in both chains)."""
     ids = set(activity_ids)
-    rows: list[Row] = []
-    follow: set[int] = set()
-    # A chain's touch in the same campaign is one in any campaign: without a previous (next)
-    # touch at all there is none in the campaign either, and that probe is skipped.
-    prev_all, next_all = _prev(False), _next(False)
-    prev_camp = case((prev_all.is_(None), null()), else_=_prev(True))
-    next_camp = case((next_all.is_(None), null()), else_=_next(True))
-    base = (
-        ACT.c.id,
-        ACT.c.rep_id,
-        ACT.c.campaign_id,
-        type_coerce(ACT.c.at, UTCDateTime),
-        prev_all,
-        prev_camp,
-    )
+    # The type is not offered to SQLite's planner: these selects are driven by ids, clients.
+    touch = and_(ACT.c.rep_id.is_not(None), unindexed(ACT.c.type).in_(TOUCH))
+    pairs: set[tuple[int, int]] = set()  # (rep, client) of the new touches
     for cond in in_chunks(conn, ACT.c.id, ids, size=CHUNK):
-        for r in conn.execute(select(*base, next_all, next_camp).where(cond, _is_touch())):
-            rows += _gap_rows(*r[:6])
-            follow.update(n for n in r[6:] if n is not None)
-    after = sorted(follow - ids)  # older touches that now follow a new one: their rows are redone
+        pairs.update(
+            (r, c) for r, c in conn.execute(select(ACT.c.rep_id, ACT.c.client_id).where(cond, touch))
+        )
+    rows: list[Row] = []
+    redo: list[int] = []  # older touches right after a new one
     dialect = conn.dialect.name
-    for i in range(0, len(after), CHUNK):
-        part = after[i : i + CHUNK]
-        conn.execute(delete(T).where(member_of(T.c.activity_id, part, dialect)))
-        for r in conn.execute(select(*base).where(member_of(ACT.c.id, part, dialect))):
-            rows += _gap_rows(*r)
+    clients = sorted({c for _r, c in pairs})
+    cols = (ACT.c.rep_id, ACT.c.client_id, ACT.c.at, ACT.c.id, ACT.c.campaign_id)
+    for i in range(0, len(clients), CHUNK):
+        q = select(*cols).where(member_of(ACT.c.client_id, clients[i : i + CHUNK], dialect), touch)
+        chain_of: dict[tuple[int, int], list[Any]] = {}
+        for r in conn.execute(q):
+            if (r[0], r[1]) in pairs:
+                chain_of.setdefault((r[0], r[1]), []).append(r)
+        for (rep_id, _client), chain in chain_of.items():
+            chain.sort(key=lambda r: (r[2], r[3]))
+            last: Any = None  # the previous touch: (at, id)
+            last_in: dict[int, Any] = {}  # campaign -> the previous touch in it
+            for _rep, _cid, at, aid, camp in chain:
+                before, before_in = last, last_in.get(camp)
+                if (
+                    aid in ids
+                    or (before is not None and before[1] in ids)
+                    or (before_in is not None and before_in[1] in ids)
+                ):
+                    if aid not in ids:
+                        redo.append(aid)
+                    rows += _gap_rows(aid, rep_id, camp, at, before and before[0], before_in and before_in[0])
+                last = last_in[camp] = (at, aid)
+    for i in range(0, len(redo), CHUNK):
+        conn.execute(delete(T).where(member_of(T.c.activity_id, redo[i : i + CHUNK], dialect)))
     bulk.insert_rows(conn, T, COLUMNS, rows)
 
 
