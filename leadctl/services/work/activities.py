@@ -300,10 +300,12 @@ def move_to_terminal(
 
 @dataclass
 class Later:
-    """What an import of many chunks does once, after its last chunk (``finish``), instead of
-    once per chunk: each piece is set-based over all the import's rows, and none of it is read
-    by what the chunks do meanwhile (the compliance check and recycling read activities and
-    the clients' calling contexts, never the derived tables or stages).
+    """The upkeep new activities need beyond the compliance check and recycling: ``finish``
+    does it — right away for one ``insert_activities`` call, and for an import of many chunks
+    once, after its last chunk, instead of once per chunk: each piece is set-based over all
+    the import's rows, and none of it is read by what the chunks do meanwhile (the compliance
+    check and recycling read activities and the clients' calling contexts, never the derived
+    tables or stages).
 
     - ``ids``: the activities inserted, recycling's dispositions included: folded into the
       per-client facts, touch gaps and bookings (``facts.fold``; a touch chain read once per
@@ -318,11 +320,12 @@ class Later:
     clients: set[int] = field(default_factory=set)
     contexts: dict[int, Any] = field(default_factory=dict)
 
-    def finish(self, conn: Connection, *, actor: str, rules: Rules, at: datetime) -> None:
-        facts.fold(conn, self.ids)
-        activity_rollup.add(conn, self.ids)
+    def finish(self, conn: Connection, *, actor: str, rules: Rules, at: datetime | None = None) -> None:
+        """The upkeep of the activities noted (``at``: the stage machine's now, default now)."""
+        facts.fold(conn, self.ids)  # the per-client facts metrics and SLAs read (services/work/facts)
+        activity_rollup.add(conn, self.ids)  # ranking's rollup (services/assign/rollup.py)
         stages.restage(conn, self.clients, actor=actor, rules=rules, now=at, terminal=False)
-        score_store.activities_added(conn, rules, self.clients)
+        score_store.activities_added(conn, rules, self.clients)  # the queue's stored scores follow
 
 
 def insert_activities(
@@ -382,19 +385,14 @@ def insert_activities(
     # ---- after the insert: ``ids`` are exactly the activities this batch inserted (``calls``
     # the calls among them). Set-based maintainers of data derived from activities take
     # (conn, ids, ...) here, one line each, in this transaction.
-    contexts = later.contexts if later is not None else None
-    compliance.record_violations(conn, calls, at, actor=actor, rules=rules, clients=contexts)  # broke a rule
+    upkeep = later if later is not None else Later()
+    compliance.record_violations(conn, calls, at, actor=actor, rules=rules, clients=upkeep.contexts)
     if calls:
         recycle(conn, calls, at=at, actor=actor, rules=rules)
-    new = activity_rollup.with_recycled(conn, ids, at)  # and recycling's dispositions
-    if later is not None:
-        later.ids += new
-        later.clients |= touched
-        return ids
-    facts.fold(conn, new)  # the per-client facts metrics and SLAs read (services/work/facts)
-    stages.restage(conn, touched, actor=actor, rules=rules, terminal=False)  # the stage machine
-    activity_rollup.add(conn, new)  # ranking's rollup (services/assign/rollup.py)
-    score_store.activities_added(conn, rules, touched)  # the queue's stored scores follow
+    upkeep.ids += activity_rollup.with_recycled(conn, ids, at)  # and recycling's dispositions
+    upkeep.clients |= touched
+    if later is None:  # one call (``activity log``): the rest of the upkeep now
+        upkeep.finish(conn, actor=actor, rules=rules)
     return ids
 
 

@@ -46,14 +46,19 @@ HELD = (ActivityOutcome.HELD_QUALIFIED, ActivityOutcome.HELD_UNQUALIFIED)
 COLUMNS = ("activity_id", "rep_id", "campaign_id", "at", "due_at", "held")
 
 
-def _is_booking(a: Any = ACT, *, by_type: bool = True) -> ColumnElement[bool]:
-    """``by_type=False``: the type is not offered to SQLite's planner (see ``_rows``)."""
-    typ = a.c.type if by_type else unindexed(a.c.type)
+def _type(a: Any, whole_table: bool) -> Any:
+    """The activity type as a test offers it: to SQLite's planner only for a pass over the
+    whole table; a statement driven by ids or clients hides it (see ``_rows``)."""
+    return a.c.type if whole_table else unindexed(a.c.type)
+
+
+def _is_booking(a: Any = ACT, *, whole_table: bool = False) -> ColumnElement[bool]:
+    typ = _type(a, whole_table)
     return and_(a.c.rep_id.is_not(None), typ == ActivityType.MEETING, a.c.outcome == ActivityOutcome.BOOKED)
 
 
-def _is_held(a: Any, *, by_type: bool = True) -> ColumnElement[bool]:
-    typ = a.c.type if by_type else unindexed(a.c.type)
+def _is_held(a: Any, *, whole_table: bool = False) -> ColumnElement[bool]:
+    typ = _type(a, whole_table)
     return and_(typ == ActivityType.MEETING, a.c.outcome.in_(HELD))
 
 
@@ -66,8 +71,7 @@ def _rows(*where: ColumnElement[bool]) -> Any:
     the whole table — where ``where`` and ``ix_activity_client_id_at_type_outcome`` (the
     client's meetings at or after the booking) are what bound the work."""
     h = ACT.alias("h")
-    held = _is_held(h, by_type=False)
-    followed = exists().where(h.c.client_id == ACT.c.client_id, h.c.at >= ACT.c.at, held)
+    followed = exists().where(h.c.client_id == ACT.c.client_id, h.c.at >= ACT.c.at, _is_held(h))
     return select(
         ACT.c.id,
         ACT.c.rep_id,
@@ -75,7 +79,7 @@ def _rows(*where: ColumnElement[bool]) -> Any:
         ACT.c.at,
         func.coalesce(ACT.c.meeting_at, ACT.c.at),
         case((followed, true()), else_=false()),
-    ).where(_is_booking(by_type=False), *where)
+    ).where(_is_booking(), *where)
 
 
 def _all_rows() -> Any:
@@ -85,7 +89,7 @@ def _all_rows() -> Any:
     h = ACT.alias("h")
     latest = (
         select(h.c.client_id, func.max(h.c.at).label("held_at"))
-        .where(_is_held(h))
+        .where(_is_held(h, whole_table=True))
         .group_by(h.c.client_id)
         .subquery("latest_held")
     )
@@ -100,7 +104,7 @@ def _all_rows() -> Any:
             case((followed, true()), else_=false()),
         )
         .select_from(ACT.outerjoin(latest, latest.c.client_id == ACT.c.client_id))
-        .where(_is_booking())
+        .where(_is_booking(whole_table=True))
     )
 
 
@@ -120,12 +124,7 @@ def fold(conn: Connection, activity_ids: Iterable[int]) -> None:
                     B, B.c.activity_id == ACT.c.id
                 )
             )
-            .where(  # driven by the new ids, then their clients' index range (see ``_rows``)
-                member_of(h.c.id, chunk, dialect),
-                _is_held(h, by_type=False),
-                _is_booking(by_type=False),
-                B.c.held.is_(False),
-            )
+            .where(member_of(h.c.id, chunk, dialect), _is_held(h), _is_booking(), B.c.held.is_(False))
         )
         marked = sorted(set(conn.execute(followed).scalars()))
         for j in range(0, len(marked), CHUNK):  # by primary key: no pass over the table

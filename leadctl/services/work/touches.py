@@ -63,8 +63,12 @@ BOTH, ANY_CAMPAIGN, SAME_CAMPAIGN = 0, 1, 2
 KINDS = (BOTH, ANY_CAMPAIGN, SAME_CAMPAIGN)
 
 
-def _is_touch(a: Any = ACT) -> ColumnElement[bool]:
-    return and_(a.c.rep_id.is_not(None), a.c.type.in_(TOUCH))
+def _is_touch(a: Any = ACT, *, whole_table: bool = False) -> ColumnElement[bool]:
+    """A touch. The type is offered to SQLite's planner only for a pass over the whole table:
+    offered it beside ids or clients, SQLite (no statistics) drove the statement from
+    ``ix_activity_type_at_client_id`` — every stored touch, per statement."""
+    typ = a.c.type if whole_table else unindexed(a.c.type)
+    return and_(a.c.rep_id.is_not(None), typ.in_(TOUCH))
 
 
 def _rows(touches: Any) -> Any:
@@ -106,7 +110,7 @@ def windowed(*where: ColumnElement[bool]) -> Any:
         ACT.c.at,
         type_coerce(prev_all, UTCDateTime).label("prev_all"),
         type_coerce(prev_camp, UTCDateTime).label("prev_camp"),
-    ).where(_is_touch(), *where)
+    ).where(_is_touch(whole_table=not where), *where)
     return _rows(w.subquery("w"))
 
 
@@ -141,8 +145,7 @@ def fold(conn: Connection, activity_ids: Iterable[int]) -> None:
     so a client's history is read once per import, not once per chunk; per touch this
     replaced four correlated index probes (previous and next, in both chains)."""
     ids = set(activity_ids)
-    # The type is not offered to SQLite's planner: these selects are driven by ids, clients.
-    touch = and_(ACT.c.rep_id.is_not(None), unindexed(ACT.c.type).in_(TOUCH))
+    touch = _is_touch()  # driven by ids, then by clients
     pairs: set[tuple[int, int]] = set()  # (rep, client) of the new touches
     for cond in in_chunks(conn, ACT.c.id, ids, size=CHUNK):
         pairs.update(
