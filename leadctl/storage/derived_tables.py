@@ -153,7 +153,10 @@ client_score = Table(
 # Migration 0028 adds the first-contact SLA of ``metrics sla``: ``fc_d`` (business seconds from
 # capture to the first call, NULL: not called), ``fc_due`` (``B`` at which the SLA of a client not
 # called runs out) and, in ``speed_hist``, measure 3 (bins 0 met, 1 breached after the call, 2
-# not called, 3 the sum of ``fc_d``).
+# not called, 3 the sum of ``fc_d``). Migration 0029: ``cap_hour`` / ``cap_weekday``, the
+# capture's hour (0-23) and weekday (0 = Monday) in the business hours' zone, and measure 3's
+# counts by them too (kind 2 = hour, 3 = weekday), so ``metrics sla --by hour|weekday`` over
+# every client is a read of 24 or 7 groups' rows as by rep is.
 client_speed = Table(
     "client_speed",
     metadata,
@@ -173,6 +176,8 @@ client_speed = Table(
     Column("fc_d", BigInteger),  # first-contact SLA: B(first call) - B(capture); NULL: not called
     Column("fc_met", SmallInteger),  # 1: called within the allowance, 0: after it, NULL: not called
     Column("fc_due", BigInteger),  # B(capture) + allowance while not called (NULL: called)
+    Column("cap_hour", SmallInteger),  # the capture's local hour (business hours' zone)
+    Column("cap_weekday", SmallInteger),  # and weekday, 0 = Monday
     Column("horizon", BigInteger, nullable=False),
     Index("ix_client_speed_due0", "due0", "campaign_id", "manager_id"),
     Index("ix_client_speed_due1", "due1", "campaign_id", "manager_id"),

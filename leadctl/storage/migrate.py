@@ -24,7 +24,7 @@ from leadctl.errors import SchemaError
 if TYPE_CHECKING:
     from alembic.config import Config
 
-HEAD = "0028"
+HEAD = "0029"
 
 
 def migrations_dir() -> Path:

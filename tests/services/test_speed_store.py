@@ -109,8 +109,9 @@ def _both(engine: Any, at: datetime = NOW, rules: Any = RULES) -> None:
             speed_store.stored_hist = real  # type: ignore[assignment]
         assert stored == computed, by
         assert any(r["reached"] for r in stored)
-    # ``metrics sla`` by campaign and rep (migration 0028): stored counts and running SLAs
-    for by in ("campaign", "rep"):
+    # ``metrics sla`` by campaign and rep (migration 0028), the capture's local hour and
+    # weekday (0029): stored counts and running SLAs
+    for by in ("campaign", "rep", "hour", "weekday"):
         with read(engine) as conn:
             assert speed_store.stored_sla(conn, rules, by, at) is not None, by
         stored = sla_rows(engine, by=by, rules=rules, at=at)

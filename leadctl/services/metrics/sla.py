@@ -23,12 +23,14 @@ from leadctl.rules import Rules
 from leadctl.services.metrics.common import Facts
 from leadctl.services.metrics.speed import GROUPINGS as SPEED_GROUPINGS
 from leadctl.services.metrics.speed import ID_KEYED, FactScope, capture_group, group_names
+from leadctl.services.metrics.speed_store import SLA_KINDS
 from leadctl.storage import schema
 from leadctl.storage.sqlfunc import epoch_seconds, in_rowid_order, unindexed
 
 GROUPINGS = (*SPEED_GROUPINGS, "hour", "weekday")
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 COLUMNS = ("clients", "met", "breached", "running", "compliance", "avg_business_min")
+STORED = tuple(SLA_KINDS)  # the groupings ``speed_store.stored_sla`` counts
 
 
 def sla_rows(
@@ -43,10 +45,10 @@ def sla_rows(
 ) -> list[dict[str, Any]]:
     """One row per group: clients, met, breached, running, compliance (None when nothing decided).
 
-    By rep or campaign over every client: from the stored per-client terms and their counts
-    (``speed_store.stored_sla``, brought up to date first) when they answer exactly, else
-    computed."""
-    if by in ID_KEYED and since is None and until is None and campaign is None:
+    By rep, campaign, hour or weekday over every client: from the stored per-client terms and
+    their counts (``speed_store.stored_sla``, brought up to date first) when they answer
+    exactly, else computed."""
+    if by in STORED and since is None and until is None and campaign is None:
         stored = _stored(engine, rules, by, at, bands=False)
         if stored is not None:
             return _sla_table(by, stored[1])

@@ -176,8 +176,9 @@ def client_facts(
     id (NULL: unassigned) for the caller to name with ``group_names``: sorting and hashing 1M
     integers instead of e-mail strings is the cheaper part of ``metrics speed``'s histograms.
 
-    ``stored`` (``speed_store``'s refresh): each client's ``cid``, ``camp`` (campaign id) and
-    ``mgr`` (manager id) alongside; ``client_ids``: only those live clients, captured at any time;
+    ``stored`` (``speed_store``'s refresh): each client's ``cid``, ``camp`` (campaign id),
+    ``mgr`` (manager id), ``cap_hour`` and ``cap_weekday`` (``capture_group``'s) alongside;
+    ``client_ids``: only those live clients, captured at any time;
     ``span``: ``day_range(conn, at)`` when the caller already has it.
     """
     from leadctl.services.assign.calendar import clock_from_rules
@@ -237,9 +238,13 @@ def client_facts(
         d2, on2 = days.join(func.coalesce(s1.c.conv_e, s1.c.cap_e))
         d3, on3 = days.join(func.coalesce(s1.c.asg_e, s1.c.cap_e))
         grp = capture_group(by, s1, dc)
+        local: list[Any] = []  # stored: the capture's local hour and weekday (``metrics sla``)
+        if stored:
+            local = [capture_group(k, s1, dc).label(f"cap_{k}") for k in ("hour", "weekday")]
         facts = (
             select(
                 *(s1.c[c.name] for c in extra),
+                *local,
                 grp.label("grp"),
                 s1.c.cap_e,
                 s1.c.call_e,

@@ -68,6 +68,8 @@ D = schema.client_speed_dirty
 ST = schema.client_speed_state
 C = schema.client
 KINDS = {"campaign": (0, S.c.campaign_id), "rep": (1, S.c.manager_id)}
+# ``metrics sla`` also by the capture's local hour and weekday (migration 0029): measure 3 only
+SLA_KINDS = {**KINDS, "hour": (2, S.c.cap_hour), "weekday": (3, S.c.cap_weekday)}
 NONE_GRP = -1  # grp of a client with no campaign / rep
 OPEN, DUE = -1, -2  # bins of speed_hist: not reached; not reached with a due moment
 RUNNING = -3  # read only: not reached and due after the evaluation moment
@@ -91,6 +93,8 @@ COLUMNS = (
     "fc_d",
     "fc_met",
     "fc_due",
+    "cap_hour",
+    "cap_weekday",
     "horizon",
 )
 SLA_M = 3  # speed_hist's measure of the first-contact SLA (basis 0):
@@ -121,7 +125,8 @@ def _rows(
     built = client_facts(conn, rules, "campaign", scope, at, ids=True, stored=True, client_ids=ids, span=span)
     with built as (facts, _now_b), open_days(conn, clock_from_rules(rules), *span) as od:
         f = facts.c
-        cols: list[Any] = [f.cid, f.camp, f.mgr, f.asg_e, f.cap_e, f.call_e, f.conv_e, f.allowed]
+        cols: list[Any] = [f.cid, f.camp, f.mgr, f.cap_hour, f.cap_weekday]
+        cols += [f.asg_e, f.cap_e, f.call_e, f.conv_e, f.allowed]
         # ``metrics sla``'s per-client terms (``sla._compliance``): the business seconds to the
         # first call and, while not called, the ``B`` at which the allowance runs out.
         fc_d = f.call_b - f.cap_b
@@ -154,6 +159,8 @@ def _rows(
             d.c.fc_d,
             d.c.fc_met,
             d.c.fc_due,
+            d.c.cap_hour,
+            d.c.cap_weekday,
             greatest(
                 cap,
                 func.coalesce(d.c.call_e, cap),
@@ -197,9 +204,10 @@ def _contributions(cond: Any, sign: int) -> Any:
     """The ``speed_hist`` rows of the ``client_speed`` rows matching ``cond`` (None: all), each
     count times ``sign``."""
     parts = []
-    for kind, col in KINDS.values():
+    for kind, col in SLA_KINDS.values():
         g = func.coalesce(col, NONE_GRP)
-        for i in range(3):
+        speed = any(kind == k for k, _c in KINDS.values())  # speed: by campaign and rep only
+        for i in range(3 if speed else 0):
             where = [cond] if cond is not None else []
             if i == 2:
                 where.append(S.c.assigned == 1)
@@ -432,7 +440,7 @@ def stored_sla(conn: Connection, rules: Rules, by: str, at: datetime) -> list[tu
     lo = datetime.fromtimestamp(int(span_lo), UTC)
     clock.day_rows(lo, lo)
     now_b = clock.b(at)
-    kind, col = KINDS[by]
+    kind, col = SLA_KINDS[by]
     gk = func.coalesce(col, NONE_GRP)
     # One statement: the counts and the running clients of one snapshot (see ``stored_hist``).
     counts = select(H.c.grp, H.c.bin, H.c.n).where(H.c.kind == kind, H.c.m == SLA_M)
