@@ -64,6 +64,25 @@ def test_funnel_by_source_and_period(world: Leadctl) -> None:
 
 
 @freeze_time(NOW)
+def test_funnel_by_bucket_and_campaign(world: Leadctl) -> None:
+    by_bucket = {
+        (r["bucket"], r["step"]): r["count"] for r in world.json("metrics", "funnel", "--by", "bucket")
+    }
+    web = ("leads", "processed", "assigned", "conversation", "held")
+    assert [by_bucket[("web", s)] for s in web] == [6, 5, 5, 4, 2]
+    assert [by_bucket[("list", s)] for s in ("leads", "processed", "assigned", "contacted", "conversation")] == [
+        4, 2, 1, 1, 0,
+    ]  # fmt: skip
+    assert [by_bucket[("other", s)] for s in ("leads", "processed", "conversation", "booked")] == [1, 1, 1, 0]
+    rows = world.json("metrics", "funnel", "--by", "campaign")
+    assert [r["campaign"] for r in rows if r["step"] == "leads"] == ["Other", "Outbound"]  # name order
+    by_campaign = {(r["campaign"], r["step"]): r["count"] for r in rows}
+    assert (by_campaign[("Outbound", "leads")], by_campaign[("Outbound", "qualified")]) == (10, 1)
+    assert (by_campaign[("Other", "processed")], by_campaign[("Other", "conversation")]) == (1, 1)
+    assert by_campaign[("Outbound", "booked")] == 4
+
+
+@freeze_time(NOW)
 def test_reps_table(world: Leadctl) -> None:
     rows = {r["rep"]: r for r in world.json("metrics", "reps", "--campaign", "Outbound")}
     ana, ben, cat = rows["ana@example.com"], rows["ben@example.com"], rows["cat@example.com"]

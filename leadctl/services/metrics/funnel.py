@@ -44,6 +44,11 @@ GROUPINGS = ("rep", "source", "bucket", "campaign", "day", "week")
 STEPS = ("leads", "processed", "assigned", "contacted", "conversation", "booked", "held", "qualified")
 # A client's furthest level (rollup.level_of: 1 contacted … 5 qualified) is ``STEPS[level + 2]``.
 L, A, F = schema.lead, schema.assignment, schema.client_fact
+# ``--by bucket|campaign`` on PostgreSQL: grouped by the lead's id column, then the few groups
+# joined to their (unique) names, instead of a hash join of every lead with the names first
+# (1.12M leads: ~0.2 s of the server's ~1.2 s). SQLite keeps the join: its GROUP BY over the
+# id read the leads in that index's order (slower there).
+_NAMED = {"bucket": (L.c.bucket_id, schema.bucket), "campaign": (L.c.campaign_id, schema.campaign)}
 
 
 def funnel(engine: Engine, scope: Scope, by: str | None = None) -> list[dict[str, Any]]:
@@ -51,6 +56,9 @@ def funnel(engine: Engine, scope: Scope, by: str | None = None) -> list[dict[str
     check_by(by, GROUPINGS)
     key, joins = lead_key(by)
     with read(engine) as conn:
+        named = _NAMED.get(by or "") if conn.dialect.name == "postgresql" else None
+        if named is not None:  # PostgreSQL: grouped by the id, named below (see _NAMED)
+            key, joins = named[0], []
         campaign_id = scope.campaign_id(conn)
         cohort = scope.period(L.c.created_at)
         if campaign_id is not None:
@@ -75,6 +83,20 @@ def funnel(engine: Engine, scope: Scope, by: str | None = None) -> list[dict[str
             source = source.outerjoin(table, on)
         if by is None:
             q = select(*counts).select_from(source).where(cohort)
+        elif named is not None:  # the few groups' rows named, in the database's name order
+            g = (
+                select(key.label("gid"), *counts)
+                .select_from(source)
+                .where(cohort)
+                .group_by(key)
+                .subquery("g")
+            )
+            names = named[1]
+            q = (
+                select(names.c.name.label("key"), *(g.c[c.name] for c in counts))
+                .select_from(g.outerjoin(names, names.c.id == g.c.gid))
+                .order_by(names.c.name)
+            )
         else:
             q = (
                 select(key.label("key"), *counts)
