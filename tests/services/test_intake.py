@@ -466,6 +466,10 @@ def test_fused_check_equals_validate_of_normalise(tmp_path: Path, rules_yaml: st
         row = list(rows[1])
         row[headers.index(field)] = value
         rows.append(row)
+    several = list(rows[2])  # three fields over limits of three sizes: the reasons in field order
+    for field, n in (("Company Name", 301), ("Employees", 70), ("City", 201)):
+        several[headers.index(field)] = "x" * n
+    rows.append(several)
     mapping = intake_mapping.build_mapping(headers, rules)
     build = intake_rows.RowBuilder(mapping, rules.phones.default_region, headers)
     now = datetime(2024, 11, 1, 12, tzinfo=UTC)
@@ -481,3 +485,4 @@ def test_fused_check_equals_validate_of_normalise(tmp_path: Path, rules_yaml: st
         seen_reasons.update(reasons)
     assert len(seen_reasons) >= 4
     assert "headcount: longer than 64 characters" in seen_reasons
+    assert sum("longer than" in r for r in reasons) == 3  # the last row's, as the general path gives them
