@@ -11,7 +11,7 @@ generated CSV (like a dialer export) has ``--n`` rows: an activity id, a time ov
 days, a rep e-mail, the client by id (85%), by lead id (5%) or by e-mail (10%), a type and an
 outcome fitting it, verified dial, duration and sometimes a note; ~0.5% of rows are bad (an
 outcome that does not fit, an unknown client) and are rejected. Each run goes end to end
-through the service (``activities.import_file``: read, parse, resolve, insert, reject) into a
+through the service (``activity_import.import_file``: read, parse, resolve, insert, reject) into a
 fresh database, then imports the same file again (idempotence: nothing added).
 
 The peer, measured in the same run on the same machine: the same rows as leadctl stored them,
@@ -129,7 +129,7 @@ if str(ROOT) not in sys.path:
 
 from benchmarks.load import _pg_database  # noqa: E402
 from leadctl.rules import load_rules  # noqa: E402
-from leadctl.services.work import activities  # noqa: E402
+from leadctl.services.work import activities, activity_import  # noqa: E402
 from leadctl.storage import bulk, schema  # noqa: E402
 from leadctl.storage.engine import open_engine, write  # noqa: E402
 from leadctl.vocab import OUTCOMES_BY_TYPE, ActivityType  # noqa: E402
@@ -274,10 +274,10 @@ def _measure(
     engine = open_engine(url)
     try:
         start, cpu = time.perf_counter(), time.process_time()
-        first = activities.import_file(engine, RULES, str(path))
+        first = activity_import.import_file(engine, RULES, str(path))
         seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
         start, again_cpu = time.perf_counter(), time.process_time()
-        again = activities.import_file(engine, RULES, str(path))
+        again = activity_import.import_file(engine, RULES, str(path))
         again_s, again_cpu = time.perf_counter() - start, time.process_time() - again_cpu
     finally:
         engine.dispose()

@@ -118,9 +118,9 @@ def import_cmd(app: AppContext, path: str, fmt: str) -> None:
       cat events.jsonl | leadctl activity import - --format json
     """
     from leadctl.output import message, render, render_record, warn
-    from leadctl.services.work import activities
+    from leadctl.services.work import activity_import
 
-    summary = activities.import_file(app.engine(), app.rules, path)
+    summary = activity_import.import_file(app.engine(), app.rules, path)
     if summary.ignored_columns:
         warn(f"ignored column(s): {', '.join(summary.ignored_columns)}")
     for line in summary.rejections:

@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from leadctl.rules import load_rules
-from leadctl.services.work import activities
+from leadctl.services.work import activities, activity_import
 from leadctl.storage import schema
 from leadctl.storage.engine import open_engine, write
 from leadctl.vocab import EventKind, Stage
@@ -136,12 +136,12 @@ def test_an_import_grows_the_planner_statistics_without_waiting_for_another_anal
         holding = other.begin()
         other.exec_driver_sql("ANALYZE activity")  # its lock is held until this ends
         started = time.monotonic()
-        summary = activities.import_file(w.engine, RULES, str(csv), chunk_rows=2)
+        summary = activity_import.import_file(w.engine, RULES, str(csv), chunk_rows=2)
         waited = time.monotonic() - started
         holding.rollback()
         assert summary.imported == 6, summary.rejections
         assert waited < 20  # never waited for the lock (the engine's lock_timeout is 60 s)
-    summary = activities.import_file(w.engine, RULES, str(csv), chunk_rows=2)
+    summary = activity_import.import_file(w.engine, RULES, str(csv), chunk_rows=2)
     assert summary.already_imported == 6
     lines = ["activity_id,at,rep,client_id,type,outcome"]
     lines += [
@@ -149,7 +149,7 @@ def test_an_import_grows_the_planner_statistics_without_waiting_for_another_anal
         for i in range(6)
     ]
     csv.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    assert activities.import_file(w.engine, RULES, str(csv), chunk_rows=2).imported == 6
+    assert activity_import.import_file(w.engine, RULES, str(csv), chunk_rows=2).imported == 6
     with w.engine.connect() as conn:
         assert conn.exec_driver_sql(tuples).scalar_one() >= 8  # analysed while it grew: its own rows too
 
@@ -184,7 +184,7 @@ def test_an_imports_statements_are_driven_by_its_rows_not_by_every_stored_activi
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         return path
 
-    activities.import_file(w.engine, RULES, str(write_csv("old", 200)))  # a stored history
+    activity_import.import_file(w.engine, RULES, str(write_csv("old", 200)))  # a stored history
     seen: list[tuple[str, object]] = []
 
     def capture(_c: object, _cur: object, statement: str, params: object, _ctx: object, many: bool) -> None:
@@ -194,7 +194,8 @@ def test_an_imports_statements_are_driven_by_its_rows_not_by_every_stored_activi
     event.listen(w.engine, "before_cursor_execute", capture)
     try:
         assert (
-            activities.import_file(w.engine, RULES, str(write_csv("new", 40)), chunk_rows=10).imported == 40
+            activity_import.import_file(w.engine, RULES, str(write_csv("new", 40)), chunk_rows=10).imported
+            == 40
         )
     finally:
         event.remove(w.engine, "before_cursor_execute", capture)

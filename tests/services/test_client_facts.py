@@ -19,7 +19,7 @@ from sqlalchemy import insert, select, update
 from leadctl.rules import load_rules
 from leadctl.services.metrics.sla import sla_rows
 from leadctl.services.metrics.speed import speed_rows
-from leadctl.services.work import activities, bookings, facts, touches
+from leadctl.services.work import activities, activity_import, bookings, facts, touches
 from leadctl.services.work import sla as work_sla
 from leadctl.storage import schema
 from leadctl.storage.engine import open_engine, read, write
@@ -111,8 +111,8 @@ def test_facts_follow_log_import_and_recycling(db_url: str, tmp_path: Path) -> N
     rules_file = tmp_path / "rules.yaml"  # the sixth unanswered call recycles b to nurture
     rules_file.write_text("queue:\n  after_max_attempts: nurture\n", encoding="utf-8")
     nurture = load_rules(rules_file)
-    first = activities.import_file(w.engine, nurture, str(csv), chunk_rows=2)
-    again = activities.import_file(w.engine, nurture, str(csv), chunk_rows=2)
+    first = activity_import.import_file(w.engine, nurture, str(csv), chunk_rows=2)
+    again = activity_import.import_file(w.engine, nurture, str(csv), chunk_rows=2)
     assert (first.imported, again.imported) == (7, 0)
     stored = _stored(w.engine)
     assert stored[b] == (T0 + 55 * M, None, 6, T0 + 60 * M)
@@ -248,7 +248,7 @@ def test_a_row_repeated_in_a_later_chunk_is_counted_once(db_url: str, tmp_path: 
         f"{k},{(T0 + i * M).isoformat()},ana@example.com,{a},call,no_answer" for i, k in enumerate("0112")
     ]
     csv.write_text("activity_id,at,rep,client_id,type,outcome\n" + "\n".join(f"x{r}" for r in rows) + "\n")
-    summary = activities.import_file(w.engine, RULES, str(csv), chunk_rows=2)
+    summary = activity_import.import_file(w.engine, RULES, str(csv), chunk_rows=2)
     assert (summary.imported, summary.already_imported) == (3, 1)
     assert _stored(w.engine)[a][2] == 3
     _assert_current(w.engine)

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 
 from leadctl.rules import load_rules
 from leadctl.services.assign import ranking, rollup
-from leadctl.services.work import activities
+from leadctl.services.work import activities, activity_import
 from leadctl.storage import schema
 from leadctl.storage.engine import open_engine, read, write
 from tests.services.assign_factory import World
@@ -98,8 +98,8 @@ def test_log_and_import_keep_the_rollup_equal_to_the_activities(
             )
         lines.append(f"m1,{NOW.isoformat()},ana@example.com,{cl[3]},meeting,booked,")
         csv.write_text("\n".join(lines) + "\n", encoding="utf-8")
-        first = activities.import_file(w.engine, rules, str(csv), chunk_rows=chunk_rows)
-        again = activities.import_file(w.engine, rules, str(csv), chunk_rows=chunk_rows)
+        first = activity_import.import_file(w.engine, rules, str(csv), chunk_rows=chunk_rows)
+        again = activity_import.import_file(w.engine, rules, str(csv), chunk_rows=chunk_rows)
     assert (first.imported, first.rejected, again.imported) == (13, 0, 0), first.rejections
     with read(w.engine) as conn:
         truth = _truth(conn)

@@ -21,7 +21,7 @@ from sqlalchemy import and_, insert
 from leadctl.rules import load_rules
 from leadctl.services.metrics import reps
 from leadctl.services.metrics.common import Scope
-from leadctl.services.work import activities, bookings, facts, touches
+from leadctl.services.work import activity_import, bookings, facts, touches
 from leadctl.storage import schema
 from leadctl.storage.engine import open_engine, read, write
 from tests.services.assign_factory import World
@@ -159,13 +159,13 @@ def test_an_import_of_many_chunks_leaves_the_gaps_and_bookings_exact(db_url: str
         )
     csv = tmp_path / "acts.csv"
     csv.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    first = activities.import_file(w.engine, RULES, str(csv), chunk_rows=23)
+    first = activity_import.import_file(w.engine, RULES, str(csv), chunk_rows=23)
     assert (first.imported, first.rejected) == (280, 0)
     _check(w.engine)
     with read(w.engine) as conn:
         assert len(touches.stored(conn)) > 50 and any(r[-1] for r in bookings.stored(conn))
         before = (touches.stored(conn), bookings.stored(conn))
-    again = activities.import_file(w.engine, RULES, str(csv), chunk_rows=23)
+    again = activity_import.import_file(w.engine, RULES, str(csv), chunk_rows=23)
     assert (again.imported, again.already_imported) == (0, 280)
     _check(w.engine)
     with read(w.engine) as conn:

@@ -5,4 +5,7 @@
 validation rules), ``rows`` (row hashes; ``RowBuilder``, the loading hot path), ``phones``,
 ``loading`` (files into a bucket), ``processing`` (new leads → clients, duplicates,
 rejections; ``recording`` writes each batch's decisions, ``runs`` drives the batches),
-``fixes`` (``leads fix``), ``leads`` (browsing: list and show)."""
+``outcome`` (what processing did), ``client_sync`` (clients kept in step with their leads),
+``fixes`` (``leads fix``), ``import_fixes`` (``leads import-fixes``), ``loads`` (``load
+list``/``load undo``), ``header_aliases`` (the built-in header spellings), ``leads``
+(browsing: list and show)."""
