@@ -26,16 +26,22 @@ def assignment_metrics(
 ) -> list[dict[str, Any]]:
     with read(engine) as conn:
         camp_id = find_campaign(conn, campaign_ref)["id"] if campaign_ref else None
-        q = (
-            select(CP.c.name, R.c.email, A.c.campaign_id, A.c.rep_id, A.c.rule, func.count())
-            .select_from(A.join(R, R.c.id == A.c.rep_id).join(CP, CP.c.id == A.c.campaign_id))
+        # Grouped by the assignment's own columns, then the few groups named: joined to the
+        # names first, SQLite without statistics read the assignments through an index and
+        # each row from the table (1M: 1.6 s -> 0.35 s).
+        g = (
+            select(A.c.campaign_id, A.c.rep_id, A.c.rule, func.count().label("n"))
             .where(A.c.started_at >= since)
-            .group_by(CP.c.name, R.c.email, A.c.campaign_id, A.c.rep_id, A.c.rule)
+            .group_by(A.c.campaign_id, A.c.rep_id, A.c.rule)
         )
         if camp_id is not None:
-            q = q.where(A.c.campaign_id == camp_id)
+            g = g.where(A.c.campaign_id == camp_id)
         if until is not None:
-            q = q.where(A.c.started_at <= until)
+            g = g.where(A.c.started_at <= until)
+        gs = g.subquery("g")
+        q = select(CP.c.name, R.c.email, gs.c.campaign_id, gs.c.rep_id, gs.c.rule, gs.c.n).select_from(
+            gs.join(R, R.c.id == gs.c.rep_id).join(CP, CP.c.id == gs.c.campaign_id)
+        )
         rows: dict[tuple[str, str], dict[str, Any]] = {}
         for camp, email, _cid, _rid, rule, n in conn.execute(q):
             row = rows.setdefault(
