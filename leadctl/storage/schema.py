@@ -10,6 +10,7 @@ Times are UTC (``UTCDateTime``). Names users type (campaign, bucket, rep e-mail)
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     Boolean,
@@ -25,6 +26,9 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy.sql.expression import ColumnElement
 
 # Tables derived from the ones here (per-client facts, funnel level and stored score, the
 # per-rep/day activity rollup) are declared in derived_tables.py on the same ``metadata``.
@@ -398,6 +402,18 @@ assignment = Table(
     # Covering (ended_at, rep_id): the join reads no table row.
     Index("ix_assignment_client_id_started_at", "client_id", "started_at", "ended_at", "rep_id"),
 )
+
+
+def held(a: Any = assignment) -> ColumnElement[bool]:
+    """``a`` is active, for statements that join every client's assignment: the test is not
+    offered to SQLite's planner (which keeps no statistics), so the covering
+    ``ix_assignment_client_id_started_at`` serves the join instead of the unique partial index
+    and then each row for its rep (1M clients: 1.9 s -> 0.7 s). One-client look-ups and writers
+    keep ``ended_at IS NULL``."""
+    from leadctl.storage.sqlfunc import unindexed
+
+    return unindexed(a.c.ended_at).is_(None)
+
 
 # One `assign`, `topup`, `reassign` or `rep leave` run: what it did, with which seed (the ledger).
 assign_run = Table(

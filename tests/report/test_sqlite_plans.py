@@ -23,22 +23,32 @@ RULES = load_rules(None)
 
 
 def _plans(engine: Engine, url: str, run: Callable[[], Any]) -> list[tuple[str, list[str]]]:
-    """(statement, its plan's lines) of every SELECT ``run`` makes, planned on the same file."""
-    seen: list[tuple[str, Any]] = []
+    """(statement, its plan's lines) of every SELECT ``run`` makes, planned as it runs (on its
+    own connection: the temporary day tables exist then)."""
+    seen: list[tuple[str, list[str]]] = []
 
-    def capture(_c: object, _cur: object, statement: str, params: Any, _ctx: object, many: bool) -> None:
-        if not many and statement.lstrip().upper().startswith("SELECT"):
-            seen.append((statement, params))
+    def plan(_c: object, cur: Any, statement: str, params: Any, _ctx: object, many: bool) -> None:
+        if not many and statement.lstrip().upper().startswith(("SELECT", "WITH")):
+            rows = cur.connection.execute(f"EXPLAIN QUERY PLAN {statement}", params).fetchall()
+            seen.append((statement, [row[3] for row in rows]))
 
-    event.listen(engine, "before_cursor_execute", capture)
-    try:
-        run()
-    finally:
-        event.remove(engine, "before_cursor_execute", capture)
     with sqlite3.connect(url.removeprefix("sqlite:///")) as raw:
         stats = raw.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl IN ('client', 'assignment')")
         assert stats.fetchone() == (0,)
-        return [(s, [row[3] for row in raw.execute(f"EXPLAIN QUERY PLAN {s}", p)]) for s, p in seen]
+    event.listen(engine, "after_cursor_execute", plan)
+    try:
+        run()
+    finally:
+        event.remove(engine, "after_cursor_execute", plan)
+    return seen
+
+
+def _joins_every_clients_assignment_from_the_covering_index(plans: list[tuple[str, list[str]]]) -> None:
+    joined = [lines for s, lines in plans if "JOIN assignment" in s]
+    assert joined and all(not any("ux_assignment_active_client" in x for x in lines) for lines in joined)
+    assert all(
+        any("COVERING INDEX ix_assignment_client_id_started_at" in x for x in lines) for lines in joined
+    )
 
 
 def test_queue_depth_reads_each_clients_rep_from_a_covering_index(sqlite_url: str) -> None:
@@ -53,9 +63,22 @@ def test_queue_depth_reads_each_clients_rep_from_a_covering_index(sqlite_url: st
             w.engine, Scope(), rules.metrics, rules.cooldown, rules.stages.attempted_minimum, as_of=None
         ),
     )
-    joined = [lines for s, lines in plans if "JOIN assignment" in s]
-    assert joined and all(not any("ux_assignment_active_client" in x for x in lines) for lines in joined)
-    assert all(any("COVERING INDEX ix_assignment_client_id_started_at" in x for x in lines) for lines in joined)
+    _joins_every_clients_assignment_from_the_covering_index(plans)
+
+
+def test_sla_check_and_speed_read_each_clients_rep_from_a_covering_index(sqlite_url: str) -> None:
+    """The SLA state of every open client (``sla check``: 1M clients, 3.9 -> 2.6 s) and the
+    speed facts of every client (``metrics speed`` by stage, the stored bins' refresh)."""
+    from leadctl.services.metrics.speed import speed_rows
+    from leadctl.services.work.sla import check
+
+    w = build(sqlite_url)
+    _joins_every_clients_assignment_from_the_covering_index(
+        _plans(w.engine, sqlite_url, lambda: check(w.engine, RULES, at=NOW, limit=50))
+    )
+    _joins_every_clients_assignment_from_the_covering_index(
+        _plans(w.engine, sqlite_url, lambda: speed_rows(w.engine, by="source", rules=RULES, at=NOW))
+    )
 
 
 def test_assignment_metric_groups_the_assignments_before_naming_them(sqlite_url: str) -> None:

@@ -100,10 +100,7 @@ def queue_depth(
         active: Any
         if as_of is None:
             stage: Any = C.c.stage
-            # Not offered to SQLite's planner: without statistics it looked each client up
-            # through the active-assignment unique index and then read the row for its rep
-            # (1M clients: 1.9 s), instead of the covering (client_id, …, ended_at, rep_id) one (0.7 s).
-            active = unindexed(assigned.c.ended_at).is_(None)
+            active = schema.held(assigned)  # every client's: from the covering index
         else:
             stage = _stage_at(at)
             ended = assigned.c.ended_at

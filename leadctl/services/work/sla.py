@@ -169,7 +169,8 @@ def _state_query(
             *((calls == i + 1, literal(int(s * day))) for i, s in enumerate(steps[:-1])), else_=fu_allowed
         )
     source: Any = C.outerjoin(acts_q, acts_q.c.client_id == C.c.id).outerjoin(
-        A, and_(A.c.client_id == C.c.id, A.c.ended_at.is_(None))
+        A,
+        and_(A.c.client_id == C.c.id, schema.held(A)),  # every client's: the covering index
     )
     if src is not None:
         source = source.outerjoin(src, src.c.id == C.c.origin_lead_id)
