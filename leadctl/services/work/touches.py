@@ -200,9 +200,26 @@ def median_gaps(conn: Connection, *where: ColumnElement[bool], campaign: bool = 
     """Per rep: the median of the stored gaps matching ``where`` (on ``touch_gap``'s columns;
     ``campaign``: the same-campaign chain's), the mean of the two middle ones for an even
     count. One grouped count over ``ix_touch_gap_rep_id_gap_s``, then per rep (a few hundred)
-    the middle one or two of the rep's gaps in index order, at that offset: no window, no sort."""
+    the middle one or two of the rep's gaps in index order, at that offset: no window, no sort
+    (on PostgreSQL in the same statement)."""
     kinds = T.c.kind.in_((BOTH, SAME_CAMPAIGN) if campaign else (BOTH, ANY_CAMPAIGN))
-    counts = conn.execute(select(T.c.rep_id, func.count()).where(kinds, *where).group_by(T.c.rep_id)).all()
+    grouped = select(T.c.rep_id, func.count().label("n")).where(kinds, *where).group_by(T.c.rep_id)
+    if conn.dialect.name == "postgresql":
+        # One statement: each rep's middle gaps at its offset in a correlated subquery (PostgreSQL
+        # takes LIMIT/OFFSET from the outer row), not a round trip per rep (~0.8 ms each).
+        c = grouped.subquery("c")
+        middle_q = (
+            select(T.c.gap_s)
+            .where(T.c.rep_id == c.c.rep_id, kinds, *where)
+            .order_by(T.c.gap_s)
+            .offset((c.c.n - 1) // 2)
+            .limit(2 - c.c.n % 2)
+            .correlate(c)  # the outer row's rep and count (an outer reference, allowed in OFFSET)
+            .subquery("middle")
+        )
+        mean = select(func.avg(middle_q.c.gap_s)).scalar_subquery()
+        return {int(r): float(m) for r, m in conn.execute(select(c.c.rep_id, mean)) if m is not None}
+    counts = conn.execute(grouped).all()
     out: dict[int, float] = {}
     for rep_id, n in counts:
         q = (
