@@ -27,9 +27,6 @@ from sqlalchemy import (
     text,
 )
 
-if TYPE_CHECKING:
-    from sqlalchemy.sql.expression import ColumnElement
-
 # Tables derived from the ones here (per-client facts, funnel level and stored score, the
 # per-rep/day activity rollup) are declared in derived_tables.py on the same ``metadata``.
 from leadctl.storage.derived_tables import client_fact as client_fact
@@ -60,6 +57,9 @@ from leadctl.vocab import (
     TimezoneSource,
     values,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy.sql.expression import ColumnElement
 
 LEAD_STATUSES = values(LeadStatus)
 REP_ROLES = values(RepRole)
