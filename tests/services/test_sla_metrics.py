@@ -1,6 +1,7 @@
 """`metrics sla` on generated data equals a per-client computation in Python, on both backends.
 
-Random captures (to the microsecond) over two January weeks, random reps (some clients
+Random captures (to the microsecond) over eleven days — in January, in June and across each
+daylight-saving change (the hour and weekday of capture on the local wall clock) —, random reps (some clients
 unassigned, some merged away, one captured after the evaluation moment), random first calls
 (some before capture, some after the evaluation moment, some never): every grouping of
 ``sla_rows`` against the definition — per client ``B(first call) - B(capture)`` (or
@@ -13,6 +14,8 @@ from __future__ import annotations
 
 import random
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -30,10 +33,19 @@ from tests.services.assign_factory import World
 RULES = load_rules(None)
 T = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)  # a Monday, far from a DST change
 NOW = T + timedelta(days=11, hours=6, minutes=17, seconds=3)
+# Eleven days of captures from each start: winter (above); summer, where a capture between
+# 00:00 and 01:00 local falls in the previous standard-time day key; and across each change.
+STARTS = [
+    T,
+    datetime(2026, 6, 1, 9, 0, tzinfo=UTC),
+    datetime(2026, 3, 2, 9, 0, tzinfo=UTC),  # clocks go forward on Sunday 8 March
+    datetime(2026, 10, 26, 9, 0, tzinfo=UTC),  # and back on Sunday 1 November
+]
 
 
-def _world(db_url: str, seed: int) -> tuple[World, list[dict[str, Any]]]:
+def _world(db_url: str, seed: int, t: datetime = T) -> tuple[World, list[dict[str, Any]]]:
     rnd = random.Random(seed)
+    now = t + (NOW - T)
     w = World(open_engine(db_url))
     w.add_campaign("C")
     w.add_campaign("D")
@@ -45,7 +57,7 @@ def _world(db_url: str, seed: int) -> tuple[World, list[dict[str, Any]]]:
         camp = "C" if i % 3 else "D"
         (cid,) = w.add_clients(camp, 1)
         late = i == 7  # captured after the evaluation moment: not in scope
-        cap = NOW + timedelta(hours=2) if late else T + timedelta(seconds=rnd.randrange(11 * 86400))
+        cap = now + timedelta(hours=2) if late else t + timedelta(seconds=rnd.randrange(11 * 86400))
         cap += timedelta(microseconds=rnd.randrange(1_000_000))
         rep = rnd.choice(["ana", "bo", None])
         p: dict[str, Any] = {"id": cid, "campaign": camp, "cap": cap, "rep": rep, "merged": False}
@@ -54,7 +66,7 @@ def _world(db_url: str, seed: int) -> tuple[World, list[dict[str, Any]]]:
             for _ in range(rnd.randint(1, 3)):
                 calls.append(cap + timedelta(seconds=rnd.randrange(-600, 3 * 86400)))
         if rnd.random() < 0.1:
-            calls.append(NOW + timedelta(minutes=rnd.randint(1, 60)))  # after the moment: ignored
+            calls.append(now + timedelta(minutes=rnd.randint(1, 60)))  # after the moment: ignored
         p["calls"] = calls
         people.append(p)
         acts += [
@@ -82,26 +94,41 @@ def _world(db_url: str, seed: int) -> tuple[World, list[dict[str, Any]]]:
     return w, people
 
 
-def _expected(people: list[dict[str, Any]], by: str, emails: dict[str, str]) -> list[dict[str, Any]]:
+@contextmanager
+def _computed() -> Iterator[None]:
+    """``metrics sla`` with the stored counts switched off (their reader answering None)."""
+    from leadctl.services.metrics import speed_store
+
+    real = speed_store.stored_sla
+    speed_store.stored_sla = lambda *a, **k: None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        speed_store.stored_sla = real  # type: ignore[assignment]
+
+
+def _expected(
+    people: list[dict[str, Any]], by: str, emails: dict[str, str], t: datetime = T
+) -> list[dict[str, Any]]:
+    now = t + (NOW - T)
     clock = clock_from_rules(RULES)
-    clock.day_rows(T - timedelta(days=2), NOW + timedelta(days=2))  # one origin for every B below
+    clock.day_rows(t - timedelta(days=2), now + timedelta(days=2))  # one origin for every B below
     zone = ZoneInfo(RULES.business_hours.timezone)
     allowed = RULES.sla.first_contact.minutes * 60
-    now_b = clock.b(NOW)
+    now_b = clock.b(now)
     groups: dict[Any, list[tuple[bool, bool, int | None]]] = defaultdict(list)
     for p in people:
-        if p["merged"] or p["cap"] > NOW:
+        if p["merged"] or p["cap"] > now:
             continue
         cap = p["cap"]
-        calls = [c for c in p["calls"] if c <= NOW]
+        calls = [c for c in p["calls"] if c <= now]
         cap_b = clock.b(cap)
         used = clock.b(min(calls)) - cap_b if calls else now_b - cap_b
-        local = cap.astimezone(zone)
-        midnight = local.replace(hour=0, minute=0, second=0, microsecond=0)
+        local = cap.astimezone(zone)  # the hour and weekday on the local wall clock
         key: Any = {
             "rep": emails[p["rep"]] if p["rep"] else "(unassigned)",
             "campaign": p["campaign"],
-            "hour": int((cap - midnight).total_seconds() // 3600),
+            "hour": local.hour,
             "weekday": WEEKDAYS[local.weekday()],
         }[by]
         groups[key].append((bool(calls) and used <= allowed, used > allowed, used if calls else None))
@@ -125,11 +152,15 @@ def _expected(people: list[dict[str, Any]], by: str, emails: dict[str, str]) -> 
 
 
 @pytest.mark.parametrize("seed", [1, 2])
-def test_sla_rows_equal_a_per_client_computation(db_url: str, seed: int) -> None:
-    w, people = _world(db_url, seed)
+@pytest.mark.parametrize("t", STARTS, ids=["winter", "summer", "spring-forward", "fall-back"])
+def test_sla_rows_equal_a_per_client_computation(db_url: str, seed: int, t: datetime) -> None:
+    w, people = _world(db_url, seed, t)
+    now = t + (NOW - T)
     emails = {k: f"{k}@example.com" for k in ("ana", "bo")}
     assert {"rep", "campaign", "hour", "weekday"} <= set(GROUPINGS)
     for by in ("rep", "campaign", "hour", "weekday"):
-        got = sla_rows(w.engine, by=by, rules=RULES, at=NOW)
-        assert got == _expected(people, by, emails), by
-    assert sum(r["clients"] for r in sla_rows(w.engine, by="rep", rules=RULES, at=NOW)) == 70 - 4
+        got = sla_rows(w.engine, by=by, rules=RULES, at=now)
+        assert got == _expected(people, by, emails, t), by
+        with _computed():  # the per-client computation, not the stored counts, gives the same
+            assert sla_rows(w.engine, by=by, rules=RULES, at=now) == got, by
+    assert sum(r["clients"] for r in sla_rows(w.engine, by="rep", rules=RULES, at=now)) == 70 - 4

@@ -320,6 +320,12 @@ class DayRow:
     why_closed: str | None  # weekend | holiday | None (open)
     start: int  # local midnight (what ``explain`` attributes skipped time by)
     end: int  # the next local midnight
+    # The UTC offset over the key's span (``key * DAY - std_offset`` … one day on): ``z0``
+    # before ``t``, ``z1`` from ``t`` (a daylight-saving change; none: ``t`` is the span's end
+    # and ``z1 == z0``), so SQL reads a moment's local wall-clock hour and weekday.
+    z0: int = 0
+    t: int = 0
+    z1: int = 0
 
 
 class BusinessClock:
@@ -363,23 +369,42 @@ class BusinessClock:
     def key_of(self, epoch: float) -> int:
         return int((epoch + self.offset) // DAY)
 
+    def _offsets(self, key: int) -> tuple[int, int, int]:
+        """(``z0``, ``t``, ``z1``) of ``DayRow`` for day ``key``."""
+        lo = key * DAY - self.offset
+        hi = lo + DAY
+
+        def z(epoch: int) -> int:
+            off = datetime.fromtimestamp(epoch, self.zone).utcoffset()
+            return int(off.total_seconds()) if off is not None else 0
+
+        z0, z1 = z(lo), z(hi - 1)
+        if z0 == z1:
+            return z0, hi, z0
+        while hi - lo > 1:  # the first second on the new offset
+            mid = (lo + hi) // 2
+            lo, hi = (mid, hi) if z(mid) == z0 else (lo, mid)
+        return z0, hi, z1
+
     def _day(self, key: int, cum: int) -> DayRow:
         local = date.fromordinal(date(1970, 1, 1).toordinal() + key)
         start = int(datetime.combine(local, time(0), tzinfo=self.zone).timestamp())
         end = int(datetime.combine(local + timedelta(days=1), time(0), tzinfo=self.zone).timestamp())
+        zones = self._offsets(key)
         if self.always:
-            return DayRow(key, key * DAY - self.offset, (key + 1) * DAY - self.offset, cum, None, start, end)
+            o, c = key * DAY - self.offset, (key + 1) * DAY - self.offset
+            return DayRow(key, o, c, cum, None, start, end, *zones)
         why = None
         if local.weekday() in self.calendar.weekend or local.weekday() not in self.hours:
             why = "weekend"
         elif self.calendar.is_holiday(local):
             why = "holiday"
         if why:
-            return DayRow(key, start, start, cum, why, start, end)
+            return DayRow(key, start, start, cum, why, start, end, *zones)
         a, b = self.hours[local.weekday()]
         o = int(datetime.combine(local, a, tzinfo=self.zone).timestamp())
         c = int(datetime.combine(local, b, tzinfo=self.zone).timestamp())
-        return DayRow(key, o, c, cum, None, start, end)
+        return DayRow(key, o, c, cum, None, start, end, *zones)
 
     def _extend(self, first: int, last: int) -> None:
         """Make the table cover day keys ``first..last`` (it only ever grows at either end)."""

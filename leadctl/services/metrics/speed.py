@@ -127,12 +127,16 @@ def _group_key(by: str, d: Any = None) -> tuple[ColumnElement[Any], list[tuple[A
 
 
 def capture_group(by: str, s1: Any, dc: Any) -> Any:
-    """The group of a facts row: the hour or weekday of its capture (local, from its joined day
-    row ``dc``), else the ``grp`` column the scope selected."""
+    """The group of a facts row: the hour or weekday of its capture on the local wall clock
+    (from its joined day row ``dc``: ``DayTable.local``), else the ``grp`` column the scope
+    selected. (Counted from the day row's key instead, a capture between 00:00 and 01:00 in
+    summer fell in the day before, at hour 24, and a daylight-saving day's hours shifted by one.)"""
+    from leadctl.services.work.business_sql import DayTable
+
     if by == "hour":
-        return (s1.c.cap_e - dc.c.s) // 3600
+        return DayTable.local(dc, s1.c.cap_e) % 86400 // 3600
     if by == "weekday":
-        return (dc.c.k + 3) % 7  # 1970-01-01 was a Thursday; 0 = Monday
+        return (DayTable.local(dc, s1.c.cap_e) // 86400 + 3) % 7  # 1970-01-01 was a Thursday; 0 = Monday
     return s1.c.grp
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Column, Integer, MetaData, Table, insert, literal, select
+from sqlalchemy import BigInteger, Column, Integer, MetaData, Table, case, insert, literal, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.expression import ColumnElement
 
@@ -41,6 +41,12 @@ class DayTable:
         return d, d.c.k == key
 
     @staticmethod
+    def local(d: Any, epoch: ColumnElement[Any]) -> ColumnElement[Any]:
+        """``epoch`` on the local wall clock (epoch seconds plus the UTC offset then), on its
+        joined day row ``d``: ``% 86400 // 3600`` is its hour, ``// 86400`` its day number."""
+        return epoch + case((epoch >= d.c.t, d.c.z1), else_=d.c.z0)
+
+    @staticmethod
     def b(d: Any, epoch: ColumnElement[Any]) -> ColumnElement[Any]:
         """``B(t)`` of ``epoch`` on its joined day row ``d``."""
         return d.c.cum + greatest(literal(0), least(epoch, d.c.c) - d.c.o)
@@ -64,7 +70,20 @@ class DayTable:
 
 def _fill(conn: Connection, table: Table, rows: list[Any]) -> None:
     conn.execute(
-        insert(table), [{"k": r.key, "o": r.open, "c": r.close, "cum": r.cum, "s": r.start} for r in rows]
+        insert(table),
+        [
+            {
+                "k": r.key,
+                "o": r.open,
+                "c": r.close,
+                "cum": r.cum,
+                "s": r.start,
+                "z0": r.z0,
+                "t": r.t,
+                "z1": r.z1,
+            }
+            for r in rows
+        ],
     )
 
 
@@ -82,7 +101,10 @@ def business_days(
         Column("o", BigInteger, nullable=False),
         Column("c", BigInteger, nullable=False),
         Column("cum", BigInteger, nullable=False),
-        Column("s", BigInteger, nullable=False),  # local midnight (hour of day, weekday)
+        Column("s", BigInteger, nullable=False),  # local midnight
+        Column("z0", Integer, nullable=False),  # UTC offsets before / from ``t`` (DayRow):
+        Column("t", BigInteger, nullable=False),  # a moment's local hour of day and weekday
+        Column("z1", Integer, nullable=False),
         prefixes=["TEMPORARY"],
     )
     table.drop(conn, checkfirst=True)
