@@ -25,6 +25,7 @@ from leadctl.services.events import Event
 from leadctl.services.work import calling, score_store
 from leadctl.services.work.queue import CLAIM_CANDIDATES, PriorityFn, compute
 from leadctl.services.work.queue_read import ACT, CLIENT_COLUMNS, CR, SUP, C, T, active_rep
+from leadctl.storage.sqlfunc import unindexed
 from leadctl.timeutil import now as utc_now
 from leadctl.vocab import EventKind, Stage
 
@@ -52,8 +53,9 @@ def live_verdict(
     )
     calls = list(
         conn.execute(
-            select(ACT.c.at)
-            .where(ACT.c.client_id == client_id, ACT.c.type == T.CALL.value, ACT.c.at <= at)
+            select(ACT.c.at)  # the client's own activities, newest first (the type kept from
+            # SQLite's planner: it walked every call back from ``at`` until this client's)
+            .where(ACT.c.client_id == client_id, unindexed(ACT.c.type) == T.CALL.value, ACT.c.at <= at)
             .order_by(ACT.c.at.desc())
             .limit(50)
         ).scalars()

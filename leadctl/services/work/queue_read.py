@@ -17,6 +17,7 @@ from sqlalchemy.engine import Connection
 from leadctl.errors import InputError
 from leadctl.rules import Rules
 from leadctl.storage import schema
+from leadctl.storage.sqlfunc import unindexed
 from leadctl.vocab import ActivityOutcome as O  # noqa: N817
 from leadctl.vocab import ActivityType as T  # noqa: N817
 from leadctl.vocab import QueueTier as Q  # noqa: N817
@@ -70,19 +71,23 @@ _COMPLEMENT = {"callback_soon": "no_callback_soon", "researched": "new"}
 
 
 def _kinds(at: datetime) -> dict[str, Any]:
-    """Each segment kind's condition on a client row (``C``)."""
+    """Each segment kind's condition on a client row (``C``): a look-up of the client's own
+    activities on ``ix_activity_client_id_at_type_outcome``. The type is not offered to
+    SQLite's planner: without statistics it drove each look-up from
+    ``ix_activity_type_at_client_id`` — every disposition before ``at``, per client (a rep's
+    queue at 1M clients: 200 s instead of 0.2)."""
     mine = and_(ACT.c.client_id == C.c.id, ACT.c.at <= at)
     has_act = select(ACT.c.id).where(mine).exists()
     meeting = select(ACT.c.id).where(
         mine,
-        ACT.c.type == T.MEETING.value,
+        unindexed(ACT.c.type) == T.MEETING.value,
         ACT.c.outcome == O.BOOKED.value,
         ACT.c.meeting_at > at,
         ACT.c.meeting_at <= at + timedelta(days=8),
     )
     callback = select(ACT.c.id).where(
         mine,
-        ACT.c.type == T.DISPOSITION.value,
+        unindexed(ACT.c.type) == T.DISPOSITION.value,
         ACT.c.outcome == O.CALLBACK.value,
         ACT.c.callback_at <= at + timedelta(days=1),
     )
