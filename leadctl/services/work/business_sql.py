@@ -77,7 +77,6 @@ def _fill(conn: Connection, table: Table, rows: list[Any]) -> None:
                 "o": r.open,
                 "c": r.close,
                 "cum": r.cum,
-                "s": r.start,
                 "z0": r.z0,
                 "t": r.t,
                 "z1": r.z1,
@@ -101,7 +100,6 @@ def business_days(
         Column("o", BigInteger, nullable=False),
         Column("c", BigInteger, nullable=False),
         Column("cum", BigInteger, nullable=False),
-        Column("s", BigInteger, nullable=False),  # local midnight
         Column("z0", Integer, nullable=False),  # UTC offsets before / from ``t`` (DayRow):
         Column("t", BigInteger, nullable=False),  # a moment's local hour of day and weekday
         Column("z1", Integer, nullable=False),
