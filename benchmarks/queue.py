@@ -58,6 +58,22 @@ wall (155-247 client CPU, ~130-150 server), ``next`` 274-302 ms (198-211 client,
 console script median of 5: start-up 965 ms (947 CPU), ``queue`` 1,305 (1,160), ``next`` 1,307
 (1,169): ~340 ms beyond start-up each — over the 150 ms target on PostgreSQL at 1M.
 
+2026-12-07: the SQLite input is no longer analysed (a user's file never is). Unanalysed, the
+rep's queue at 1M took 201 s: the callback-due and meeting-soon look-ups per candidate client ran
+from ``ix_activity_type_at_client_id`` (every disposition before now, per client); ``next`` read
+the client's last calls the same way (0.62 s) and ``lists --rep`` every call, then its
+assignment (25.9 s). With the type kept from SQLite's planner in those statements (bcc351d):
+queue 201 → 0.21 s, next 0.62 → 0.21 s, lists 25.9 → 0.70 s. This module's table then, load 1.7,
+median of 5 warm calls in process (ms wall, client CPU) and console script medians:
+
+    backend      queue (work)   next (work)   at night (work)   start-up   queue CLI   next CLI
+    sqlite 1M    146 (145)      166 (160)     138 (137)         447        599         749
+    postgresql   171 (110)      192 (128)     191 (123)         491        627         583
+
+Beyond start-up: SQLite queue 152 ms, next 302 ms (the first call's; later ones 150-300);
+PostgreSQL queue 136 ms, next 92 ms — the target (≤ 150 ms) met on PostgreSQL by this measure,
+not on SQLite, and the warm in-process work is 146-192 ms on both.
+
 ``LEADCTL_BENCH_CACHE=DIR`` keeps each populated input for reuse (per schema head);
 ``LEADCTL_BENCH_BACKENDS=sqlite`` runs one backend.
 
