@@ -5,12 +5,10 @@ tables: no per-row detour through an index that does not cover what the statemen
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from leadctl.rules import load_rules
@@ -18,29 +16,15 @@ from leadctl.services.assign.fairness import assignment_metrics
 from leadctl.services.metrics.common import Scope
 from leadctl.services.metrics.queue import queue_depth
 from tests.report.world import NOW, build
+from tests.sqlite_plans import planned, unanalysed
 
 RULES = load_rules(None)
 
 
 def _plans(engine: Engine, url: str, run: Callable[[], Any]) -> list[tuple[str, list[str]]]:
-    """(statement, its plan's lines) of every SELECT ``run`` makes, planned as it runs (on its
-    own connection: the temporary day tables exist then)."""
-    seen: list[tuple[str, list[str]]] = []
-
-    def plan(_c: object, cur: Any, statement: str, params: Any, _ctx: object, many: bool) -> None:
-        if not many and statement.lstrip().upper().startswith(("SELECT", "WITH")):
-            rows = cur.connection.execute(f"EXPLAIN QUERY PLAN {statement}", params).fetchall()
-            seen.append((statement, [row[3] for row in rows]))
-
-    with sqlite3.connect(url.removeprefix("sqlite:///")) as raw:
-        stats = raw.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl IN ('client', 'assignment')")
-        assert stats.fetchone() == (0,)
-    event.listen(engine, "after_cursor_execute", plan)
-    try:
-        run()
-    finally:
-        event.remove(engine, "after_cursor_execute", plan)
-    return seen
+    """``planned`` on a file with no statistics for client and assignment."""
+    assert unanalysed(engine, ("client", "assignment"))
+    return planned(engine, run)
 
 
 def _joins_every_clients_assignment_from_the_covering_index(plans: list[tuple[str, list[str]]]) -> None:

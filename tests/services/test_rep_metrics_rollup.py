@@ -160,28 +160,14 @@ def test_reps_never_reads_a_whole_activity_type_on_sqlite_without_statistics(
     them twice (temporary B-trees for the GROUP BY and the DISTINCT) to count the clients each
     rep called — every call of every rep, whatever the period. Every statement ``metrics reps``
     runs is planned here on the same database: none reads a type's whole range or sorts."""
-    import sqlite3
-
-    from sqlalchemy import event
+    from tests.sqlite_plans import planned, unanalysed
 
     w, _acts = _random_world(sqlite_url, 4)
-    seen: list[tuple[str, Any]] = []
-
-    def capture(_c: object, _cur: object, statement: str, params: Any, _ctx: object, many: bool) -> None:
-        if not many and statement.lstrip().upper().startswith("SELECT"):
-            seen.append((statement, params))
-
-    event.listen(w.engine, "before_cursor_execute", capture)
-    try:
-        rep_metrics(w.engine, Scope(since=since), CALENDAR, now=NOW)
-    finally:
-        event.remove(w.engine, "before_cursor_execute", capture)
-    with sqlite3.connect(sqlite_url.removeprefix("sqlite:///")) as raw:
-        assert raw.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'activity'").fetchone() == (0,)
-        plans = [raw.execute(f"EXPLAIN QUERY PLAN {s}", p).fetchall() for s, p in seen]
+    assert unanalysed(w.engine, ("activity",))
+    plans = planned(w.engine, lambda: rep_metrics(w.engine, Scope(since=since), CALENDAR, now=NOW))
     wrong = [
         s[:80]
-        for (s, _p), plan in zip(seen, plans, strict=True)
-        if any("ix_activity_type_at" in x[3] or "count(DISTINCT)" in x[3] for x in plan)
+        for s, lines in plans
+        if any("ix_activity_type_at" in x or "count(DISTINCT)" in x for x in lines)
     ]
     assert len(plans) > 5 and wrong == []

@@ -8,36 +8,18 @@ client's last call) and ``lists --rep`` 26 s instead of 0.7 (every call, then it
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 from freezegun import freeze_time
-from sqlalchemy import event
 
 from leadctl.rules import load_rules
 from leadctl.services.work import dialer, lists, queue
 from leadctl.storage.engine import open_engine
 from tests.services.queue_factory import ALWAYS, NOW, QueueWorld, world
-
-
-def _plans(w: QueueWorld, run: Callable[[], Any]) -> list[tuple[str, list[str]]]:
-    """(statement, plan lines) of every SELECT ``run`` makes, planned on its own connection."""
-    seen: list[tuple[str, list[str]]] = []
-
-    def plan(_c: object, cur: Any, statement: str, params: Any, _ctx: object, many: bool) -> None:
-        if not many and statement.lstrip().upper().startswith(("SELECT", "WITH")):
-            rows = cur.connection.execute(f"EXPLAIN QUERY PLAN {statement}", params).fetchall()
-            seen.append((statement, [row[3] for row in rows]))
-
-    event.listen(w.engine, "before_cursor_execute", plan)
-    try:
-        run()
-    finally:
-        event.remove(w.engine, "before_cursor_execute", plan)
-    return seen
+from tests.sqlite_plans import planned, unanalysed
 
 
 def _whole_type_reads(plans: list[tuple[str, list[str]]]) -> list[str]:
@@ -66,21 +48,20 @@ def busy(sqlite_url: str, tmp_path: Path) -> tuple[QueueWorld, Any]:
             )
         if stage == "appointment":
             w.act(cid, "meeting", "booked", NOW - timedelta(days=3), meeting_at=NOW + timedelta(hours=2))
-    with w.engine.connect() as conn:
-        assert conn.exec_driver_sql("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'activity'").scalar() == 0
+    assert unanalysed(w.engine, ("activity",))
     return w, load_rules(path)
 
 
 def test_queue_and_next_read_each_clients_own_activities(busy: tuple[QueueWorld, Any]) -> None:
     w, rules = busy
     with freeze_time(NOW):
-        plans = _plans(w, lambda: queue.queue(w.engine, rules, "ana", limit=50, at=NOW))
-        plans += _plans(w, lambda: dialer.claim_next(w.engine, rules, "ana"))
+        plans = planned(w.engine, lambda: queue.queue(w.engine, rules, "ana", limit=50, at=NOW))
+        plans += planned(w.engine, lambda: dialer.claim_next(w.engine, rules, "ana"))
     assert len(plans) > 10 and _whole_type_reads(plans) == []
 
 
 def test_lists_read_the_reps_clients_then_their_activities(busy: tuple[QueueWorld, Any]) -> None:
     w, rules = busy
-    plans = _plans(w, lambda: lists.overview(w.engine, rules, "ana"))
-    plans += _plans(w, lambda: lists.show(w.engine, rules, "ana", "Nurture"))
+    plans = planned(w.engine, lambda: lists.overview(w.engine, rules, "ana"))
+    plans += planned(w.engine, lambda: lists.show(w.engine, rules, "ana", "Nurture"))
     assert len(plans) > 5 and _whole_type_reads(plans) == []
