@@ -83,7 +83,7 @@ def lead_key(by: str | None) -> tuple[ColumnElement[Any], list[tuple[Any, Any]]]
     active = A.alias("active_assignment")
     rep = R.alias("current_rep")
     return func.coalesce(rep.c.email, UNASSIGNED), [
-        (active, and_(active.c.client_id == L.c.client_id, active.c.ended_at.is_(None))),
+        (active, and_(active.c.client_id == L.c.client_id, schema.held(active))),  # every lead's
         (rep, rep.c.id == active.c.rep_id),
     ]
 
